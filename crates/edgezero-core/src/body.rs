@@ -1,0 +1,178 @@
+//! Request and response bodies: buffered or streamed.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{Stream, StreamExt};
+
+use crate::error::EdgeError;
+
+/// Boxed error carried by a streaming body.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A stream of body chunks. Not `Send`: see the crate docs for the threading model.
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + 'static>>;
+
+/// An HTTP body, either fully buffered or a stream of chunks.
+#[derive(Default)]
+pub enum Body {
+    /// No body.
+    #[default]
+    Empty,
+    /// A buffered body.
+    Full(Bytes),
+    /// A streamed body, produced chunk by chunk.
+    Stream(BodyStream),
+}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Body::Empty
+    }
+
+    /// A body that streams the chunks of `stream`.
+    pub fn from_stream<S, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<Bytes, E>> + 'static,
+        E: Into<BoxError>,
+    {
+        Body::Stream(Box::pin(stream.map(|r| r.map_err(Into::into))))
+    }
+
+    /// The exact length when it is known without reading the body.
+    pub fn size_hint(&self) -> Option<u64> {
+        match self {
+            Body::Empty => Some(0),
+            Body::Full(b) => Some(b.len() as u64),
+            Body::Stream(_) => None,
+        }
+    }
+
+    /// True for a buffered body (or no body).
+    pub fn is_buffered(&self) -> bool {
+        !matches!(self, Body::Stream(_))
+    }
+
+    /// Reads the whole body. Fails with `413 Payload Too Large` once more than `limit`
+    /// bytes arrive, and with `400` when the stream itself fails.
+    pub async fn collect(self, limit: usize) -> Result<Bytes, EdgeError> {
+        match self {
+            Body::Empty => Ok(Bytes::new()),
+            Body::Full(b) if b.len() > limit => Err(EdgeError::payload_too_large(limit)),
+            Body::Full(b) => Ok(b),
+            Body::Stream(mut s) => {
+                let mut buf = BytesMut::new();
+                while let Some(chunk) = s.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        EdgeError::bad_request(format!("failed to read request body: {e}"))
+                    })?;
+                    if buf.len() + chunk.len() > limit {
+                        return Err(EdgeError::payload_too_large(limit));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(buf.freeze())
+            }
+        }
+    }
+
+    /// Turns the body into a stream of chunks (a buffered body yields one chunk).
+    pub fn into_stream(self) -> BodyStream {
+        match self {
+            Body::Empty => Box::pin(futures_util::stream::empty()),
+            Body::Full(b) => Box::pin(futures_util::stream::once(async move { Ok(b) })),
+            Body::Stream(s) => s,
+        }
+    }
+}
+
+impl Stream for Body {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match this {
+            Body::Empty => Poll::Ready(None),
+            Body::Full(b) => {
+                let b = std::mem::take(b);
+                *this = Body::Empty;
+                if b.is_empty() {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Ok(b)))
+                }
+            }
+            Body::Stream(s) => s.as_mut().poll_next(cx),
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Body::Empty"),
+            Body::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
+            Body::Stream(_) => f.write_str("Body::Stream(..)"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body::Full(b)
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Self {
+        Body::Full(Bytes::from(v))
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Body::Full(Bytes::from(s))
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Body::Full(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Body::Full(Bytes::from_static(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_executor::block_on;
+
+    #[test]
+    fn collect_enforces_limit_on_streams() {
+        let chunks: Vec<Result<Bytes, BoxError>> = (0..4).map(|_| Ok(Bytes::from_static(b"abc"))).collect();
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        let err = block_on(body.collect(10)).unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn collect_joins_chunks() {
+        let chunks: Vec<Result<Bytes, BoxError>> = (0..3).map(|_| Ok(Bytes::from_static(b"ab"))).collect();
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        assert_eq!(block_on(body.collect(6)).unwrap(), Bytes::from_static(b"ababab"));
+    }
+
+    #[test]
+    fn full_body_over_limit_is_413() {
+        let err = block_on(Body::from("hello").collect(4)).unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}

@@ -1,0 +1,153 @@
+//! `EDGEZERO__*` environment variables, parsed in one place.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `EDGEZERO__STORES__<KIND>__<ID>__NAME` | platform name (Spin label) of a logical store; unset or blank → the id |
+//! | `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS` | listing cap of a KV store on platforms that list client-side (default 1000) |
+//! | `EDGEZERO__ADAPTER__HOST` / `EDGEZERO__ADAPTER__PORT` | where the native server listens |
+//! | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | request body limit (default 32 MiB) |
+//! | `EDGEZERO__LOGGING__LEVEL` | `error`, `warn`, `info`, `debug` or `trace` |
+//!
+//! `<KIND>` is `KV`, `CONFIG` or `SECRETS`; `<ID>` is the logical id upper-cased.
+
+/// Default listing cap for client-side paged KV stores.
+pub const DEFAULT_MAX_LIST_KEYS: usize = 1000;
+/// Default request body limit.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The three kinds of store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreKind {
+    /// `[stores.kv]`
+    Kv,
+    /// `[stores.config]`
+    Config,
+    /// `[stores.secrets]`
+    Secrets,
+}
+
+impl StoreKind {
+    /// The kind as written in `edgezero.toml` (`kv`, `config`, `secrets`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Kv => "kv",
+            StoreKind::Config => "config",
+            StoreKind::Secrets => "secrets",
+        }
+    }
+
+    fn env_segment(self) -> &'static str {
+        match self {
+            StoreKind::Kv => "KV",
+            StoreKind::Config => "CONFIG",
+            StoreKind::Secrets => "SECRETS",
+        }
+    }
+}
+
+/// `EDGEZERO__STORES__<KIND>__<ID>__NAME`.
+pub fn store_name_var(kind: StoreKind, id: &str) -> String {
+    format!("EDGEZERO__STORES__{}__{}__NAME", kind.env_segment(), id.to_ascii_uppercase())
+}
+
+/// `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS`.
+pub fn max_list_keys_var(id: &str) -> String {
+    format!("EDGEZERO__STORES__KV__{}__MAX_LIST_KEYS", id.to_ascii_uppercase())
+}
+
+/// The platform name for a logical store: the override when set and not blank, else the id.
+pub fn resolve_store_name(kind: StoreKind, id: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    match lookup(&store_name_var(kind, id)) {
+        Some(v) if !v.trim().is_empty() => v.trim().to_string(),
+        _ => id.to_string(),
+    }
+}
+
+/// The listing cap for a KV id: unset or blank → 1000; otherwise a positive integer, or an
+/// error that names the variable.
+pub fn resolve_max_list_keys(id: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<usize, String> {
+    let var = max_list_keys_var(id);
+    match lookup(&var) {
+        None => Ok(DEFAULT_MAX_LIST_KEYS),
+        Some(v) if v.trim().is_empty() => Ok(DEFAULT_MAX_LIST_KEYS),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{var} must be a positive integer, got `{v}`")),
+        },
+    }
+}
+
+/// The request body limit from `EDGEZERO__ADAPTER__MAX_BODY_BYTES`.
+pub fn resolve_max_body_bytes(lookup: &dyn Fn(&str) -> Option<String>) -> Result<usize, String> {
+    const VAR: &str = "EDGEZERO__ADAPTER__MAX_BODY_BYTES";
+    match lookup(VAR) {
+        None => Ok(DEFAULT_MAX_BODY_BYTES),
+        Some(v) if v.trim().is_empty() => Ok(DEFAULT_MAX_BODY_BYTES),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{VAR} must be a positive number of bytes, got `{v}`")),
+    }
+}
+
+/// The log level from `EDGEZERO__LOGGING__LEVEL` (default `info`).
+pub fn resolve_log_level(lookup: &dyn Fn(&str) -> Option<String>) -> Result<log::LevelFilter, String> {
+    const VAR: &str = "EDGEZERO__LOGGING__LEVEL";
+    match lookup(VAR) {
+        None => Ok(log::LevelFilter::Info),
+        Some(v) if v.trim().is_empty() => Ok(log::LevelFilter::Info),
+        Some(v) => v.trim().parse().map_err(|_| {
+            format!("{VAR} must be one of off, error, warn, info, debug, trace; got `{v}`")
+        }),
+    }
+}
+
+/// Reads the process environment (the component environment on Spin).
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn names_default_to_the_id_and_can_be_overridden() {
+        let e = env(&[("EDGEZERO__STORES__KV__SESSIONS__NAME", "prod-sessions"), ("EDGEZERO__STORES__KV__CACHE__NAME", "  ")]);
+        assert_eq!(resolve_store_name(StoreKind::Kv, "sessions", &e), "prod-sessions");
+        assert_eq!(resolve_store_name(StoreKind::Kv, "cache", &e), "cache");
+        assert_eq!(resolve_store_name(StoreKind::Config, "sessions", &e), "sessions");
+    }
+
+    #[test]
+    fn app_config_uses_upper_case_var() {
+        assert_eq!(store_name_var(StoreKind::Config, "app_config"), "EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME");
+    }
+
+    #[test]
+    fn max_list_keys_rules() {
+        assert_eq!(resolve_max_list_keys("cache", &env(&[])).unwrap(), 1000);
+        assert_eq!(resolve_max_list_keys("cache", &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", "")])).unwrap(), 1000);
+        assert_eq!(resolve_max_list_keys("cache", &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", "5")])).unwrap(), 5);
+        for bad in ["0", "-1", "many"] {
+            let err = resolve_max_list_keys("cache", &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", bad)])).unwrap_err();
+            assert!(err.contains("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS"), "{err}");
+        }
+    }
+
+    #[test]
+    fn log_level() {
+        assert_eq!(resolve_log_level(&env(&[])).unwrap(), log::LevelFilter::Info);
+        assert_eq!(resolve_log_level(&env(&[("EDGEZERO__LOGGING__LEVEL", "debug")])).unwrap(), log::LevelFilter::Debug);
+        assert!(resolve_log_level(&env(&[("EDGEZERO__LOGGING__LEVEL", "loud")])).is_err());
+    }
+}

@@ -1,0 +1,284 @@
+//! The one error type handlers return, and the one place that maps errors to HTTP.
+//!
+//! Every failure becomes a JSON body of the form
+//! `{"error": {"status": 400, "code": "bad_request", "message": "..."}}`.
+//! A `500` never carries its internal message to the client: it is logged instead.
+
+use std::fmt;
+
+use http::{header, HeaderName, HeaderValue, StatusCode};
+
+use crate::body::{Body, BoxError};
+use crate::response::Response;
+use crate::store::config::ConfigError;
+use crate::store::kv::KvError;
+use crate::store::secrets::SecretError;
+
+/// An error that knows its HTTP status and a message that is safe to show.
+pub struct EdgeError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    source: Option<BoxError>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl EdgeError {
+    /// An error with any status; `code` is a short machine-readable word.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        EdgeError {
+            status,
+            code,
+            message: message.into(),
+            source: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// `400 Bad Request`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// `404 Not Found`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// `405 Method Not Allowed` with the `Allow` header listing `allowed`.
+    pub fn method_not_allowed(method: &http::Method, allowed: &[http::Method]) -> Self {
+        let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        let mut err = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("method {method} is not allowed here; allowed: {allow}"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&allow) {
+            err.headers.push((header::ALLOW, v));
+        }
+        err
+    }
+
+    /// `413 Payload Too Large`.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than the limit of {limit} bytes"),
+        )
+    }
+
+    /// `415 Unsupported Media Type`.
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+    }
+
+    /// `501 Not Implemented`.
+    pub fn not_implemented(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", message)
+    }
+
+    /// `503 Service Unavailable`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// `500 Internal Server Error`. `detail` is logged, never sent to the client.
+    pub fn internal(detail: impl Into<BoxError>) -> Self {
+        let mut err = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal server error",
+        );
+        err.source = Some(detail.into());
+        err
+    }
+
+    /// Adds a response header to the error response.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The short machine-readable code, e.g. `bad_request`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message the client sees.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Builds the JSON error response, logging the internal detail of server errors.
+    pub fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            match &self.source {
+                Some(src) => log::error!("{} {}: {src}", self.status.as_u16(), self.message),
+                None => log::warn!("{} {}", self.status.as_u16(), self.message),
+            }
+        }
+        let body = serde_json::json!({
+            "error": {
+                "status": self.status.as_u16(),
+                "code": self.code,
+                "message": self.message,
+            }
+        });
+        let mut resp = http::Response::new(Body::from(body.to_string()));
+        *resp.status_mut() = self.status;
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        for (name, value) in self.headers {
+            resp.headers_mut().append(name, value);
+        }
+        resp
+    }
+}
+
+impl fmt::Debug for EdgeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgeError")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("source", &self.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+impl fmt::Display for EdgeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.message)?;
+        if let Some(src) = &self.source {
+            write!(f, ": {src}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EdgeError {}
+
+impl From<KvError> for EdgeError {
+    fn from(err: KvError) -> Self {
+        let message = err.to_string();
+        match err {
+            KvError::Validation(_) => Self::bad_request(message),
+            KvError::Unsupported { .. } => Self::not_implemented(message),
+            KvError::LimitExceeded { .. } => Self::unavailable(message),
+            KvError::Unavailable { ref store, .. } => {
+                log::error!("{message}");
+                Self::unavailable(format!("key-value store `{store}` is unavailable"))
+            }
+            KvError::UnknownStore(_) | KvError::Misconfigured(_) | KvError::Internal(_) => {
+                Self::internal(message)
+            }
+        }
+    }
+}
+
+impl From<ConfigError> for EdgeError {
+    fn from(err: ConfigError) -> Self {
+        let message = err.to_string();
+        match err {
+            ConfigError::Validation(_) => Self::bad_request(message),
+            ConfigError::Unavailable { ref store, .. } => {
+                log::error!("{message}");
+                Self::unavailable(format!("config store `{store}` is unavailable"))
+            }
+            ConfigError::InvalidValue { .. }
+            | ConfigError::UnknownStore(_)
+            | ConfigError::Internal(_) => Self::internal(message),
+        }
+    }
+}
+
+impl From<SecretError> for EdgeError {
+    fn from(err: SecretError) -> Self {
+        let message = err.to_string();
+        match err {
+            SecretError::Validation(_) => Self::bad_request(message),
+            SecretError::Unavailable(_) => {
+                log::error!("{message}");
+                Self::unavailable("secret store is unavailable")
+            }
+            SecretError::UnknownStore(_) | SecretError::Internal(_) => Self::internal(message),
+        }
+    }
+}
+
+impl From<serde_json::Error> for EdgeError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_json(resp: Response) -> serde_json::Value {
+        match resp.into_body() {
+            Body::Full(b) => serde_json::from_slice(&b).unwrap(),
+            other => panic!("unexpected body {other:?}"),
+        }
+    }
+
+    #[test]
+    fn internal_error_hides_detail() {
+        let resp = EdgeError::internal("db password is hunter2").into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let v = body_json(resp);
+        assert_eq!(v["error"]["message"], "internal server error");
+        assert!(!v.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn store_errors_map_to_statuses() {
+        let cases: Vec<(EdgeError, u16)> = vec![
+            (KvError::Validation("key is empty".into()).into(), 400),
+            (KvError::Unsupported { operation: "put_bytes_with_ttl" }.into(), 501),
+            (
+                KvError::LimitExceeded { store: "cache".into(), limit: 3, env_var: "X".into() }
+                    .into(),
+                503,
+            ),
+            (
+                KvError::Unavailable { store: "cache".into(), reason: "secret".into() }.into(),
+                503,
+            ),
+            (KvError::Internal("boom".into()).into(), 500),
+            (ConfigError::Validation("bad".into()).into(), 400),
+            (SecretError::Validation("bad".into()).into(), 400),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status().as_u16(), status, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn unavailable_hides_reason() {
+        let err: EdgeError =
+            KvError::Unavailable { store: "cache".into(), reason: "/secret/path".into() }.into();
+        let v = body_json(err.into_response());
+        assert!(!v.to_string().contains("/secret/path"));
+        assert!(v["error"]["message"].as_str().unwrap().contains("cache"));
+    }
+
+    #[test]
+    fn method_not_allowed_sets_allow() {
+        let resp = EdgeError::method_not_allowed(
+            &http::Method::PUT,
+            &[http::Method::GET, http::Method::HEAD],
+        )
+        .into_response();
+        assert_eq!(resp.headers()[header::ALLOW], "GET, HEAD");
+    }
+}

@@ -1,0 +1,80 @@
+//! # EdgeZero core
+//!
+//! The portable part of an EdgeZero application: the HTTP model, the router, extractors,
+//! middleware, and the key-value / config / secret store traits. Nothing here knows which
+//! platform runs the app; adapters (`edgezero-adapter-spin`, `edgezero-adapter-native`)
+//! convert requests, open stores, and call [`Router::dispatch`].
+//!
+//! ```
+//! use edgezero_core::{extract::{Kv, Path}, response::Json, EdgeError, Router};
+//!
+//! async fn hello(Path(name): Path<String>) -> String {
+//!     format!("hello, {name}")
+//! }
+//!
+//! async fn visits(Kv(kv): Kv) -> Result<Json<u64>, EdgeError> {
+//!     let n = kv.get_json::<u64>("visits").await?.unwrap_or(0) + 1;
+//!     kv.put_json("visits", &n).await?;
+//!     Ok(Json(n))
+//! }
+//!
+//! let router = Router::new().get("/hello/{name}", hello).post("/visits", visits);
+//! # let _ = router;
+//! ```
+//!
+//! ## Threading model (the `Send` story)
+//!
+//! Handler futures, bodies and store handles are **not** required to be `Send`. A
+//! WebAssembly component is single-threaded and the platform SDKs' futures are not `Send`,
+//! so requiring it would shut them out. The [`Router`] itself (routes, handlers, middleware,
+//! state) is `Send + Sync` and is built once per process or component instance. The native
+//! adapter runs one single-threaded runtime per core and shares the router between them, so
+//! no runtime thread is ever blocked by a request.
+//!
+//! ## Errors
+//!
+//! Handlers return `Result<impl IntoResponse, EdgeError>`. Store errors convert into
+//! [`EdgeError`] in one place ([`error`]), which fixes their HTTP status: validation → 400,
+//! `KvError::Unsupported` → 501, `KvError::LimitExceeded` → 503, unavailable → 503,
+//! everything else → 500 with the detail logged and a generic message returned.
+//!
+//! ## Stores
+//!
+//! Stores are addressed by the logical ids of `edgezero.toml`; see [`store`] for the model
+//! and [`env`] for the `EDGEZERO__*` variables that map ids to platform names.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod body;
+pub mod context;
+pub mod env;
+pub mod error;
+pub mod extract;
+pub mod handler;
+pub mod middleware;
+pub mod response;
+pub mod router;
+pub mod store;
+
+pub use app::App;
+pub use body::Body;
+pub use context::{PathParams, RequestContext};
+pub use error::EdgeError;
+pub use handler::Handler;
+pub use middleware::{Middleware, Next};
+pub use response::{IntoResponse, Json, Redirect, Request, Response};
+pub use router::Router;
+pub use store::{StoreBindings, StoreMetadata, StoreProvider, Stores};
+
+pub use async_trait::async_trait;
+pub use bytes::Bytes;
+pub use http;
+
+/// Bakes an `edgezero.toml` into an [`App`] at compile time. See `edgezero-macros`.
+pub use edgezero_macros::app;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::store::StoreIds;
+}

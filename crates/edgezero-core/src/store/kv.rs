@@ -1,0 +1,211 @@
+//! Key-value stores: the backend trait, its error enum, and the handle handlers use.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::paging::{self, KeyPage};
+use super::validate;
+
+/// Everything that can go wrong with a key-value store.
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    /// The request broke an input rule (key, value size, TTL, page limit, cursor). HTTP 400.
+    #[error("invalid key-value request: {0}")]
+    Validation(String),
+    /// The backend cannot do this operation. HTTP 501.
+    #[error("operation `{operation}` is not supported by this platform's key-value store")]
+    Unsupported {
+        /// The operation, e.g. `put_bytes_with_ttl`.
+        operation: &'static str,
+    },
+    /// A listing matched more keys than the store's cap. HTTP 503.
+    #[error(
+        "listing key-value store `{store}` matched more than {limit} keys (the cap); \
+         narrow the prefix or raise the cap with {env_var}"
+    )]
+    LimitExceeded {
+        /// The logical store id.
+        store: String,
+        /// The cap in force.
+        limit: usize,
+        /// The environment variable that raises it.
+        env_var: String,
+    },
+    /// The store could not be opened or reached. HTTP 503; `reason` is logged, not returned.
+    #[error("key-value store `{store}` is unavailable: {reason}")]
+    Unavailable {
+        /// The logical store id.
+        store: String,
+        /// What went wrong and how to fix it.
+        reason: String,
+    },
+    /// A handler asked for an id that `[stores.kv]` does not declare. HTTP 500.
+    #[error("no key-value store `{0}` is declared; add it to [stores.kv].ids in edgezero.toml")]
+    UnknownStore(String),
+    /// A setting (usually an `EDGEZERO__*` variable) is invalid. HTTP 500.
+    #[error("key-value store is misconfigured: {0}")]
+    Misconfigured(String),
+    /// Any other backend failure. HTTP 500.
+    #[error("key-value backend error: {0}")]
+    Internal(String),
+}
+
+/// A key-value backend. Implemented by adapters; handlers use [`KvHandle`].
+///
+/// Inputs reaching a backend have already been validated by the handle.
+#[async_trait(?Send)]
+pub trait KvStore {
+    /// The value stored under `key`, if any.
+    async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError>;
+    /// Stores `value` under `key`, replacing any value (and expiry).
+    async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError>;
+    /// Stores `value` under `key` until `ttl` has passed.
+    async fn put_bytes_with_ttl(&self, key: &str, value: Bytes, ttl: Duration)
+        -> Result<(), KvError>;
+    /// Removes `key`; removing a missing key is not an error.
+    async fn delete(&self, key: &str) -> Result<(), KvError>;
+    /// Whether `key` holds a value.
+    async fn exists(&self, key: &str) -> Result<bool, KvError>;
+    /// Keys starting with `prefix`, strictly after `after`, ascending, at most `limit`.
+    async fn list_keys_page(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<KeyPage, KvError>;
+}
+
+/// One page of a listing, as handlers see it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListPage {
+    /// Keys in ascending byte order.
+    pub keys: Vec<String>,
+    /// Pass this back to get the next page; `None` on the last page.
+    pub cursor: Option<String>,
+}
+
+/// A key-value store opened for one logical id. Validates every input, once, for every backend.
+#[derive(Clone)]
+pub struct KvHandle {
+    id: Rc<str>,
+    store: Rc<dyn KvStore>,
+}
+
+fn invalid(msg: String) -> KvError {
+    KvError::Validation(msg)
+}
+
+impl KvHandle {
+    /// Wraps a backend opened for the logical id `id`.
+    pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn KvStore>) -> Self {
+        KvHandle { id: id.into(), store }
+    }
+
+    /// The logical store id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The value under `key`.
+    pub async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError> {
+        validate::key(key).map_err(invalid)?;
+        self.store.get_bytes(key).await
+    }
+
+    /// Stores `value` under `key`.
+    pub async fn put_bytes(&self, key: &str, value: impl Into<Bytes>) -> Result<(), KvError> {
+        let value = value.into();
+        validate::key(key).map_err(invalid)?;
+        validate::value(value.len()).map_err(invalid)?;
+        self.store.put_bytes(key, value).await
+    }
+
+    /// Stores `value` under `key` for `ttl` (60 s to one year). Platforms without expiry
+    /// return [`KvError::Unsupported`] and write nothing.
+    pub async fn put_bytes_with_ttl(
+        &self,
+        key: &str,
+        value: impl Into<Bytes>,
+        ttl: Duration,
+    ) -> Result<(), KvError> {
+        let value = value.into();
+        validate::key(key).map_err(invalid)?;
+        validate::value(value.len()).map_err(invalid)?;
+        validate::ttl(ttl).map_err(invalid)?;
+        self.store.put_bytes_with_ttl(key, value, ttl).await
+    }
+
+    /// Removes `key`.
+    pub async fn delete(&self, key: &str) -> Result<(), KvError> {
+        validate::key(key).map_err(invalid)?;
+        self.store.delete(key).await
+    }
+
+    /// Whether `key` holds a value.
+    pub async fn exists(&self, key: &str) -> Result<bool, KvError> {
+        validate::key(key).map_err(invalid)?;
+        self.store.exists(key).await
+    }
+
+    /// One page of keys starting with `prefix`. `cursor` is the value returned with the
+    /// previous page (it is bound to the prefix); `limit` is 1 to 1000.
+    pub async fn list_keys_page(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ListPage, KvError> {
+        validate::prefix(prefix).map_err(invalid)?;
+        validate::page_limit(limit).map_err(invalid)?;
+        let after = match cursor {
+            Some(c) => Some(paging::decode_cursor(prefix, c).map_err(invalid)?),
+            None => None,
+        };
+        let page = self.store.list_keys_page(prefix, after.as_deref(), limit).await?;
+        let cursor = match (page.more, page.keys.last()) {
+            (true, Some(last)) => Some(paging::encode_cursor(prefix, last)),
+            _ => None,
+        };
+        Ok(ListPage { keys: page.keys, cursor })
+    }
+
+    /// Reads and deserialises a JSON value.
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, KvError> {
+        match self.get_bytes(key).await? {
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                KvError::Internal(format!("value under `{key}` is not the expected JSON: {e}"))
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// Serialises `value` as JSON and stores it.
+    pub async fn put_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), KvError> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| KvError::Internal(format!("cannot serialise value for `{key}`: {e}")))?;
+        self.put_bytes(key, bytes).await
+    }
+
+    /// Serialises `value` as JSON and stores it for `ttl`.
+    pub async fn put_json_with_ttl<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), KvError> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| KvError::Internal(format!("cannot serialise value for `{key}`: {e}")))?;
+        self.put_bytes_with_ttl(key, bytes, ttl).await
+    }
+}
+
+impl std::fmt::Debug for KvHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KvHandle").field("id", &self.id).finish_non_exhaustive()
+    }
+}

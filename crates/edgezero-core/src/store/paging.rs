@@ -1,0 +1,163 @@
+//! Opaque listing cursors and client-side paging for backends that can only list every key.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+const CURSOR_VERSION: &str = "v1";
+
+/// Encodes a cursor that resumes strictly after `last_key`, bound to `prefix`.
+pub fn encode_cursor(prefix: &str, last_key: &str) -> String {
+    // Keys and prefixes never contain control characters, so NUL separates them safely.
+    let raw = format!("{CURSOR_VERSION}\0{prefix}\0{last_key}");
+    URL_SAFE_NO_PAD.encode(raw.as_bytes())
+}
+
+/// Decodes a cursor and checks that it was issued for `prefix`. Returns the last key seen.
+pub fn decode_cursor(prefix: &str, cursor: &str) -> Result<String, String> {
+    let garbled = || "cursor is not valid; pass back the cursor returned by the previous page".to_string();
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).map_err(|_| garbled())?;
+    let text = String::from_utf8(bytes).map_err(|_| garbled())?;
+    let mut parts = text.splitn(3, '\0');
+    let (Some(version), Some(cursor_prefix), Some(last)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(garbled());
+    };
+    if version != CURSOR_VERSION || last.is_empty() {
+        return Err(garbled());
+    }
+    if cursor_prefix != prefix {
+        return Err(format!(
+            "cursor was issued for prefix `{cursor_prefix}`, not `{prefix}`; restart the listing without a cursor"
+        ));
+    }
+    if !last.starts_with(prefix) {
+        return Err(garbled());
+    }
+    Ok(last.to_string())
+}
+
+/// One page of keys as a backend returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyPage {
+    /// Keys in ascending byte order.
+    pub keys: Vec<String>,
+    /// True when more keys follow the last one.
+    pub more: bool,
+}
+
+/// Builds pages from an unordered stream of keys, as `get_keys()`-style backends return them.
+///
+/// Every key matching the prefix counts towards `cap`; only keys after the cursor are kept,
+/// and only the smallest `limit + 1` of them are ever sorted.
+#[derive(Debug)]
+pub struct PageCollector<'a> {
+    prefix: &'a str,
+    after: Option<&'a str>,
+    limit: usize,
+    cap: usize,
+    matched: usize,
+    candidates: Vec<String>,
+}
+
+/// The collector saw more matching keys than its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapExceeded;
+
+impl<'a> PageCollector<'a> {
+    /// A collector for keys starting with `prefix`, strictly after `after`, at most `limit`
+    /// per page, failing once more than `cap` keys match the prefix.
+    pub fn new(prefix: &'a str, after: Option<&'a str>, limit: usize, cap: usize) -> Self {
+        PageCollector { prefix, after, limit, cap, matched: 0, candidates: Vec::new() }
+    }
+
+    /// Offers one key. Fails as soon as the matching keys exceed the cap.
+    pub fn push(&mut self, key: String) -> Result<(), CapExceeded> {
+        if !key.starts_with(self.prefix) {
+            return Ok(());
+        }
+        self.matched += 1;
+        if self.matched > self.cap {
+            return Err(CapExceeded);
+        }
+        if self.after.is_none_or(|after| key.as_str() > after) {
+            self.candidates.push(key);
+        }
+        Ok(())
+    }
+
+    /// Sorts just enough to return the page.
+    pub fn finish(mut self) -> KeyPage {
+        let limit = self.limit;
+        let more = self.candidates.len() > limit;
+        if more {
+            self.candidates.select_nth_unstable(limit);
+            self.candidates.truncate(limit);
+        }
+        self.candidates.sort_unstable();
+        KeyPage { keys: self.candidates, more }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(keys: &[&str], prefix: &str, after: Option<&str>, limit: usize) -> KeyPage {
+        let mut c = PageCollector::new(prefix, after, limit, usize::MAX);
+        for k in keys {
+            c.push(k.to_string()).unwrap();
+        }
+        c.finish()
+    }
+
+    #[test]
+    fn cursor_round_trip() {
+        let c = encode_cursor("user:", "user:7");
+        assert_eq!(decode_cursor("user:", &c).unwrap(), "user:7");
+    }
+
+    #[test]
+    fn cursor_from_other_prefix_is_rejected() {
+        let c = encode_cursor("user:", "user:7");
+        let err = decode_cursor("admin:", &c).unwrap_err();
+        assert!(err.contains("prefix"), "{err}");
+    }
+
+    #[test]
+    fn garbage_cursors_are_rejected() {
+        for bad in ["", "!!!", "djE", &URL_SAFE_NO_PAD.encode("v2\0\0k"), &URL_SAFE_NO_PAD.encode([0xff, 0xfe])] {
+            assert!(decode_cursor("", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pages_are_sorted_and_resume_after_last_key() {
+        let keys = ["d", "b", "a", "e", "c", "x:1"];
+        let p1 = collect(&keys, "", None, 2);
+        assert_eq!(p1.keys, ["a", "b"]);
+        assert!(p1.more);
+        let p2 = collect(&keys, "", Some("b"), 2);
+        assert_eq!(p2.keys, ["c", "d"]);
+        let p3 = collect(&keys, "", Some("d"), 2);
+        assert_eq!(p3.keys, ["e", "x:1"]);
+        assert!(!p3.more);
+        let past = collect(&keys, "", Some("zzz"), 2);
+        assert!(past.keys.is_empty() && !past.more);
+    }
+
+    #[test]
+    fn prefix_filters() {
+        let page = collect(&["x:2", "y:1", "x:1"], "x:", None, 10);
+        assert_eq!(page.keys, ["x:1", "x:2"]);
+        assert!(!page.more);
+    }
+
+    #[test]
+    fn cap_counts_matching_keys_only() {
+        let mut c = PageCollector::new("x:", None, 10, 2);
+        c.push("x:1".into()).unwrap();
+        c.push("y:1".into()).unwrap();
+        c.push("x:2".into()).unwrap();
+        assert_eq!(c.push("x:3".into()), Err(CapExceeded));
+    }
+}

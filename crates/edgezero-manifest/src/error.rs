@@ -1,0 +1,120 @@
+//! Manifest errors: every one names the file, the line and column, and the key.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A problem with an `edgezero.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// The file, as given to the loader.
+    pub file: PathBuf,
+    /// 1-based line, when the problem has a position.
+    pub line: Option<usize>,
+    /// 1-based column, when the problem has a position.
+    pub column: Option<usize>,
+    /// The dotted key, e.g. `stores.kv.default`.
+    pub key: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let (Some(line), Some(col)) = (self.line, self.column) {
+            write!(f, ":{line}:{col}")?;
+        }
+        match &self.key {
+            Some(key) => write!(f, ": `{key}`: {}", self.message),
+            None => write!(f, ": {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+/// Maps byte offsets of one source text to positions and key paths.
+pub(crate) struct Source<'a> {
+    pub file: &'a Path,
+    pub text: &'a str,
+    doc: Option<toml_edit::ImDocument<&'a str>>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(file: &'a Path, text: &'a str) -> Self {
+        Source { file, text, doc: toml_edit::ImDocument::parse(text).ok() }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    /// An error at `span`, naming `key` (or the key found at that position).
+    pub fn error(&self, span: Option<Range<usize>>, key: Option<String>, message: impl Into<String>) -> ManifestError {
+        let (line, column) = match &span {
+            Some(s) => {
+                let (l, c) = self.line_col(s.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        let key = key.or_else(|| span.and_then(|s| self.key_at(s)));
+        ManifestError { file: self.file.to_path_buf(), line, column, key, message: message.into() }
+    }
+
+    /// The dotted path of the innermost key whose key or value covers `span`.
+    fn key_at(&self, span: Range<usize>) -> Option<String> {
+        let doc = self.doc.as_ref()?;
+        let mut path = Vec::new();
+        find_in_table(doc.as_table(), &span, &mut path).then(|| path.join("."))
+    }
+}
+
+fn covers(outer: Option<Range<usize>>, inner: &Range<usize>) -> bool {
+    outer.is_some_and(|o| o.start <= inner.start && inner.start < o.end.max(o.start + 1))
+}
+
+fn find_in_table(table: &toml_edit::Table, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+    for (key, item) in table.iter() {
+        let key_span = table.key(key).and_then(|k| k.span());
+        path.push(key.to_string());
+        if find_in_item(item, span, path) {
+            return true;
+        }
+        if covers(key_span, span) || covers(item.span(), span) {
+            return true;
+        }
+        path.pop();
+    }
+    false
+}
+
+fn find_in_item(item: &toml_edit::Item, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+    match item {
+        toml_edit::Item::Table(t) => find_in_table(t, span, path),
+        toml_edit::Item::ArrayOfTables(arr) => arr.iter().enumerate().any(|(i, t)| {
+            path.push(i.to_string());
+            let found = find_in_table(t, span, path);
+            if !found {
+                path.pop();
+            }
+            found
+        }),
+        toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+            for (key, value) in t.iter() {
+                path.push(key.to_string());
+                if covers(value.span(), span) {
+                    return true;
+                }
+                path.pop();
+            }
+            false
+        }
+        _ => false,
+    }
+}
