@@ -282,3 +282,15 @@ mod tests {
         assert_eq!(resp.headers()[header::ALLOW], "GET, HEAD");
     }
 }
+
+macro_rules! store_error_responses {
+    ($($ty:ty),*) => {
+        $(impl crate::response::IntoResponse for $ty {
+            fn into_response(self) -> Response {
+                EdgeError::from(self).into_response()
+            }
+        })*
+    };
+}
+
+store_error_responses!(KvError, ConfigError, SecretError);

@@ -32,7 +32,7 @@ pub use crate::response::Json;
 use crate::store::config::ConfigHandle;
 use crate::store::kv::KvHandle;
 use crate::store::secrets::SecretHandle;
-use crate::store::Stores;
+pub use crate::store::Stores;
 
 /// Something that can be built from a request.
 pub trait FromRequest: Sized {

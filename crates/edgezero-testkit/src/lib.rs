@@ -1,0 +1,126 @@
+//! # EdgeZero testkit
+//!
+//! - [`memory`]: in-memory KV / config / secret stores and a `StoreProvider` over them;
+//! - [`contract`]: the suites every store backend runs (in-memory, native SQLite, Spin);
+//! - [`TestApp`]: send requests through a router without a server.
+//!
+//! ```
+//! use edgezero_core::Router;
+//! use edgezero_testkit::TestApp;
+//!
+//! let app = TestApp::new(Router::new().get("/hi", || async { "hi" }));
+//! let resp = app.get("/hi");
+//! assert_eq!(resp.status(), 200);
+//! assert_eq!(resp.text(), "hi");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod contract;
+pub mod memory;
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use edgezero_core::{App, Body, Request, Router, StoreBindings, StoreMetadata, Stores};
+use http::{HeaderMap, StatusCode};
+
+pub use memory::{MemoryConfig, MemoryKv, MemoryProvider, MemorySecrets};
+
+/// A router plus in-memory stores, driven synchronously.
+pub struct TestApp {
+    router: Router,
+    bindings: Arc<StoreBindings>,
+    provider: MemoryProvider,
+}
+
+/// A buffered response.
+#[derive(Debug)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// One header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The body bytes.
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The body as JSON (panics if it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+}
+
+impl TestApp {
+    /// A test app over `router` with no declared stores.
+    pub fn new(router: Router) -> Self {
+        Self::with_stores(router, &StoreMetadata::NONE, &|_| None)
+    }
+
+    /// A test app for an `app!`-generated [`App`], with the given environment lookup.
+    pub fn for_app<A: App>(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        Self::with_stores(A::router(), A::stores(), env)
+    }
+
+    /// A test app with declared stores and an environment lookup for `EDGEZERO__*`.
+    pub fn with_stores(router: Router, meta: &StoreMetadata, env: &dyn Fn(&str) -> Option<String>) -> Self {
+        TestApp { router, bindings: Arc::new(StoreBindings::resolve(meta, env)), provider: MemoryProvider::new() }
+    }
+
+    /// Replaces the provider (to seed config or secrets).
+    pub fn with_provider(mut self, provider: MemoryProvider) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// The in-memory provider (to inspect stored data).
+    pub fn provider(&self) -> &MemoryProvider {
+        &self.provider
+    }
+
+    /// Sends a request.
+    pub fn send(&self, request: Request) -> TestResponse {
+        let stores = Stores::new(Arc::clone(&self.bindings), Rc::new(self.provider.clone()));
+        futures_executor::block_on(async {
+            let resp = self.router.handle(request, stores).await;
+            let (parts, body) = resp.into_parts();
+            let body = body.collect(usize::MAX).await.unwrap_or_default();
+            TestResponse { status: parts.status, headers: parts.headers, body }
+        })
+    }
+
+    /// Sends a request with a method, URI and body.
+    pub fn request(&self, method: &str, uri: &str, body: impl Into<Body>) -> TestResponse {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(body.into())
+            .unwrap_or_else(|e| panic!("invalid test request {method} {uri}: {e}"));
+        self.send(req)
+    }
+
+    /// Sends a `GET`.
+    pub fn get(&self, uri: &str) -> TestResponse {
+        self.request("GET", uri, Body::Empty)
+    }
+}
