@@ -1,0 +1,142 @@
+//! Key-value stores on the shared SQLite file, in Spin's `spin_key_value` format, with TTLs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use edgezero_core::store::kv::{KvError, KvStore};
+use edgezero_core::store::paging::KeyPage;
+use edgezero_spin_sqlite::{self as sq, SqliteKvError};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::db::Database;
+use crate::error::kv_error;
+
+const GET_LIVE: &str = "SELECT v.value, e.expires_at_ms FROM spin_key_value v
+    LEFT JOIN edgezero_kv_expiry e ON e.store = v.store AND e.key = v.key
+    WHERE v.store = ?1 AND v.key = ?2";
+const LIST_LIVE: &str = "SELECT v.key FROM spin_key_value v
+    WHERE v.store = ?1 AND v.key >= ?2 AND v.key > ?3
+      AND NOT EXISTS (SELECT 1 FROM edgezero_kv_expiry e
+                      WHERE e.store = v.store AND e.key = v.key AND e.expires_at_ms <= ?4)
+    ORDER BY v.key";
+const SET_EXPIRY: &str = "INSERT INTO edgezero_kv_expiry (store, key, expires_at_ms) VALUES (?1, ?2, ?3)
+    ON CONFLICT(store, key) DO UPDATE SET expires_at_ms = ?3";
+const CLEAR_EXPIRY: &str = "DELETE FROM edgezero_kv_expiry WHERE store = ?1 AND key = ?2";
+
+/// A KV store: the rows of one label in the SQLite file.
+pub struct SqliteKv {
+    id: String,
+    label: Arc<str>,
+    db: Arc<Database>,
+}
+
+fn stmt(operation: &'static str, key: &str) -> impl FnOnce(rusqlite::Error) -> SqliteKvError {
+    let key = key.to_string();
+    move |source| SqliteKvError::Statement { operation, key, source }
+}
+
+fn remove(conn: &mut Connection, label: &str, key: &str) -> Result<(), SqliteKvError> {
+    let tx = conn.transaction().map_err(stmt("delete", key))?;
+    tx.execute(sq::SPIN_DELETE, params![label, key]).map_err(stmt("delete", key))?;
+    tx.execute(CLEAR_EXPIRY, params![label, key]).map_err(stmt("delete", key))?;
+    tx.commit().map_err(stmt("delete", key))
+}
+
+fn get_live(conn: &mut Connection, label: &str, key: &str) -> Result<Option<Vec<u8>>, SqliteKvError> {
+    let row: Option<(Vec<u8>, Option<i64>)> = conn
+        .prepare_cached(GET_LIVE)
+        .and_then(|mut s| s.query_row(params![label, key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(stmt("get", key))?;
+    match row {
+        Some((_, Some(exp))) if exp <= sq::now_ms() => {
+            remove(conn, label, key)?;
+            Ok(None)
+        }
+        Some((value, _)) => Ok(Some(value)),
+        None => Ok(None),
+    }
+}
+
+fn put(conn: &mut Connection, label: &str, key: &str, value: &[u8], expires: Option<i64>) -> Result<(), SqliteKvError> {
+    let tx = conn.transaction().map_err(stmt("set", key))?;
+    tx.execute(sq::SPIN_SET, params![label, key, value]).map_err(stmt("set", key))?;
+    match expires {
+        Some(at) => tx.execute(SET_EXPIRY, params![label, key, at]),
+        None => tx.execute(CLEAR_EXPIRY, params![label, key]),
+    }
+    .map_err(stmt("set", key))?;
+    tx.commit().map_err(stmt("set", key))
+}
+
+fn list(conn: &mut Connection, label: &str, prefix: &str, after: &str, limit: usize) -> Result<KeyPage, SqliteKvError> {
+    let mut s = conn.prepare_cached(LIST_LIVE).map_err(stmt("list", prefix))?;
+    let mut rows = s.query(params![label, prefix, after, sq::now_ms()]).map_err(stmt("list", prefix))?;
+    let mut page = KeyPage::default();
+    while let Some(row) = rows.next().map_err(stmt("list", prefix))? {
+        let key: String = row.get(0).map_err(stmt("list", prefix))?;
+        if !key.starts_with(prefix) {
+            break; // ordered by key: the prefix range is over
+        }
+        if page.keys.len() == limit {
+            page.more = true;
+            break;
+        }
+        page.keys.push(key);
+    }
+    Ok(page)
+}
+
+impl SqliteKv {
+    /// The store for logical `id`, reading and writing rows of `label`.
+    pub fn new(id: &str, label: &str, db: Arc<Database>) -> Self {
+        SqliteKv { id: id.to_string(), label: Arc::from(label), db }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &str) -> Result<T, SqliteKvError> + Send + 'static,
+    ) -> Result<T, KvError> {
+        let label = Arc::clone(&self.label);
+        match self.db.run(move |conn| f(conn, &label)).await {
+            Ok(result) => result.map_err(|e| kv_error(&self.id, e)),
+            Err(join) => Err(KvError::Internal(join)),
+        }
+    }
+}
+
+#[async_trait(?Send)]
+impl KvStore for SqliteKv {
+    async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError> {
+        let key = key.to_string();
+        self.run(move |c, l| get_live(c, l, &key)).await.map(|v| v.map(Bytes::from))
+    }
+
+    async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
+        let key = key.to_string();
+        self.run(move |c, l| put(c, l, &key, &value, None)).await
+    }
+
+    async fn put_bytes_with_ttl(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), KvError> {
+        let key = key.to_string();
+        let at = sq::now_ms().saturating_add(ttl.as_millis() as i64);
+        self.run(move |c, l| put(c, l, &key, &value, Some(at))).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        let key = key.to_string();
+        self.run(move |c, l| remove(c, l, &key)).await
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, KvError> {
+        let key = key.to_string();
+        self.run(move |c, l| get_live(c, l, &key).map(|v| v.is_some())).await
+    }
+
+    async fn list_keys_page(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<KeyPage, KvError> {
+        let prefix = prefix.to_string();
+        let after = after.unwrap_or("").to_string();
+        self.run(move |c, l| list(c, l, &prefix, &after, limit)).await
+    }
+}

@@ -1,0 +1,152 @@
+//! The server: one single-threaded runtime per worker thread, all accepting on one socket.
+//!
+//! Handler futures need not be `Send` (see the core crate docs), so each worker runs its
+//! connections on a `LocalSet`; the router and the store bindings are shared by reference
+//! counting. SQLite calls run on tokio's blocking pool, so no worker thread waits on disk.
+
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use edgezero_core::{EdgeError, RequestContext, Router, StoreBindings, Stores};
+use futures_util::FutureExt;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::{request, response, NativeProvider, ServerConfig};
+
+/// Everything a worker needs, shared between workers.
+pub(crate) struct Shared {
+    pub router: Router,
+    pub bindings: Arc<StoreBindings>,
+    pub provider: NativeProvider,
+    pub max_body_bytes: usize,
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: StdListener,
+    config: ServerConfig,
+}
+
+impl Server {
+    /// Binds the listening socket (port 0 picks a free port).
+    pub fn bind(config: ServerConfig) -> std::io::Result<Server> {
+        let listener = StdListener::bind(config.addr)?;
+        listener.set_nonblocking(true)?;
+        Ok(Server { listener, config })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish (up to 10 s).
+    pub(crate) fn run<F>(self, shared: Shared, shutdown: F) -> std::io::Result<()>
+    where
+        F: std::future::Future<Output = ()>,
+    {
+        let shared = Arc::new(shared);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut threads = Vec::new();
+        for i in 0..self.config.workers.max(1) {
+            let listener = self.listener.try_clone()?;
+            let shared = Arc::clone(&shared);
+            let stop = stop_rx.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("edgezero-worker-{i}"))
+                    .spawn(move || worker(listener, shared, stop))?,
+            );
+        }
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        rt.block_on(shutdown);
+        log::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+        for t in threads {
+            match t.join() {
+                Ok(result) => result?,
+                Err(_) => log::error!("a worker thread panicked"),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn worker(listener: StdListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        connections.spawn_local(connection(stream, peer, Arc::clone(&shared), stop.clone()));
+                    }
+                    Err(e) => {
+                        log::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = stop.changed() => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        drop(listener);
+        let drain = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
+            log::warn!("some connections did not finish within 10 s and were closed");
+        }
+        Ok(())
+    })
+}
+
+async fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let service = service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, std::convert::Infallible>(handle(req, &shared).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        if !e.is_incomplete_message() {
+            log::debug!("connection from {peer}: {e}");
+        }
+    }
+}
+
+async fn handle(req: http::Request<hyper::body::Incoming>, shared: &Shared) -> http::Response<response::NativeBody> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = match request::into_core(req, shared.max_body_bytes) {
+        Ok(req) => {
+            let stores = Stores::new(Arc::clone(&shared.bindings), Rc::new(shared.provider.clone()));
+            let ctx = RequestContext::new(req, stores).with_body_limit(shared.max_body_bytes);
+            match AssertUnwindSafe(shared.router.dispatch(ctx)).catch_unwind().await {
+                Ok(resp) => resp,
+                Err(_) => EdgeError::internal("the handler panicked").into_response(),
+            }
+        }
+        Err(e) => e.into_response(),
+    };
+    log::info!("{method} {path} {} {:.1?}", resp.status().as_u16(), started.elapsed());
+    response::from_core(resp)
+}

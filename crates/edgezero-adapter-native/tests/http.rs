@@ -1,0 +1,138 @@
+//! The native server over real loopback HTTP.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use edgezero_adapter_native::{bind, ServerConfig};
+use edgezero_core::extract::Kv;
+use edgezero_core::http::{header, HeaderValue};
+use edgezero_core::store::{StoreIds, StoreMetadata};
+use edgezero_core::{Bytes, EdgeError, Response, Router};
+
+const META: StoreMetadata = StoreMetadata {
+    kv: StoreIds { ids: &["data"], default: None },
+    config: StoreIds::NONE,
+    secrets: StoreIds::NONE,
+};
+
+async fn incr(Kv(kv): Kv) -> Result<String, EdgeError> {
+    let n = kv.get_json::<u64>("n").await?.unwrap_or(0) + 1;
+    kv.put_json("n", &n).await?;
+    Ok(n.to_string())
+}
+
+async fn cookies() -> Response {
+    let mut resp = http::Response::new(edgezero_core::Body::from("c"));
+    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
+    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
+    resp
+}
+
+async fn panics() -> &'static str {
+    panic!("handler bug with secret detail")
+}
+
+fn router() -> Router {
+    Router::new()
+        .get("/incr", incr)
+        .post("/echo", |b: Bytes| async move { b })
+        .get("/cookies", cookies)
+        .get("/panic", panics)
+}
+
+struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    fn start(kv: &Path) -> Running {
+        let config = ServerConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            kv_path: kv.to_path_buf(),
+            max_body_bytes: 1024,
+            workers: 2,
+        };
+        let (server, handle) = bind(router(), &META, config).unwrap();
+        let addr = server.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || server.serve(handle, async { let _ = rx.await; }));
+        Running { addr, stop: Some(tx), thread: Some(thread) }
+    }
+
+    fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.thread.take().unwrap().join().unwrap().unwrap();
+    }
+
+    fn raw(&self, request: &str) -> String {
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    fn get(&self, path: &str) -> String {
+        self.raw(&format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+    }
+}
+
+fn body(resp: &str) -> &str {
+    resp.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+#[test]
+fn serves_routes_errors_and_persists_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let kv = dir.path().join("kv.db");
+    let server = Running::start(&kv);
+    assert_eq!(body(&server.get("/incr")), "1");
+    assert_eq!(body(&server.get("/incr")), "2");
+    let nf = server.get("/missing");
+    assert!(nf.starts_with("HTTP/1.1 404"), "{nf}");
+    assert!(body(&nf).contains("\"code\":\"not_found\""), "{nf}");
+    let na = server.raw("DELETE /incr HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(na.starts_with("HTTP/1.1 405") && na.to_ascii_lowercase().contains("allow: get, head"), "{na}");
+    let head = server.raw("HEAD /cookies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200") && body(&head).is_empty(), "{head}");
+    server.stop();
+
+    let again = Running::start(&kv);
+    assert_eq!(body(&again.get("/incr")), "3", "data must survive a restart");
+    again.stop();
+}
+
+#[test]
+fn body_limit_is_413_declared_or_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("kv.db"));
+    let ok = server.raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+    assert_eq!(body(&ok), "hello");
+    let big = "x".repeat(2000);
+    let declared = server.raw(&format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n{big}"));
+    assert!(declared.starts_with("HTTP/1.1 413"), "{declared}");
+    let chunk = "y".repeat(600);
+    let streamed = server.raw(&format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+    ));
+    assert!(streamed.starts_with("HTTP/1.1 413"), "{streamed}");
+    server.stop();
+}
+
+#[test]
+fn repeated_headers_survive_and_panics_are_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(&dir.path().join("kv.db"));
+    let resp = server.get("/cookies").to_ascii_lowercase();
+    assert!(resp.contains("set-cookie: a=1") && resp.contains("set-cookie: b=2"), "{resp}");
+    let p = server.get("/panic");
+    assert!(p.starts_with("HTTP/1.1 500"), "{p}");
+    assert!(!p.contains("secret detail"), "{p}");
+    assert!(body(&server.get("/incr")) == "1", "the server keeps serving after a panic");
+    server.stop();
+}

@@ -1,0 +1,217 @@
+//! # Spin's local key-value file
+//!
+//! Spin keeps local key-value data in one SQLite file (`.spin/sqlite_key_value.db` next to
+//! `spin.toml`) with a single table, `spin_key_value (store, key, value)`, where `store` is
+//! the label as opened. This crate holds Spin's exact schema and statements, so the native
+//! adapter, `edgezero config push --local` and the embedded Spin host all read and write the
+//! same rows that `spin up` does.
+//!
+//! TTLs are an EdgeZero extension for the native adapter: expiries live in a side table,
+//! `edgezero_kv_expiry`, that Spin ignores. Rows written with a TTL are therefore visible to
+//! Spin until the native adapter deletes them.
+
+#![warn(missing_docs)]
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Spin's table, byte for byte as Spin creates it.
+pub const SPIN_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
+                           store TEXT NOT NULL,
+                           key   TEXT NOT NULL,
+                           value BLOB NOT NULL,
+
+                           PRIMARY KEY (store, key)
+                        )";
+
+/// Spin's read statement.
+pub const SPIN_GET: &str = "SELECT value FROM spin_key_value WHERE store=$1 AND key=$2";
+
+/// Spin's upsert statement.
+pub const SPIN_SET: &str = "INSERT INTO spin_key_value (store, key, value) VALUES ($1, $2, $3)
+                     ON CONFLICT(store, key) DO UPDATE SET value=$3";
+
+/// Spin's delete statement.
+pub const SPIN_DELETE: &str = "DELETE FROM spin_key_value WHERE store=$1 AND key=$2";
+
+/// Spin's key listing (no ordering).
+pub const SPIN_KEYS: &str = "SELECT key FROM spin_key_value WHERE store=$1";
+
+/// EdgeZero's expiry side table (native adapter only).
+pub const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS edgezero_kv_expiry (
+    store TEXT NOT NULL,
+    key TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (store, key)
+)";
+
+/// Errors of this crate: SQLite failures with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteKvError {
+    /// The file could not be opened or created.
+    #[error("cannot open key-value file {path}: {source}")]
+    Open {
+        /// The file.
+        path: String,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// A statement failed.
+    #[error("key-value {operation} failed for key `{key}`: {source}")]
+    Statement {
+        /// What was being done.
+        operation: &'static str,
+        /// The key involved (empty for listings).
+        key: String,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+}
+
+fn stmt_err<'a>(operation: &'static str, key: &'a str) -> impl FnOnce(rusqlite::Error) -> SqliteKvError + 'a {
+    move |source| SqliteKvError::Statement { operation, key: key.to_string(), source }
+}
+
+/// Opens (creating when needed) a key-value file: parent directory, Spin's table, a busy
+/// timeout so that a server and the CLI can share the file.
+pub fn open(path: &Path) -> Result<Connection, SqliteKvError> {
+    let open_err = |source| SqliteKvError::Open { path: path.display().to_string(), source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            open_err(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+        })?;
+    }
+    let conn = Connection::open(path).map_err(open_err)?;
+    init(&conn).map_err(open_err)?;
+    Ok(conn)
+}
+
+/// Opens an in-memory store with the same schema (Spin's `type = "spin"` without `path`).
+pub fn open_in_memory() -> Result<Connection, SqliteKvError> {
+    let open_err = |source| SqliteKvError::Open { path: ":memory:".into(), source };
+    let conn = Connection::open_in_memory().map_err(open_err)?;
+    init(&conn).map_err(open_err)?;
+    Ok(conn)
+}
+
+fn init(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute(SPIN_SCHEMA, [])?;
+    Ok(())
+}
+
+/// Creates the expiry side table (only the native adapter needs it).
+pub fn enable_expiry(conn: &Connection) -> Result<(), SqliteKvError> {
+    conn.execute(EXPIRY_SCHEMA, []).map_err(stmt_err("schema setup", ""))?;
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Reads a value with Spin's statement.
+pub fn get(conn: &Connection, store: &str, key: &str) -> Result<Option<Vec<u8>>, SqliteKvError> {
+    conn.prepare_cached(SPIN_GET)
+        .and_then(|mut s| s.query_row(params![store, key], |r| r.get::<_, Vec<u8>>(0)).optional())
+        .map_err(stmt_err("get", key))
+}
+
+/// Writes a value with Spin's upsert.
+pub fn set(conn: &Connection, store: &str, key: &str, value: &[u8]) -> Result<(), SqliteKvError> {
+    conn.prepare_cached(SPIN_SET)
+        .and_then(|mut s| s.execute(params![store, key, value]))
+        .map(drop)
+        .map_err(stmt_err("set", key))
+}
+
+/// Deletes a key with Spin's statement.
+pub fn delete(conn: &Connection, store: &str, key: &str) -> Result<(), SqliteKvError> {
+    conn.prepare_cached(SPIN_DELETE)
+        .and_then(|mut s| s.execute(params![store, key]))
+        .map(drop)
+        .map_err(stmt_err("delete", key))
+}
+
+/// Every key of a store, in no particular order (Spin's statement).
+pub fn keys(conn: &Connection, store: &str) -> Result<Vec<String>, SqliteKvError> {
+    let mut stmt = conn.prepare_cached(SPIN_KEYS).map_err(stmt_err("list", ""))?;
+    let rows = stmt
+        .query_map(params![store], |r| r.get::<_, String>(0))
+        .map_err(stmt_err("list", ""))?;
+    rows.collect::<Result<_, _>>().map_err(stmt_err("list", ""))
+}
+
+/// Writes many entries in one transaction: either all land or, on the first failure, none
+/// do (the error names the key).
+pub fn set_many<'a>(
+    conn: &mut Connection,
+    store: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<usize, SqliteKvError> {
+    let tx = conn.transaction().map_err(stmt_err("transaction", ""))?;
+    let mut n = 0;
+    {
+        let mut stmt = tx.prepare_cached(SPIN_SET).map_err(stmt_err("set", ""))?;
+        for (key, value) in entries {
+            stmt.execute(params![store, key, value]).map_err(stmt_err("set", key))?;
+            n += 1;
+        }
+    }
+    tx.commit().map_err(stmt_err("commit", ""))?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins the interop strings: they must stay byte-identical to Spin's
+    /// `crates/key-value-spin/src/store.rs`, or data stops being interchangeable.
+    #[test]
+    fn spin_statements_are_pinned() {
+        let schema = "CREATE TABLE IF NOT EXISTS spin_key_value (\n                           store TEXT NOT NULL,\n                           key   TEXT NOT NULL,\n                           value BLOB NOT NULL,\n\n                           PRIMARY KEY (store, key)\n                        )";
+        assert_eq!(SPIN_SCHEMA, schema);
+        assert_eq!(
+            SPIN_SET,
+            "INSERT INTO spin_key_value (store, key, value) VALUES ($1, $2, $3)\n                     ON CONFLICT(store, key) DO UPDATE SET value=$3"
+        );
+        assert_eq!(SPIN_GET, "SELECT value FROM spin_key_value WHERE store=$1 AND key=$2");
+        assert_eq!(SPIN_DELETE, "DELETE FROM spin_key_value WHERE store=$1 AND key=$2");
+        assert_eq!(SPIN_KEYS, "SELECT key FROM spin_key_value WHERE store=$1");
+    }
+
+    #[test]
+    fn round_trip_in_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".spin/sqlite_key_value.db");
+        let conn = open(&path).unwrap();
+        set(&conn, "default", "k", b"v1").unwrap();
+        set(&conn, "default", "k", b"v2").unwrap();
+        set(&conn, "other", "k", b"x").unwrap();
+        assert_eq!(get(&conn, "default", "k").unwrap().as_deref(), Some(&b"v2"[..]));
+        assert_eq!(keys(&conn, "default").unwrap(), ["k"]);
+        delete(&conn, "default", "k").unwrap();
+        assert_eq!(get(&conn, "default", "k").unwrap(), None);
+        drop(conn);
+        let again = open(&path).unwrap();
+        assert_eq!(get(&again, "other", "k").unwrap().as_deref(), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn set_many_is_all_or_nothing() {
+        let mut conn = open_in_memory().unwrap();
+        set(&conn, "cfg", "keep", b"old").unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER no_bad BEFORE INSERT ON spin_key_value WHEN NEW.key = 'bad'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+        let err = set_many(&mut conn, "cfg", [("keep", &b"new"[..]), ("bad", &b"x"[..])]).unwrap_err();
+        assert!(err.to_string().contains("`bad`"), "{err}");
+        assert_eq!(get(&conn, "cfg", "keep").unwrap().as_deref(), Some(&b"old"[..]));
+    }
+}
