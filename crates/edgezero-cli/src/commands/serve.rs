@@ -1,0 +1,140 @@
+//! `edgezero serve`: run the app locally.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use edgezero_manifest::Manifest;
+
+use crate::project::{adapter_crate_dir, adapter_section, load_manifest};
+use crate::{process, Adapter};
+
+pub const EXAMPLES: &str = "Examples:
+  edgezero serve --adapter native
+  edgezero serve --adapter native --manifest examples/url-shortener/edgezero.toml --listen 127.0.0.1:8080
+  edgezero serve --adapter spin --runtime-config runtime-config.toml
+
+Native: runs the crate of [adapters.native.adapter].crate with `cargo run`, in the manifest's
+directory (KV data goes to .edgezero/sqlite_key_value.db there).
+Spin: runs `spin up` when the Spin CLI is on PATH.
+[adapters.<name>.commands].serve in edgezero.toml replaces the built-in command.";
+
+/// Arguments of `edgezero serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Which platform to serve on.
+    #[arg(long, value_enum, default_value = "native")]
+    pub adapter: Adapter,
+
+    /// Address to listen on (default: the adapter's host/port, or 127.0.0.1:8787 native, 127.0.0.1:3000 Spin).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Build and run with optimisations (native).
+    #[arg(long)]
+    pub release: bool,
+
+    /// Spin runtime config file (default: runtime-config.toml next to spin.toml, if present).
+    #[arg(long, value_name = "FILE")]
+    pub runtime_config: Option<PathBuf>,
+}
+
+/// Runs `edgezero serve`.
+pub fn run(args: &ServeArgs, manifest: Option<&Path>) -> Result<ExitCode> {
+    let manifest = load_manifest(manifest)?;
+    let mut cmd = match args.adapter {
+        Adapter::Native => native_command(&manifest, args)?,
+        Adapter::Spin => spin_command(&manifest, args)?,
+    };
+    cmd.current_dir(manifest.root());
+    cmd.envs(&manifest.environment);
+    let section = adapter_section(&manifest, args.adapter)?;
+    let host = args.listen.map(|a| a.ip().to_string()).or_else(|| section.adapter.host.clone());
+    let port = args.listen.map(|a| a.port()).or(section.adapter.port);
+    if let Some(host) = host {
+        cmd.env("EDGEZERO__ADAPTER__HOST", host);
+    }
+    if let Some(port) = port {
+        cmd.env("EDGEZERO__ADAPTER__PORT", port.to_string());
+    }
+    eprintln!("serving {} ({}): {}", manifest.app.name, args.adapter.name(), process::describe(&cmd));
+    let status = process::run(&mut cmd)?;
+    if status.success() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: `{}` exited with {status}", process::describe(&cmd));
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+fn native_command(manifest: &Manifest, args: &ServeArgs) -> Result<Command> {
+    let section = adapter_section(manifest, Adapter::Native)?;
+    if let Some(serve) = &section.commands.serve {
+        return Ok(process::shell(serve));
+    }
+    let dir = adapter_crate_dir(manifest, Adapter::Native)?;
+    let mut cmd = Command::new(cargo());
+    cmd.arg("run").arg("--manifest-path").arg(dir.join("Cargo.toml"));
+    if args.release {
+        cmd.arg("--release");
+    }
+    if let Some(listen) = args.listen {
+        cmd.arg("--").arg("--listen").arg(listen.to_string());
+    }
+    Ok(cmd)
+}
+
+/// `spin.toml` of the Spin adapter: `[adapters.spin.adapter].manifest`, else `<crate>/spin.toml`.
+pub fn spin_manifest(manifest: &Manifest) -> Result<PathBuf> {
+    let section = adapter_section(manifest, Adapter::Spin)?;
+    let path = match &section.adapter.manifest {
+        Some(m) => manifest.resolve(m),
+        None => adapter_crate_dir(manifest, Adapter::Spin)?.join("spin.toml"),
+    };
+    if !path.is_file() {
+        bail!(
+            "{} does not exist; set [adapters.spin.adapter].manifest in {} to your spin.toml",
+            path.display(),
+            manifest.path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Command> {
+    let section = adapter_section(manifest, Adapter::Spin)?;
+    if let Some(serve) = &section.commands.serve {
+        return Ok(process::shell(serve));
+    }
+    let spin_toml = spin_manifest(manifest)?;
+    let spin_dir = spin_toml.parent().context("spin.toml has no parent directory")?;
+    let runtime_config = match &args.runtime_config {
+        Some(p) => Some(p.canonicalize().with_context(|| format!("runtime config {} does not exist", p.display()))?),
+        None => Some(spin_dir.join("runtime-config.toml")).filter(|p| p.is_file()),
+    };
+    if !process::on_path("spin") {
+        bail!(
+            "the Spin CLI (`spin`) is not on PATH, and this build of edgezero has no embedded Spin host; \
+             install Spin from https://spinframework.dev/install, or serve natively with `edgezero serve --adapter native`"
+        );
+    }
+    let mut cmd = Command::new("spin");
+    cmd.arg("up").arg("--from").arg(&spin_toml);
+    if let Some(rc) = runtime_config {
+        cmd.arg("--runtime-config-file").arg(rc);
+    }
+    let listen = args.listen.map(|a| a.to_string()).or_else(|| {
+        let host = section.adapter.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        section.adapter.port.map(|p| format!("{host}:{p}"))
+    });
+    if let Some(listen) = listen {
+        cmd.arg("--listen").arg(listen);
+    }
+    Ok(cmd)
+}

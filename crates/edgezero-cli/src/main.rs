@@ -1,0 +1,69 @@
+//! # `edgezero`
+//!
+//! The command-line tool of EdgeZero: serve an app locally (natively or as a Spin
+//! component), build it, and more. Run `edgezero --help` or `edgezero <command> --help`.
+//!
+//! Exit codes: `0` success, `1` the command failed, `2` invalid usage.
+
+mod commands;
+mod process;
+mod project;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  the command failed (the message says why and how to fix it)\n  2  invalid usage (unknown flag, missing argument)";
+
+/// Build, serve and deploy EdgeZero apps.
+#[derive(Debug, Parser)]
+#[command(name = "edgezero", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    /// Path of edgezero.toml (default: searched upward from the current directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    manifest: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app locally.
+    #[command(after_help = commands::serve::EXAMPLES)]
+    Serve(commands::serve::ServeArgs),
+}
+
+/// The platforms the CLI can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Adapter {
+    /// Fermyon Spin (a wasm32-wasip2 component).
+    Spin,
+    /// A native HTTP server.
+    Native,
+}
+
+impl Adapter {
+    /// The adapter's name in `edgezero.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Adapter::Spin => "spin",
+            Adapter::Native => "native",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Serve(args) => commands::serve::run(args, cli.manifest.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
