@@ -18,7 +18,11 @@ pub struct SqliteConfig {
 impl SqliteConfig {
     /// The store for logical `id`, reading rows of `label`.
     pub fn new(id: &str, label: &str, db: Arc<Database>) -> Self {
-        SqliteConfig { id: id.to_string(), label: label.to_string(), db }
+        SqliteConfig {
+            id: id.to_string(),
+            label: label.to_string(),
+            db,
+        }
     }
 }
 
@@ -26,7 +30,11 @@ impl SqliteConfig {
 impl ConfigStore for SqliteConfig {
     async fn get(&self, key: &str) -> Result<Option<String>, ConfigError> {
         let (label, owned) = (self.label.clone(), key.to_string());
-        let value = match self.db.run(move |c| edgezero_spin_sqlite::get(c, &label, &owned)).await {
+        let value = match self
+            .db
+            .run(move |c| edgezero_spin_sqlite::get(c, &label, &owned))
+            .await
+        {
             Ok(r) => r.map_err(|e| config_error(&self.id, e))?,
             Err(join) => return Err(ConfigError::Internal(join)),
         };

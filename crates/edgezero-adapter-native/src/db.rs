@@ -16,7 +16,10 @@ pub struct Database {
 impl Database {
     /// A database at `path` (not opened yet).
     pub fn new(path: PathBuf) -> Self {
-        Database { path, conn: OnceLock::new() }
+        Database {
+            path,
+            conn: OnceLock::new(),
+        }
     }
 
     /// The file path.

@@ -18,7 +18,10 @@ fn is_busy(err: &SqliteKvError) -> bool {
 /// rest internal.
 pub fn kv_error(id: &str, err: SqliteKvError) -> KvError {
     match &err {
-        SqliteKvError::Open { .. } => KvError::Unavailable { store: id.to_string(), reason: err.to_string() },
+        SqliteKvError::Open { .. } => KvError::Unavailable {
+            store: id.to_string(),
+            reason: err.to_string(),
+        },
         _ if is_busy(&err) => KvError::Unavailable {
             store: id.to_string(),
             reason: format!("{err}; another process holds the file locked"),
@@ -30,8 +33,14 @@ pub fn kv_error(id: &str, err: SqliteKvError) -> KvError {
 /// A config error for store `id`.
 pub fn config_error(id: &str, err: SqliteKvError) -> ConfigError {
     match &err {
-        SqliteKvError::Open { .. } => ConfigError::Unavailable { store: id.to_string(), reason: err.to_string() },
-        _ if is_busy(&err) => ConfigError::Unavailable { store: id.to_string(), reason: err.to_string() },
+        SqliteKvError::Open { .. } => ConfigError::Unavailable {
+            store: id.to_string(),
+            reason: err.to_string(),
+        },
+        _ if is_busy(&err) => ConfigError::Unavailable {
+            store: id.to_string(),
+            reason: err.to_string(),
+        },
         _ => ConfigError::Internal(err.to_string()),
     }
 }

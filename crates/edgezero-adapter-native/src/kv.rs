@@ -21,7 +21,8 @@ const LIST_LIVE: &str = "SELECT v.key FROM spin_key_value v
       AND NOT EXISTS (SELECT 1 FROM edgezero_kv_expiry e
                       WHERE e.store = v.store AND e.key = v.key AND e.expires_at_ms <= ?4)
     ORDER BY v.key";
-const SET_EXPIRY: &str = "INSERT INTO edgezero_kv_expiry (store, key, expires_at_ms) VALUES (?1, ?2, ?3)
+const SET_EXPIRY: &str =
+    "INSERT INTO edgezero_kv_expiry (store, key, expires_at_ms) VALUES (?1, ?2, ?3)
     ON CONFLICT(store, key) DO UPDATE SET expires_at_ms = ?3";
 const CLEAR_EXPIRY: &str = "DELETE FROM edgezero_kv_expiry WHERE store = ?1 AND key = ?2";
 
@@ -34,20 +35,33 @@ pub struct SqliteKv {
 
 fn stmt(operation: &'static str, key: &str) -> impl FnOnce(rusqlite::Error) -> SqliteKvError {
     let key = key.to_string();
-    move |source| SqliteKvError::Statement { operation, key, source }
+    move |source| SqliteKvError::Statement {
+        operation,
+        key,
+        source,
+    }
 }
 
 fn remove(conn: &mut Connection, label: &str, key: &str) -> Result<(), SqliteKvError> {
     let tx = conn.transaction().map_err(stmt("delete", key))?;
-    tx.execute(sq::SPIN_DELETE, params![label, key]).map_err(stmt("delete", key))?;
-    tx.execute(CLEAR_EXPIRY, params![label, key]).map_err(stmt("delete", key))?;
+    tx.execute(sq::SPIN_DELETE, params![label, key])
+        .map_err(stmt("delete", key))?;
+    tx.execute(CLEAR_EXPIRY, params![label, key])
+        .map_err(stmt("delete", key))?;
     tx.commit().map_err(stmt("delete", key))
 }
 
-fn get_live(conn: &mut Connection, label: &str, key: &str) -> Result<Option<Vec<u8>>, SqliteKvError> {
+fn get_live(
+    conn: &mut Connection,
+    label: &str,
+    key: &str,
+) -> Result<Option<Vec<u8>>, SqliteKvError> {
     let row: Option<(Vec<u8>, Option<i64>)> = conn
         .prepare_cached(GET_LIVE)
-        .and_then(|mut s| s.query_row(params![label, key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .and_then(|mut s| {
+            s.query_row(params![label, key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
         .map_err(stmt("get", key))?;
     match row {
         Some((_, Some(exp))) if exp <= sq::now_ms() => {
@@ -59,9 +73,16 @@ fn get_live(conn: &mut Connection, label: &str, key: &str) -> Result<Option<Vec<
     }
 }
 
-fn put(conn: &mut Connection, label: &str, key: &str, value: &[u8], expires: Option<i64>) -> Result<(), SqliteKvError> {
+fn put(
+    conn: &mut Connection,
+    label: &str,
+    key: &str,
+    value: &[u8],
+    expires: Option<i64>,
+) -> Result<(), SqliteKvError> {
     let tx = conn.transaction().map_err(stmt("set", key))?;
-    tx.execute(sq::SPIN_SET, params![label, key, value]).map_err(stmt("set", key))?;
+    tx.execute(sq::SPIN_SET, params![label, key, value])
+        .map_err(stmt("set", key))?;
     match expires {
         Some(at) => tx.execute(SET_EXPIRY, params![label, key, at]),
         None => tx.execute(CLEAR_EXPIRY, params![label, key]),
@@ -70,9 +91,19 @@ fn put(conn: &mut Connection, label: &str, key: &str, value: &[u8], expires: Opt
     tx.commit().map_err(stmt("set", key))
 }
 
-fn list(conn: &mut Connection, label: &str, prefix: &str, after: &str, limit: usize) -> Result<KeyPage, SqliteKvError> {
-    let mut s = conn.prepare_cached(LIST_LIVE).map_err(stmt("list", prefix))?;
-    let mut rows = s.query(params![label, prefix, after, sq::now_ms()]).map_err(stmt("list", prefix))?;
+fn list(
+    conn: &mut Connection,
+    label: &str,
+    prefix: &str,
+    after: &str,
+    limit: usize,
+) -> Result<KeyPage, SqliteKvError> {
+    let mut s = conn
+        .prepare_cached(LIST_LIVE)
+        .map_err(stmt("list", prefix))?;
+    let mut rows = s
+        .query(params![label, prefix, after, sq::now_ms()])
+        .map_err(stmt("list", prefix))?;
     let mut page = KeyPage::default();
     while let Some(row) = rows.next().map_err(stmt("list", prefix))? {
         let key: String = row.get(0).map_err(stmt("list", prefix))?;
@@ -91,7 +122,11 @@ fn list(conn: &mut Connection, label: &str, prefix: &str, after: &str, limit: us
 impl SqliteKv {
     /// The store for logical `id`, reading and writing rows of `label`.
     pub fn new(id: &str, label: &str, db: Arc<Database>) -> Self {
-        SqliteKv { id: id.to_string(), label: Arc::from(label), db }
+        SqliteKv {
+            id: id.to_string(),
+            label: Arc::from(label),
+            db,
+        }
     }
 
     async fn run<T: Send + 'static>(
@@ -110,7 +145,9 @@ impl SqliteKv {
 impl KvStore for SqliteKv {
     async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError> {
         let key = key.to_string();
-        self.run(move |c, l| get_live(c, l, &key)).await.map(|v| v.map(Bytes::from))
+        self.run(move |c, l| get_live(c, l, &key))
+            .await
+            .map(|v| v.map(Bytes::from))
     }
 
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
@@ -118,10 +155,16 @@ impl KvStore for SqliteKv {
         self.run(move |c, l| put(c, l, &key, &value, None)).await
     }
 
-    async fn put_bytes_with_ttl(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), KvError> {
+    async fn put_bytes_with_ttl(
+        &self,
+        key: &str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> Result<(), KvError> {
         let key = key.to_string();
         let at = sq::now_ms().saturating_add(ttl.as_millis() as i64);
-        self.run(move |c, l| put(c, l, &key, &value, Some(at))).await
+        self.run(move |c, l| put(c, l, &key, &value, Some(at)))
+            .await
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
@@ -131,12 +174,19 @@ impl KvStore for SqliteKv {
 
     async fn exists(&self, key: &str) -> Result<bool, KvError> {
         let key = key.to_string();
-        self.run(move |c, l| get_live(c, l, &key).map(|v| v.is_some())).await
+        self.run(move |c, l| get_live(c, l, &key).map(|v| v.is_some()))
+            .await
     }
 
-    async fn list_keys_page(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<KeyPage, KvError> {
+    async fn list_keys_page(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<KeyPage, KvError> {
         let prefix = prefix.to_string();
         let after = after.unwrap_or("").to_string();
-        self.run(move |c, l| list(c, l, &prefix, &after, limit)).await
+        self.run(move |c, l| list(c, l, &prefix, &after, limit))
+            .await
     }
 }

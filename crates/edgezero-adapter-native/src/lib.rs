@@ -95,7 +95,9 @@ impl ServerConfig {
         let mut addr: SocketAddr = DEFAULT_ADDR.parse().map_err(|e| format!("{e}"))?;
         if let Some(host) = lookup("EDGEZERO__ADAPTER__HOST").filter(|h| !h.trim().is_empty()) {
             let ip: IpAddr = host.trim().parse().map_err(|_| {
-                format!("EDGEZERO__ADAPTER__HOST must be an IP address such as 127.0.0.1, got `{host}`")
+                format!(
+                    "EDGEZERO__ADAPTER__HOST must be an IP address such as 127.0.0.1, got `{host}`"
+                )
             })?;
             addr.set_ip(ip);
         }
@@ -115,7 +117,12 @@ impl ServerConfig {
             })?,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        Ok(ServerConfig { addr, kv_path, max_body_bytes: env::resolve_max_body_bytes(lookup)?, workers })
+        Ok(ServerConfig {
+            addr,
+            kv_path,
+            max_body_bytes: env::resolve_max_body_bytes(lookup)?,
+            workers,
+        })
     }
 
     /// Applies command-line flags (`--listen ADDR`, `--kv-path FILE`) over the settings.
@@ -127,7 +134,10 @@ impl ServerConfig {
                 None => (arg.clone(), None),
             };
             let mut value = |name: &str| {
-                inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value"))
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| format!("{name} needs a value"))
             };
             match flag.as_str() {
                 "--listen" => {
@@ -138,7 +148,9 @@ impl ServerConfig {
                 }
                 "--kv-path" => self.kv_path = PathBuf::from(value("--kv-path")?),
                 other => {
-                    return Err(format!("unknown argument `{other}`; supported: --listen ADDR, --kv-path FILE"))
+                    return Err(format!(
+                        "unknown argument `{other}`; supported: --listen ADDR, --kv-path FILE"
+                    ))
                 }
             }
         }
@@ -155,28 +167,48 @@ pub struct NativeProvider {
 impl NativeProvider {
     /// A provider over the SQLite file at `path` (opened on first use).
     pub fn new(path: PathBuf) -> Self {
-        NativeProvider { db: Arc::new(Database::new(path)) }
+        NativeProvider {
+            db: Arc::new(Database::new(path)),
+        }
     }
 }
 
 #[async_trait(?Send)]
 impl StoreProvider for NativeProvider {
     async fn open_kv(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
-        Ok(Rc::new(kv::SqliteKv::new(&binding.id, &binding.name, Arc::clone(&self.db))))
+        Ok(Rc::new(kv::SqliteKv::new(
+            &binding.id,
+            &binding.name,
+            Arc::clone(&self.db),
+        )))
     }
 
-    async fn open_config(&self, binding: &StoreBinding) -> Result<Rc<dyn ConfigStore>, ConfigError> {
-        Ok(Rc::new(config::SqliteConfig::new(&binding.id, &binding.name, Arc::clone(&self.db))))
+    async fn open_config(
+        &self,
+        binding: &StoreBinding,
+    ) -> Result<Rc<dyn ConfigStore>, ConfigError> {
+        Ok(Rc::new(config::SqliteConfig::new(
+            &binding.id,
+            &binding.name,
+            Arc::clone(&self.db),
+        )))
     }
 
-    async fn open_secrets(&self, _binding: &StoreBinding) -> Result<Rc<dyn SecretStore>, SecretError> {
+    async fn open_secrets(
+        &self,
+        _binding: &StoreBinding,
+    ) -> Result<Rc<dyn SecretStore>, SecretError> {
         Ok(Rc::new(secrets::EnvSecrets))
     }
 }
 
 /// Binds a server for `router` with the store ids of `stores` (resolved against the
 /// process environment). Use [`Server::run`] on the result.
-pub fn bind(router: Router, stores: &StoreMetadata, config: ServerConfig) -> std::io::Result<(Server, RunHandle)> {
+pub fn bind(
+    router: Router,
+    stores: &StoreMetadata,
+    config: ServerConfig,
+) -> std::io::Result<(Server, RunHandle)> {
     let shared = server::Shared {
         router,
         bindings: Arc::new(StoreBindings::resolve(stores, &env::process_env)),
@@ -191,7 +223,11 @@ pub struct RunHandle(server::Shared);
 
 impl Server {
     /// Serves `handle` until `shutdown` resolves.
-    pub fn serve<F: std::future::Future<Output = ()>>(self, handle: RunHandle, shutdown: F) -> std::io::Result<()> {
+    pub fn serve<F: std::future::Future<Output = ()>>(
+        self,
+        handle: RunHandle,
+        shutdown: F,
+    ) -> std::io::Result<()> {
         self.run(handle.0, shutdown)
     }
 }
@@ -206,7 +242,9 @@ pub fn run_app<A: App>() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let config = match ServerConfig::from_env(&env::process_env).and_then(|c| c.apply_args(std::env::args().skip(1))) {
+    let config = match ServerConfig::from_env(&env::process_env)
+        .and_then(|c| c.apply_args(std::env::args().skip(1)))
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -225,7 +263,11 @@ pub fn run_app<A: App>() -> ExitCode {
         }
     };
     let bound = server.local_addr().unwrap_or(addr);
-    eprintln!("{} listening on http://{bound} (kv file: {})", A::name(), kv_path.display());
+    eprintln!(
+        "{} listening on http://{bound} (kv file: {})",
+        A::name(),
+        kv_path.display()
+    );
     let shutdown = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             log::error!("cannot listen for Ctrl-C: {e}");

@@ -16,8 +16,13 @@ impl http_body::Body for NativeBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.get_mut().0).poll_next(cx).map(|chunk| chunk.map(|r| r.map(Frame::data)))
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.get_mut().0)
+            .poll_next(cx)
+            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -27,7 +27,10 @@ pub fn variable_name(name: &str) -> Result<String, SecretError> {
 #[async_trait(?Send)]
 impl SecretStore for EnvSecrets {
     async fn get_bytes(&self, name: &str) -> Result<Option<Bytes>, SecretError> {
-        let var = format!("SPIN_VARIABLE_{}", variable_name(name)?.to_ascii_uppercase());
+        let var = format!(
+            "SPIN_VARIABLE_{}",
+            variable_name(name)?.to_ascii_uppercase()
+        );
         Ok(std::env::var_os(var).map(|v| Bytes::from(v.into_encoded_bytes())))
     }
 }

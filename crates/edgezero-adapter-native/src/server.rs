@@ -64,7 +64,9 @@ impl Server {
                     .spawn(move || worker(listener, shared, stop))?,
             );
         }
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         rt.block_on(shutdown);
         log::info!("shutting down: finishing in-flight requests");
         let _ = stop_tx.send(true);
@@ -78,8 +80,14 @@ impl Server {
     }
 }
 
-fn worker(listener: StdListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+fn worker(
+    listener: StdListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -109,7 +117,12 @@ fn worker(listener: StdListener, shared: Arc<Shared>, mut stop: watch::Receiver<
     })
 }
 
-async fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+async fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
     let service = service_fn(move |req| {
         let shared = Arc::clone(&shared);
         async move { Ok::<_, std::convert::Infallible>(handle(req, &shared).await) }
@@ -132,21 +145,34 @@ async fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, shared: Arc
     }
 }
 
-async fn handle(req: http::Request<hyper::body::Incoming>, shared: &Shared) -> http::Response<response::NativeBody> {
+async fn handle(
+    req: http::Request<hyper::body::Incoming>,
+    shared: &Shared,
+) -> http::Response<response::NativeBody> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let resp = match request::into_core(req, shared.max_body_bytes) {
         Ok(req) => {
-            let stores = Stores::new(Arc::clone(&shared.bindings), Rc::new(shared.provider.clone()));
+            let stores = Stores::new(
+                Arc::clone(&shared.bindings),
+                Rc::new(shared.provider.clone()),
+            );
             let ctx = RequestContext::new(req, stores).with_body_limit(shared.max_body_bytes);
-            match AssertUnwindSafe(shared.router.dispatch(ctx)).catch_unwind().await {
+            match AssertUnwindSafe(shared.router.dispatch(ctx))
+                .catch_unwind()
+                .await
+            {
                 Ok(resp) => resp,
                 Err(_) => EdgeError::internal("the handler panicked").into_response(),
             }
         }
         Err(e) => e.into_response(),
     };
-    log::info!("{method} {path} {} {:.1?}", resp.status().as_u16(), started.elapsed());
+    log::info!(
+        "{method} {path} {} {:.1?}",
+        resp.status().as_u16(),
+        started.elapsed()
+    );
     response::from_core(resp)
 }

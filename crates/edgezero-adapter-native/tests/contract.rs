@@ -4,18 +4,27 @@ use std::rc::Rc;
 
 use edgezero_adapter_native::NativeProvider;
 use edgezero_core::env::StoreKind;
-use edgezero_core::store::{StoreBinding, StoreProvider};
 use edgezero_core::store::config::ConfigHandle;
 use edgezero_core::store::kv::KvHandle;
 use edgezero_core::store::secrets::SecretHandle;
+use edgezero_core::store::{StoreBinding, StoreProvider};
 use edgezero_testkit::contract::{self, KvCapabilities, CONFIG_FIXTURE, SECRET_FIXTURE};
 
 fn binding(kind: StoreKind, id: &str, name: &str) -> StoreBinding {
-    StoreBinding { kind, id: id.into(), name: name.into(), max_list_keys: Ok(1000) }
+    StoreBinding {
+        kind,
+        id: id.into(),
+        name: name.into(),
+        max_list_keys: Ok(1000),
+    }
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 #[test]
@@ -23,7 +32,10 @@ fn sqlite_kv_passes_the_kv_suite_twice() {
     let dir = tempfile::tempdir().unwrap();
     let provider = NativeProvider::new(dir.path().join("kv.db"));
     block_on(async {
-        let store = provider.open_kv(&binding(StoreKind::Kv, "data", "data")).await.unwrap();
+        let store = provider
+            .open_kv(&binding(StoreKind::Kv, "data", "data"))
+            .await
+            .unwrap();
         let kv = KvHandle::new("data", store);
         contract::assert_all_passed(&contract::kv_suite(&kv, KvCapabilities { ttl: true }).await);
         contract::assert_all_passed(&contract::kv_suite(&kv, KvCapabilities { ttl: true }).await);
@@ -35,13 +47,21 @@ fn sqlite_config_passes_the_config_suite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kv.db");
     let mut conn = edgezero_spin_sqlite::open(&path).unwrap();
-    let entries: Vec<(&str, &[u8])> = CONFIG_FIXTURE.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+    let entries: Vec<(&str, &[u8])> = CONFIG_FIXTURE
+        .iter()
+        .map(|(k, v)| (*k, v.as_bytes()))
+        .collect();
     edgezero_spin_sqlite::set_many(&mut conn, "cfg-label", entries).unwrap();
     drop(conn);
     let provider = NativeProvider::new(path);
     block_on(async {
-        let store = provider.open_config(&binding(StoreKind::Config, "app_config", "cfg-label")).await.unwrap();
-        contract::assert_all_passed(&contract::config_suite(&ConfigHandle::new("app_config", store)).await);
+        let store = provider
+            .open_config(&binding(StoreKind::Config, "app_config", "cfg-label"))
+            .await
+            .unwrap();
+        contract::assert_all_passed(
+            &contract::config_suite(&ConfigHandle::new("app_config", store)).await,
+        );
     });
 }
 
@@ -51,8 +71,13 @@ fn env_secrets_pass_the_secrets_suite() {
     std::env::set_var(format!("SPIN_VARIABLE_{}", name.to_uppercase()), value);
     let provider = NativeProvider::new("unused.db".into());
     block_on(async {
-        let store = provider.open_secrets(&binding(StoreKind::Secrets, "default", "default")).await.unwrap();
-        contract::assert_all_passed(&contract::secrets_suite(&SecretHandle::new("default", store)).await);
+        let store = provider
+            .open_secrets(&binding(StoreKind::Secrets, "default", "default"))
+            .await
+            .unwrap();
+        contract::assert_all_passed(
+            &contract::secrets_suite(&SecretHandle::new("default", store)).await,
+        );
     });
 }
 
@@ -62,16 +87,36 @@ fn expired_keys_are_invisible_and_data_is_in_spin_rows() {
     let path = dir.path().join("kv.db");
     let provider = NativeProvider::new(path.clone());
     block_on(async {
-        let kv = KvHandle::new("data", provider.open_kv(&binding(StoreKind::Kv, "data", "lbl")).await.unwrap());
-        kv.put_bytes_with_ttl("soon", "x", std::time::Duration::from_secs(60)).await.unwrap();
+        let kv = KvHandle::new(
+            "data",
+            provider
+                .open_kv(&binding(StoreKind::Kv, "data", "lbl"))
+                .await
+                .unwrap(),
+        );
+        kv.put_bytes_with_ttl("soon", "x", std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
         kv.put_bytes("plain", "y").await.unwrap();
         let conn = rusqlite_open(&path);
-        conn.execute("UPDATE edgezero_kv_expiry SET expires_at_ms = 1 WHERE key = 'soon'", []).unwrap();
+        conn.execute(
+            "UPDATE edgezero_kv_expiry SET expires_at_ms = 1 WHERE key = 'soon'",
+            [],
+        )
+        .unwrap();
         assert_eq!(kv.get_bytes("soon").await.unwrap(), None);
         assert!(!kv.exists("soon").await.unwrap());
-        assert_eq!(kv.list_keys_page("", None, 10).await.unwrap().keys, ["plain"]);
+        assert_eq!(
+            kv.list_keys_page("", None, 10).await.unwrap().keys,
+            ["plain"]
+        );
         // Stored in Spin's table under the label, readable with Spin's own statement.
-        assert_eq!(edgezero_spin_sqlite::get(&conn, "lbl", "plain").unwrap().as_deref(), Some(&b"y"[..]));
+        assert_eq!(
+            edgezero_spin_sqlite::get(&conn, "lbl", "plain")
+                .unwrap()
+                .as_deref(),
+            Some(&b"y"[..])
+        );
     });
 }
 
@@ -86,9 +131,17 @@ fn unopenable_file_is_unavailable_not_a_panic() {
     std::fs::write(&blocker, "not a dir").unwrap();
     let provider = NativeProvider::new(blocker.join("kv.db"));
     block_on(async {
-        let kv = KvHandle::new("data", provider.open_kv(&binding(StoreKind::Kv, "data", "data")).await.unwrap());
+        let kv = KvHandle::new(
+            "data",
+            provider
+                .open_kv(&binding(StoreKind::Kv, "data", "data"))
+                .await
+                .unwrap(),
+        );
         match kv.get_bytes("k").await {
-            Err(edgezero_core::store::kv::KvError::Unavailable { store, .. }) => assert_eq!(store, "data"),
+            Err(edgezero_core::store::kv::KvError::Unavailable { store, .. }) => {
+                assert_eq!(store, "data")
+            }
             other => panic!("expected Unavailable, got {other:?}"),
         }
     });

@@ -12,7 +12,10 @@ use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{Bytes, EdgeError, Response, Router};
 
 const META: StoreMetadata = StoreMetadata {
-    kv: StoreIds { ids: &["data"], default: None },
+    kv: StoreIds {
+        ids: &["data"],
+        default: None,
+    },
     config: StoreIds::NONE,
     secrets: StoreIds::NONE,
 };
@@ -25,8 +28,10 @@ async fn incr(Kv(kv): Kv) -> Result<String, EdgeError> {
 
 async fn cookies() -> Response {
     let mut resp = http::Response::new(edgezero_core::Body::from("c"));
-    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
-    resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
+    resp.headers_mut()
+        .append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
+    resp.headers_mut()
+        .append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
     resp
 }
 
@@ -59,8 +64,16 @@ impl Running {
         let (server, handle) = bind(router(), &META, config).unwrap();
         let addr = server.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || server.serve(handle, async { let _ = rx.await; }));
-        Running { addr, stop: Some(tx), thread: Some(thread) }
+        let thread = std::thread::spawn(move || {
+            server.serve(handle, async {
+                let _ = rx.await;
+            })
+        });
+        Running {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     fn stop(mut self) {
@@ -78,7 +91,9 @@ impl Running {
     }
 
     fn get(&self, path: &str) -> String {
-        self.raw(&format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        self.raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ))
     }
 }
 
@@ -97,13 +112,23 @@ fn serves_routes_errors_and_persists_across_restarts() {
     assert!(nf.starts_with("HTTP/1.1 404"), "{nf}");
     assert!(body(&nf).contains("\"code\":\"not_found\""), "{nf}");
     let na = server.raw("DELETE /incr HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    assert!(na.starts_with("HTTP/1.1 405") && na.to_ascii_lowercase().contains("allow: get, head"), "{na}");
+    assert!(
+        na.starts_with("HTTP/1.1 405") && na.to_ascii_lowercase().contains("allow: get, head"),
+        "{na}"
+    );
     let head = server.raw("HEAD /cookies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    assert!(head.starts_with("HTTP/1.1 200") && body(&head).is_empty(), "{head}");
+    assert!(
+        head.starts_with("HTTP/1.1 200") && body(&head).is_empty(),
+        "{head}"
+    );
     server.stop();
 
     let again = Running::start(&kv);
-    assert_eq!(body(&again.get("/incr")), "3", "data must survive a restart");
+    assert_eq!(
+        body(&again.get("/incr")),
+        "3",
+        "data must survive a restart"
+    );
     again.stop();
 }
 
@@ -111,10 +136,14 @@ fn serves_routes_errors_and_persists_across_restarts() {
 fn body_limit_is_413_declared_or_streamed() {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start(&dir.path().join("kv.db"));
-    let ok = server.raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+    let ok = server.raw(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+    );
     assert_eq!(body(&ok), "hello");
     let big = "x".repeat(2000);
-    let declared = server.raw(&format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n{big}"));
+    let declared = server.raw(&format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n{big}"
+    ));
     assert!(declared.starts_with("HTTP/1.1 413"), "{declared}");
     let chunk = "y".repeat(600);
     let streamed = server.raw(&format!(
@@ -129,10 +158,16 @@ fn repeated_headers_survive_and_panics_are_500() {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start(&dir.path().join("kv.db"));
     let resp = server.get("/cookies").to_ascii_lowercase();
-    assert!(resp.contains("set-cookie: a=1") && resp.contains("set-cookie: b=2"), "{resp}");
+    assert!(
+        resp.contains("set-cookie: a=1") && resp.contains("set-cookie: b=2"),
+        "{resp}"
+    );
     let p = server.get("/panic");
     assert!(p.starts_with("HTTP/1.1 500"), "{p}");
     assert!(!p.contains("secret detail"), "{p}");
-    assert!(body(&server.get("/incr")) == "1", "the server keeps serving after a panic");
+    assert!(
+        body(&server.get("/incr")) == "1",
+        "the server keeps serving after a panic"
+    );
     server.stop();
 }

@@ -28,9 +28,13 @@ fn install_handler() {
 pub fn run(cmd: &mut Command) -> Result<ExitStatus> {
     install_handler();
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd.spawn().with_context(|| format!("cannot start `{program}`"))?;
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start `{program}`"))?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
-    let status = child.wait().with_context(|| format!("waiting for `{program}` failed"));
+    let status = child
+        .wait()
+        .with_context(|| format!("waiting for `{program}` failed"));
     CHILD.store(0, Ordering::SeqCst);
     status
 }

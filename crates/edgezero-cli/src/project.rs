@@ -15,11 +15,16 @@ pub fn load_manifest(explicit: Option<&Path>) -> Result<Manifest> {
     let path = match explicit {
         Some(p) => {
             if !p.exists() {
-                bail!("manifest {} does not exist; pass the path of an edgezero.toml with --manifest", p.display());
+                bail!(
+                    "manifest {} does not exist; pass the path of an edgezero.toml with --manifest",
+                    p.display()
+                );
             }
             p.to_path_buf()
         }
-        None => find_upward(&std::env::current_dir().context("cannot read the current directory")?)?,
+        None => {
+            find_upward(&std::env::current_dir().context("cannot read the current directory")?)?
+        }
     };
     Ok(Manifest::load(&path)?)
 }
@@ -40,7 +45,7 @@ fn find_upward(start: &Path) -> Result<PathBuf> {
 }
 
 /// The `[adapters.<name>]` section, or an error naming the stanza to add.
-pub fn adapter_section<'m>(manifest: &'m Manifest, adapter: Adapter) -> Result<&'m AdapterSection> {
+pub fn adapter_section(manifest: &Manifest, adapter: Adapter) -> Result<&AdapterSection> {
     manifest.adapter(adapter.name()).with_context(|| {
         format!(
             "{} has no [adapters.{name}] section; add\n\n[adapters.{name}.adapter]\ncrate = \"crates/{app}-adapter-{name}\"\n",

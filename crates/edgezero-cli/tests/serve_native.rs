@@ -7,11 +7,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Served {
@@ -57,14 +64,24 @@ impl Served {
     }
 
     fn stop(mut self) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "edgezero serve exited with {status} after Ctrl-C");
+                assert!(
+                    status.success(),
+                    "edgezero serve exited with {status} after Ctrl-C"
+                );
                 return;
             }
-            assert!(Instant::now() < deadline, "server did not shut down after SIGINT");
+            assert!(
+                Instant::now() < deadline,
+                "server did not shut down after SIGINT"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -89,7 +106,10 @@ fn url_shortener_contract_over_http_and_restart() {
 
     let (status, _, body) = server.request("GET", "/all", "");
     assert_eq!(status, 200);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()[&short], "https://example.com/x");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()[&short],
+        "https://example.com/x"
+    );
 
     assert_eq!(server.request("GET", "/unknown", "").0, 404);
     let (status, head, body) = server.request("POST", "/create", "{not json");
@@ -108,27 +128,50 @@ fn url_shortener_contract_over_http_and_restart() {
 #[test]
 fn missing_manifest_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_edgezero"))
-        .args(["serve", "--adapter", "native", "--manifest", "/nonexistent/edgezero.toml"])
+        .args([
+            "serve",
+            "--adapter",
+            "native",
+            "--manifest",
+            "/nonexistent/edgezero.toml",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("/nonexistent/edgezero.toml does not exist"), "{err}");
+    assert!(
+        err.contains("/nonexistent/edgezero.toml does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_manifest_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("edgezero.toml");
-    std::fs::write(&path, "[app]\nname = \"x\"\n[stores.kv]\nids = [\"a\", \"b\"]\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_edgezero")).args(["serve", "--manifest"]).arg(&path).output().unwrap();
+    std::fs::write(
+        &path,
+        "[app]\nname = \"x\"\n[stores.kv]\nids = [\"a\", \"b\"]\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_edgezero"))
+        .args(["serve", "--manifest"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("edgezero.toml:4:7: `stores.kv.default`"), "{err}");
+    assert!(
+        err.contains("edgezero.toml:4:7: `stores.kv.default`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_edgezero")).args(["serve", "--adapter", "fastly"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_edgezero"))
+        .args(["serve", "--adapter", "fastly"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -157,7 +157,8 @@ mod tests {
 
     #[test]
     fn collect_enforces_limit_on_streams() {
-        let chunks: Vec<Result<Bytes, BoxError>> = (0..4).map(|_| Ok(Bytes::from_static(b"abc"))).collect();
+        let chunks: Vec<Result<Bytes, BoxError>> =
+            (0..4).map(|_| Ok(Bytes::from_static(b"abc"))).collect();
         let body = Body::from_stream(futures_util::stream::iter(chunks));
         let err = block_on(body.collect(10)).unwrap_err();
         assert_eq!(err.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
@@ -165,9 +166,13 @@ mod tests {
 
     #[test]
     fn collect_joins_chunks() {
-        let chunks: Vec<Result<Bytes, BoxError>> = (0..3).map(|_| Ok(Bytes::from_static(b"ab"))).collect();
+        let chunks: Vec<Result<Bytes, BoxError>> =
+            (0..3).map(|_| Ok(Bytes::from_static(b"ab"))).collect();
         let body = Body::from_stream(futures_util::stream::iter(chunks));
-        assert_eq!(block_on(body.collect(6)).unwrap(), Bytes::from_static(b"ababab"));
+        assert_eq!(
+            block_on(body.collect(6)).unwrap(),
+            Bytes::from_static(b"ababab")
+        );
     }
 
     #[test]

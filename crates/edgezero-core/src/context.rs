@@ -17,7 +17,10 @@ pub struct PathParams(pub(crate) Vec<(String, String)>);
 impl PathParams {
     /// The value of parameter `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// All parameters as `(name, value)` pairs.

@@ -47,16 +47,27 @@ impl StoreKind {
 
 /// `EDGEZERO__STORES__<KIND>__<ID>__NAME`.
 pub fn store_name_var(kind: StoreKind, id: &str) -> String {
-    format!("EDGEZERO__STORES__{}__{}__NAME", kind.env_segment(), id.to_ascii_uppercase())
+    format!(
+        "EDGEZERO__STORES__{}__{}__NAME",
+        kind.env_segment(),
+        id.to_ascii_uppercase()
+    )
 }
 
 /// `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS`.
 pub fn max_list_keys_var(id: &str) -> String {
-    format!("EDGEZERO__STORES__KV__{}__MAX_LIST_KEYS", id.to_ascii_uppercase())
+    format!(
+        "EDGEZERO__STORES__KV__{}__MAX_LIST_KEYS",
+        id.to_ascii_uppercase()
+    )
 }
 
 /// The platform name for a logical store: the override when set and not blank, else the id.
-pub fn resolve_store_name(kind: StoreKind, id: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+pub fn resolve_store_name(
+    kind: StoreKind,
+    id: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> String {
     match lookup(&store_name_var(kind, id)) {
         Some(v) if !v.trim().is_empty() => v.trim().to_string(),
         _ => id.to_string(),
@@ -65,7 +76,10 @@ pub fn resolve_store_name(kind: StoreKind, id: &str, lookup: &dyn Fn(&str) -> Op
 
 /// The listing cap for a KV id: unset or blank → 1000; otherwise a positive integer, or an
 /// error that names the variable.
-pub fn resolve_max_list_keys(id: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<usize, String> {
+pub fn resolve_max_list_keys(
+    id: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<usize, String> {
     let var = max_list_keys_var(id);
     match lookup(&var) {
         None => Ok(DEFAULT_MAX_LIST_KEYS),
@@ -93,7 +107,9 @@ pub fn resolve_max_body_bytes(lookup: &dyn Fn(&str) -> Option<String>) -> Result
 }
 
 /// The log level from `EDGEZERO__LOGGING__LEVEL` (default `info`).
-pub fn resolve_log_level(lookup: &dyn Fn(&str) -> Option<String>) -> Result<log::LevelFilter, String> {
+pub fn resolve_log_level(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<log::LevelFilter, String> {
     const VAR: &str = "EDGEZERO__LOGGING__LEVEL";
     match lookup(VAR) {
         None => Ok(log::LevelFilter::Info),
@@ -115,39 +131,80 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn names_default_to_the_id_and_can_be_overridden() {
-        let e = env(&[("EDGEZERO__STORES__KV__SESSIONS__NAME", "prod-sessions"), ("EDGEZERO__STORES__KV__CACHE__NAME", "  ")]);
-        assert_eq!(resolve_store_name(StoreKind::Kv, "sessions", &e), "prod-sessions");
+        let e = env(&[
+            ("EDGEZERO__STORES__KV__SESSIONS__NAME", "prod-sessions"),
+            ("EDGEZERO__STORES__KV__CACHE__NAME", "  "),
+        ]);
+        assert_eq!(
+            resolve_store_name(StoreKind::Kv, "sessions", &e),
+            "prod-sessions"
+        );
         assert_eq!(resolve_store_name(StoreKind::Kv, "cache", &e), "cache");
-        assert_eq!(resolve_store_name(StoreKind::Config, "sessions", &e), "sessions");
+        assert_eq!(
+            resolve_store_name(StoreKind::Config, "sessions", &e),
+            "sessions"
+        );
     }
 
     #[test]
     fn app_config_uses_upper_case_var() {
-        assert_eq!(store_name_var(StoreKind::Config, "app_config"), "EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME");
+        assert_eq!(
+            store_name_var(StoreKind::Config, "app_config"),
+            "EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME"
+        );
     }
 
     #[test]
     fn max_list_keys_rules() {
         assert_eq!(resolve_max_list_keys("cache", &env(&[])).unwrap(), 1000);
-        assert_eq!(resolve_max_list_keys("cache", &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", "")])).unwrap(), 1000);
-        assert_eq!(resolve_max_list_keys("cache", &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", "5")])).unwrap(), 5);
+        assert_eq!(
+            resolve_max_list_keys(
+                "cache",
+                &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", "")])
+            )
+            .unwrap(),
+            1000
+        );
+        assert_eq!(
+            resolve_max_list_keys(
+                "cache",
+                &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", "5")])
+            )
+            .unwrap(),
+            5
+        );
         for bad in ["0", "-1", "many"] {
-            let err = resolve_max_list_keys("cache", &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", bad)])).unwrap_err();
-            assert!(err.contains("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS"), "{err}");
+            let err = resolve_max_list_keys(
+                "cache",
+                &env(&[("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS", bad)]),
+            )
+            .unwrap_err();
+            assert!(
+                err.contains("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS"),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn log_level() {
-        assert_eq!(resolve_log_level(&env(&[])).unwrap(), log::LevelFilter::Info);
-        assert_eq!(resolve_log_level(&env(&[("EDGEZERO__LOGGING__LEVEL", "debug")])).unwrap(), log::LevelFilter::Debug);
+        assert_eq!(
+            resolve_log_level(&env(&[])).unwrap(),
+            log::LevelFilter::Info
+        );
+        assert_eq!(
+            resolve_log_level(&env(&[("EDGEZERO__LOGGING__LEVEL", "debug")])).unwrap(),
+            log::LevelFilter::Debug
+        );
         assert!(resolve_log_level(&env(&[("EDGEZERO__LOGGING__LEVEL", "loud")])).is_err());
     }
 }

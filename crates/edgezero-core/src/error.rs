@@ -47,7 +47,11 @@ impl EdgeError {
 
     /// `405 Method Not Allowed` with the `Allow` header listing `allowed`.
     pub fn method_not_allowed(method: &http::Method, allowed: &[http::Method]) -> Self {
-        let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        let allow = allowed
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut err = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
@@ -70,7 +74,11 @@ impl EdgeError {
 
     /// `415 Unsupported Media Type`.
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+        )
     }
 
     /// `501 Not Implemented`.
@@ -244,14 +252,28 @@ mod tests {
     fn store_errors_map_to_statuses() {
         let cases: Vec<(EdgeError, u16)> = vec![
             (KvError::Validation("key is empty".into()).into(), 400),
-            (KvError::Unsupported { operation: "put_bytes_with_ttl" }.into(), 501),
             (
-                KvError::LimitExceeded { store: "cache".into(), limit: 3, env_var: "X".into() }
-                    .into(),
+                KvError::Unsupported {
+                    operation: "put_bytes_with_ttl",
+                }
+                .into(),
+                501,
+            ),
+            (
+                KvError::LimitExceeded {
+                    store: "cache".into(),
+                    limit: 3,
+                    env_var: "X".into(),
+                }
+                .into(),
                 503,
             ),
             (
-                KvError::Unavailable { store: "cache".into(), reason: "secret".into() }.into(),
+                KvError::Unavailable {
+                    store: "cache".into(),
+                    reason: "secret".into(),
+                }
+                .into(),
                 503,
             ),
             (KvError::Internal("boom".into()).into(), 500),
@@ -265,8 +287,11 @@ mod tests {
 
     #[test]
     fn unavailable_hides_reason() {
-        let err: EdgeError =
-            KvError::Unavailable { store: "cache".into(), reason: "/secret/path".into() }.into();
+        let err: EdgeError = KvError::Unavailable {
+            store: "cache".into(),
+            reason: "/secret/path".into(),
+        }
+        .into();
         let v = body_json(err.into_response());
         assert!(!v.to_string().contains("/secret/path"));
         assert!(v["error"]["message"].as_str().unwrap().contains("cache"));

@@ -78,5 +78,8 @@ where
 pub(crate) type BoxHandler = Arc<dyn ErasedHandler>;
 
 pub(crate) fn erase<H: Handler<T>, T: 'static>(handler: H) -> BoxHandler {
-    Arc::new(HandlerFn { handler, _args: std::marker::PhantomData })
+    Arc::new(HandlerFn {
+        handler,
+        _args: std::marker::PhantomData,
+    })
 }

@@ -51,7 +51,10 @@ impl Next {
         match self.router.middleware.get(self.index) {
             Some(mw) => {
                 let mw = Arc::clone(mw);
-                let next = Next { router: self.router, index: self.index + 1 };
+                let next = Next {
+                    router: self.router,
+                    index: self.index + 1,
+                };
                 mw.call(ctx, next).await
             }
             None => self.router.route(ctx).await,

@@ -117,17 +117,26 @@ pub struct Redirect {
 impl Redirect {
     /// `308 Permanent Redirect` (method and body preserved).
     pub fn permanent(location: impl Into<String>) -> Self {
-        Redirect { status: StatusCode::PERMANENT_REDIRECT, location: location.into() }
+        Redirect {
+            status: StatusCode::PERMANENT_REDIRECT,
+            location: location.into(),
+        }
     }
 
     /// `307 Temporary Redirect` (method and body preserved).
     pub fn temporary(location: impl Into<String>) -> Self {
-        Redirect { status: StatusCode::TEMPORARY_REDIRECT, location: location.into() }
+        Redirect {
+            status: StatusCode::TEMPORARY_REDIRECT,
+            location: location.into(),
+        }
     }
 
     /// `303 See Other` (the client follows with GET).
     pub fn see_other(location: impl Into<String>) -> Self {
-        Redirect { status: StatusCode::SEE_OTHER, location: location.into() }
+        Redirect {
+            status: StatusCode::SEE_OTHER,
+            location: location.into(),
+        }
     }
 }
 
@@ -139,8 +148,9 @@ impl IntoResponse for Redirect {
                 resp.headers_mut().insert(header::LOCATION, loc);
                 resp
             }
-            Err(_) => EdgeError::internal("redirect location is not a valid header value")
-                .into_response(),
+            Err(_) => {
+                EdgeError::internal("redirect location is not a valid header value").into_response()
+            }
         }
     }
 }

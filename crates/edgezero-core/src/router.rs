@@ -136,7 +136,11 @@ impl Router {
         self.inner
             .routes
             .iter()
-            .flat_map(|r| r.methods.iter().map(move |(m, _)| (m.clone(), r.pattern.to_string())))
+            .flat_map(|r| {
+                r.methods
+                    .iter()
+                    .map(move |(m, _)| (m.clone(), r.pattern.to_string()))
+            })
             .collect()
     }
 
@@ -151,7 +155,12 @@ impl Router {
         if self.inner.middleware.is_empty() {
             self.inner.route(ctx).await
         } else {
-            Next { router: Arc::clone(&self.inner), index: 0 }.run(ctx).await
+            Next {
+                router: Arc::clone(&self.inner),
+                index: 0,
+            }
+            .run(ctx)
+            .await
         }
     }
 }
@@ -160,8 +169,11 @@ impl RouterInner {
     pub(crate) async fn route(&self, mut ctx: RequestContext) -> Response {
         let (idx, params) = match self.matcher.at(ctx.path()) {
             Ok(m) => {
-                let params: Vec<(String, String)> =
-                    m.params.iter().map(|(k, v)| (k.to_string(), percent_decode(v))).collect();
+                let params: Vec<(String, String)> = m
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), percent_decode(v)))
+                    .collect();
                 (*m.value, params)
             }
             Err(_) => {
@@ -187,7 +199,9 @@ impl RouterInner {
 fn strip_body(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
     if let Some(len) = body.size_hint() {
-        parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     Response::from_parts(parts, Body::Empty)
 }
@@ -225,7 +239,9 @@ fn percent_decode(segment: &str) -> String {
 
 impl std::fmt::Debug for Router {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Router").field("routes", &self.route_table()).finish()
+        f.debug_struct("Router")
+            .field("routes", &self.route_table())
+            .finish()
     }
 }
 

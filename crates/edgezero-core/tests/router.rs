@@ -47,7 +47,9 @@ fn router() -> Router {
         .put("/items", create)
         .post("/form", form)
         .get("/go", || async { Redirect::permanent("/there") })
-        .get("/fail", || async { Err::<(), _>(EdgeError::internal("secret detail")) })
+        .get("/fail", || async {
+            Err::<(), _>(EdgeError::internal("secret detail"))
+        })
 }
 
 #[test]
@@ -57,13 +59,19 @@ fn path_params_decode_and_parse_numbers() {
     assert_eq!(app.get("/add/40/2").json(), 42);
     let bad = app.get("/add/forty/2");
     assert_eq!(bad.status(), 400);
-    assert!(bad.json()["error"]["message"].as_str().unwrap().contains("`a` must be an integer"));
+    assert!(bad.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`a` must be an integer"));
 }
 
 #[test]
 fn query_extractor() {
     let app = TestApp::new(router());
-    assert_eq!(app.get("/search?limit=5&q=x").json(), serde_json::json!({"limit": 5, "q": "x"}));
+    assert_eq!(
+        app.get("/search?limit=5&q=x").json(),
+        serde_json::json!({"limit": 5, "q": "x"})
+    );
     let resp = app.get("/search?limit=many");
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.json()["error"]["code"], "bad_request");
@@ -99,15 +107,24 @@ fn head_uses_get_without_body() {
 fn json_body_rules() {
     let app = TestApp::new(router());
     let ok = app.send(
-        http::Request::post("/items").header("content-type", "application/json").body(Body::from(r#"{"name":"a"}"#)).unwrap(),
+        http::Request::post("/items")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"name":"a"}"#))
+            .unwrap(),
     );
     assert_eq!(ok.status(), 201);
     assert_eq!(ok.json()["name"], "a");
     let bad = app.request("POST", "/items", "{nope");
     assert_eq!(bad.status(), 400);
-    assert!(bad.json()["error"]["message"].as_str().unwrap().starts_with("invalid JSON body"));
+    assert!(bad.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid JSON body"));
     let wrong_type = app.send(
-        http::Request::post("/items").header("content-type", "text/plain").body(Body::from("{}")).unwrap(),
+        http::Request::post("/items")
+            .header("content-type", "text/plain")
+            .body(Body::from("{}"))
+            .unwrap(),
     );
     assert_eq!(wrong_type.status(), 415);
 }
@@ -150,7 +167,10 @@ async fn tag(ctx: RequestContext, next: Next) -> Response {
 fn middleware_sees_404_and_405() {
     let app = TestApp::new(router().layer(tag));
     assert_eq!(app.get("/nope").header("x-tag"), Some("outer"));
-    assert_eq!(app.request("DELETE", "/items", Body::Empty).header("x-tag"), Some("outer"));
+    assert_eq!(
+        app.request("DELETE", "/items", Body::Empty).header("x-tag"),
+        Some("outer")
+    );
     assert_eq!(app.get("/hello/a").header("x-tag"), Some("outer"));
 }
 
@@ -158,14 +178,20 @@ fn middleware_sees_404_and_405() {
 fn middleware_runs_in_order() {
     let app = TestApp::new(
         Router::new()
-            .get("/", |h: http::HeaderMap| async move { h.get("x-order").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default() })
+            .get("/", |h: http::HeaderMap| async move {
+                h.get("x-order")
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default()
+            })
             .layer(|mut ctx: RequestContext, next: Next| async move {
-                ctx.headers_mut().insert("x-order", "first".parse().unwrap());
+                ctx.headers_mut()
+                    .insert("x-order", "first".parse().unwrap());
                 next.run(ctx).await
             })
             .layer(|mut ctx: RequestContext, next: Next| async move {
                 let prev = ctx.headers()["x-order"].to_str().unwrap().to_string();
-                ctx.headers_mut().insert("x-order", format!("{prev},second").parse().unwrap());
+                ctx.headers_mut()
+                    .insert("x-order", format!("{prev},second").parse().unwrap());
                 next.run(ctx).await
             }),
     );
@@ -178,21 +204,29 @@ struct Greeting(&'static str);
 #[test]
 fn shared_state() {
     let app = TestApp::new(
-        Router::new().get("/", |State(g): State<Greeting>| async move { g.0 }).with_state(Greeting("hi")),
+        Router::new()
+            .get("/", |State(g): State<Greeting>| async move { g.0 })
+            .with_state(Greeting("hi")),
     );
     assert_eq!(app.get("/").text(), "hi");
-    let missing = TestApp::new(Router::new().get("/", |State(g): State<Greeting>| async move { g.0 }));
+    let missing =
+        TestApp::new(Router::new().get("/", |State(g): State<Greeting>| async move { g.0 }));
     assert_eq!(missing.get("/").status(), 500);
 }
 
 #[test]
 #[should_panic(expected = "already has a handler for GET")]
 fn duplicate_route_panics_at_build() {
-    let _ = Router::new().get("/a", || async { "" }).get("/a", || async { "" });
+    let _ = Router::new()
+        .get("/a", || async { "" })
+        .get("/a", || async { "" });
 }
 
 const META: StoreMetadata = StoreMetadata {
-    kv: StoreIds { ids: &["sessions", "cache"], default: Some("sessions") },
+    kv: StoreIds {
+        ids: &["sessions", "cache"],
+        default: Some("sessions"),
+    },
     config: StoreIds::NONE,
     secrets: StoreIds::NONE,
 };
@@ -212,20 +246,37 @@ async fn cache(stores: Stores, Path(key): Path<String>) -> Result<String, EdgeEr
 
 #[test]
 fn stores_open_lazily_once_and_follow_env_names() {
-    let env = |k: &str| (k == "EDGEZERO__STORES__KV__CACHE__NAME").then(|| "shared-cache".to_string());
-    let app = TestApp::with_stores(Router::new().get("/n", count).get("/c/{key}", cache).get("/none", || async { "" }), &META, &env);
+    let env =
+        |k: &str| (k == "EDGEZERO__STORES__KV__CACHE__NAME").then(|| "shared-cache".to_string());
+    let app = TestApp::with_stores(
+        Router::new()
+            .get("/n", count)
+            .get("/c/{key}", cache)
+            .get("/none", || async { "" }),
+        &META,
+        &env,
+    );
     assert_eq!(app.get("/none").status(), 200);
-    assert!(app.provider().opened().is_empty(), "a request that uses no store opens none");
+    assert!(
+        app.provider().opened().is_empty(),
+        "a request that uses no store opens none"
+    );
     assert_eq!(app.get("/n").json(), 1);
     assert_eq!(app.get("/n").json(), 2);
     assert_eq!(app.get("/c/k").text(), "true");
-    assert_eq!(app.provider().opened(), ["kv:sessions", "kv:sessions", "kv:shared-cache"]);
+    assert_eq!(
+        app.provider().opened(),
+        ["kv:sessions", "kv:sessions", "kv:shared-cache"]
+    );
 }
 
 #[test]
 fn unknown_store_is_500_without_detail() {
     let app = TestApp::with_stores(
-        Router::new().get("/", |s: Stores| async move { s.kv("nope").await.map(|_| "") }),
+        Router::new().get(
+            "/",
+            |s: Stores| async move { s.kv("nope").await.map(|_| "") },
+        ),
         &META,
         &|_| None,
     );
@@ -237,7 +288,10 @@ fn unknown_store_is_500_without_detail() {
 #[test]
 fn kv_validation_is_400() {
     let app = TestApp::with_stores(
-        Router::new().get("/", |Kv(kv): Kv| async move { kv.put_bytes("..", "x").await }),
+        Router::new().get(
+            "/",
+            |Kv(kv): Kv| async move { kv.put_bytes("..", "x").await },
+        ),
         &META,
         &|_| None,
     );

@@ -51,7 +51,9 @@ impl Parse for AppArgs {
                 other => {
                     return Err(syn::Error::new(
                         name.span(),
-                        format!("unknown app! argument `{other}`; expected `routes = path::to::fn`"),
+                        format!(
+                            "unknown app! argument `{other}`; expected `routes = path::to::fn`"
+                        ),
                     ))
                 }
             }
@@ -72,7 +74,9 @@ pub fn app(input: TokenStream) -> TokenStream {
 
 fn expand(args: &AppArgs) -> syn::Result<Tokens> {
     let written = args.path.value();
-    let base = std::env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let base = std::env::var("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let full = base.join(&written);
     let text = std::fs::read_to_string(&full).map_err(|e| {
         syn::Error::new(
@@ -94,7 +98,10 @@ fn expand(args: &AppArgs) -> syn::Result<Tokens> {
     let mut routes = Vec::new();
     for t in &manifest.http_triggers {
         let handler: syn::Path = syn::parse_str(&t.handler).map_err(|e| {
-            syn::Error::new(args.path.span(), format!("handler `{}` is not a Rust path: {e}", t.handler))
+            syn::Error::new(
+                args.path.span(),
+                format!("handler `{}` is not a Rust path: {e}", t.handler),
+            )
         })?;
         let handler = respan(handler, args.path.span());
         for m in &t.methods {
@@ -105,11 +112,17 @@ fn expand(args: &AppArgs) -> syn::Result<Tokens> {
             });
         }
     }
-    let extra = args.routes.as_ref().map(|f| quote! { let router = (#f)(router); });
+    let extra = args
+        .routes
+        .as_ref()
+        .map(|f| quote! { let router = (#f)(router); });
     let mut layers = Vec::new();
     for m in &manifest.app.middleware {
         let path: syn::Path = syn::parse_str(m).map_err(|e| {
-            syn::Error::new(args.path.span(), format!("middleware `{m}` is not a Rust path: {e}"))
+            syn::Error::new(
+                args.path.span(),
+                format!("middleware `{m}` is not a Rust path: {e}"),
+            )
         })?;
         let path = respan(path, args.path.span());
         layers.push(quote! { let router = router.layer(#path); });

@@ -43,7 +43,11 @@ pub(crate) struct Source<'a> {
 
 impl<'a> Source<'a> {
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        Source { file, text, doc: toml_edit::ImDocument::parse(text).ok() }
+        Source {
+            file,
+            text,
+            doc: toml_edit::ImDocument::parse(text).ok(),
+        }
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
@@ -55,7 +59,12 @@ impl<'a> Source<'a> {
     }
 
     /// An error at `span`, naming `key` (or the key found at that position).
-    pub fn error(&self, span: Option<Range<usize>>, key: Option<String>, message: impl Into<String>) -> ManifestError {
+    pub fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: Option<String>,
+        message: impl Into<String>,
+    ) -> ManifestError {
         let (line, column) = match &span {
             Some(s) => {
                 let (l, c) = self.line_col(s.start);
@@ -64,7 +73,13 @@ impl<'a> Source<'a> {
             None => (None, None),
         };
         let key = key.or_else(|| span.and_then(|s| self.key_at(s)));
-        ManifestError { file: self.file.to_path_buf(), line, column, key, message: message.into() }
+        ManifestError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key,
+            message: message.into(),
+        }
     }
 
     /// The dotted path of the innermost key whose key or value covers `span`.

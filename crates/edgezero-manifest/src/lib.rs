@@ -173,7 +173,12 @@ impl Manifest {
     pub fn parse(path: impl AsRef<Path>, text: &str) -> Result<Manifest, ManifestError> {
         let source = error::Source::new(path.as_ref(), text);
         let raw: raw::RawManifest = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().replace('\n', " ").replace("unknown field", "unknown key").replace("missing field", "missing key");
+            let message = e
+                .message()
+                .trim()
+                .replace('\n', " ")
+                .replace("unknown field", "unknown key")
+                .replace("missing field", "missing key");
             source.error(e.span(), None, message)
         })?;
         validate::manifest(&source, raw)
@@ -181,7 +186,10 @@ impl Manifest {
 
     /// The directory that holds the manifest; relative paths in it resolve from here.
     pub fn root(&self) -> &Path {
-        self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
     }
 
     /// `[adapters.<name>]`, if declared.

@@ -24,7 +24,9 @@ fn is_rust_path(p: &str) -> bool {
     !p.is_empty()
         && p.split("::").all(|seg| {
             let mut chars = seg.chars();
-            chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
 }
@@ -38,46 +40,89 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
     let mut middleware = Vec::new();
     for (i, m) in raw_app.middleware.iter().enumerate() {
         if !is_rust_path(m.get_ref()) {
-            return err(src, m, &format!("app.middleware.{i}"), format!(
-                "`{}` is not a Rust path; write e.g. \"crate::middleware::request_log\"", m.get_ref()
-            ));
+            return err(
+                src,
+                m,
+                &format!("app.middleware.{i}"),
+                format!(
+                    "`{}` is not a Rust path; write e.g. \"crate::middleware::request_log\"",
+                    m.get_ref()
+                ),
+            );
         }
         middleware.push(m.get_ref().clone());
     }
-    let app = AppSection { name: name.into_inner(), middleware };
+    let app = AppSection {
+        name: name.into_inner(),
+        middleware,
+    };
 
     let mut http_triggers = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
-    for (i, t) in raw.triggers.map(|t| t.http).unwrap_or_default().into_iter().enumerate() {
+    for (i, t) in raw
+        .triggers
+        .map(|t| t.http)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         let t = t.into_inner();
         let key = |k: &str| format!("triggers.http.{i}.{k}");
         let path = t.path.get_ref();
         if !path.starts_with('/') {
-            return err(src, &t.path, &key("path"), format!("route path `{path}` must start with `/`"));
+            return err(
+                src,
+                &t.path,
+                &key("path"),
+                format!("route path `{path}` must start with `/`"),
+            );
         }
         if path.contains(':') && path.split('/').any(|s| s.starts_with(':')) {
-            return err(src, &t.path, &key("path"), format!(
+            return err(
+                src,
+                &t.path,
+                &key("path"),
+                format!(
                 "route path `{path}` uses `:name`; EdgeZero routes write parameters as `{{name}}`"
-            ));
+            ),
+            );
         }
         if !is_rust_path(t.handler.get_ref()) {
-            return err(src, &t.handler, &key("handler"), format!(
-                "`{}` is not a Rust path; write e.g. \"crate::handlers::hello\"", t.handler.get_ref()
-            ));
+            return err(
+                src,
+                &t.handler,
+                &key("handler"),
+                format!(
+                    "`{}` is not a Rust path; write e.g. \"crate::handlers::hello\"",
+                    t.handler.get_ref()
+                ),
+            );
         }
         let methods = match &t.methods {
             None => vec!["GET".to_string()],
             Some(list) if list.is_empty() => {
-                return err(src, &t.path, &key("methods"), "methods must list at least one HTTP method");
+                return err(
+                    src,
+                    &t.path,
+                    &key("methods"),
+                    "methods must list at least one HTTP method",
+                );
             }
             Some(list) => {
                 let mut out = Vec::new();
                 for m in list {
                     let upper = m.get_ref().to_ascii_uppercase();
                     if !METHODS.contains(&upper.as_str()) {
-                        return err(src, m, &key("methods"), format!(
-                            "unknown HTTP method `{}`; use one of {}", m.get_ref(), METHODS.join(", ")
-                        ));
+                        return err(
+                            src,
+                            m,
+                            &key("methods"),
+                            format!(
+                                "unknown HTTP method `{}`; use one of {}",
+                                m.get_ref(),
+                                METHODS.join(", ")
+                            ),
+                        );
                     }
                     out.push(upper);
                 }
@@ -87,11 +132,20 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
         for m in &methods {
             let pair = (path.clone(), m.clone());
             if seen.contains(&pair) {
-                return err(src, &t.path, &key("path"), format!("route {m} {path} is declared twice"));
+                return err(
+                    src,
+                    &t.path,
+                    &key("path"),
+                    format!("route {m} {path} is declared twice"),
+                );
             }
             seen.push(pair);
         }
-        http_triggers.push(HttpTrigger { path: path.clone(), methods, handler: t.handler.into_inner() });
+        http_triggers.push(HttpTrigger {
+            path: path.clone(),
+            methods,
+            handler: t.handler.into_inner(),
+        });
     }
 
     let mut stores = StoresSection::default();
@@ -100,18 +154,27 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
         stores.config = store(src, "config", s.config)?;
         stores.secrets = store(src, "secrets", s.secrets)?;
         if let Some(f) = &stores.kv.file {
-            return Err(src.error(None, Some("stores.kv.file".into()), format!(
-                "`file = \"{f}\"` is only supported in [stores.config]"
-            )));
+            return Err(src.error(
+                None,
+                Some("stores.kv.file".into()),
+                format!("`file = \"{f}\"` is only supported in [stores.config]"),
+            ));
         }
     }
 
     let mut adapters = BTreeMap::new();
     for (name, a) in raw.adapters {
         if !ADAPTERS.contains(&name.get_ref().as_str()) {
-            return err(src, &name, &format!("adapters.{}", name.get_ref()), format!(
-                "unknown adapter `{}`; supported adapters: {}", name.get_ref(), ADAPTERS.join(", ")
-            ));
+            return err(
+                src,
+                &name,
+                &format!("adapters.{}", name.get_ref()),
+                format!(
+                    "unknown adapter `{}`; supported adapters: {}",
+                    name.get_ref(),
+                    ADAPTERS.join(", ")
+                ),
+            );
         }
         let section = adapter(src, name.get_ref(), a)?;
         adapters.insert(name.into_inner(), section);
@@ -123,11 +186,20 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
         .map(|(k, v)| (k.into_inner(), v.into_inner()))
         .collect();
 
-    Ok(Manifest { path: src.file.to_path_buf(), app, http_triggers, stores, adapters, environment })
+    Ok(Manifest {
+        path: src.file.to_path_buf(),
+        app,
+        http_triggers,
+        stores,
+        adapters,
+        environment,
+    })
 }
 
 fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSection> {
-    let Some(raw) = raw else { return Ok(StoreSection::default()) };
+    let Some(raw) = raw else {
+        return Ok(StoreSection::default());
+    };
     let raw = raw.into_inner();
     let mut ids: Vec<String> = Vec::new();
     for (i, id) in raw.ids.get_ref().iter().enumerate() {
@@ -147,15 +219,21 @@ fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSec
         ids.push(v.clone());
     }
     if ids.is_empty() {
-        return err(src, &raw.ids, &format!("stores.{kind}.ids"), format!(
-            "[stores.{kind}] must declare at least one id, or be removed"
-        ));
+        return err(
+            src,
+            &raw.ids,
+            &format!("stores.{kind}.ids"),
+            format!("[stores.{kind}] must declare at least one id, or be removed"),
+        );
     }
     let default = match raw.default {
         Some(d) if !ids.contains(d.get_ref()) => {
-            return err(src, &d, &format!("stores.{kind}.default"), format!(
-                "default `{}` is not one of the ids {:?}", d.get_ref(), ids
-            ));
+            return err(
+                src,
+                &d,
+                &format!("stores.{kind}.default"),
+                format!("default `{}` is not one of the ids {:?}", d.get_ref(), ids),
+            );
         }
         Some(d) => Some(d.into_inner()),
         None if ids.len() == 1 => Some(ids[0].clone()),
@@ -168,10 +246,19 @@ fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSec
     };
     if let Some(f) = &raw.file {
         if f.get_ref().trim().is_empty() {
-            return err(src, f, &format!("stores.{kind}.file"), "file must not be empty");
+            return err(
+                src,
+                f,
+                &format!("stores.{kind}.file"),
+                "file must not be empty",
+            );
         }
     }
-    Ok(StoreSection { ids, default, file: raw.file.map(Spanned::into_inner) })
+    Ok(StoreSection {
+        ids,
+        default,
+        file: raw.file.map(Spanned::into_inner),
+    })
 }
 
 fn adapter(src: &Source, name: &str, raw: RawAdapter) -> R<AdapterSection> {
@@ -179,17 +266,30 @@ fn adapter(src: &Source, name: &str, raw: RawAdapter) -> R<AdapterSection> {
     if let Some(a) = raw.adapter {
         let port = match a.port {
             Some(p) if !(1..=65535).contains(p.get_ref()) => {
-                return err(src, &p, &format!("adapters.{name}.adapter.port"), format!(
-                    "port {} is out of range; use 1 to 65535", p.get_ref()
-                ));
+                return err(
+                    src,
+                    &p,
+                    &format!("adapters.{name}.adapter.port"),
+                    format!("port {} is out of range; use 1 to 65535", p.get_ref()),
+                );
             }
             Some(p) => Some(*p.get_ref() as u16),
             None => None,
         };
-        for (field, value) in [("crate", &a.crate_dir), ("manifest", &a.manifest), ("component", &a.component), ("host", &a.host)] {
+        for (field, value) in [
+            ("crate", &a.crate_dir),
+            ("manifest", &a.manifest),
+            ("component", &a.component),
+            ("host", &a.host),
+        ] {
             if let Some(v) = value {
                 if v.get_ref().trim().is_empty() {
-                    return err(src, v, &format!("adapters.{name}.adapter.{field}"), format!("{field} must not be empty"));
+                    return err(
+                        src,
+                        v,
+                        &format!("adapters.{name}.adapter.{field}"),
+                        format!("{field} must not be empty"),
+                    );
                 }
             }
         }
@@ -202,7 +302,11 @@ fn adapter(src: &Source, name: &str, raw: RawAdapter) -> R<AdapterSection> {
         };
     }
     if let Some(c) = raw.commands {
-        for (field, value) in [("build", &c.build), ("serve", &c.serve), ("deploy", &c.deploy)] {
+        for (field, value) in [
+            ("build", &c.build),
+            ("serve", &c.serve),
+            ("deploy", &c.deploy),
+        ] {
             if let Some(v) = value {
                 if v.get_ref().trim().is_empty() {
                     return err(src, v, &format!("adapters.{name}.commands.{field}"), format!(

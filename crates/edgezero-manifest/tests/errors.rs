@@ -3,7 +3,9 @@
 use edgezero_manifest::Manifest;
 
 fn error(text: &str) -> String {
-    Manifest::parse("edgezero.toml", text).unwrap_err().to_string()
+    Manifest::parse("edgezero.toml", text)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -33,22 +35,30 @@ fn syntax_error() {
 
 #[test]
 fn default_not_in_ids() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[stores.kv]\nids = [\"sessions\"]\ndefault = \"cache\"\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[stores.kv]\nids = [\"sessions\"]\ndefault = \"cache\"\n"
+    ));
 }
 
 #[test]
 fn default_required_with_several_ids() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[stores.kv]\nids = [\"a\", \"b\"]\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[stores.kv]\nids = [\"a\", \"b\"]\n"
+    ));
 }
 
 #[test]
 fn bad_store_id() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[stores.config]\nids = [\"app-config\"]\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[stores.config]\nids = [\"app-config\"]\n"
+    ));
 }
 
 #[test]
 fn duplicate_store_id() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[stores.kv]\nids = [\"a\", \"A\"]\ndefault = \"a\"\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[stores.kv]\nids = [\"a\", \"A\"]\ndefault = \"a\"\n"
+    ));
 }
 
 #[test]
@@ -81,17 +91,23 @@ fn duplicate_route() {
 
 #[test]
 fn unknown_adapter() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[adapters.fastly.adapter]\ncrate = \"c\"\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[adapters.fastly.adapter]\ncrate = \"c\"\n"
+    ));
 }
 
 #[test]
 fn unknown_key_in_adapter() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[adapters.spin.adapter]\ncrate = \"c\"\nmanfest = \"spin.toml\"\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[adapters.spin.adapter]\ncrate = \"c\"\nmanfest = \"spin.toml\"\n"
+    ));
 }
 
 #[test]
 fn port_out_of_range() {
-    insta::assert_snapshot!(error("[app]\nname = \"x\"\n[adapters.native.adapter]\nport = 70000\n"));
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[adapters.native.adapter]\nport = 70000\n"
+    ));
 }
 
 #[test]
@@ -134,7 +150,10 @@ EDGEZERO__LOGGING__LEVEL = "debug"
     assert_eq!(m.stores.config.default.as_deref(), Some("app_config"));
     assert_eq!(m.stores.config.file.as_deref(), Some("config.toml"));
     assert!(m.stores.secrets.ids.is_empty());
-    assert_eq!(m.adapter("spin").unwrap().commands.deploy.as_deref(), Some("spin cloud deploy"));
+    assert_eq!(
+        m.adapter("spin").unwrap().commands.deploy.as_deref(),
+        Some("spin cloud deploy")
+    );
     assert_eq!(m.root(), std::path::Path::new("dir"));
     assert_eq!(m.environment["EDGEZERO__LOGGING__LEVEL"], "debug");
 }

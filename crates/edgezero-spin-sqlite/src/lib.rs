@@ -70,18 +70,27 @@ pub enum SqliteKvError {
     },
 }
 
-fn stmt_err<'a>(operation: &'static str, key: &'a str) -> impl FnOnce(rusqlite::Error) -> SqliteKvError + 'a {
-    move |source| SqliteKvError::Statement { operation, key: key.to_string(), source }
+fn stmt_err<'a>(
+    operation: &'static str,
+    key: &'a str,
+) -> impl FnOnce(rusqlite::Error) -> SqliteKvError + 'a {
+    move |source| SqliteKvError::Statement {
+        operation,
+        key: key.to_string(),
+        source,
+    }
 }
 
 /// Opens (creating when needed) a key-value file: parent directory, Spin's table, a busy
 /// timeout so that a server and the CLI can share the file.
 pub fn open(path: &Path) -> Result<Connection, SqliteKvError> {
-    let open_err = |source| SqliteKvError::Open { path: path.display().to_string(), source };
+    let open_err = |source| SqliteKvError::Open {
+        path: path.display().to_string(),
+        source,
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            open_err(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| open_err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
     }
     let conn = Connection::open(path).map_err(open_err)?;
     init(&conn).map_err(open_err)?;
@@ -90,7 +99,10 @@ pub fn open(path: &Path) -> Result<Connection, SqliteKvError> {
 
 /// Opens an in-memory store with the same schema (Spin's `type = "spin"` without `path`).
 pub fn open_in_memory() -> Result<Connection, SqliteKvError> {
-    let open_err = |source| SqliteKvError::Open { path: ":memory:".into(), source };
+    let open_err = |source| SqliteKvError::Open {
+        path: ":memory:".into(),
+        source,
+    };
     let conn = Connection::open_in_memory().map_err(open_err)?;
     init(&conn).map_err(open_err)?;
     Ok(conn)
@@ -104,19 +116,25 @@ fn init(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Creates the expiry side table (only the native adapter needs it).
 pub fn enable_expiry(conn: &Connection) -> Result<(), SqliteKvError> {
-    conn.execute(EXPIRY_SCHEMA, []).map_err(stmt_err("schema setup", ""))?;
+    conn.execute(EXPIRY_SCHEMA, [])
+        .map_err(stmt_err("schema setup", ""))?;
     Ok(())
 }
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Reads a value with Spin's statement.
 pub fn get(conn: &Connection, store: &str, key: &str) -> Result<Option<Vec<u8>>, SqliteKvError> {
     conn.prepare_cached(SPIN_GET)
-        .and_then(|mut s| s.query_row(params![store, key], |r| r.get::<_, Vec<u8>>(0)).optional())
+        .and_then(|mut s| {
+            s.query_row(params![store, key], |r| r.get::<_, Vec<u8>>(0))
+                .optional()
+        })
         .map_err(stmt_err("get", key))
 }
 
@@ -138,7 +156,9 @@ pub fn delete(conn: &Connection, store: &str, key: &str) -> Result<(), SqliteKvE
 
 /// Every key of a store, in no particular order (Spin's statement).
 pub fn keys(conn: &Connection, store: &str) -> Result<Vec<String>, SqliteKvError> {
-    let mut stmt = conn.prepare_cached(SPIN_KEYS).map_err(stmt_err("list", ""))?;
+    let mut stmt = conn
+        .prepare_cached(SPIN_KEYS)
+        .map_err(stmt_err("list", ""))?;
     let rows = stmt
         .query_map(params![store], |r| r.get::<_, String>(0))
         .map_err(stmt_err("list", ""))?;
@@ -157,7 +177,8 @@ pub fn set_many<'a>(
     {
         let mut stmt = tx.prepare_cached(SPIN_SET).map_err(stmt_err("set", ""))?;
         for (key, value) in entries {
-            stmt.execute(params![store, key, value]).map_err(stmt_err("set", key))?;
+            stmt.execute(params![store, key, value])
+                .map_err(stmt_err("set", key))?;
             n += 1;
         }
     }
@@ -179,8 +200,14 @@ mod tests {
             SPIN_SET,
             "INSERT INTO spin_key_value (store, key, value) VALUES ($1, $2, $3)\n                     ON CONFLICT(store, key) DO UPDATE SET value=$3"
         );
-        assert_eq!(SPIN_GET, "SELECT value FROM spin_key_value WHERE store=$1 AND key=$2");
-        assert_eq!(SPIN_DELETE, "DELETE FROM spin_key_value WHERE store=$1 AND key=$2");
+        assert_eq!(
+            SPIN_GET,
+            "SELECT value FROM spin_key_value WHERE store=$1 AND key=$2"
+        );
+        assert_eq!(
+            SPIN_DELETE,
+            "DELETE FROM spin_key_value WHERE store=$1 AND key=$2"
+        );
         assert_eq!(SPIN_KEYS, "SELECT key FROM spin_key_value WHERE store=$1");
     }
 
@@ -192,13 +219,19 @@ mod tests {
         set(&conn, "default", "k", b"v1").unwrap();
         set(&conn, "default", "k", b"v2").unwrap();
         set(&conn, "other", "k", b"x").unwrap();
-        assert_eq!(get(&conn, "default", "k").unwrap().as_deref(), Some(&b"v2"[..]));
+        assert_eq!(
+            get(&conn, "default", "k").unwrap().as_deref(),
+            Some(&b"v2"[..])
+        );
         assert_eq!(keys(&conn, "default").unwrap(), ["k"]);
         delete(&conn, "default", "k").unwrap();
         assert_eq!(get(&conn, "default", "k").unwrap(), None);
         drop(conn);
         let again = open(&path).unwrap();
-        assert_eq!(get(&again, "other", "k").unwrap().as_deref(), Some(&b"x"[..]));
+        assert_eq!(
+            get(&again, "other", "k").unwrap().as_deref(),
+            Some(&b"x"[..])
+        );
     }
 
     #[test]
@@ -210,8 +243,16 @@ mod tests {
              BEGIN SELECT RAISE(ABORT, 'refused'); END;",
         )
         .unwrap();
-        let err = set_many(&mut conn, "cfg", [("keep", &b"new"[..]), ("bad", &b"x"[..])]).unwrap_err();
+        let err = set_many(
+            &mut conn,
+            "cfg",
+            [("keep", &b"new"[..]), ("bad", &b"x"[..])],
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("`bad`"), "{err}");
-        assert_eq!(get(&conn, "cfg", "keep").unwrap().as_deref(), Some(&b"old"[..]));
+        assert_eq!(
+            get(&conn, "cfg", "keep").unwrap().as_deref(),
+            Some(&b"old"[..])
+        );
     }
 }

@@ -52,7 +52,10 @@ fn kv_err(e: KvError) -> String {
 async fn clear(kv: &KvHandle, prefix: &str) -> Result<(), String> {
     let mut cursor: Option<String> = None;
     loop {
-        let page = kv.list_keys_page(prefix, cursor.as_deref(), 1000).await.map_err(kv_err)?;
+        let page = kv
+            .list_keys_page(prefix, cursor.as_deref(), 1000)
+            .await
+            .map_err(kv_err)?;
         for k in &page.keys {
             kv.delete(k).await.map_err(kv_err)?;
         }
@@ -65,32 +68,68 @@ async fn clear(kv: &KvHandle, prefix: &str) -> Result<(), String> {
 
 async fn kv_round_trip(kv: &KvHandle, _caps: KvCapabilities) -> Result<(), String> {
     clear(kv, "ct:rt:").await?;
-    ensure!(kv.get_bytes("ct:rt:missing").await.map_err(kv_err)?.is_none(), "a missing key must read as None");
+    ensure!(
+        kv.get_bytes("ct:rt:missing")
+            .await
+            .map_err(kv_err)?
+            .is_none(),
+        "a missing key must read as None"
+    );
     let binary = vec![0u8, 159, 146, 150, 255, b'\n'];
-    kv.put_bytes("ct:rt:bin", binary.clone()).await.map_err(kv_err)?;
+    kv.put_bytes("ct:rt:bin", binary.clone())
+        .await
+        .map_err(kv_err)?;
     let got = kv.get_bytes("ct:rt:bin").await.map_err(kv_err)?;
-    ensure!(got.as_deref() == Some(&binary[..]), "binary value changed in a round trip: {got:?}");
+    ensure!(
+        got.as_deref() == Some(&binary[..]),
+        "binary value changed in a round trip: {got:?}"
+    );
     kv.put_bytes("ct:rt:bin", "second").await.map_err(kv_err)?;
     let got = kv.get_bytes("ct:rt:bin").await.map_err(kv_err)?;
-    ensure!(got.as_deref() == Some(&b"second"[..]), "put must overwrite, got {got:?}");
-    kv.put_bytes("ct:rt:empty", Vec::new()).await.map_err(kv_err)?;
+    ensure!(
+        got.as_deref() == Some(&b"second"[..]),
+        "put must overwrite, got {got:?}"
+    );
+    kv.put_bytes("ct:rt:empty", Vec::new())
+        .await
+        .map_err(kv_err)?;
     let got = kv.get_bytes("ct:rt:empty").await.map_err(kv_err)?;
-    ensure!(got.as_deref() == Some(&b""[..]), "an empty value must be stored, got {got:?}");
+    ensure!(
+        got.as_deref() == Some(&b""[..]),
+        "an empty value must be stored, got {got:?}"
+    );
     let unicode = "ct:rt:ключ/✓ spaces";
     kv.put_bytes(unicode, "u").await.map_err(kv_err)?;
-    ensure!(kv.exists(unicode).await.map_err(kv_err)?, "unicode key must exist after put");
+    ensure!(
+        kv.exists(unicode).await.map_err(kv_err)?,
+        "unicode key must exist after put"
+    );
     clear(kv, "ct:rt:").await
 }
 
 async fn kv_delete_and_exists(kv: &KvHandle, _caps: KvCapabilities) -> Result<(), String> {
     clear(kv, "ct:del:").await?;
-    ensure!(!kv.exists("ct:del:a").await.map_err(kv_err)?, "exists on a missing key must be false");
+    ensure!(
+        !kv.exists("ct:del:a").await.map_err(kv_err)?,
+        "exists on a missing key must be false"
+    );
     kv.put_bytes("ct:del:a", "1").await.map_err(kv_err)?;
-    ensure!(kv.exists("ct:del:a").await.map_err(kv_err)?, "exists after put must be true");
+    ensure!(
+        kv.exists("ct:del:a").await.map_err(kv_err)?,
+        "exists after put must be true"
+    );
     kv.delete("ct:del:a").await.map_err(kv_err)?;
-    ensure!(!kv.exists("ct:del:a").await.map_err(kv_err)?, "exists after delete must be false");
-    ensure!(kv.get_bytes("ct:del:a").await.map_err(kv_err)?.is_none(), "get after delete must be None");
-    kv.delete("ct:del:never").await.map_err(|e| format!("deleting a missing key must succeed: {e}"))?;
+    ensure!(
+        !kv.exists("ct:del:a").await.map_err(kv_err)?,
+        "exists after delete must be false"
+    );
+    ensure!(
+        kv.get_bytes("ct:del:a").await.map_err(kv_err)?.is_none(),
+        "get after delete must be None"
+    );
+    kv.delete("ct:del:never")
+        .await
+        .map_err(|e| format!("deleting a missing key must succeed: {e}"))?;
     Ok(())
 }
 
@@ -99,17 +138,29 @@ async fn kv_validation(kv: &KvHandle, _caps: KvCapabilities) -> Result<(), Strin
     for key in ["", ".", "..", "a\nb", "nul\0", long.as_str()] {
         match kv.put_bytes(key, "x").await {
             Err(KvError::Validation(_)) => {}
-            other => return Err(format!("put with key {key:?} must fail validation, got {other:?}")),
+            other => {
+                return Err(format!(
+                    "put with key {key:?} must fail validation, got {other:?}"
+                ))
+            }
         }
         match kv.get_bytes(key).await {
             Err(KvError::Validation(_)) => {}
-            other => return Err(format!("get with key {key:?} must fail validation, got {other:?}")),
+            other => {
+                return Err(format!(
+                    "get with key {key:?} must fail validation, got {other:?}"
+                ))
+            }
         }
     }
     for limit in [0, 1001] {
         match kv.list_keys_page("", None, limit).await {
             Err(KvError::Validation(m)) if m.contains("limit") => {}
-            other => return Err(format!("page limit {limit} must fail validation, got {other:?}")),
+            other => {
+                return Err(format!(
+                    "page limit {limit} must fail validation, got {other:?}"
+                ))
+            }
         }
     }
     Ok(())
@@ -128,9 +179,16 @@ async fn kv_listing(kv: &KvHandle, _caps: KvCapabilities) -> Result<(), String> 
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = kv.list_keys_page("ct:ls:p:", cursor.as_deref(), 10).await.map_err(kv_err)?;
+        let page = kv
+            .list_keys_page("ct:ls:p:", cursor.as_deref(), 10)
+            .await
+            .map_err(kv_err)?;
         pages += 1;
-        ensure!(page.keys.len() <= 10, "a page must hold at most `limit` keys, got {}", page.keys.len());
+        ensure!(
+            page.keys.len() <= 10,
+            "a page must hold at most `limit` keys, got {}",
+            page.keys.len()
+        );
         seen.extend(page.keys);
         match page.cursor {
             Some(c) => cursor = Some(c),
@@ -139,51 +197,118 @@ async fn kv_listing(kv: &KvHandle, _caps: KvCapabilities) -> Result<(), String> 
         ensure!(pages < 10, "listing did not terminate");
     }
     expected.sort();
-    ensure!(seen == expected, "prefix listing must return every key exactly once, in order; got {seen:?}");
-    ensure!(pages == 3, "23 keys at 10 per page must take 3 pages, took {pages}");
+    ensure!(
+        seen == expected,
+        "prefix listing must return every key exactly once, in order; got {seen:?}"
+    );
+    ensure!(
+        pages == 3,
+        "23 keys at 10 per page must take 3 pages, took {pages}"
+    );
 
-    let all = kv.list_keys_page("ct:ls:", None, 1000).await.map_err(kv_err)?;
-    ensure!(all.keys.len() == 26 && all.cursor.is_none(), "listing the parent prefix must see all 26 keys, got {:?}", all);
-    ensure!(all.keys.first().map(String::as_str) == Some("ct:ls:o:9"), "keys must be sorted, got {:?}", all.keys);
+    let all = kv
+        .list_keys_page("ct:ls:", None, 1000)
+        .await
+        .map_err(kv_err)?;
+    ensure!(
+        all.keys.len() == 26 && all.cursor.is_none(),
+        "listing the parent prefix must see all 26 keys, got {:?}",
+        all
+    );
+    ensure!(
+        all.keys.first().map(String::as_str) == Some("ct:ls:o:9"),
+        "keys must be sorted, got {:?}",
+        all.keys
+    );
 
-    let exact = kv.list_keys_page("ct:ls:p:", None, 23).await.map_err(kv_err)?;
-    ensure!(exact.keys.len() == 23 && exact.cursor.is_none(), "a page that holds every key must have no cursor");
+    let exact = kv
+        .list_keys_page("ct:ls:p:", None, 23)
+        .await
+        .map_err(kv_err)?;
+    ensure!(
+        exact.keys.len() == 23 && exact.cursor.is_none(),
+        "a page that holds every key must have no cursor"
+    );
 
-    let first = kv.list_keys_page("ct:ls:p:", None, 1).await.map_err(kv_err)?;
+    let first = kv
+        .list_keys_page("ct:ls:p:", None, 1)
+        .await
+        .map_err(kv_err)?;
     let cursor = first.cursor.ok_or("a partial page must have a cursor")?;
     match kv.list_keys_page("ct:ls:q:", Some(&cursor), 10).await {
         Err(KvError::Validation(m)) if m.contains("prefix") => {}
-        other => return Err(format!("a cursor from another prefix must fail validation, got {other:?}")),
+        other => {
+            return Err(format!(
+                "a cursor from another prefix must fail validation, got {other:?}"
+            ))
+        }
     }
-    match kv.list_keys_page("ct:ls:p:", Some("not a cursor"), 10).await {
+    match kv
+        .list_keys_page("ct:ls:p:", Some("not a cursor"), 10)
+        .await
+    {
         Err(KvError::Validation(_)) => {}
-        other => return Err(format!("a garbled cursor must fail validation, got {other:?}")),
+        other => {
+            return Err(format!(
+                "a garbled cursor must fail validation, got {other:?}"
+            ))
+        }
     }
-    let none = kv.list_keys_page("ct:ls:none:", None, 10).await.map_err(kv_err)?;
-    ensure!(none.keys.is_empty() && none.cursor.is_none(), "an unmatched prefix must give an empty last page");
+    let none = kv
+        .list_keys_page("ct:ls:none:", None, 10)
+        .await
+        .map_err(kv_err)?;
+    ensure!(
+        none.keys.is_empty() && none.cursor.is_none(),
+        "an unmatched prefix must give an empty last page"
+    );
     clear(kv, "ct:ls:").await
 }
 
 async fn kv_ttl(kv: &KvHandle, caps: KvCapabilities) -> Result<(), String> {
     clear(kv, "ct:ttl:").await?;
-    let result = kv.put_bytes_with_ttl("ct:ttl:a", "v", Duration::from_secs(120)).await;
+    let result = kv
+        .put_bytes_with_ttl("ct:ttl:a", "v", Duration::from_secs(120))
+        .await;
     if caps.ttl {
         result.map_err(kv_err)?;
         let got = kv.get_bytes("ct:ttl:a").await.map_err(kv_err)?;
-        ensure!(got.as_deref() == Some(&b"v"[..]), "a value with a TTL must be readable before it expires");
+        ensure!(
+            got.as_deref() == Some(&b"v"[..]),
+            "a value with a TTL must be readable before it expires"
+        );
         kv.put_bytes("ct:ttl:a", "w").await.map_err(kv_err)?;
-        ensure!(kv.exists("ct:ttl:a").await.map_err(kv_err)?, "a plain put must replace the TTL entry");
+        ensure!(
+            kv.exists("ct:ttl:a").await.map_err(kv_err)?,
+            "a plain put must replace the TTL entry"
+        );
     } else {
         match result {
-            Err(KvError::Unsupported { operation: "put_bytes_with_ttl" }) => {}
-            other => return Err(format!("TTL writes must be Unsupported here, got {other:?}")),
+            Err(KvError::Unsupported {
+                operation: "put_bytes_with_ttl",
+            }) => {}
+            other => {
+                return Err(format!(
+                    "TTL writes must be Unsupported here, got {other:?}"
+                ))
+            }
         }
-        ensure!(!kv.exists("ct:ttl:a").await.map_err(kv_err)?, "a refused TTL write must write nothing");
+        ensure!(
+            !kv.exists("ct:ttl:a").await.map_err(kv_err)?,
+            "a refused TTL write must write nothing"
+        );
     }
     for secs in [59, 366 * 24 * 3600] {
-        match kv.put_bytes_with_ttl("ct:ttl:b", "v", Duration::from_secs(secs)).await {
+        match kv
+            .put_bytes_with_ttl("ct:ttl:b", "v", Duration::from_secs(secs))
+            .await
+        {
             Err(KvError::Validation(_)) => {}
-            other => return Err(format!("a TTL of {secs}s must fail validation, got {other:?}")),
+            other => {
+                return Err(format!(
+                    "a TTL of {secs}s must fail validation, got {other:?}"
+                ))
+            }
         }
     }
     clear(kv, "ct:ttl:").await
@@ -193,9 +318,19 @@ async fn kv_json(kv: &KvHandle, _caps: KvCapabilities) -> Result<(), String> {
     let value = serde_json::json!({"views": 3, "previous_request": "/counter"});
     kv.put_json("ct:json:a", &value).await.map_err(kv_err)?;
     let back: Option<serde_json::Value> = kv.get_json("ct:json:a").await.map_err(kv_err)?;
-    ensure!(back.as_ref() == Some(&value), "JSON round trip changed the value: {back:?}");
-    kv.put_bytes("ct:json:bad", "{not json").await.map_err(kv_err)?;
-    ensure!(kv.get_json::<serde_json::Value>("ct:json:bad").await.is_err(), "reading garbage as JSON must fail");
+    ensure!(
+        back.as_ref() == Some(&value),
+        "JSON round trip changed the value: {back:?}"
+    );
+    kv.put_bytes("ct:json:bad", "{not json")
+        .await
+        .map_err(kv_err)?;
+    ensure!(
+        kv.get_json::<serde_json::Value>("ct:json:bad")
+            .await
+            .is_err(),
+        "reading garbage as JSON must fail"
+    );
     kv.delete("ct:json:a").await.map_err(kv_err)?;
     kv.delete("ct:json:bad").await.map_err(kv_err)
 }
@@ -205,7 +340,10 @@ pub async fn kv_suite(kv: &KvHandle, caps: KvCapabilities) -> Vec<CaseResult> {
     let mut out = Vec::new();
     macro_rules! case {
         ($f:ident) => {
-            out.push(CaseResult { name: stringify!($f), result: $f(kv, caps).await });
+            out.push(CaseResult {
+                name: stringify!($f),
+                result: $f(kv, caps).await,
+            });
         };
     }
     case!(kv_round_trip);
@@ -226,18 +364,32 @@ pub async fn config_suite(config: &ConfigHandle) -> Vec<CaseResult> {
     let verbatim = async {
         for (k, v) in CONFIG_FIXTURE {
             let got = config.get(k).await.map_err(cfg_err)?;
-            ensure!(got.as_deref() == Some(*v), "config `{k}` must read back verbatim as {v:?}, got {got:?}");
+            ensure!(
+                got.as_deref() == Some(*v),
+                "config `{k}` must read back verbatim as {v:?}, got {got:?}"
+            );
         }
-        ensure!(config.get("service").await.map_err(cfg_err)?.is_none(), "a key prefix is not a key");
-        ensure!(config.get("missing.key").await.map_err(cfg_err)?.is_none(), "a missing key must read as None");
+        ensure!(
+            config.get("service").await.map_err(cfg_err)?.is_none(),
+            "a key prefix is not a key"
+        );
+        ensure!(
+            config.get("missing.key").await.map_err(cfg_err)?.is_none(),
+            "a missing key must read as None"
+        );
         Ok(())
     };
     let typed = async {
-        let n: Option<u64> = config.get_parsed("service.timeout_ms").await.map_err(cfg_err)?;
+        let n: Option<u64> = config
+            .get_parsed("service.timeout_ms")
+            .await
+            .map_err(cfg_err)?;
         ensure!(n == Some(2500), "get_parsed must parse numbers, got {n:?}");
         match config.get_parsed::<u64>("greeting").await {
             Err(ConfigError::InvalidValue { key, .. }) if key == "greeting" => Ok(()),
-            other => Err(format!("a non-number must be InvalidValue naming the key, got {other:?}")),
+            other => Err(format!(
+                "a non-number must be InvalidValue naming the key, got {other:?}"
+            )),
         }
     };
     let validation = async {
@@ -247,9 +399,18 @@ pub async fn config_suite(config: &ConfigHandle) -> Vec<CaseResult> {
         }
     };
     vec![
-        CaseResult { name: "config_verbatim", result: verbatim.await },
-        CaseResult { name: "config_typed", result: typed.await },
-        CaseResult { name: "config_validation", result: validation.await },
+        CaseResult {
+            name: "config_verbatim",
+            result: verbatim.await,
+        },
+        CaseResult {
+            name: "config_typed",
+            result: typed.await,
+        },
+        CaseResult {
+            name: "config_validation",
+            result: validation.await,
+        },
     ]
 }
 
@@ -257,10 +418,26 @@ pub async fn config_suite(config: &ConfigHandle) -> Vec<CaseResult> {
 pub async fn secrets_suite(secrets: &SecretHandle) -> Vec<CaseResult> {
     let (name, value) = SECRET_FIXTURE;
     let read = async {
-        let got = secrets.get_string(name).await.map_err(|e: SecretError| e.to_string())?;
-        ensure!(got.as_deref() == Some(value), "secret `{name}` must read back, got {:?}", got.map(|_| "<other value>"));
-        ensure!(secrets.is_set(name).await.map_err(|e| e.to_string())?, "is_set must be true for a set secret");
-        ensure!(!secrets.is_set("not_set_anywhere").await.map_err(|e| e.to_string())?, "an unset secret must be None");
+        let got = secrets
+            .get_string(name)
+            .await
+            .map_err(|e: SecretError| e.to_string())?;
+        ensure!(
+            got.as_deref() == Some(value),
+            "secret `{name}` must read back, got {:?}",
+            got.map(|_| "<other value>")
+        );
+        ensure!(
+            secrets.is_set(name).await.map_err(|e| e.to_string())?,
+            "is_set must be true for a set secret"
+        );
+        ensure!(
+            !secrets
+                .is_set("not_set_anywhere")
+                .await
+                .map_err(|e| e.to_string())?,
+            "an unset secret must be None"
+        );
         Ok(())
     };
     let validation = async {
@@ -270,8 +447,14 @@ pub async fn secrets_suite(secrets: &SecretHandle) -> Vec<CaseResult> {
         }
     };
     vec![
-        CaseResult { name: "secrets_read", result: read.await },
-        CaseResult { name: "secrets_validation", result: validation.await },
+        CaseResult {
+            name: "secrets_read",
+            result: read.await,
+        },
+        CaseResult {
+            name: "secrets_validation",
+            result: validation.await,
+        },
     ]
 }
 
@@ -282,5 +465,9 @@ pub fn assert_all_passed(results: &[CaseResult]) {
         .filter_map(|r| r.result.as_ref().err().map(|e| format!("{}: {e}", r.name)))
         .collect();
     assert!(!results.is_empty(), "the suite ran no cases");
-    assert!(failures.is_empty(), "contract failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "contract failures:\n{}",
+        failures.join("\n")
+    );
 }

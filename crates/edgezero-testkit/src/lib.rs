@@ -83,8 +83,16 @@ impl TestApp {
     }
 
     /// A test app with declared stores and an environment lookup for `EDGEZERO__*`.
-    pub fn with_stores(router: Router, meta: &StoreMetadata, env: &dyn Fn(&str) -> Option<String>) -> Self {
-        TestApp { router, bindings: Arc::new(StoreBindings::resolve(meta, env)), provider: MemoryProvider::new() }
+    pub fn with_stores(
+        router: Router,
+        meta: &StoreMetadata,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Self {
+        TestApp {
+            router,
+            bindings: Arc::new(StoreBindings::resolve(meta, env)),
+            provider: MemoryProvider::new(),
+        }
     }
 
     /// Replaces the provider (to seed config or secrets).
@@ -105,7 +113,11 @@ impl TestApp {
             let resp = self.router.handle(request, stores).await;
             let (parts, body) = resp.into_parts();
             let body = body.collect(usize::MAX).await.unwrap_or_default();
-            TestResponse { status: parts.status, headers: parts.headers, body }
+            TestResponse {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            }
         })
     }
 

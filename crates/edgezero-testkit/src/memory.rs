@@ -45,12 +45,21 @@ impl KvStore for MemoryKv {
     }
 
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
-        self.entries.borrow_mut().insert(key.to_string(), (value, None));
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (value, None));
         Ok(())
     }
 
-    async fn put_bytes_with_ttl(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), KvError> {
-        self.entries.borrow_mut().insert(key.to_string(), (value, Some(Instant::now() + ttl)));
+    async fn put_bytes_with_ttl(
+        &self,
+        key: &str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> Result<(), KvError> {
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (value, Some(Instant::now() + ttl)));
         Ok(())
     }
 
@@ -63,7 +72,12 @@ impl KvStore for MemoryKv {
         Ok(self.live(key).is_some())
     }
 
-    async fn list_keys_page(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<KeyPage, KvError> {
+    async fn list_keys_page(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<KeyPage, KvError> {
         let now = Instant::now();
         let entries = self.entries.borrow();
         let start = match after {
@@ -97,8 +111,15 @@ pub struct MemoryConfig {
 
 impl MemoryConfig {
     /// A store holding `entries`.
-    pub fn new<K: Into<String>, V: Into<String>>(entries: impl IntoIterator<Item = (K, V)>) -> Self {
-        MemoryConfig { entries: entries.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn new<K: Into<String>, V: Into<String>>(
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        MemoryConfig {
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 }
 
@@ -118,7 +139,12 @@ pub struct MemorySecrets {
 impl MemorySecrets {
     /// A store holding `entries`.
     pub fn new<K: Into<String>, V: Into<Bytes>>(entries: impl IntoIterator<Item = (K, V)>) -> Self {
-        MemorySecrets { entries: entries.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        MemorySecrets {
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 }
 
@@ -147,13 +173,17 @@ impl MemoryProvider {
 
     /// Seeds a config store (by platform name).
     pub fn with_config(self, name: &str, store: MemoryConfig) -> Self {
-        self.config.borrow_mut().insert(name.to_string(), Rc::new(store));
+        self.config
+            .borrow_mut()
+            .insert(name.to_string(), Rc::new(store));
         self
     }
 
     /// Seeds a secret store (by platform name).
     pub fn with_secrets(self, name: &str, store: MemorySecrets) -> Self {
-        self.secrets.borrow_mut().insert(name.to_string(), Rc::new(store));
+        self.secrets
+            .borrow_mut()
+            .insert(name.to_string(), Rc::new(store));
         self
     }
 
@@ -175,15 +205,35 @@ impl StoreProvider for MemoryProvider {
         Ok(self.kv(&binding.name))
     }
 
-    async fn open_config(&self, binding: &StoreBinding) -> Result<Rc<dyn ConfigStore>, ConfigError> {
-        self.opens.borrow_mut().push(format!("config:{}", binding.name));
-        let store = self.config.borrow_mut().entry(binding.name.clone()).or_default().clone();
+    async fn open_config(
+        &self,
+        binding: &StoreBinding,
+    ) -> Result<Rc<dyn ConfigStore>, ConfigError> {
+        self.opens
+            .borrow_mut()
+            .push(format!("config:{}", binding.name));
+        let store = self
+            .config
+            .borrow_mut()
+            .entry(binding.name.clone())
+            .or_default()
+            .clone();
         Ok(store)
     }
 
-    async fn open_secrets(&self, binding: &StoreBinding) -> Result<Rc<dyn SecretStore>, SecretError> {
-        self.opens.borrow_mut().push(format!("secrets:{}", binding.name));
-        let store = self.secrets.borrow_mut().entry(binding.name.clone()).or_default().clone();
+    async fn open_secrets(
+        &self,
+        binding: &StoreBinding,
+    ) -> Result<Rc<dyn SecretStore>, SecretError> {
+        self.opens
+            .borrow_mut()
+            .push(format!("secrets:{}", binding.name));
+        let store = self
+            .secrets
+            .borrow_mut()
+            .entry(binding.name.clone())
+            .or_default()
+            .clone();
         Ok(store)
     }
 }

@@ -15,18 +15,30 @@ fn memory_kv_passes_the_kv_suite() {
     let results = block_on(contract::kv_suite(&kv, KvCapabilities { ttl: true }));
     contract::assert_all_passed(&results);
     // Running twice on the same store must pass too: cases clean up after themselves.
-    contract::assert_all_passed(&block_on(contract::kv_suite(&kv, KvCapabilities { ttl: true })));
+    contract::assert_all_passed(&block_on(contract::kv_suite(
+        &kv,
+        KvCapabilities { ttl: true },
+    )));
 }
 
 #[test]
 fn memory_config_passes_the_config_suite() {
-    let config = ConfigHandle::new("app_config", Rc::new(MemoryConfig::new(CONFIG_FIXTURE.iter().copied())));
+    let config = ConfigHandle::new(
+        "app_config",
+        Rc::new(MemoryConfig::new(CONFIG_FIXTURE.iter().copied())),
+    );
     contract::assert_all_passed(&block_on(contract::config_suite(&config)));
 }
 
 #[test]
 fn memory_secrets_pass_the_secrets_suite() {
-    let secrets = SecretHandle::new("default", Rc::new(MemorySecrets::new([(SECRET_FIXTURE.0, SECRET_FIXTURE.1.as_bytes().to_vec())])));
+    let secrets = SecretHandle::new(
+        "default",
+        Rc::new(MemorySecrets::new([(
+            SECRET_FIXTURE.0,
+            SECRET_FIXTURE.1.as_bytes().to_vec(),
+        )])),
+    );
     contract::assert_all_passed(&block_on(contract::secrets_suite(&secrets)));
 }
 
@@ -36,14 +48,47 @@ fn suite_detects_a_broken_backend() {
     struct Forgetful;
     #[async_trait::async_trait(?Send)]
     impl edgezero_core::store::kv::KvStore for Forgetful {
-        async fn get_bytes(&self, _: &str) -> Result<Option<bytes::Bytes>, edgezero_core::store::kv::KvError> { Ok(None) }
-        async fn put_bytes(&self, _: &str, _: bytes::Bytes) -> Result<(), edgezero_core::store::kv::KvError> { Ok(()) }
-        async fn put_bytes_with_ttl(&self, _: &str, _: bytes::Bytes, _: std::time::Duration) -> Result<(), edgezero_core::store::kv::KvError> { Ok(()) }
-        async fn delete(&self, _: &str) -> Result<(), edgezero_core::store::kv::KvError> { Ok(()) }
-        async fn exists(&self, _: &str) -> Result<bool, edgezero_core::store::kv::KvError> { Ok(false) }
-        async fn list_keys_page(&self, _: &str, _: Option<&str>, _: usize) -> Result<edgezero_core::store::paging::KeyPage, edgezero_core::store::kv::KvError> { Ok(Default::default()) }
+        async fn get_bytes(
+            &self,
+            _: &str,
+        ) -> Result<Option<bytes::Bytes>, edgezero_core::store::kv::KvError> {
+            Ok(None)
+        }
+        async fn put_bytes(
+            &self,
+            _: &str,
+            _: bytes::Bytes,
+        ) -> Result<(), edgezero_core::store::kv::KvError> {
+            Ok(())
+        }
+        async fn put_bytes_with_ttl(
+            &self,
+            _: &str,
+            _: bytes::Bytes,
+            _: std::time::Duration,
+        ) -> Result<(), edgezero_core::store::kv::KvError> {
+            Ok(())
+        }
+        async fn delete(&self, _: &str) -> Result<(), edgezero_core::store::kv::KvError> {
+            Ok(())
+        }
+        async fn exists(&self, _: &str) -> Result<bool, edgezero_core::store::kv::KvError> {
+            Ok(false)
+        }
+        async fn list_keys_page(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<edgezero_core::store::paging::KeyPage, edgezero_core::store::kv::KvError>
+        {
+            Ok(Default::default())
+        }
     }
     let kv = KvHandle::new("x", Rc::new(Forgetful));
     let results = block_on(contract::kv_suite(&kv, KvCapabilities { ttl: true }));
-    assert!(results.iter().filter(|r| r.result.is_err()).count() >= 3, "{results:?}");
+    assert!(
+        results.iter().filter(|r| r.result.is_err()).count() >= 3,
+        "{results:?}"
+    );
 }

@@ -51,7 +51,10 @@ pub fn run(args: &ServeArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     cmd.current_dir(manifest.root());
     cmd.envs(&manifest.environment);
     let section = adapter_section(&manifest, args.adapter)?;
-    let host = args.listen.map(|a| a.ip().to_string()).or_else(|| section.adapter.host.clone());
+    let host = args
+        .listen
+        .map(|a| a.ip().to_string())
+        .or_else(|| section.adapter.host.clone());
     let port = args.listen.map(|a| a.port()).or(section.adapter.port);
     if let Some(host) = host {
         cmd.env("EDGEZERO__ADAPTER__HOST", host);
@@ -59,7 +62,12 @@ pub fn run(args: &ServeArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     if let Some(port) = port {
         cmd.env("EDGEZERO__ADAPTER__PORT", port.to_string());
     }
-    eprintln!("serving {} ({}): {}", manifest.app.name, args.adapter.name(), process::describe(&cmd));
+    eprintln!(
+        "serving {} ({}): {}",
+        manifest.app.name,
+        args.adapter.name(),
+        process::describe(&cmd)
+    );
     let status = process::run(&mut cmd)?;
     if status.success() {
         Ok(ExitCode::SUCCESS)
@@ -80,7 +88,9 @@ fn native_command(manifest: &Manifest, args: &ServeArgs) -> Result<Command> {
     }
     let dir = adapter_crate_dir(manifest, Adapter::Native)?;
     let mut cmd = Command::new(cargo());
-    cmd.arg("run").arg("--manifest-path").arg(dir.join("Cargo.toml"));
+    cmd.arg("run")
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"));
     if args.release {
         cmd.arg("--release");
     }
@@ -113,9 +123,14 @@ fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Command> {
         return Ok(process::shell(serve));
     }
     let spin_toml = spin_manifest(manifest)?;
-    let spin_dir = spin_toml.parent().context("spin.toml has no parent directory")?;
+    let spin_dir = spin_toml
+        .parent()
+        .context("spin.toml has no parent directory")?;
     let runtime_config = match &args.runtime_config {
-        Some(p) => Some(p.canonicalize().with_context(|| format!("runtime config {} does not exist", p.display()))?),
+        Some(p) => Some(
+            p.canonicalize()
+                .with_context(|| format!("runtime config {} does not exist", p.display()))?,
+        ),
         None => Some(spin_dir.join("runtime-config.toml")).filter(|p| p.is_file()),
     };
     if !process::on_path("spin") {
@@ -130,7 +145,11 @@ fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Command> {
         cmd.arg("--runtime-config-file").arg(rc);
     }
     let listen = args.listen.map(|a| a.to_string()).or_else(|| {
-        let host = section.adapter.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        let host = section
+            .adapter
+            .host
+            .clone()
+            .unwrap_or_else(|| "127.0.0.1".into());
         section.adapter.port.map(|p| format!("{host}:{p}"))
     });
     if let Some(listen) = listen {

@@ -66,19 +66,28 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 }
 
 fn content_type(ctx: &RequestContext) -> Option<&str> {
-    ctx.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    ctx.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
 }
 
 async fn read_body(ctx: &mut RequestContext) -> Result<Bytes, EdgeError> {
     let limit = ctx.body_limit();
     match ctx.take_body() {
         Some(body) => body.collect(limit).await,
-        None => Err(EdgeError::internal("request body was already taken by another extractor")),
+        None => Err(EdgeError::internal(
+            "request body was already taken by another extractor",
+        )),
     }
 }
 
 fn is_json(ct: &str) -> bool {
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -137,8 +146,9 @@ impl FromRequest for String {
 /// The body, unread (for streaming).
 impl FromRequest for Body {
     async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        ctx.take_body()
-            .ok_or_else(|| EdgeError::internal("request body was already taken by another extractor"))
+        ctx.take_body().ok_or_else(|| {
+            EdgeError::internal("request body was already taken by another extractor")
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 //! A small serde deserializer over path parameters.
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::forward_to_deserialize_any;
 
 use crate::context::PathParams;
@@ -34,7 +36,10 @@ impl<'a> ParamsDeserializer<'a> {
     fn single(&self) -> Result<ValueDeserializer<'a>, Error> {
         match self.params.0.as_slice() {
             [(name, value)] => Ok(ValueDeserializer { name, value }),
-            other => Err(Error(format!("expected 1 path parameter, the route has {}", other.len()))),
+            other => Err(Error(format!(
+                "expected 1 path parameter, the route has {}",
+                other.len()
+            ))),
         }
     }
 }
@@ -55,7 +60,10 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_map(ParamsMap { iter: self.params.0.iter(), value: None })
+        visitor.visit_map(ParamsMap {
+            iter: self.params.0.iter(),
+            value: None,
+        })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -68,7 +76,9 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_seq(ParamsSeq { iter: self.params.0.iter() })
+        visitor.visit_seq(ParamsSeq {
+            iter: self.params.0.iter(),
+        })
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Error> {
@@ -113,7 +123,11 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
         deserialize_string deserialize_bytes deserialize_byte_buf deserialize_option
         deserialize_unit deserialize_identifier deserialize_ignored_any);
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _n: &'static str, v: V) -> Result<V::Value, Error> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _n: &'static str,
+        v: V,
+    ) -> Result<V::Value, Error> {
         v.visit_unit()
     }
 }
@@ -126,18 +140,25 @@ struct ParamsMap<'a> {
 impl<'de> MapAccess<'de> for ParamsMap<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.iter.next() {
             Some(pair) => {
                 self.value = Some(pair);
-                seed.deserialize(pair.0.as_str().into_deserializer()).map(Some)
+                seed.deserialize(pair.0.as_str().into_deserializer())
+                    .map(Some)
             }
             None => Ok(None),
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let (name, value) = self.value.take().ok_or_else(|| Error("value before key".into()))?;
+        let (name, value) = self
+            .value
+            .take()
+            .ok_or_else(|| Error("value before key".into()))?;
         seed.deserialize(ValueDeserializer { name, value })
     }
 }
@@ -149,9 +170,14 @@ struct ParamsSeq<'a> {
 impl<'de> SeqAccess<'de> for ParamsSeq<'de> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.iter.next() {
-            Some((name, value)) => seed.deserialize(ValueDeserializer { name, value }).map(Some),
+            Some((name, value)) => seed
+                .deserialize(ValueDeserializer { name, value })
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -165,7 +191,10 @@ struct ValueDeserializer<'a> {
 impl ValueDeserializer<'_> {
     fn parse<T: std::str::FromStr>(&self, what: &str) -> Result<T, Error> {
         self.value.parse().map_err(|_| {
-            Error(format!("`{}` must be {what}, got `{}`", self.name, self.value))
+            Error(format!(
+                "`{}` must be {what}, got `{}`",
+                self.name, self.value
+            ))
         })
     }
 }
@@ -234,7 +263,12 @@ mod tests {
     use serde::Deserialize;
 
     fn params(pairs: &[(&str, &str)]) -> PathParams {
-        PathParams(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        PathParams(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -242,7 +276,11 @@ mod tests {
         let n: u64 = from_params(&params(&[("id", "42")])).unwrap();
         assert_eq!(n, 42);
         let err = from_params::<u64>(&params(&[("id", "x")])).unwrap_err();
-        assert!(err.to_string().contains("`id` must be a non-negative integer"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`id` must be a non-negative integer"),
+            "{err}"
+        );
     }
 
     #[test]

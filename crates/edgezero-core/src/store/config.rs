@@ -55,7 +55,10 @@ pub struct ConfigHandle {
 impl ConfigHandle {
     /// Wraps a backend opened for the logical id `id`.
     pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn ConfigStore>) -> Self {
-        ConfigHandle { id: id.into(), store }
+        ConfigHandle {
+            id: id.into(),
+            store,
+        }
     }
 
     /// The logical store id.
@@ -76,9 +79,15 @@ impl ConfigHandle {
         T::Err: std::fmt::Display,
     {
         match self.get(key).await? {
-            Some(raw) => raw.trim().parse().map(Some).map_err(|e: T::Err| {
-                ConfigError::InvalidValue { key: key.to_string(), reason: e.to_string() }
-            }),
+            Some(raw) => {
+                raw.trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|e: T::Err| ConfigError::InvalidValue {
+                        key: key.to_string(),
+                        reason: e.to_string(),
+                    })
+            }
             None => Ok(None),
         }
     }
@@ -86,9 +95,14 @@ impl ConfigHandle {
     /// The value under `key` deserialised from JSON.
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ConfigError> {
         match self.get(key).await? {
-            Some(raw) => serde_json::from_str(&raw).map(Some).map_err(|e| {
-                ConfigError::InvalidValue { key: key.to_string(), reason: e.to_string() }
-            }),
+            Some(raw) => {
+                serde_json::from_str(&raw)
+                    .map(Some)
+                    .map_err(|e| ConfigError::InvalidValue {
+                        key: key.to_string(),
+                        reason: e.to_string(),
+                    })
+            }
             None => Ok(None),
         }
     }
@@ -96,6 +110,8 @@ impl ConfigHandle {
 
 impl std::fmt::Debug for ConfigHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConfigHandle").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ConfigHandle")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }

@@ -65,8 +65,12 @@ pub trait KvStore {
     /// Stores `value` under `key`, replacing any value (and expiry).
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError>;
     /// Stores `value` under `key` until `ttl` has passed.
-    async fn put_bytes_with_ttl(&self, key: &str, value: Bytes, ttl: Duration)
-        -> Result<(), KvError>;
+    async fn put_bytes_with_ttl(
+        &self,
+        key: &str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> Result<(), KvError>;
     /// Removes `key`; removing a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), KvError>;
     /// Whether `key` holds a value.
@@ -103,7 +107,10 @@ fn invalid(msg: String) -> KvError {
 impl KvHandle {
     /// Wraps a backend opened for the logical id `id`.
     pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn KvStore>) -> Self {
-        KvHandle { id: id.into(), store }
+        KvHandle {
+            id: id.into(),
+            store,
+        }
     }
 
     /// The logical store id.
@@ -166,12 +173,18 @@ impl KvHandle {
             Some(c) => Some(paging::decode_cursor(prefix, c).map_err(invalid)?),
             None => None,
         };
-        let page = self.store.list_keys_page(prefix, after.as_deref(), limit).await?;
+        let page = self
+            .store
+            .list_keys_page(prefix, after.as_deref(), limit)
+            .await?;
         let cursor = match (page.more, page.keys.last()) {
             (true, Some(last)) => Some(paging::encode_cursor(prefix, last)),
             _ => None,
         };
-        Ok(ListPage { keys: page.keys, cursor })
+        Ok(ListPage {
+            keys: page.keys,
+            cursor,
+        })
     }
 
     /// Reads and deserialises a JSON value.
@@ -185,7 +198,11 @@ impl KvHandle {
     }
 
     /// Serialises `value` as JSON and stores it.
-    pub async fn put_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), KvError> {
+    pub async fn put_json<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), KvError> {
         let bytes = serde_json::to_vec(value)
             .map_err(|e| KvError::Internal(format!("cannot serialise value for `{key}`: {e}")))?;
         self.put_bytes(key, bytes).await
@@ -206,6 +223,8 @@ impl KvHandle {
 
 impl std::fmt::Debug for KvHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KvHandle").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("KvHandle")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }

@@ -35,7 +35,10 @@ pub struct StoreIds {
 
 impl StoreIds {
     /// No stores of this kind.
-    pub const NONE: StoreIds = StoreIds { ids: &[], default: None };
+    pub const NONE: StoreIds = StoreIds {
+        ids: &[],
+        default: None,
+    };
 
     /// The id used when a handler asks for "the" store of this kind.
     pub fn default_id(&self) -> Option<&'static str> {
@@ -60,8 +63,11 @@ pub struct StoreMetadata {
 
 impl StoreMetadata {
     /// An app without stores.
-    pub const NONE: StoreMetadata =
-        StoreMetadata { kv: StoreIds::NONE, config: StoreIds::NONE, secrets: StoreIds::NONE };
+    pub const NONE: StoreMetadata = StoreMetadata {
+        kv: StoreIds::NONE,
+        config: StoreIds::NONE,
+        secrets: StoreIds::NONE,
+    };
 
     /// The ids of one kind.
     pub fn of(&self, kind: StoreKind) -> &StoreIds {
@@ -106,7 +112,10 @@ impl StoreBindings {
     /// Resolves metadata with an environment lookup (see [`crate::env`]).
     pub fn resolve(meta: &StoreMetadata, lookup: &dyn Fn(&str) -> Option<String>) -> Self {
         let mut out = StoreBindings::default();
-        for (slot, kind) in [StoreKind::Kv, StoreKind::Config, StoreKind::Secrets].into_iter().enumerate() {
+        for (slot, kind) in [StoreKind::Kv, StoreKind::Config, StoreKind::Secrets]
+            .into_iter()
+            .enumerate()
+        {
             let ids = meta.of(kind);
             let bindings: Vec<StoreBinding> = ids
                 .ids
@@ -121,7 +130,9 @@ impl StoreBindings {
                     },
                 })
                 .collect();
-            out.defaults[slot] = ids.default_id().and_then(|d| bindings.iter().position(|b| b.id == d));
+            out.defaults[slot] = ids
+                .default_id()
+                .and_then(|d| bindings.iter().position(|b| b.id == d));
             match kind {
                 StoreKind::Kv => out.kv = bindings,
                 StoreKind::Config => out.config = bindings,
@@ -164,9 +175,13 @@ pub trait StoreProvider {
     /// Opens a key-value store.
     async fn open_kv(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError>;
     /// Opens a config store.
-    async fn open_config(&self, binding: &StoreBinding) -> Result<Rc<dyn ConfigStore>, ConfigError>;
+    async fn open_config(&self, binding: &StoreBinding)
+        -> Result<Rc<dyn ConfigStore>, ConfigError>;
     /// Opens a secret store.
-    async fn open_secrets(&self, binding: &StoreBinding) -> Result<Rc<dyn SecretStore>, SecretError>;
+    async fn open_secrets(
+        &self,
+        binding: &StoreBinding,
+    ) -> Result<Rc<dyn SecretStore>, SecretError>;
 }
 
 /// The per-request registry of stores. Cheap to clone; opens each store lazily, once.
@@ -247,7 +262,15 @@ impl Stores {
             Some(id) => ConfigError::UnknownStore(id),
             None => ConfigError::Internal(no_default(StoreKind::Config)),
         };
-        open_cached!(self, id, StoreKind::Config, config, open_config, ConfigHandle, unknown)
+        open_cached!(
+            self,
+            id,
+            StoreKind::Config,
+            config,
+            open_config,
+            ConfigHandle,
+            unknown
+        )
     }
 
     async fn secrets_opt(&self, id: Option<&str>) -> Result<SecretHandle, SecretError> {
@@ -255,7 +278,15 @@ impl Stores {
             Some(id) => SecretError::UnknownStore(id),
             None => SecretError::Internal(no_default(StoreKind::Secrets)),
         };
-        open_cached!(self, id, StoreKind::Secrets, secrets, open_secrets, SecretHandle, unknown)
+        open_cached!(
+            self,
+            id,
+            StoreKind::Secrets,
+            secrets,
+            open_secrets,
+            SecretHandle,
+            unknown
+        )
     }
 
     /// The key-value store with logical id `id`.
@@ -291,6 +322,8 @@ impl Stores {
 
 impl std::fmt::Debug for Stores {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stores").field("bindings", &self.bindings()).finish()
+        f.debug_struct("Stores")
+            .field("bindings", &self.bindings())
+            .finish()
     }
 }

@@ -14,11 +14,15 @@ pub fn encode_cursor(prefix: &str, last_key: &str) -> String {
 
 /// Decodes a cursor and checks that it was issued for `prefix`. Returns the last key seen.
 pub fn decode_cursor(prefix: &str, cursor: &str) -> Result<String, String> {
-    let garbled = || "cursor is not valid; pass back the cursor returned by the previous page".to_string();
-    let bytes = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).map_err(|_| garbled())?;
+    let garbled =
+        || "cursor is not valid; pass back the cursor returned by the previous page".to_string();
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.as_bytes())
+        .map_err(|_| garbled())?;
     let text = String::from_utf8(bytes).map_err(|_| garbled())?;
     let mut parts = text.splitn(3, '\0');
-    let (Some(version), Some(cursor_prefix), Some(last)) = (parts.next(), parts.next(), parts.next())
+    let (Some(version), Some(cursor_prefix), Some(last)) =
+        (parts.next(), parts.next(), parts.next())
     else {
         return Err(garbled());
     };
@@ -67,7 +71,14 @@ impl<'a> PageCollector<'a> {
     /// A collector for keys starting with `prefix`, strictly after `after`, at most `limit`
     /// per page, failing once more than `cap` keys match the prefix.
     pub fn new(prefix: &'a str, after: Option<&'a str>, limit: usize, cap: usize) -> Self {
-        PageCollector { prefix, after, limit, cap, matched: 0, candidates: Vec::new() }
+        PageCollector {
+            prefix,
+            after,
+            limit,
+            cap,
+            matched: 0,
+            candidates: Vec::new(),
+        }
     }
 
     /// Offers one key. Fails as soon as the matching keys exceed the cap.
@@ -94,7 +105,10 @@ impl<'a> PageCollector<'a> {
             self.candidates.truncate(limit);
         }
         self.candidates.sort_unstable();
-        KeyPage { keys: self.candidates, more }
+        KeyPage {
+            keys: self.candidates,
+            more,
+        }
     }
 }
 
@@ -125,7 +139,13 @@ mod tests {
 
     #[test]
     fn garbage_cursors_are_rejected() {
-        for bad in ["", "!!!", "djE", &URL_SAFE_NO_PAD.encode("v2\0\0k"), &URL_SAFE_NO_PAD.encode([0xff, 0xfe])] {
+        for bad in [
+            "",
+            "!!!",
+            "djE",
+            &URL_SAFE_NO_PAD.encode("v2\0\0k"),
+            &URL_SAFE_NO_PAD.encode([0xff, 0xfe]),
+        ] {
             assert!(decode_cursor("", bad).is_err(), "{bad:?}");
         }
     }

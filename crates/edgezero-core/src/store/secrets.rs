@@ -39,7 +39,10 @@ pub struct SecretHandle {
 impl SecretHandle {
     /// Wraps a backend opened for the logical id `id`.
     pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn SecretStore>) -> Self {
-        SecretHandle { id: id.into(), store }
+        SecretHandle {
+            id: id.into(),
+            store,
+        }
     }
 
     /// The logical store id.
@@ -75,6 +78,8 @@ impl SecretHandle {
 
 impl std::fmt::Debug for SecretHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretHandle").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("SecretHandle")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }

@@ -26,7 +26,10 @@ pub mod handlers {
     pub async fn counter(Kv(kv): Kv, uri: Uri) -> Result<Json<Data>, EdgeError> {
         let mut data: Data = kv.get_json(DATA_KEY).await?.unwrap_or_default();
         data.views += 1;
-        let shown = Data { views: data.views, previous_request: data.previous_request.clone() };
+        let shown = Data {
+            views: data.views,
+            previous_request: data.previous_request.clone(),
+        };
         data.previous_request = uri.path().to_string();
         kv.put_json(DATA_KEY, &data).await?;
         Ok(Json(shown))
@@ -41,8 +44,14 @@ mod tests {
     fn counts_views_and_remembers_the_previous_path() {
         let app = TestApp::for_app::<crate::App>(&|_| None);
         let first = app.get("/counter?x=1").json();
-        assert_eq!(first, serde_json::json!({"views": 1, "previous_request": ""}));
+        assert_eq!(
+            first,
+            serde_json::json!({"views": 1, "previous_request": ""})
+        );
         let second = app.get("/counter").json();
-        assert_eq!(second, serde_json::json!({"views": 2, "previous_request": "/counter"}));
+        assert_eq!(
+            second,
+            serde_json::json!({"views": 2, "previous_request": "/counter"})
+        );
     }
 }

@@ -15,11 +15,17 @@ pub mod handlers {
 
     /// `GET /kv/<key>`: the stored bytes, or 404.
     pub async fn get(Kv(kv): Kv, Path(key): Path<String>) -> Result<Bytes, EdgeError> {
-        kv.get_bytes(&key).await?.ok_or_else(|| EdgeError::not_found(format!("no value under `{key}`")))
+        kv.get_bytes(&key)
+            .await?
+            .ok_or_else(|| EdgeError::not_found(format!("no value under `{key}`")))
     }
 
     /// `POST /kv/<key>`: stores the body.
-    pub async fn post(Kv(kv): Kv, Path(key): Path<String>, body: Bytes) -> Result<StatusCode, EdgeError> {
+    pub async fn post(
+        Kv(kv): Kv,
+        Path(key): Path<String>,
+        body: Bytes,
+    ) -> Result<StatusCode, EdgeError> {
         kv.put_bytes(&key, body).await?;
         Ok(StatusCode::CREATED)
     }
@@ -39,7 +45,10 @@ pub mod handlers {
         body: Bytes,
     ) -> Result<StatusCode, EdgeError> {
         match q.ttl {
-            Some(secs) => kv.put_bytes_with_ttl(&key, body, Duration::from_secs(secs)).await?,
+            Some(secs) => {
+                kv.put_bytes_with_ttl(&key, body, Duration::from_secs(secs))
+                    .await?
+            }
             None => kv.put_bytes(&key, body).await?,
         }
         Ok(StatusCode::CREATED)
@@ -66,12 +75,17 @@ pub mod handlers {
     /// `GET /kv?prefix=&cursor=&limit=`: `{"keys": [...], "cursor": "..." | null}`.
     pub async fn list(Kv(kv): Kv, Query(q): Query<ListQuery>) -> Result<Json<Value>, EdgeError> {
         let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
-        let page = kv.list_keys_page(&q.prefix, cursor, q.limit.unwrap_or(100)).await?;
+        let page = kv
+            .list_keys_page(&q.prefix, cursor, q.limit.unwrap_or(100))
+            .await?;
         Ok(Json(json!({ "keys": page.keys, "cursor": page.cursor })))
     }
 
     /// `GET /config/<key>`: `{"key": ..., "value": ...}`, or 404.
-    pub async fn config(Config(config): Config, Path(key): Path<String>) -> Result<Json<Value>, EdgeError> {
+    pub async fn config(
+        Config(config): Config,
+        Path(key): Path<String>,
+    ) -> Result<Json<Value>, EdgeError> {
         match config.get(&key).await? {
             Some(value) => Ok(Json(json!({ "key": key, "value": value }))),
             None => Err(EdgeError::not_found(format!("no config value `{key}`"))),
@@ -79,7 +93,10 @@ pub mod handlers {
     }
 
     /// `GET /secret-check/<name>`: `{"name": ..., "set": true|false}`; never the value.
-    pub async fn secret_check(Secrets(secrets): Secrets, Path(name): Path<String>) -> Result<Json<Value>, EdgeError> {
+    pub async fn secret_check(
+        Secrets(secrets): Secrets,
+        Path(name): Path<String>,
+    ) -> Result<Json<Value>, EdgeError> {
         let set = secrets.is_set(&name).await?;
         Ok(Json(json!({ "name": name, "set": set })))
     }
@@ -91,7 +108,10 @@ mod tests {
 
     fn app() -> TestApp {
         let provider = MemoryProvider::new()
-            .with_config("app_config", MemoryConfig::new([("service.timeout_ms", "2500")]))
+            .with_config(
+                "app_config",
+                MemoryConfig::new([("service.timeout_ms", "2500")]),
+            )
             .with_secrets("default", MemorySecrets::new([("api_token", "t")]));
         TestApp::for_app::<crate::App>(&|_| None).with_provider(provider)
     }
@@ -119,17 +139,25 @@ mod tests {
         let page = app.get("/kv?prefix=p:&limit=3").json();
         assert_eq!(page["keys"], serde_json::json!(["p:0", "p:1", "p:2"]));
         let cursor = page["cursor"].as_str().unwrap().to_string();
-        let next = app.get(&format!("/kv?prefix=p:&limit=3&cursor={cursor}")).json();
+        let next = app
+            .get(&format!("/kv?prefix=p:&limit=3&cursor={cursor}"))
+            .json();
         assert_eq!(next["keys"], serde_json::json!(["p:3", "p:4"]));
         assert!(next["cursor"].is_null());
-        assert_eq!(app.get(&format!("/kv?prefix=q:&cursor={cursor}")).status(), 400);
+        assert_eq!(
+            app.get(&format!("/kv?prefix=q:&cursor={cursor}")).status(),
+            400
+        );
         assert_eq!(app.get("/kv?limit=0").status(), 400);
     }
 
     #[test]
     fn config_and_secrets() {
         let app = app();
-        assert_eq!(app.get("/config/service.timeout_ms").json()["value"], "2500");
+        assert_eq!(
+            app.get("/config/service.timeout_ms").json()["value"],
+            "2500"
+        );
         assert_eq!(app.get("/config/missing").status(), 404);
         assert_eq!(app.get("/secret-check/api_token").json()["set"], true);
         assert_eq!(app.get("/secret-check/other").json()["set"], false);

@@ -34,29 +34,43 @@ pub mod handlers {
 
     fn short_code() -> Result<String, EdgeError> {
         let mut bytes = [0u8; SHORT_LEN];
-        getrandom::fill(&mut bytes).map_err(|e| EdgeError::internal(format!("no randomness: {e}")))?;
-        Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+        getrandom::fill(&mut bytes)
+            .map_err(|e| EdgeError::internal(format!("no randomness: {e}")))?;
+        Ok(bytes
+            .iter()
+            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+            .collect())
     }
 
     /// `POST /create`
-    pub async fn create(Kv(kv): Kv, Json(link): Json<CreateLink>) -> Result<Json<LinkCreated>, EdgeError> {
+    pub async fn create(
+        Kv(kv): Kv,
+        Json(link): Json<CreateLink>,
+    ) -> Result<Json<LinkCreated>, EdgeError> {
         let url = link.url.trim().to_string();
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 4096 {
-            return Err(EdgeError::bad_request("`url` must be an http:// or https:// URL of at most 4096 bytes"));
+            return Err(EdgeError::bad_request(
+                "`url` must be an http:// or https:// URL of at most 4096 bytes",
+            ));
         }
         let mut short = short_code()?;
         while kv.exists(&format!("{LINK_PREFIX}{short}")).await? {
             short = short_code()?;
         }
-        kv.put_bytes(&format!("{LINK_PREFIX}{short}"), url.clone()).await?;
+        kv.put_bytes(&format!("{LINK_PREFIX}{short}"), url.clone())
+            .await?;
         Ok(Json(LinkCreated { url, short }))
     }
 
     /// `GET /<short>`: 308 to the long URL, or 404.
     pub async fn open(Kv(kv): Kv, Path(short): Path<String>) -> Result<Redirect, EdgeError> {
         match kv.get_bytes(&format!("{LINK_PREFIX}{short}")).await? {
-            Some(url) => Ok(Redirect::permanent(String::from_utf8_lossy(&url).into_owned())),
-            None => Err(EdgeError::not_found(format!("no link with short code `{short}`"))),
+            Some(url) => Ok(Redirect::permanent(
+                String::from_utf8_lossy(&url).into_owned(),
+            )),
+            None => Err(EdgeError::not_found(format!(
+                "no link with short code `{short}`"
+            ))),
         }
     }
 
@@ -65,7 +79,9 @@ pub mod handlers {
         let mut links = BTreeMap::new();
         let mut cursor: Option<String> = None;
         loop {
-            let page = kv.list_keys_page(LINK_PREFIX, cursor.as_deref(), 1000).await?;
+            let page = kv
+                .list_keys_page(LINK_PREFIX, cursor.as_deref(), 1000)
+                .await?;
             for key in &page.keys {
                 if let Some(url) = kv.get_bytes(key).await? {
                     let short = key.trim_start_matches(LINK_PREFIX).to_string();
@@ -105,7 +121,10 @@ mod tests {
         let open = app.get(&format!("/{short}"));
         assert_eq!(open.status(), 308);
         assert_eq!(open.header("location"), Some("https://example.com/a"));
-        assert_eq!(app.get("/all").json(), serde_json::json!({ short: "https://example.com/a" }));
+        assert_eq!(
+            app.get("/all").json(),
+            serde_json::json!({ short: "https://example.com/a" })
+        );
     }
 
     #[test]
