@@ -1,0 +1,138 @@
+//! The Spin entry point and the `spin_sdk` implementation of [`SpinHost`]. This is the only
+//! module that touches the SDK, and the only one compiled for `wasm32` alone.
+
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+
+use edgezero_core::env::{self, process_env};
+use edgezero_core::{App, EdgeError, RequestContext, Router, StoreBindings, Stores};
+use spin_sdk::key_value::{Error as SdkKvError, Keys, Store};
+use spin_sdk::variables::Error as SdkVarError;
+
+use crate::error::SpinKvError;
+use crate::kv::{KeyStream, KvBackend};
+use crate::provider::{SpinHost, SpinProvider};
+use crate::request::into_core_request;
+use crate::response::{from_core_response, ResponseBody};
+use crate::secrets::VariableError;
+
+/// What a component instance builds once and shares across requests (Spin reuses instances).
+struct Instance {
+    router: Router,
+    bindings: Arc<StoreBindings>,
+    body_limit: Result<usize, String>,
+}
+
+/// One per component instance. A component exports a single app, so one slot is enough even
+/// though `run_app` is generic.
+static INSTANCE: OnceLock<Instance> = OnceLock::new();
+
+fn instance<A: App>() -> &'static Instance {
+    INSTANCE.get_or_init(|| {
+        crate::logging::init(&process_env);
+        Instance {
+            router: A::router(),
+            bindings: Arc::new(StoreBindings::resolve(A::stores(), &process_env)),
+            body_limit: env::resolve_max_body_bytes(&process_env),
+        }
+    })
+}
+
+/// Runs `A` for one Spin request. Call it from the component's `#[http_service]` function:
+///
+/// ```ignore
+/// use spin_sdk::{http::IntoResponse, http::Request, http_service};
+///
+/// #[http_service]
+/// async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+///     edgezero_adapter_spin::run_app::<my_app_core::App>(req).await
+/// }
+/// ```
+///
+/// The router and the store bindings (the `EDGEZERO__*` overlay read from the component's
+/// environment) are built on the first request of an instance and reused afterwards; stores
+/// are opened lazily, at most once per request. Errors become JSON responses, so this
+/// function only fails if the SDK itself cannot build the response.
+pub async fn run_app<A: App>(
+    req: spin_sdk::http::Request,
+) -> anyhow::Result<http::Response<ResponseBody>> {
+    let instance = instance::<A>();
+    let request = into_core_request(req);
+    let response = match &instance.body_limit {
+        Ok(limit) => {
+            let provider = Rc::new(SpinProvider::new(Rc::new(Sdk)));
+            let stores = Stores::new(Arc::clone(&instance.bindings), provider);
+            let ctx = RequestContext::new(request, stores).with_body_limit(*limit);
+            instance.router.dispatch(ctx).await
+        }
+        Err(msg) => EdgeError::internal(msg.clone()).into_response(),
+    };
+    Ok(from_core_response(response))
+}
+
+/// The real Spin host API.
+struct Sdk;
+
+impl SpinHost for Sdk {
+    type Store = SdkStore;
+
+    async fn open_store(&self, label: &str) -> Result<SdkStore, SpinKvError> {
+        Store::open(label).await.map(SdkStore).map_err(kv_error)
+    }
+
+    async fn variable(&self, name: &str) -> Result<String, VariableError> {
+        spin_sdk::variables::get(name).await.map_err(|e| match e {
+            SdkVarError::InvalidName(m) => VariableError::InvalidName(m),
+            SdkVarError::Undefined(m) => VariableError::Undefined(m),
+            SdkVarError::Provider(m) => VariableError::Provider(m),
+            SdkVarError::Other(m) => VariableError::Other(m),
+        })
+    }
+}
+
+fn kv_error(e: SdkKvError) -> SpinKvError {
+    match e {
+        SdkKvError::StoreTableFull => SpinKvError::StoreTableFull,
+        SdkKvError::NoSuchStore => SpinKvError::NoSuchStore,
+        SdkKvError::AccessDenied => SpinKvError::AccessDenied,
+        SdkKvError::Other(m) => SpinKvError::Other(m),
+    }
+}
+
+struct SdkStore(Store);
+
+impl KvBackend for SdkStore {
+    type Keys = SdkKeys;
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
+        self.0.get(key).await.map_err(kv_error)
+    }
+
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), SpinKvError> {
+        self.0.set(key, value).await.map_err(kv_error)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), SpinKvError> {
+        self.0.delete(key).await.map_err(kv_error)
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, SpinKvError> {
+        self.0.exists(key).await.map_err(kv_error)
+    }
+
+    async fn get_keys(&self) -> SdkKeys {
+        SdkKeys(self.0.get_keys().await)
+    }
+}
+
+struct SdkKeys(Keys);
+
+impl KeyStream for SdkKeys {
+    async fn next_key(&mut self) -> Option<String> {
+        self.0.next().await
+    }
+
+    async fn finish(self) -> Result<(), SpinKvError> {
+        self.0.result().await.map_err(kv_error)
+    }
+}

@@ -1,0 +1,273 @@
+//! The one place where Spin key-value errors become EdgeZero store errors.
+//!
+//! Spin's `key_value::Error` is mirrored by [`SpinKvError`] so the mapping is plain Rust
+//! that host tests exercise; on `wasm32` the SDK error converts into it losslessly.
+
+use edgezero_core::env::{self, StoreKind};
+use edgezero_core::store::config::ConfigError;
+use edgezero_core::store::kv::KvError;
+
+/// Spin's `spin:key-value/key-value@3.0.0` error, variant for variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpinKvError {
+    /// Too many stores are open in this component instance.
+    StoreTableFull,
+    /// The host has no store with this label (no backend configured for it).
+    NoSuchStore,
+    /// The component may not open this label (it is not in `key_value_stores`).
+    AccessDenied,
+    /// Any other backend failure, with the host's message.
+    Other(String),
+}
+
+/// The operation that failed, for the error message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op<'a> {
+    /// Opening the label.
+    Open,
+    /// Reading a key.
+    Get(&'a str),
+    /// Writing a key.
+    Set(&'a str),
+    /// Deleting a key.
+    Delete(&'a str),
+    /// Checking a key.
+    Exists(&'a str),
+    /// Listing keys.
+    ListKeys,
+}
+
+impl std::fmt::Display for Op<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Op::Open => f.write_str("open the store"),
+            Op::Get(k) => write!(f, "read `{k}`"),
+            Op::Set(k) => write!(f, "write `{k}`"),
+            Op::Delete(k) => write!(f, "delete `{k}`"),
+            Op::Exists(k) => write!(f, "check `{k}`"),
+            Op::ListKeys => f.write_str("list keys"),
+        }
+    }
+}
+
+/// Which logical store a Spin label backs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreRef<'a> {
+    /// `kv` or `config`.
+    pub kind: StoreKind,
+    /// The logical id from `edgezero.toml`.
+    pub id: &'a str,
+    /// The Spin label it resolved to.
+    pub label: &'a str,
+}
+
+impl StoreRef<'_> {
+    fn describe(&self) -> String {
+        let mut s = format!(
+            "Spin key-value store `{}` ({} store `{}`",
+            self.label,
+            self.kind.as_str(),
+            self.id
+        );
+        if self.label != self.id {
+            s.push_str(&format!(
+                ", label set by {}",
+                env::store_name_var(self.kind, self.id)
+            ));
+        }
+        s.push(')');
+        s
+    }
+}
+
+/// The store error enums a Spin failure can become.
+pub trait FromSpinFailure {
+    /// The store could not be opened or reached; `reason` says how to fix it.
+    fn unavailable(store: &str, reason: String) -> Self;
+    /// An unexpected backend failure.
+    fn internal(message: String) -> Self;
+}
+
+impl FromSpinFailure for KvError {
+    fn unavailable(store: &str, reason: String) -> Self {
+        KvError::Unavailable {
+            store: store.to_string(),
+            reason,
+        }
+    }
+    fn internal(message: String) -> Self {
+        KvError::Internal(message)
+    }
+}
+
+impl FromSpinFailure for ConfigError {
+    fn unavailable(store: &str, reason: String) -> Self {
+        ConfigError::Unavailable {
+            store: store.to_string(),
+            reason,
+        }
+    }
+    fn internal(message: String) -> Self {
+        ConfigError::Internal(message)
+    }
+}
+
+/// Maps a Spin key-value error to [`KvError`] or [`ConfigError`], keeping its meaning:
+///
+/// | Spin | EdgeZero | message |
+/// |---|---|---|
+/// | `AccessDenied` | `Unavailable` (503) | add the label to `[component.<id>].key_value_stores` in spin.toml (and to runtime-config.toml unless it is `default`) |
+/// | `NoSuchStore` | `Unavailable` (503) | declare `[key_value_store.<label>]` in runtime-config.toml |
+/// | `StoreTableFull` | `Unavailable` (503) | too many stores open in this instance; retry |
+/// | `Other` on open | `Unavailable` (503) | the host's message |
+/// | `Other` otherwise | `Internal` (500) | the operation, the key and the host's message |
+pub fn map_kv_error<E: FromSpinFailure>(err: SpinKvError, store: StoreRef<'_>, op: Op<'_>) -> E {
+    let what = store.describe();
+    let label = store.label;
+    match err {
+        SpinKvError::AccessDenied => {
+            let mut fix = format!(
+                "this component may not open {what}: add \"{label}\" to \
+                 `[component.<id>].key_value_stores` in spin.toml"
+            );
+            if label != "default" {
+                fix.push_str(&format!(
+                    " and declare `[key_value_store.{label}]` (e.g. type = \"spin\") in runtime-config.toml"
+                ));
+            }
+            E::unavailable(store.id, fix)
+        }
+        SpinKvError::NoSuchStore => {
+            let fix = if label == "default" {
+                format!(
+                    "Spin has no backend for {what}: the runtime config must not remove `default`"
+                )
+            } else {
+                format!(
+                    "Spin has no backend for {what}: declare `[key_value_store.{label}]` \
+                     (e.g. type = \"spin\") in runtime-config.toml and pass it with \
+                     `spin up --runtime-config-file runtime-config.toml`"
+                )
+            };
+            E::unavailable(store.id, fix)
+        }
+        SpinKvError::StoreTableFull => E::unavailable(
+            store.id,
+            format!(
+                "cannot {op} on {what}: too many key-value stores are open in this component \
+                 instance (Spin's store table is full); retry the request"
+            ),
+        ),
+        SpinKvError::Other(msg) if op == Op::Open => {
+            E::unavailable(store.id, format!("cannot open {what}: {msg}"))
+        }
+        SpinKvError::Other(msg) => E::internal(format!("cannot {op} on {what}: {msg}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATA: StoreRef<'static> = StoreRef {
+        kind: StoreKind::Kv,
+        id: "data",
+        label: "data",
+    };
+
+    fn kv(err: SpinKvError, store: StoreRef<'_>, op: Op<'_>) -> KvError {
+        map_kv_error(err, store, op)
+    }
+
+    #[test]
+    fn access_denied_names_the_label_and_both_files() {
+        let KvError::Unavailable { store, reason } = kv(SpinKvError::AccessDenied, DATA, Op::Open)
+        else {
+            panic!("wrong variant")
+        };
+        assert_eq!(store, "data");
+        assert!(reason.contains("\"data\""), "{reason}");
+        assert!(
+            reason.contains("[component.<id>].key_value_stores"),
+            "{reason}"
+        );
+        assert!(reason.contains("spin.toml"), "{reason}");
+        assert!(reason.contains("[key_value_store.data]"), "{reason}");
+        assert!(reason.contains("runtime-config.toml"), "{reason}");
+    }
+
+    #[test]
+    fn access_denied_on_default_does_not_ask_for_runtime_config() {
+        let store = StoreRef {
+            kind: StoreKind::Kv,
+            id: "default",
+            label: "default",
+        };
+        let KvError::Unavailable { reason, .. } = kv(SpinKvError::AccessDenied, store, Op::Open)
+        else {
+            panic!("wrong variant")
+        };
+        assert!(reason.contains("key_value_stores"), "{reason}");
+        assert!(!reason.contains("runtime-config.toml"), "{reason}");
+    }
+
+    #[test]
+    fn overridden_labels_name_the_variable() {
+        let store = StoreRef {
+            kind: StoreKind::Config,
+            id: "app_config",
+            label: "prod-config",
+        };
+        let err: ConfigError = map_kv_error(SpinKvError::NoSuchStore, store, Op::Open);
+        let ConfigError::Unavailable { store, reason } = err else {
+            panic!("wrong variant")
+        };
+        assert_eq!(store, "app_config");
+        assert!(
+            reason.contains("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME"),
+            "{reason}"
+        );
+        assert!(reason.contains("[key_value_store.prod-config]"), "{reason}");
+    }
+
+    #[test]
+    fn store_table_full_is_unavailable() {
+        let err = kv(SpinKvError::StoreTableFull, DATA, Op::Open);
+        assert!(
+            matches!(&err, KvError::Unavailable { reason, .. } if reason.contains("store table is full")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn other_is_unavailable_on_open_and_internal_afterwards() {
+        assert!(matches!(
+            kv(SpinKvError::Other("db locked".into()), DATA, Op::Open),
+            KvError::Unavailable { .. }
+        ));
+        let err = kv(SpinKvError::Other("db locked".into()), DATA, Op::Set("k"));
+        let KvError::Internal(msg) = err else {
+            panic!("wrong variant")
+        };
+        assert!(
+            msg.contains("write `k`") && msg.contains("db locked"),
+            "{msg}"
+        );
+        let err: ConfigError = map_kv_error(SpinKvError::Other("io".into()), DATA, Op::Get("a.b"));
+        assert!(matches!(err, ConfigError::Internal(m) if m.contains("read `a.b`")));
+    }
+
+    #[test]
+    fn statuses_follow_the_meaning() {
+        use edgezero_core::EdgeError;
+        for (err, status) in [
+            (SpinKvError::AccessDenied, 503),
+            (SpinKvError::NoSuchStore, 503),
+            (SpinKvError::StoreTableFull, 503),
+            (SpinKvError::Other("x".into()), 500),
+        ] {
+            let e: EdgeError = kv(err.clone(), DATA, Op::Get("k")).into();
+            assert_eq!(e.status().as_u16(), status, "{err:?}");
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Key-value stores on Spin labels.
+//!
+//! Spin's key-value API has no expiry and lists every key of a label at once, unordered. So:
+//!
+//! - [`put_bytes_with_ttl`](KvStore::put_bytes_with_ttl) returns
+//!   `KvError::Unsupported { operation: "put_bytes_with_ttl" }` (HTTP 501) and writes nothing;
+//!   a TTL is never silently dropped.
+//! - [`list_keys_page`](KvStore::list_keys_page) reads the `get_keys()` stream, keeps the keys
+//!   matching the prefix, and fails with `KvError::LimitExceeded` (HTTP 503) as soon as more
+//!   than `max_list_keys` match; then it sorts only what the page needs.
+//!
+//! The logic is generic over [`KvBackend`], implemented for `spin_sdk::key_value::Store` on
+//! `wasm32` and by fakes in host tests.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use edgezero_core::env::StoreKind;
+use edgezero_core::store::kv::{KvError, KvStore};
+use edgezero_core::store::paging::{KeyPage, PageCollector};
+use edgezero_core::store::StoreBinding;
+
+use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
+
+/// The stream of keys returned by `get_keys()`: keys first, then the final result.
+#[allow(
+    async_fn_in_trait,
+    reason = "component futures are single-threaded; no Send bound wanted"
+)]
+pub trait KeyStream {
+    /// The next key, or `None` at the end of the stream.
+    async fn next_key(&mut self) -> Option<String>;
+    /// Whether the listing completed without error (call after `next_key` returned `None`).
+    async fn finish(self) -> Result<(), SpinKvError>;
+}
+
+/// One opened Spin key-value label: the five operations of `spin_sdk::key_value::Store`.
+#[allow(
+    async_fn_in_trait,
+    reason = "component futures are single-threaded; no Send bound wanted"
+)]
+pub trait KvBackend {
+    /// The key stream of [`KvBackend::get_keys`].
+    type Keys: KeyStream;
+    /// The value under `key`.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError>;
+    /// Stores `value` under `key`.
+    async fn set(&self, key: &str, value: &[u8]) -> Result<(), SpinKvError>;
+    /// Removes `key`.
+    async fn delete(&self, key: &str) -> Result<(), SpinKvError>;
+    /// Whether `key` exists.
+    async fn exists(&self, key: &str) -> Result<bool, SpinKvError>;
+    /// Every key of the label, unordered.
+    async fn get_keys(&self) -> Self::Keys;
+}
+
+/// Why [`collect_page`] stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListFailure {
+    /// More than `cap` keys matched the prefix.
+    CapExceeded,
+    /// The backend failed.
+    Backend(SpinKvError),
+}
+
+/// Reads `keys`, keeping those that start with `prefix` and sort strictly after `after`,
+/// and stops with [`ListFailure::CapExceeded`] as soon as more than `cap` keys match.
+pub async fn collect_page<S: KeyStream>(
+    mut keys: S,
+    prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+    cap: usize,
+) -> Result<KeyPage, ListFailure> {
+    let mut collector = PageCollector::new(prefix, after, limit, cap);
+    while let Some(key) = keys.next_key().await {
+        // Dropping the stream here tells the host to stop sending keys.
+        collector.push(key).map_err(|_| ListFailure::CapExceeded)?;
+    }
+    keys.finish().await.map_err(ListFailure::Backend)?;
+    Ok(collector.finish())
+}
+
+/// A KV store (`[stores.kv]` id) backed by one Spin label.
+#[derive(Debug)]
+pub struct SpinKv<B> {
+    backend: B,
+    id: String,
+    label: String,
+    cap: Result<usize, String>,
+    cap_var: String,
+}
+
+impl<B: KvBackend> SpinKv<B> {
+    /// Wraps a label opened for `binding`.
+    pub fn new(backend: B, binding: &StoreBinding) -> Self {
+        SpinKv {
+            backend,
+            id: binding.id.clone(),
+            label: binding.name.clone(),
+            cap: binding.max_list_keys.clone(),
+            cap_var: binding.max_list_keys_var(),
+        }
+    }
+
+    /// The Spin label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The backend (tests inspect fakes through it).
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    fn fail(&self, err: SpinKvError, op: Op<'_>) -> KvError {
+        let store = StoreRef {
+            kind: StoreKind::Kv,
+            id: &self.id,
+            label: &self.label,
+        };
+        map_kv_error(err, store, op)
+    }
+}
+
+#[async_trait(?Send)]
+impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
+    async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError> {
+        let value = self
+            .backend
+            .get(key)
+            .await
+            .map_err(|e| self.fail(e, Op::Get(key)))?;
+        Ok(value.map(Bytes::from))
+    }
+
+    async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
+        self.backend
+            .set(key, &value)
+            .await
+            .map_err(|e| self.fail(e, Op::Set(key)))
+    }
+
+    async fn put_bytes_with_ttl(
+        &self,
+        _key: &str,
+        _value: Bytes,
+        _ttl: Duration,
+    ) -> Result<(), KvError> {
+        // Spin stores have no expiry: refuse rather than store a value that never expires.
+        Err(KvError::Unsupported {
+            operation: "put_bytes_with_ttl",
+        })
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.backend
+            .delete(key)
+            .await
+            .map_err(|e| self.fail(e, Op::Delete(key)))
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, KvError> {
+        self.backend
+            .exists(key)
+            .await
+            .map_err(|e| self.fail(e, Op::Exists(key)))
+    }
+
+    async fn list_keys_page(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<KeyPage, KvError> {
+        let cap = self.cap.clone().map_err(KvError::Misconfigured)?;
+        let keys = self.backend.get_keys().await;
+        collect_page(keys, prefix, after, limit, cap)
+            .await
+            .map_err(|f| match f {
+                ListFailure::CapExceeded => KvError::LimitExceeded {
+                    store: self.id.clone(),
+                    limit: cap,
+                    env_var: self.cap_var.clone(),
+                },
+                ListFailure::Backend(e) => self.fail(e, Op::ListKeys),
+            })
+    }
+}

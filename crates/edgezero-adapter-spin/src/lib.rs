@@ -1,0 +1,58 @@
+//! # EdgeZero on Fermyon Spin
+//!
+//! Runs an EdgeZero app as a Spin (`wasm32-wasip2`) component. The whole entry point of a
+//! component crate is:
+//!
+//! ```ignore
+//! use spin_sdk::{http::IntoResponse, http::Request, http_service};
+//!
+//! #[http_service]
+//! async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+//!     edgezero_adapter_spin::run_app::<my_app_core::App>(req).await
+//! }
+//! ```
+//!
+//! (`ignore` only because `spin-sdk` builds for `wasm32` alone; the examples'
+//! `*-adapter-spin` crates contain exactly this and are built as components in CI.)
+//!
+//! `run_app` reads the store ids baked into `App` by `app!` and the `EDGEZERO__*` variables
+//! of the component's environment (`[component.<id>].environment` in spin.toml); no
+//! `edgezero.toml` is read at runtime. See `docs/spin.md` for spin.toml and
+//! runtime-config.toml.
+//!
+//! | store | Spin backing | module |
+//! |---|---|---|
+//! | `[stores.kv]` id | key-value label `EDGEZERO__STORES__KV__<ID>__NAME` or the id | [`kv`] |
+//! | `[stores.config]` id | its own key-value label, keys verbatim | [`config`] |
+//! | `[stores.secrets]` | component variables, names lower-cased | [`secrets`] |
+//!
+//! Two Spin constraints: TTL writes return `KvError::Unsupported` (HTTP 501) and write
+//! nothing; listings are built client-side and capped at `max_list_keys` (default 1000,
+//! `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS`), over which they fail with
+//! `KvError::LimitExceeded` (HTTP 503).
+//!
+//! ## Layout
+//!
+//! Everything except [`run_app`] is plain Rust, generic over [`provider::SpinHost`] (open a
+//! label, read a variable), and unit-tested on the host with fakes. The `spin_sdk`
+//! implementation of that trait and `run_app` live in one module compiled only for
+//! `wasm32`.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod kv;
+pub mod logging;
+pub mod provider;
+pub mod request;
+pub mod response;
+pub mod secrets;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
+#[cfg(target_arch = "wasm32")]
+pub use component::run_app;
+
+pub use error::{map_kv_error, SpinKvError};
+pub use provider::{SpinHost, SpinProvider};

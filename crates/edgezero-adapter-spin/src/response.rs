@@ -1,0 +1,156 @@
+//! Core response → Spin response.
+//!
+//! `spin_sdk::http::IntoResponse` accepts any `http::Response<B>` whose `B` implements
+//! `http_body::Body`, and the SDK writes the body from a spawned task as it is produced. So
+//! the core [`Body`] is wrapped, not collected: streamed responses stay streamed. Headers are
+//! copied as they are (several `Set-Cookie` stay several), except the connection-level
+//! headers that `wasi:http` refuses (see [`FORBIDDEN_RESPONSE_HEADERS`]): one of those would
+//! make the host reject the whole response.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use edgezero_core::body::BoxError;
+use edgezero_core::{Body, Response};
+use futures_util::Stream;
+use http::HeaderMap;
+use http_body::{Frame, SizeHint};
+
+/// Headers a `wasi:http` host refuses in a response (wasmtime's forbidden list): they
+/// describe the connection, which the host owns.
+pub const FORBIDDEN_RESPONSE_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "http2-settings",
+];
+
+/// Removes the headers in [`FORBIDDEN_RESPONSE_HEADERS`], returning the names removed.
+pub fn strip_forbidden_headers(headers: &mut HeaderMap) -> Vec<&'static str> {
+    let mut removed = Vec::new();
+    for name in FORBIDDEN_RESPONSE_HEADERS {
+        if headers.remove(*name).is_some() {
+            removed.push(*name);
+        }
+    }
+    removed
+}
+
+/// A core [`Body`] as an `http_body::Body`, polled chunk by chunk.
+#[derive(Debug)]
+pub struct ResponseBody(Body);
+
+impl ResponseBody {
+    /// Wraps a core body.
+    pub fn new(body: Body) -> Self {
+        ResponseBody(body)
+    }
+}
+
+impl http_body::Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.0)
+            .poll_next(cx)
+            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.0, Body::Empty)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.0.size_hint() {
+            Some(n) => SizeHint::with_exact(n),
+            None => SizeHint::default(),
+        }
+    }
+}
+
+/// Converts a core response for Spin: same status, headers (minus forbidden ones), body.
+pub fn from_core_response(response: Response) -> http::Response<ResponseBody> {
+    let (mut parts, body) = response.into_parts();
+    let removed = strip_forbidden_headers(&mut parts.headers);
+    if !removed.is_empty() {
+        log::warn!(
+            "dropped response headers that Spin does not allow: {}",
+            removed.join(", ")
+        );
+    }
+    http::Response::from_parts(parts, ResponseBody(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_executor::block_on;
+    use http_body::Body as _;
+
+    fn frames(mut body: ResponseBody) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        block_on(futures_util::future::poll_fn(|cx| loop {
+            match Pin::new(&mut body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(f))) => out.push(f.into_data().unwrap()),
+                Poll::Ready(Some(Err(e))) => panic!("{e}"),
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }));
+        out
+    }
+
+    #[test]
+    fn keeps_status_and_repeated_headers_and_drops_forbidden_ones() {
+        let resp = http::Response::builder()
+            .status(201)
+            .header("set-cookie", "a=1")
+            .header("set-cookie", "b=2")
+            .header("connection", "close")
+            .header("transfer-encoding", "chunked")
+            .header("content-type", "text/plain")
+            .body(Body::from("hi"))
+            .unwrap();
+        let out = from_core_response(resp);
+        assert_eq!(out.status(), 201);
+        let cookies: Vec<_> = out.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        assert!(!out.headers().contains_key("connection"));
+        assert!(!out.headers().contains_key("transfer-encoding"));
+        assert_eq!(out.headers()["content-type"], "text/plain");
+        assert_eq!(out.body().size_hint().exact(), Some(2));
+        assert_eq!(frames(out.into_body()), [Bytes::from_static(b"hi")]);
+    }
+
+    #[test]
+    fn streams_chunk_by_chunk() {
+        let chunks: Vec<Result<Bytes, BoxError>> =
+            vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"bc"))];
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        let out = from_core_response(http::Response::new(body));
+        assert_eq!(
+            out.body().size_hint().exact(),
+            None,
+            "a stream has no known length"
+        );
+        assert_eq!(
+            frames(out.into_body()),
+            [Bytes::from_static(b"a"), Bytes::from_static(b"bc")]
+        );
+    }
+
+    #[test]
+    fn empty_body_is_ended() {
+        let out = from_core_response(http::Response::new(Body::Empty));
+        assert!(out.body().is_end_stream());
+        assert!(frames(out.into_body()).is_empty());
+    }
+}
