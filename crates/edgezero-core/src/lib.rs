@@ -78,3 +78,7 @@ pub use edgezero_macros::app;
 pub mod __private {
     pub use crate::store::StoreIds;
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide.md")]
+pub struct GuideDoctests;
