@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds every example's Spin component for wasm32-wasip2 and checks what Spin will load:
+#   - the file is a WebAssembly component (00 61 73 6d 0d 00 01 00), not a core module;
+#   - it exports wasi:http/handler@0.3.0-rc-2026-03-15 (what spin-sdk 6 targets);
+#   - the key-value examples import spin:key-value/key-value@3.0.0.
+# Prints each size. Exits non-zero, naming the example and the check, on any failure.
+#
+#   scripts/check-spin-components.sh [example ...]     (default: all)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/wasm-toolchain.sh
+source "$repo/scripts/wasm-toolchain.sh"
+
+HANDLER_EXPORT="export wasi:http/handler@0.3.0-rc-2026-03-15;"
+KV_IMPORT="import spin:key-value/key-value@3.0.0;"
+COMPONENT_MAGIC="0061736d0d000100"
+
+# example → does it use key-value stores?
+declare -A USES_KV=([counter]=yes [url-shortener]=yes [kv-api]=yes)
+ALL=(counter url-shortener kv-api)
+
+examples=("$@")
+[ ${#examples[@]} -gt 0 ] || examples=("${ALL[@]}")
+
+wasm_toolchain_prepare
+wasm_tools=wasm-tools
+command -v wasm-tools >/dev/null 2>&1 || wasm_tools="$(_wasm_cargo_bin_dir)/wasm-tools"
+
+failures=()
+fail() {
+    echo "FAIL $1: $2" >&2
+    failures+=("$1: $2")
+}
+
+summary=()
+for ex in "${examples[@]}"; do
+    if [ -z "${USES_KV[$ex]:-}" ]; then
+        fail "$ex" "unknown example (known: ${ALL[*]})"
+        continue
+    fi
+    crate="$repo/examples/$ex/crates/$ex-adapter-spin"
+    echo "== $ex" >&2
+    if ! artifact=$("$repo/scripts/wasm-build.sh" "$crate" | tail -n 1); then
+        fail "$ex" "build failed (see the cargo output above)"
+        continue
+    fi
+    magic=$(head -c 8 "$artifact" | od -An -tx1 | tr -d ' \n')
+    if [ "$magic" != "$COMPONENT_MAGIC" ]; then
+        fail "$ex" "$artifact is not a component: header $magic, expected $COMPONENT_MAGIC (a core module starts 0061736d01000000)"
+        continue
+    fi
+    if ! wit=$("$wasm_tools" component wit "$artifact"); then
+        fail "$ex" "wasm-tools cannot read the component's WIT"
+        continue
+    fi
+    world=$(printf '%s\n' "$wit" | sed -n '/^world root {/,/^}/p')
+    grep -qF "$HANDLER_EXPORT" <<<"$world" ||
+        fail "$ex" "does not export wasi:http/handler@0.3.0-rc-2026-03-15; world is: $(tr -s ' \n' ' ' <<<"$world")"
+    if [ "${USES_KV[$ex]}" = yes ]; then
+        grep -qF "$KV_IMPORT" <<<"$world" ||
+            fail "$ex" "does not import spin:key-value/key-value@3.0.0"
+    fi
+    size=$(wc -c <"$artifact")
+    summary+=("$(printf '%-14s %8d bytes (%d KiB)  %s' "$ex" "$size" $((size / 1024)) "${artifact#"$repo"/}")")
+done
+
+echo
+echo "Spin components:"
+for line in "${summary[@]}"; do echo "  $line"; done
+if [ ${#failures[@]} -gt 0 ]; then
+    echo
+    echo "${#failures[@]} check(s) failed:" >&2
+    for f in "${failures[@]}"; do echo "  $f" >&2; done
+    exit 1
+fi
+echo "all components OK"
