@@ -18,7 +18,7 @@ pub fn into_core(req: http::Request<Incoming>, limit: usize) -> Result<Request, 
         return Err(EdgeError::payload_too_large(limit));
     }
     let (parts, incoming) = req.into_parts();
-    let body = if declared == Some(0) {
+    let body = if declared == Some(0) || http_body::Body::is_end_stream(&incoming) {
         Body::Empty
     } else {
         Body::from_stream(BodyDataStream::new(incoming).map_err(|e| Box::new(e) as BoxError))

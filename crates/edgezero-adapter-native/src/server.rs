@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use edgezero_core::{EdgeError, RequestContext, Router, StoreBindings, Stores};
+use edgezero_core::{EdgeError, RequestContext, Router, StoreBindings, StoreProvider, Stores};
 use futures_util::FutureExt;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -25,6 +25,12 @@ pub(crate) struct Shared {
     pub bindings: Arc<StoreBindings>,
     pub provider: NativeProvider,
     pub max_body_bytes: usize,
+}
+
+/// What one worker thread keeps: the shared parts plus its own provider handle.
+struct WorkerState {
+    shared: Arc<Shared>,
+    provider: Rc<dyn StoreProvider>,
 }
 
 /// A bound server, ready to run.
@@ -89,6 +95,10 @@ fn worker(
         .enable_all()
         .build()?;
     let local = tokio::task::LocalSet::new();
+    let local_state = Rc::new(WorkerState {
+        provider: Rc::new(shared.provider.clone()),
+        shared,
+    });
     local.block_on(&rt, async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let mut connections = JoinSet::new();
@@ -97,7 +107,7 @@ fn worker(
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
-                        connections.spawn_local(connection(stream, peer, Arc::clone(&shared), stop.clone()));
+                        connections.spawn_local(connection(stream, peer, Rc::clone(&local_state), stop.clone()));
                     }
                     Err(e) => {
                         log::warn!("accept failed: {e}");
@@ -120,12 +130,12 @@ fn worker(
 async fn connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
-    shared: Arc<Shared>,
+    state: Rc<WorkerState>,
     mut stop: watch::Receiver<bool>,
 ) {
     let service = service_fn(move |req| {
-        let shared = Arc::clone(&shared);
-        async move { Ok::<_, std::convert::Infallible>(handle(req, &shared).await) }
+        let state = Rc::clone(&state);
+        async move { Ok::<_, std::convert::Infallible>(handle(req, &state).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -147,19 +157,23 @@ async fn connection(
 
 async fn handle(
     req: http::Request<hyper::body::Incoming>,
-    shared: &Shared,
+    state: &WorkerState,
 ) -> http::Response<response::NativeBody> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let resp = match request::into_core(req, shared.max_body_bytes) {
+    let log_line = log::log_enabled!(log::Level::Info).then(|| {
+        (
+            Instant::now(),
+            req.method().clone(),
+            req.uri().path().to_string(),
+        )
+    });
+    let resp = match request::into_core(req, state.shared.max_body_bytes) {
         Ok(req) => {
             let stores = Stores::new(
-                Arc::clone(&shared.bindings),
-                Rc::new(shared.provider.clone()),
+                Arc::clone(&state.shared.bindings),
+                Rc::clone(&state.provider),
             );
-            let ctx = RequestContext::new(req, stores).with_body_limit(shared.max_body_bytes);
-            match AssertUnwindSafe(shared.router.dispatch(ctx))
+            let ctx = RequestContext::new(req, stores).with_body_limit(state.shared.max_body_bytes);
+            match AssertUnwindSafe(state.shared.router.dispatch(ctx))
                 .catch_unwind()
                 .await
             {
@@ -169,10 +183,12 @@ async fn handle(
         }
         Err(e) => e.into_response(),
     };
-    log::info!(
-        "{method} {path} {} {:.1?}",
-        resp.status().as_u16(),
-        started.elapsed()
-    );
+    if let Some((started, method, path)) = log_line {
+        log::info!(
+            "{method} {path} {} {:.1?}",
+            resp.status().as_u16(),
+            started.elapsed()
+        );
+    }
     response::from_core(resp)
 }
