@@ -6,6 +6,8 @@
 //! Exit codes: `0` success, `1` the command failed, `2` invalid usage.
 
 mod commands;
+mod config_file;
+mod platform;
 mod process;
 mod project;
 
@@ -33,6 +35,17 @@ enum Command {
     /// Serve the app locally.
     #[command(after_help = commands::serve::EXAMPLES)]
     Serve(commands::serve::ServeArgs),
+    /// Build the app for a platform.
+    #[command(after_help = commands::build::EXAMPLES)]
+    Build(commands::build::BuildArgs),
+    /// Deploy the app.
+    #[command(after_help = commands::deploy::EXAMPLES)]
+    Deploy(commands::deploy::DeployArgs),
+    /// Grant the app's store labels in the platform manifest (spin.toml).
+    #[command(after_help = commands::provision::EXAMPLES)]
+    Provision(commands::provision::ProvisionArgs),
+    /// Push config entries, validate the project.
+    Config(commands::config::ConfigArgs),
 }
 
 /// The platforms the CLI can target.
@@ -58,6 +71,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Serve(args) => commands::serve::run(args, cli.manifest.as_deref()),
+        Command::Build(args) => commands::build::run(args, cli.manifest.as_deref()),
+        Command::Deploy(args) => commands::deploy::run(args, cli.manifest.as_deref()),
+        Command::Provision(args) => commands::provision::run(args, cli.manifest.as_deref()),
+        Command::Config(args) => commands::config::run(args, cli.manifest.as_deref()),
     };
     match result {
         Ok(code) => code,

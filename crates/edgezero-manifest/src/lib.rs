@@ -23,6 +23,7 @@
 //!
 //! [stores.secrets]
 //! ids = ["default"]
+//! names = ["api_token"]                              # the secrets the app reads
 //!
 //! [adapters.spin.adapter]
 //! crate = "crates/my-app-adapter-spin"               # crate directory, relative to this file
@@ -107,6 +108,8 @@ pub struct StoreSection {
     pub default: Option<String>,
     /// Config only: a TOML file of entries that `edgezero config push` writes to the store.
     pub file: Option<String>,
+    /// Secrets only: the secret names the app reads, checked by `config validate --strict`.
+    pub names: Vec<String>,
 }
 
 /// `[stores]`

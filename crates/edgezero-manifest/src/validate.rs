@@ -153,13 +153,6 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
         stores.kv = store(src, "kv", s.kv)?;
         stores.config = store(src, "config", s.config)?;
         stores.secrets = store(src, "secrets", s.secrets)?;
-        if let Some(f) = &stores.kv.file {
-            return Err(src.error(
-                None,
-                Some("stores.kv.file".into()),
-                format!("`file = \"{f}\"` is only supported in [stores.config]"),
-            ));
-        }
     }
 
     let mut adapters = BTreeMap::new();
@@ -245,6 +238,14 @@ fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSec
         }
     };
     if let Some(f) = &raw.file {
+        if kind != "config" {
+            return err(
+                src,
+                f,
+                &format!("stores.{kind}.file"),
+                "`file` is only supported in [stores.config]",
+            );
+        }
         if f.get_ref().trim().is_empty() {
             return err(
                 src,
@@ -254,10 +255,27 @@ fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSec
             );
         }
     }
+    let mut names = Vec::new();
+    for (i, n) in raw.names.unwrap_or_default().into_iter().enumerate() {
+        let key = format!("stores.{kind}.names.{i}");
+        if kind != "secrets" {
+            return err(
+                src,
+                &n,
+                &key,
+                "`names` is only supported in [stores.secrets]",
+            );
+        }
+        if n.get_ref().trim().is_empty() {
+            return err(src, &n, &key, "secret names must not be empty");
+        }
+        names.push(n.into_inner());
+    }
     Ok(StoreSection {
         ids,
         default,
         file: raw.file.map(Spanned::into_inner),
+        names,
     })
 }
 

@@ -1,3 +1,9 @@
 //! One module per subcommand.
 
+pub mod build;
+pub mod config;
+mod config_push;
+mod config_validate;
+pub mod deploy;
+pub mod provision;
 pub mod serve;

@@ -1,0 +1,245 @@
+//! `edgezero config push`: write config entries where the running app reads them.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use edgezero_core::env::StoreKind;
+use edgezero_manifest::Manifest;
+
+use crate::platform::spin::discovery::SpinApp;
+use crate::platform::spin::runtime_config::{stanza_for, KvBackend, RuntimeConfig};
+use crate::platform::spin::{push_cloud, push_redis, push_sqlite, DEFAULT_LABEL, LOCAL_KV_FILE};
+use crate::project::load_manifest;
+use crate::{config_file, Adapter};
+
+pub const EXAMPLES: &str = "Examples:
+  edgezero config push --adapter spin --local        # Spin's local SQLite file
+  edgezero config push --adapter spin                # where the label lives (see below)
+  edgezero config push --adapter spin --dry-run
+  edgezero config push --adapter native              # the native server's SQLite file
+
+Entries come from [stores.config].file; nested tables become dotted keys (service.timeout_ms).
+Spin destination, in order:
+  1. --local: <spin.toml dir>/.spin/sqlite_key_value.db (or the label's `path`); labels other
+     than `default` still need a [key_value_store.<label>] stanza in runtime-config.toml
+  2. [adapters.spin.commands].deploy contains `spin deploy` / `spin cloud deploy`:
+     `spin cloud key-value set --app <app> --label <label> K=V ...` (batches of <= 96 KiB)
+  3. the label's runtime-config.toml stanza: type \"spin\" -> SQLite, type \"redis\" -> Redis
+  4. no stanza: only `default` falls back to the local SQLite file
+SQLite and Redis pushes are one transaction: on failure nothing is written.";
+
+/// Arguments of `edgezero config push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Which platform's store to write.
+    #[arg(long, value_enum)]
+    pub adapter: Adapter,
+    /// Write Spin's local SQLite file.
+    #[arg(long)]
+    pub local: bool,
+    /// The [stores.config] id (default: the default config store).
+    #[arg(long, value_name = "ID")]
+    pub store: Option<String>,
+    /// Spin runtime config file (default: runtime-config.toml next to spin.toml).
+    #[arg(long, value_name = "FILE")]
+    pub runtime_config: Option<PathBuf>,
+    /// Print what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before writing to a remote store.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Where a push goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A SQLite file in Spin's format.
+    Sqlite(PathBuf),
+    /// Fermyon Cloud via `spin cloud key-value set`.
+    Cloud {
+        /// `[application].name`
+        app: String,
+    },
+    /// A Redis server.
+    Redis(String),
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        match self {
+            Target::Sqlite(p) => format!("SQLite file {}", p.display()),
+            Target::Cloud { app } => format!("Fermyon Cloud app `{app}`"),
+            Target::Redis(url) => format!("Redis at {url}"),
+        }
+    }
+}
+
+fn deploys_to_cloud(manifest: &Manifest) -> bool {
+    manifest
+        .adapter("spin")
+        .and_then(|a| a.commands.deploy.as_deref())
+        .is_some_and(|d| d.contains("spin deploy") || d.contains("spin cloud deploy"))
+}
+
+/// Resolves the destination of a push to `label`, exactly in the documented order.
+pub fn resolve(
+    local: bool,
+    cloud: bool,
+    label: &str,
+    rc: &RuntimeConfig,
+    app: &SpinApp,
+) -> Result<Target> {
+    let default_file = app.dir().join(LOCAL_KV_FILE);
+    let stanza = rc.kv.get(label);
+    let need_stanza = || {
+        anyhow::anyhow!(
+            "label `{label}` has no stanza in {}; `spin up` fails with `unknown key_value_stores label \"{label}\"` without one, so nothing was pushed. Add:\n\n{}\n",
+            rc.describe(),
+            stanza_for(label)
+        )
+    };
+    let sqlite = |path: &Option<PathBuf>| {
+        if path.is_none() && label != DEFAULT_LABEL {
+            eprintln!(
+                "warning: [key_value_store.{label}] has no `path`, so `spin up` keeps it in memory; writing {} instead",
+                default_file.display()
+            );
+        }
+        Target::Sqlite(path.clone().unwrap_or_else(|| default_file.clone()))
+    };
+    if local {
+        return match stanza {
+            None if label == DEFAULT_LABEL => Ok(Target::Sqlite(default_file)),
+            None => Err(need_stanza()),
+            Some(KvBackend::Spin { path }) => Ok(sqlite(path)),
+            Some(KvBackend::Redis { url }) => bail!(
+                "--local writes SQLite, but {} serves label `{label}` from Redis ({url}), so the app would not see it; drop --local to write to Redis",
+                rc.describe()
+            ),
+            Some(KvBackend::Other { kind }) => bail!(
+                "--local writes SQLite, but {} serves label `{label}` from `{kind}`; drop --local",
+                rc.describe()
+            ),
+        };
+    }
+    if cloud {
+        return Ok(Target::Cloud {
+            app: app.app_name.clone(),
+        });
+    }
+    match stanza {
+        Some(KvBackend::Spin { path }) => Ok(sqlite(path)),
+        Some(KvBackend::Redis { url }) => Ok(Target::Redis(url.clone())),
+        Some(KvBackend::Other { kind }) => {
+            let tool = match kind.as_str() {
+                "azure_cosmos" => "the Azure CLI (`az cosmosdb ...`) or the Azure portal",
+                "aws_dynamo" => "the AWS CLI (`aws dynamodb put-item ...`)",
+                _ => "that backend's own tools",
+            };
+            bail!(
+                "label `{label}` is served by `{kind}` in {}; EdgeZero cannot write it, use {tool}",
+                rc.describe()
+            )
+        }
+        None if label == DEFAULT_LABEL => Ok(Target::Sqlite(default_file)),
+        None => Err(need_stanza()),
+    }
+}
+
+fn config_id(manifest: &Manifest, wanted: Option<&str>) -> Result<String> {
+    let ids = &manifest.stores.config.ids;
+    match wanted {
+        Some(id) if ids.iter().any(|i| i == id) => Ok(id.to_string()),
+        Some(id) => bail!("`{id}` is not a [stores.config] id in {}; ids: {}", manifest.path.display(), ids.join(", ")),
+        None => manifest.stores.config.default.clone().with_context(|| {
+            format!("{} declares no [stores.config]; add\n\n[stores.config]\nids = [\"app_config\"]\nfile = \"config/app_config.toml\"\n", manifest.path.display())
+        }),
+    }
+}
+
+/// Runs `edgezero config push`.
+pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
+    let manifest = load_manifest(manifest)?;
+    let id = config_id(&manifest, args.store.as_deref())?;
+    let file = manifest.stores.config.file.as_deref().with_context(|| {
+        format!("[stores.config] in {} has no `file`; add file = \"config/{id}.toml\" naming the entries to push", manifest.path.display())
+    })?;
+    let entries = config_file::load(&manifest.resolve(file))?;
+    let (label, target) = match args.adapter {
+        Adapter::Spin => {
+            let app = SpinApp::load(
+                &crate::commands::serve::spin_manifest(&manifest)?,
+                &manifest,
+            )?;
+            let label = app.label(StoreKind::Config, &id);
+            let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
+            let target = resolve(args.local, deploys_to_cloud(&manifest), &label, &rc, &app)?;
+            (label, target)
+        }
+        Adapter::Native => {
+            let label = edgezero_core::env::resolve_store_name(
+                StoreKind::Config,
+                &id,
+                &edgezero_core::env::process_env,
+            );
+            let path = std::env::var("EDGEZERO__ADAPTER__KV_PATH")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| manifest.root().join(".edgezero/sqlite_key_value.db"));
+            (label, Target::Sqlite(path))
+        }
+    };
+    eprintln!(
+        "{} entries from {file} -> label `{label}` ({})",
+        entries.len(),
+        target.describe()
+    );
+    if args.dry_run {
+        for (k, v) in &entries {
+            println!("{k} = {}", preview(v));
+        }
+        eprintln!("dry run: nothing was written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Target::Cloud { .. } | Target::Redis(_) = &target {
+        confirm(args.yes, &target)?;
+    }
+    let written = match &target {
+        Target::Sqlite(path) => push_sqlite::push(path, &label, &entries)?,
+        Target::Redis(url) => push_redis::push(url, &entries)?,
+        Target::Cloud { app } => push_cloud::push("spin", app, &label, &entries)?,
+    };
+    eprintln!("pushed {written} entries to label `{label}`");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn preview(v: &str) -> String {
+    let mut s: String = v.chars().take(60).collect();
+    if v.chars().count() > 60 {
+        s.push('…');
+    }
+    format!("{s:?}")
+}
+
+fn confirm(yes: bool, target: &Target) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to write to {} without confirmation; pass --yes",
+            target.describe()
+        );
+    }
+    eprint!("write to {}? [y/N] ", target.describe());
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        bail!("cancelled; nothing was written")
+    }
+}

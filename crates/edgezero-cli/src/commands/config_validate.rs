@@ -1,0 +1,199 @@
+//! `edgezero config validate [--strict]`: find mistakes before `spin up` or a deploy does.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use edgezero_core::env::StoreKind;
+use edgezero_manifest::Manifest;
+
+use crate::config_file;
+use crate::platform::spin::discovery::SpinApp;
+use crate::platform::spin::provision::wanted_labels;
+use crate::platform::spin::runtime_config::{stanza_for, RuntimeConfig};
+use crate::platform::spin::DEFAULT_LABEL;
+use crate::project::{adapter_crate_dir, load_manifest};
+use crate::Adapter;
+
+pub const EXAMPLES: &str = "Examples:
+  edgezero config validate
+  edgezero config validate --strict
+
+Checks edgezero.toml, the config entries file, and for Spin: component discovery, that
+every store label is granted in spin.toml and declared in runtime-config.toml.
+--strict adds: at most one [stores.secrets] id when targeting Spin; every secret name in
+[stores.secrets].names, lower-cased, matches ^[a-z][a-z0-9_]*$ and does not collide with
+another; no two KV/config ids resolve to the same Spin label.
+Secret names are declared in edgezero.toml ([stores.secrets] names = [\"api_token\"]): that
+list is how the CLI learns which secrets the app reads.";
+
+/// Arguments of `edgezero config validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Also apply the Spin portability rules.
+    #[arg(long)]
+    pub strict: bool,
+    /// Spin runtime config file (default: runtime-config.toml next to spin.toml).
+    #[arg(long, value_name = "FILE")]
+    pub runtime_config: Option<PathBuf>,
+}
+
+/// Problems found, each with the fix in its text.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Errors (non-zero exit).
+    pub errors: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The secret-name rule of Spin variables, after lower-casing.
+pub fn valid_secret_name(lower: &str) -> bool {
+    let mut chars = lower.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Checks a manifest (and its Spin files) and returns what is wrong.
+pub fn check(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>) -> Report {
+    let mut r = Report::default();
+    if let Some(file) = &manifest.stores.config.file {
+        if let Err(e) = config_file::load(&manifest.resolve(file)) {
+            r.errors.push(format!("{e:#}"));
+        }
+    }
+    if manifest.adapter("native").is_some() {
+        if let Err(e) = adapter_crate_dir(manifest, Adapter::Native) {
+            r.errors.push(format!("{e:#}"));
+        }
+    }
+    if manifest.adapter("spin").is_some() {
+        check_spin(manifest, strict, runtime_config, &mut r);
+    }
+    r
+}
+
+fn check_spin(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>, r: &mut Report) {
+    let app = match crate::commands::serve::spin_manifest(manifest)
+        .and_then(|p| SpinApp::load(&p, manifest))
+    {
+        Ok(app) => app,
+        Err(e) => return r.errors.push(format!("{e:#}")),
+    };
+    let rc = match RuntimeConfig::discover(runtime_config, app.dir()) {
+        Ok(rc) => rc,
+        Err(e) => return r.errors.push(format!("{e:#}")),
+    };
+    let granted = app.key_value_stores();
+    for label in wanted_labels(&app, manifest) {
+        if !granted.contains(&label) {
+            r.errors.push(format!(
+                "label `{label}` is not in [component.{}].key_value_stores of {}; run `edgezero provision --adapter spin` or add it by hand",
+                app.component,
+                app.path.display()
+            ));
+        }
+        if label != DEFAULT_LABEL && !rc.kv.contains_key(&label) {
+            r.errors.push(format!(
+                "label `{label}` has no stanza in {}; `spin up` would fail with `unknown key_value_stores label \"{label}\" for component \"{}\"`. Add:\n\n{}\n",
+                rc.describe(),
+                app.component,
+                stanza_for(&label)
+            ));
+        }
+    }
+    let variables = &app.doc["component"][app.component.as_str()]["variables"];
+    for name in &manifest.stores.secrets.names {
+        let lower = name.to_ascii_lowercase();
+        if valid_secret_name(&lower) && variables.get(&lower).is_none() {
+            r.warnings.push(format!(
+                "secret `{name}` is not a variable of [component.{}] in {}; add `{lower} = \"{{{{ {lower} }}}}\"` under [component.{}.variables] and `{lower} = {{ required = true, secret = true }}` under [variables]",
+                app.component,
+                app.path.display(),
+                app.component
+            ));
+        }
+    }
+    if strict {
+        strict_rules(manifest, &app, r);
+    }
+}
+
+fn strict_rules(manifest: &Manifest, app: &SpinApp, r: &mut Report) {
+    let secrets = &manifest.stores.secrets;
+    if secrets.ids.len() > 1 {
+        r.errors.push(format!(
+            "[stores.secrets] declares {} ids ({}), but Spin has one flat variable namespace per component; keep a single id when targeting Spin",
+            secrets.ids.len(),
+            secrets.ids.join(", ")
+        ));
+    }
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for name in &secrets.names {
+        let lower = name.to_ascii_lowercase();
+        if !valid_secret_name(&lower) {
+            r.errors.push(format!(
+                "secret `{name}` lower-cased is `{lower}`, which is not a valid Spin variable name (^[a-z][a-z0-9_]*$); rename it"
+            ));
+        }
+        if let Some((_, other)) = seen.iter().find(|(l, _)| *l == lower) {
+            r.errors.push(format!(
+                "secrets `{other}` and `{name}` both lower-case to `{lower}` and would read the same Spin variable; rename one"
+            ));
+        }
+        seen.push((lower, name));
+    }
+    let mut labels: Vec<(String, String)> = Vec::new();
+    let ids = manifest
+        .stores
+        .kv
+        .ids
+        .iter()
+        .map(|id| (StoreKind::Kv, id))
+        .chain(
+            manifest
+                .stores
+                .config
+                .ids
+                .iter()
+                .map(|id| (StoreKind::Config, id)),
+        );
+    for (kind, id) in ids {
+        let label = app.label(kind, id);
+        let who = format!("[stores.{}] id `{id}`", kind.as_str());
+        if let Some((_, other)) = labels.iter().find(|(l, _)| *l == label) {
+            r.errors.push(format!(
+                "{other} and {who} both resolve to the Spin label `{label}` and would share data; give one its own label (EDGEZERO__STORES__*__NAME)"
+            ));
+        }
+        labels.push((label, who));
+    }
+}
+
+/// Runs `edgezero config validate`.
+pub fn run(args: &ValidateArgs, manifest: Option<&Path>) -> Result<ExitCode> {
+    let manifest = load_manifest(manifest)?;
+    let report = check(&manifest, args.strict, args.runtime_config.as_deref());
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for e in &report.errors {
+        eprintln!("error: {e}");
+    }
+    if report.errors.is_empty() {
+        eprintln!(
+            "{}: ok{}",
+            manifest.path.display(),
+            if args.strict { " (strict)" } else { "" }
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "{}: {} problem(s)",
+            manifest.path.display(),
+            report.errors.len()
+        );
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,74 @@
+//! `edgezero deploy`: ship the app.
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use crate::project::{adapter_section, load_manifest};
+use crate::{process, Adapter};
+
+pub const EXAMPLES: &str = "Examples:
+  edgezero deploy --adapter spin
+  edgezero deploy --adapter spin -- --variable api_token=...
+
+Spin: `spin deploy --from <dir of spin.toml>`. Spin 4 needs a deploy plugin: set
+SPIN_DEPLOY_PLUGIN (e.g. `cloud`) or put `spin cloud deploy --from ...` in
+[adapters.spin.commands].deploy. That override replaces the built-in command.";
+
+/// Arguments of `edgezero deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Which platform to deploy to.
+    #[arg(long, value_enum)]
+    pub adapter: Adapter,
+    /// Extra arguments passed to the deploy command (after `--`).
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs `edgezero deploy`.
+pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
+    let manifest = load_manifest(manifest)?;
+    let section = adapter_section(&manifest, args.adapter)?;
+    if let Some(deploy) = &section.commands.deploy {
+        let mut cmd = process::shell(deploy);
+        cmd.args(&args.args).current_dir(manifest.root());
+        let status = process::run(&mut cmd)?;
+        if !status.success() {
+            bail!("deploy command failed ({status}): {deploy}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    match args.adapter {
+        Adapter::Native => bail!(
+            "there is no built-in deploy for the native adapter; build with `edgezero build --adapter native -- --release` and run the binary with your process manager, or set [adapters.native.commands].deploy"
+        ),
+        Adapter::Spin => {
+            if !process::on_path("spin") {
+                bail!("the Spin CLI (`spin`) is not on PATH; install it from https://spinframework.dev/install, then run `spin cloud login`");
+            }
+            let spin_toml = crate::commands::serve::spin_manifest(&manifest)?;
+            let dir = spin_toml.parent().context("spin.toml has no parent directory")?;
+            let mut cmd = Command::new("spin");
+            cmd.arg("deploy").arg("--from").arg(dir).args(&args.args).current_dir(manifest.root());
+            cmd.stderr(Stdio::piped());
+            let child = cmd.spawn().context("cannot start `spin deploy`")?;
+            let out = child.wait_with_output().context("waiting for `spin deploy` failed")?;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            eprint!("{stderr}");
+            if !out.status.success() {
+                if stderr.contains("SPIN_DEPLOY_PLUGIN") || stderr.to_ascii_lowercase().contains("deploy plugin") {
+                    bail!(
+                        "Spin 4 needs to know which platform to deploy to: set SPIN_DEPLOY_PLUGIN=cloud, or set\n\n[adapters.spin.adapter]\n...\n[adapters.spin.commands]\ndeploy = \"spin cloud deploy --from {}\"\n\nin {}",
+                        dir.display(),
+                        manifest.path.display()
+                    );
+                }
+                bail!("`spin deploy` failed ({})", out.status);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `edgezero provision`: grant the app's store labels in the platform manifest.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::platform::spin::discovery::SpinApp;
+use crate::platform::spin::provision;
+use crate::platform::spin::runtime_config::{stanza_for, RuntimeConfig};
+use crate::project::load_manifest;
+use crate::Adapter;
+
+pub const EXAMPLES: &str = "Examples:
+  edgezero provision --adapter spin
+  edgezero provision --adapter spin --dry-run
+
+Adds the label of every [stores.kv] and [stores.config] id (after the
+EDGEZERO__STORES__<KIND>__<ID>__NAME overlay) to [component.<id>].key_value_stores in
+spin.toml, keeping comments and layout. Running it twice changes nothing.
+runtime-config.toml is never edited: labels that still need a stanza there are listed.";
+
+/// Arguments of `edgezero provision`.
+#[derive(Debug, Args)]
+pub struct ProvisionArgs {
+    /// Which platform to provision.
+    #[arg(long, value_enum)]
+    pub adapter: Adapter,
+    /// Print the changes, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Spin runtime config file (default: runtime-config.toml next to spin.toml).
+    #[arg(long, value_name = "FILE")]
+    pub runtime_config: Option<PathBuf>,
+}
+
+/// Runs `edgezero provision`.
+pub fn run(args: &ProvisionArgs, manifest: Option<&Path>) -> Result<ExitCode> {
+    let manifest = load_manifest(manifest)?;
+    if args.adapter == Adapter::Native {
+        eprintln!(
+            "the native adapter needs no provisioning: its SQLite file is created on first use"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut app = SpinApp::load(
+        &crate::commands::serve::spin_manifest(&manifest)?,
+        &manifest,
+    )?;
+    let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
+    let result = provision::apply(&mut app, &manifest, &rc)?;
+    if result.added.is_empty() {
+        eprintln!(
+            "{}: [component.{}].key_value_stores already grants {}; nothing to change",
+            app.path.display(),
+            app.component,
+            result.labels.join(", ")
+        );
+    } else if args.dry_run {
+        eprintln!(
+            "would add to [component.{}].key_value_stores: {} (dry run: nothing written)",
+            app.component,
+            result.added.join(", ")
+        );
+    } else {
+        std::fs::write(&app.path, app.doc.to_string())
+            .with_context(|| format!("cannot write {}", app.path.display()))?;
+        eprintln!(
+            "{}: added {} to [component.{}].key_value_stores",
+            app.path.display(),
+            result.added.join(", "),
+            app.component
+        );
+    }
+    if !result.missing_stanzas.is_empty() {
+        eprintln!(
+            "\nthese labels still need a stanza in {} (not edited by provision):\n",
+            rc.describe()
+        );
+        for label in &result.missing_stanzas {
+            eprintln!("{}\n", stanza_for(label));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,125 @@
+//! Finding a compiler for `wasm32-wasip2`.
+//!
+//! Preferred: rustup's `wasm32-wasip2` target (`rustup target add wasm32-wasip2`). Fallback
+//! on Debian 12 without it: Debian's `rustc-web`/`cargo-web` 1.96 rebuild `std` from
+//! `rust-web-src` (`-Zbuild-std`), linking with `lld-19` and `wasi-libc`, plus
+//! `wasm-component-ld` from crates.io. The fallback's variables are set on the build command
+//! only, never in this process.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+/// The component target.
+pub const TARGET: &str = "wasm32-wasip2";
+
+const LLVM_BIN: &str = "/usr/lib/llvm-19/bin";
+const WASI_LIBC: &str = "/usr/lib/wasm32-wasi";
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+
+/// How components get built on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Toolchain {
+    /// rustup with the `wasm32-wasip2` target installed.
+    Rustup,
+    /// Debian's compiler with `-Zbuild-std`.
+    Debian {
+        /// Directory holding `wasm-component-ld`.
+        component_ld_dir: PathBuf,
+    },
+}
+
+fn rustup_has_target() -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET)
+        })
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    dirs.extend(cargo_home.map(|h| h.join("bin")));
+    dirs.into_iter().find(|d| d.join(name).is_file())
+}
+
+fn debian_sysroot_has_std() -> bool {
+    Command::new(DEBIAN_RUSTC)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .map(|o| {
+            PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+                .join("lib/rustlib/src/rust/library")
+        })
+        .is_some_and(|p| p.is_dir())
+}
+
+/// Detects the toolchain, or explains exactly what to install.
+pub fn detect() -> Result<Toolchain> {
+    if rustup_has_target() {
+        return Ok(Toolchain::Rustup);
+    }
+    let mut missing = Vec::new();
+    if !Path::new(DEBIAN_CARGO).is_file() || !debian_sysroot_has_std() {
+        missing.push("Debian packages rustc-web cargo-web rust-web-src");
+    }
+    if !Path::new(LLVM_BIN).join("wasm-ld").is_file() {
+        missing.push("Debian package lld-19");
+    }
+    if !Path::new(WASI_LIBC).join("libc.a").is_file() {
+        missing.push("Debian package wasi-libc");
+    }
+    let component_ld = find_tool("wasm-component-ld");
+    if component_ld.is_none() {
+        missing.push("wasm-component-ld (cargo install wasm-component-ld --locked)");
+    }
+    match component_ld {
+        Some(dir) if missing.is_empty() => Ok(Toolchain::Debian { component_ld_dir: dir }),
+        _ => bail!(
+            "cannot build {TARGET} components: the Rust target is not installed.\n\
+             fix: rustup target add {TARGET}\n\
+             (offline Debian 12 alternative: install {}; scripts/wasm-toolchain.sh in the EdgeZero repository does this)",
+            missing.join(", ")
+        ),
+    }
+}
+
+/// `cargo build --target wasm32-wasip2 --release` for the crate in `crate_dir`.
+pub fn build_command(toolchain: &Toolchain, crate_dir: &Path) -> Command {
+    match toolchain {
+        Toolchain::Rustup => {
+            let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            cmd.args(["build", "--target", TARGET, "--release"])
+                .current_dir(crate_dir);
+            cmd
+        }
+        Toolchain::Debian { component_ld_dir } => {
+            let mut cmd = Command::new(DEBIAN_CARGO);
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let mut dirs = vec![PathBuf::from(LLVM_BIN), component_ld_dir.clone()];
+            dirs.extend(std::env::split_paths(&path));
+            cmd.args(["build", "--target", TARGET, "--release"])
+                .current_dir(crate_dir)
+                .env("PATH", std::env::join_paths(dirs).unwrap_or(path))
+                .env("RUSTC", DEBIAN_RUSTC)
+                .env("RUSTC_BOOTSTRAP", "1")
+                .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+                .env("RUSTFLAGS", format!("-L native={WASI_LIBC}"))
+                .env_remove("CARGO")
+                .env_remove("RUSTUP_TOOLCHAIN")
+                .env_remove("RUSTC_WRAPPER");
+            cmd
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Helpers for CLI tests: temporary projects and running the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const SPIN_TOML: &str = r#"spin_manifest_version = 2
+
+[application]
+name = "demo"
+
+[[trigger.http]]
+route = "/..."
+component = "demo"
+
+# the one component
+[component.demo]
+source = "demo.wasm"  # built artifact
+key_value_stores = ["default"]
+allowed_outbound_hosts = []
+
+[component.demo.variables]
+api_token = "{{ api_token }}"
+"#;
+
+pub const EDGEZERO_TOML: &str = r#"[app]
+name = "demo"
+
+[stores.kv]
+ids = ["default", "cache"]
+default = "default"
+
+[stores.config]
+ids = ["app_config"]
+file = "config.toml"
+
+[stores.secrets]
+ids = ["default"]
+names = ["api_token"]
+
+[adapters.spin.adapter]
+manifest = "spin/spin.toml"
+"#;
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        let p = Project {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        p.write("edgezero.toml", EDGEZERO_TOML);
+        p.write("spin/spin.toml", SPIN_TOML);
+        p.write("spin/runtime-config.toml", "[key_value_store.cache]\ntype = \"spin\"\npath = \".spin/sqlite_key_value.db\"\n\n[key_value_store.app_config]\ntype = \"spin\"\npath = \".spin/sqlite_key_value.db\"\n");
+        p.write(
+            "config.toml",
+            "greeting = \"hello\"\n[service]\ntimeout_ms = 2500\n",
+        );
+        p
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    pub fn edgezero(&self, args: &[&str]) -> Output {
+        self.edgezero_with(args, |_| {})
+    }
+
+    pub fn edgezero_with(&self, args: &[&str], f: impl FnOnce(&mut Command)) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_edgezero"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME");
+        f(&mut cmd);
+        cmd.output().unwrap()
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn rows(db: &Path, store: &str) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT key, value FROM spin_key_value WHERE store = ?1 ORDER BY key")
+        .unwrap();
+    stmt.query_map([store], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            String::from_utf8(r.get::<_, Vec<u8>>(1)?).unwrap(),
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
