@@ -20,7 +20,7 @@ const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  the command failed (th
 
 /// Build, serve and deploy EdgeZero apps.
 #[derive(Debug, Parser)]
-#[command(name = "edgezero", version, about, after_help = EXIT_CODES)]
+#[command(name = "edgezero", version, about, after_help = EXIT_CODES, term_width = 100)]
 struct Cli {
     /// Path of edgezero.toml (default: searched upward from the current directory).
     #[arg(long, global = true, value_name = "PATH")]
@@ -32,6 +32,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a new app: workspace, edgezero.toml, core crate and adapters.
+    #[command(after_help = commands::new::EXAMPLES)]
+    New(commands::new::NewArgs),
     /// Serve the app locally.
     #[command(after_help = commands::serve::EXAMPLES)]
     Serve(commands::serve::ServeArgs),
@@ -70,6 +73,7 @@ impl Adapter {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::New(args) => commands::new::run(args),
         Command::Serve(args) => commands::serve::run(args, cli.manifest.as_deref()),
         Command::Build(args) => commands::build::run(args, cli.manifest.as_deref()),
         Command::Deploy(args) => commands::deploy::run(args, cli.manifest.as_deref()),

@@ -5,5 +5,6 @@ pub mod config;
 mod config_push;
 mod config_validate;
 pub mod deploy;
+pub mod new;
 pub mod provision;
 pub mod serve;

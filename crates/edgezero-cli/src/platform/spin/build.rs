@@ -1,6 +1,6 @@
 //! Building the Spin component.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -12,9 +12,9 @@ use crate::process;
 use crate::project::{adapter_crate_dir, adapter_section};
 use crate::Adapter;
 
-/// The command that builds the component, in order of preference:
-/// `[adapters.spin.commands].build`, then `[component.<id>.build].command` of spin.toml
-/// (what `spin build` runs), then `cargo build --target wasm32-wasip2 --release`.
+/// The command that builds the component: `[adapters.spin.commands].build` when set, else
+/// `cargo build --target wasm32-wasip2 --release` in the Spin crate, with the target
+/// directory that the component's `source` in spin.toml points into.
 pub fn command(manifest: &Manifest, app: &SpinApp, extra: &[String]) -> Result<Command> {
     let section = adapter_section(manifest, Adapter::Spin)?;
     if let Some(build) = &section.commands.build {
@@ -22,20 +22,22 @@ pub fn command(manifest: &Manifest, app: &SpinApp, extra: &[String]) -> Result<C
         cmd.current_dir(manifest.root());
         return Ok(cmd);
     }
-    let build = &app.doc["component"][app.component.as_str()]["build"];
-    if let Some(line) = build.get("command").and_then(|c| c.as_str()) {
-        let workdir = build
-            .get("workdir")
-            .and_then(|w| w.as_str())
-            .map(|w| app.dir().join(w));
-        let mut cmd = process::shell(&with_args(line, extra));
-        cmd.current_dir(workdir.unwrap_or_else(|| app.dir().to_path_buf()));
-        return Ok(cmd);
-    }
     let crate_dir = adapter_crate_dir(manifest, Adapter::Spin)?;
     let mut cmd = toolchain::build_command(&toolchain::detect()?, &crate_dir);
+    if let Some(dir) = target_dir(&source(app)?) {
+        cmd.env("CARGO_TARGET_DIR", dir);
+    }
     cmd.args(extra);
     Ok(cmd)
+}
+
+/// `<dir>` of a `source` shaped `<dir>/wasm32-wasip2/release/<name>.wasm`.
+pub fn target_dir(source: &Path) -> Option<PathBuf> {
+    let release = source.parent()?;
+    let triple = release.parent()?;
+    (release.file_name()? == "release" && triple.file_name()? == toolchain::TARGET)
+        .then(|| triple.parent().map(Path::to_path_buf))
+        .flatten()
 }
 
 fn with_args(line: &str, extra: &[String]) -> String {
@@ -85,4 +87,20 @@ pub fn source(app: &SpinApp) -> Result<PathBuf> {
             )
         })?;
     Ok(app.dir().join(source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_dir_comes_from_the_source_path() {
+        let src = Path::new("/p/crates/x/../../target/wasm/wasm32-wasip2/release/x.wasm");
+        assert_eq!(
+            target_dir(src),
+            Some(PathBuf::from("/p/crates/x/../../target/wasm"))
+        );
+        assert_eq!(target_dir(Path::new("x.wasm")), None);
+        assert_eq!(target_dir(Path::new("out/x.wasm")), None);
+    }
 }
