@@ -1,0 +1,3 @@
+edgezero_core::app!("../../../../crates/edgezero-core/tests/ui/bad_default.toml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+edgezero_core::app!("../../../../crates/edgezero-core/tests/ui/does_not_exist.toml");
+
+fn main() {}
