@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Times `edgezero config push --local` of N entries (default 10000) against a minimal program
+# inserting the same rows with one prepared statement in one transaction, in the same run,
+# and prints the ratio (goal: <= 1.5x). Best of 5 runs each, fresh file every run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-10000}"
+cargo build --release --locked -q -p edgezero-cli -p edgezero-benches --bin edgezero --bin push-baseline
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/spin"
+cat > "$work/edgezero.toml" <<TOML
+[app]
+name = "bench"
+[stores.config]
+ids = ["default"]
+file = "config.toml"
+[adapters.spin.adapter]
+manifest = "spin/spin.toml"
+TOML
+printf 'spin_manifest_version = 2\n[application]\nname = "bench"\n[component.bench]\nsource = "b.wasm"\nkey_value_stores = ["default"]\n' > "$work/spin/spin.toml"
+awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "\"key.%05d\" = \"value-%d\"\n", i, i }' > "$work/config.toml"
+
+best() { sort -n | head -n 1; }
+time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+
+ours=$(for _ in 1 2 3 4 5; do rm -rf "$work/spin/.spin"; time_ms target/release/edgezero --manifest "$work/edgezero.toml" config push --adapter spin --local; done | best)
+base=$(for _ in 1 2 3 4 5; do rm -f "$work/base.db"; time_ms target/release/push-baseline "$work/base.db" default "$n"; done | best)
+pushed=$(target/release/edgezero --manifest "$work/edgezero.toml" config push --adapter spin --local 2>&1 | grep -o 'pushed [0-9]* entries' || true)
+echo "config push --local of $n entries: ${ours} ms (${pushed}); single prepared statement in one transaction: ${base} ms"
+awk -v a="$ours" -v b="$base" 'BEGIN { if (b < 1) b = 1; printf "ratio: %.2fx (goal <= 1.5x)\n", a / b }'
