@@ -75,6 +75,12 @@ pub fn hint(stderr: &str, app: &str, label: &str) -> String {
 /// Runs every batch; stops at the first failure and says how many entries landed.
 pub fn push(spin: &str, app: &str, label: &str, entries: &[(String, String)]) -> Result<usize> {
     let batches = batches(app, label, entries)?;
+    // indicatif draws nothing when stderr is not a terminal.
+    let bar = indicatif::ProgressBar::new(entries.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} entries")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("spin cloud key-value set --label {label}"));
     let mut written = 0;
     for batch in &batches {
         let out = Command::new(spin)
@@ -86,6 +92,7 @@ pub fn push(spin: &str, app: &str, label: &str, entries: &[(String, String)]) ->
             Err(e) => bail!("cannot run `{spin}`: {e}; install the Spin CLI from https://spinframework.dev/install and the cloud plugin with `spin plugins install cloud`"),
         };
         if !out.status.success() {
+            bar.abandon();
             let stderr = String::from_utf8_lossy(&out.stderr);
             eprint!("{stderr}");
             bail!(
@@ -95,7 +102,9 @@ pub fn push(spin: &str, app: &str, label: &str, entries: &[(String, String)]) ->
             );
         }
         written += batch.len();
+        bar.inc(batch.len() as u64);
     }
+    bar.finish_and_clear();
     Ok(written)
 }
 
