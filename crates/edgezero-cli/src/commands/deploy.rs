@@ -61,7 +61,7 @@ pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
             if !out.status.success() {
                 if stderr.contains("SPIN_DEPLOY_PLUGIN") || stderr.to_ascii_lowercase().contains("deploy plugin") {
                     bail!(
-                        "Spin 4 needs to know which platform to deploy to: set SPIN_DEPLOY_PLUGIN=cloud, or set\n\n[adapters.spin.adapter]\n...\n[adapters.spin.commands]\ndeploy = \"spin cloud deploy --from {}\"\n\nin {}",
+                        "Spin 4 needs to know which platform to deploy to: set SPIN_DEPLOY_PLUGIN=cloud, or add\n\n[adapters.spin.commands]\ndeploy = \"spin cloud deploy --from {}\"\n\nin {}",
                         dir.display(),
                         manifest.path.display()
                     );
