@@ -1,0 +1,232 @@
+//! The wasmtime side: one engine, one pre-instantiated `wasi:http` service per component,
+//! and the per-instance state (WASI, `wasi:http`, the Spin interfaces).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _};
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::handler::{HandlerState, ProxyHandler, ProxyPre, StoreBundle};
+use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
+use wasmtime_wasi_http::p3::bindings::ServicePre;
+use wasmtime_wasi_http::p3::{RequestOptions, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::WasiHttpCtx;
+
+use crate::bindings::{self, ComponentCtx, SpinView};
+
+/// Requests one instance serves before it is replaced (Spin 4 / `wasmtime serve` for WASIp3).
+pub const MAX_INSTANCE_REUSE: usize = 128;
+/// Requests one instance serves at the same time.
+pub const MAX_INSTANCE_CONCURRENCY: usize = 16;
+/// How long an idle instance is kept for the next request.
+const IDLE_INSTANCE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The state of one component instance.
+pub struct InstanceState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: NoOutboundHttp,
+    ctx: Arc<ComponentCtx>,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+fn spin_view(state: &mut InstanceState) -> SpinView<'_> {
+    SpinView {
+        table: &mut state.table,
+        ctx: &state.ctx,
+    }
+}
+
+/// Outbound HTTP is not part of the embedded host: every request a component sends is
+/// denied with `http-request-denied` (an error the component sees, never a trap).
+struct NoOutboundHttp {
+    component: String,
+}
+
+type HostBody = UnsyncBoxBody<Bytes, ErrorCode>;
+type SendFuture = Box<
+    dyn std::future::Future<
+            Output = Result<
+                (
+                    http::Response<HostBody>,
+                    Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
+                ),
+                wasmtime_wasi::TrappableError<ErrorCode>,
+            >,
+        > + Send,
+>;
+
+impl WasiHttpHooks for NoOutboundHttp {
+    fn send_request(
+        &mut self,
+        request: http::Request<HostBody>,
+        _options: Option<RequestOptions>,
+        _fut: Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
+    ) -> SendFuture {
+        log::warn!(
+            "component \"{}\" sent an outbound request to {}: denied (the embedded host has no outbound HTTP; use `spin up`)",
+            self.component,
+            request.uri()
+        );
+        Box::new(std::future::ready(Err(ErrorCode::HttpRequestDenied.into())))
+    }
+}
+
+/// The engine every component is compiled with: component-model async (WASIp3) and
+/// wasmtime's on-disk compilation cache, so a restart does not recompile unchanged
+/// components.
+pub fn engine() -> anyhow::Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model_async(true);
+    match Cache::new(CacheConfig::new()) {
+        Ok(cache) => {
+            config.cache(Some(cache));
+        }
+        Err(e) => log::warn!("compilation cache disabled: {e}"),
+    }
+    Engine::new(&config).map_err(|e| anyhow!("cannot create the wasmtime engine: {e}"))
+}
+
+fn linker(engine: &Engine) -> anyhow::Result<Linker<InstanceState>> {
+    let mut linker = Linker::new(engine);
+    let err = |what: &str, e: wasmtime::Error| anyhow!("cannot add {what} to the linker: {e}");
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| err("WASI 0.2", e))?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(|e| err("WASI 0.3", e))?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(|e| err("wasi:http 0.3", e))?;
+    bindings::add_to_linker(&mut linker, spin_view).map_err(|e| err("the Spin interfaces", e))?;
+    Ok(linker)
+}
+
+/// Compiles and pre-instantiates the component at `source`; returns it with the compile time.
+pub fn prepare(
+    engine: &Engine,
+    id: &str,
+    source: &Path,
+) -> anyhow::Result<(ServicePre<InstanceState>, Duration)> {
+    let bytes = std::fs::read(source).with_context(|| {
+        format!(
+            "cannot read the source of component \"{id}\" at {} (build the component first, e.g. with `spin build` or its [component.{id}.build] command)",
+            source.display()
+        )
+    })?;
+    let started = Instant::now();
+    let component = Component::new(engine, &bytes)
+        .map_err(|e| anyhow!("{e:?}"))
+        .with_context(|| {
+            format!(
+                "{} is not a valid WebAssembly component (component \"{id}\")",
+                source.display()
+            )
+        })?;
+    let compiled_in = started.elapsed();
+    let pre = linker(engine)?
+        .instantiate_pre(&component)
+        .map_err(|e| anyhow!("{e:?}"))
+        .with_context(|| {
+            format!("component \"{id}\" imports something the embedded host does not provide")
+        })?;
+    let pre = ServicePre::new(pre).map_err(|e| anyhow!("{e:?}")).with_context(|| {
+        format!(
+            "component \"{id}\" does not export wasi:http/handler@0.3.0-rc-2026-03-15 (what spin-sdk 6 builds); components of older SDKs need `spin up`"
+        )
+    })?;
+    Ok((pre, compiled_in))
+}
+
+/// Creates instances of one component on demand and reuses them as Spin 4 does.
+pub struct ComponentHandler {
+    engine: Engine,
+    ctx: Arc<ComponentCtx>,
+    environment: Vec<(String, String)>,
+}
+
+impl ComponentHandler {
+    /// The request dispatcher for a prepared component.
+    pub fn new(
+        engine: &Engine,
+        pre: ServicePre<InstanceState>,
+        ctx: ComponentCtx,
+        environment: Vec<(String, String)>,
+    ) -> ProxyHandler<ComponentHandler> {
+        ProxyHandler::new(
+            ComponentHandler {
+                engine: engine.clone(),
+                ctx: Arc::new(ctx),
+                environment,
+            },
+            ProxyPre::P3(pre),
+        )
+    }
+}
+
+impl HandlerState for ComponentHandler {
+    type StoreData = InstanceState;
+
+    fn new_store(&self, _req_id: Option<u64>) -> wasmtime::Result<StoreBundle<InstanceState>> {
+        let wasi = WasiCtxBuilder::new()
+            .inherit_stdout()
+            .inherit_stderr()
+            .envs(&self.environment)
+            .build();
+        let state = InstanceState {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks: NoOutboundHttp {
+                component: self.ctx.id.clone(),
+            },
+            ctx: Arc::clone(&self.ctx),
+        };
+        Ok(StoreBundle {
+            store: Store::new(&self.engine, state),
+            write_profile: Box::new(|_| {}),
+        })
+    }
+
+    fn request_timeout(&self) -> Duration {
+        Duration::MAX
+    }
+
+    fn idle_instance_timeout(&self) -> Duration {
+        IDLE_INSTANCE_TIMEOUT
+    }
+
+    fn max_instance_reuse_count(&self) -> usize {
+        MAX_INSTANCE_REUSE
+    }
+
+    fn max_instance_concurrent_reuse_count(&self) -> usize {
+        MAX_INSTANCE_CONCURRENCY
+    }
+
+    fn handle_worker_error(&self, error: wasmtime::Error) {
+        log::error!(
+            "component \"{}\": instance discarded after an error: {error:?}",
+            self.ctx.id
+        );
+    }
+}

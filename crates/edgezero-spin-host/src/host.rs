@@ -1,0 +1,192 @@
+//! Loading an app (manifest, runtime config, variables, stores, components) and serving it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::bindings::ComponentCtx;
+use crate::engine::{self, ComponentHandler};
+use crate::kv;
+use crate::manifest::Manifest;
+use crate::routes::Router;
+use crate::runtime_config::RuntimeConfig;
+use crate::server::{self, App};
+use crate::variables::{env_name, resolve_app_variables, ComponentVariables};
+use crate::HostConfig;
+
+/// A loaded app: every component compiled and pre-instantiated, every store open. Serve
+/// it with [`Host::bind`].
+pub struct Host {
+    app: Arc<App>,
+    summary: Vec<String>,
+    compile_times: Vec<(String, Duration)>,
+}
+
+impl Host {
+    /// Loads and checks everything `spin up` would check before serving: spin.toml, the
+    /// runtime config, variables (environment `SPIN_VARIABLE_*` first), key-value labels,
+    /// and the components (compiled once; wasmtime's cache makes later starts fast).
+    ///
+    /// Errors name the file, line and key, or the component and label, and say how to fix
+    /// them.
+    pub async fn load(config: &HostConfig) -> anyhow::Result<Host> {
+        let manifest = Manifest::load(&config.spin_toml)?;
+        let runtime_config = match &config.runtime_config {
+            Some(path) => RuntimeConfig::load(path)?,
+            None => RuntimeConfig::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        let values = resolve_app_variables(&manifest.variables, &env).map_err(|missing| {
+            let lines: Vec<String> = missing
+                .iter()
+                .map(|n| format!("  {n}: set {}=<value>", env_name(n)))
+                .collect();
+            anyhow!(
+                "{}: required variable(s) without a value:\n{}",
+                manifest.path.display(),
+                lines.join("\n")
+            )
+        })?;
+
+        let (router, warnings) = Router::build(manifest.routes.iter().cloned());
+        for w in warnings {
+            log::warn!("{w}");
+        }
+        let mut used: Vec<&str> = manifest.routes.iter().map(|(_, c)| c.as_str()).collect();
+        used.sort_unstable();
+        used.dedup();
+        if used.is_empty() {
+            bail!(
+                "{}: no [[trigger.http]] with a route; add e.g.\n\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"<component id>\"\n",
+                manifest.path.display()
+            );
+        }
+        let backends = kv::open_backends(&manifest, &runtime_config, used.iter().copied())?;
+
+        let engine = tokio::task::spawn_blocking(engine::engine)
+            .await
+            .context("engine setup panicked")??;
+        let mut handlers = HashMap::new();
+        let mut summary = Vec::new();
+        let mut compile_times = Vec::new();
+        for id in used {
+            let spec = &manifest.components[id];
+            let (engine_c, id_c, source) = (engine.clone(), id.to_string(), spec.source.clone());
+            let (pre, took) =
+                tokio::task::spawn_blocking(move || engine::prepare(&engine_c, &id_c, &source))
+                    .await
+                    .context("component compilation panicked")??;
+            compile_times.push((id.to_string(), took));
+            let stores: BTreeMap<String, kv::Backend> = spec
+                .key_value_stores
+                .iter()
+                .map(|(label, _)| (label.clone(), backends[label].clone()))
+                .collect();
+            for (label, backend) in &stores {
+                summary.push(format!(
+                    "  {id}: key-value \"{label}\" -> {}",
+                    backend.describe()
+                ));
+            }
+            let http_hosts = spec.allowed_outbound_hosts.iter().filter(|h| !h.is_empty());
+            if http_hosts.count() > 0 {
+                log::warn!(
+                    "component \"{id}\" lists allowed_outbound_hosts, but the embedded host has no outbound networking: its requests will be denied (use `spin up` for outbound HTTP)"
+                );
+            }
+            let ctx = ComponentCtx {
+                id: id.to_string(),
+                stores,
+                variables: ComponentVariables::new(id, &spec.variables, &values),
+            };
+            handlers.insert(
+                id.to_string(),
+                ComponentHandler::new(&engine, pre, ctx, spec.environment.clone()),
+            );
+        }
+        for (route, component) in router.routes() {
+            summary.insert(0, format!("  {component}: {}", route.raw()));
+        }
+        Ok(Host {
+            app: Arc::new(App { router, handlers }),
+            summary,
+            compile_times,
+        })
+    }
+
+    /// How long each component took to compile (near zero when it came from the cache).
+    pub fn compile_times(&self) -> &[(String, Duration)] {
+        &self.compile_times
+    }
+
+    /// Routes and stores, one line each, for the startup message.
+    pub fn summary(&self) -> &[String] {
+        &self.summary
+    }
+
+    /// Binds `addr` (port 0 picks a free port) and starts serving in the background.
+    pub async fn bind(&self, addr: SocketAddr) -> anyhow::Result<Server> {
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow!("{addr} is already in use; pick another address with --listen (e.g. 127.0.0.1:3001)")
+            } else {
+                anyhow!("cannot listen on {addr}: {e}")
+            }
+        })?;
+        let local_addr = listener.local_addr()?;
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(Arc::clone(&self.app), listener, rx));
+        Ok(Server {
+            local_addr,
+            shutdown: ShutdownHandle(Arc::new(tx)),
+            task,
+        })
+    }
+}
+
+/// A running server.
+pub struct Server {
+    local_addr: SocketAddr,
+    shutdown: ShutdownHandle,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that stops the server from anywhere.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// Waits until the server has stopped (after [`ShutdownHandle::shutdown`]).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and returns when done.
+    pub async fn shutdown(self) {
+        self.shutdown.shutdown();
+        self.wait().await;
+    }
+}
+
+/// Stops a [`Server`]: no new connections, requests in flight finish (up to 10 s).
+#[derive(Clone)]
+pub struct ShutdownHandle(Arc<watch::Sender<bool>>);
+
+impl ShutdownHandle {
+    /// Requests the shutdown (idempotent).
+    pub fn shutdown(&self) {
+        self.0.send_replace(true);
+    }
+}

@@ -1,0 +1,62 @@
+//! Spin's Redis key-value store: plain GET/SET/DEL/EXISTS on the keys as given (Spin does not
+//! namespace by label, so listing returns every key of the database).
+
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use tokio::sync::OnceCell;
+
+/// One Redis server, connected on first use and reconnected when the connection drops.
+pub struct RedisDb {
+    client: redis::Client,
+    conn: OnceCell<ConnectionManager>,
+    /// The URL, for messages.
+    pub url: String,
+}
+
+fn err(e: redis::RedisError) -> String {
+    format!("redis: {e}")
+}
+
+impl RedisDb {
+    /// Checks the URL; connects lazily.
+    pub fn new(url: &str) -> Result<RedisDb, String> {
+        Ok(RedisDb {
+            client: redis::Client::open(url).map_err(err)?,
+            conn: OnceCell::new(),
+            url: url.to_string(),
+        })
+    }
+
+    async fn conn(&self) -> Result<ConnectionManager, String> {
+        self.conn
+            .get_or_try_init(|| ConnectionManager::new(self.client.clone()))
+            .await
+            .cloned()
+            .map_err(|e| format!("cannot connect to {}: {e}", self.url))
+    }
+
+    /// `GET key`
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.conn().await?.get(key).await.map_err(err)
+    }
+
+    /// `SET key value`
+    pub async fn set(&self, key: &str, value: Vec<u8>) -> Result<(), String> {
+        self.conn().await?.set(key, value).await.map_err(err)
+    }
+
+    /// `DEL key`
+    pub async fn delete(&self, key: &str) -> Result<(), String> {
+        self.conn().await?.del(key).await.map_err(err)
+    }
+
+    /// `EXISTS key`
+    pub async fn exists(&self, key: &str) -> Result<bool, String> {
+        self.conn().await?.exists(key).await.map_err(err)
+    }
+
+    /// `KEYS *`
+    pub async fn keys(&self) -> Result<Vec<String>, String> {
+        self.conn().await?.keys("*").await.map_err(err)
+    }
+}

@@ -1,0 +1,162 @@
+//! # An embedded, Spin-compatible host
+//!
+//! Runs a Spin app — `spin.toml` plus an optional `runtime-config.toml` — without the Spin
+//! CLI. It runs spin-sdk 6 components (`wasi:http/handler@0.3.0-rc-2026-03-15`) on
+//! wasmtime 44 with Spin 4's rules, so an app behaves here as under `spin up`:
+//!
+//! | Spin feature | here |
+//! |---|---|
+//! | `[[trigger.http]]` routes `/exact`, `/prefix/...`, `/:name` | most specific route wins; `spin-*` request headers as Spin sets them |
+//! | `spin:key-value@3.0.0` | Spin's SQLite file and statements (`.spin/sqlite_key_value.db` next to spin.toml for `default`), or Redis |
+//! | `[key_value_store.<label>]` | `type = "spin"` (`path` relative to runtime-config.toml, none = in memory), `type = "redis"` (`url`) |
+//! | `spin:variables@3.0.0` | `{{ name }}` templates over `[variables]`; values from `SPIN_VARIABLE_<NAME>`, then defaults |
+//! | `environment` | the component's WASI environment |
+//! | instances | pre-instantiated; each serves up to 128 requests, 16 at a time (Spin 4) |
+//!
+//! Not provided (an error at load names the key and says to use `spin up`): `files`,
+//! `sqlite_databases`, `ai_models`, component `dependencies`, remote `source`s, Wagi,
+//! `static_response`, other trigger types, and cloud key-value backends. Outbound HTTP is
+//! denied with `http-request-denied`.
+//!
+//! ```no_run
+//! use edgezero_spin_host::{run, HostConfig};
+//!
+//! run(HostConfig {
+//!     spin_toml: "examples/counter/crates/counter-adapter-spin/spin.toml".into(),
+//!     runtime_config: None,
+//!     listen: "127.0.0.1:3000".parse().unwrap(),
+//! })
+//! .unwrap();
+//! ```
+//!
+//! Tests and tools that need the address or to stop the server use [`Host`] directly:
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use edgezero_spin_host::{Host, HostConfig};
+//!
+//! let config = HostConfig::new("spin.toml").listen("127.0.0.1:0".parse()?);
+//! let host = Host::load(&config).await?;
+//! let server = host.bind(config.listen).await?;
+//! println!("serving on {}", server.local_addr());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod bindings;
+mod diag;
+mod engine;
+mod host;
+mod kv;
+mod logger;
+mod manifest;
+mod routes;
+mod runtime_config;
+mod server;
+mod variables;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub use diag::LoadError;
+pub use engine::{MAX_INSTANCE_CONCURRENCY, MAX_INSTANCE_REUSE};
+pub use host::{Host, Server, ShutdownHandle};
+pub use kv::default_store_path;
+pub use manifest::{ComponentSpec, Manifest};
+pub use routes::{Route, RouteMatch, Router};
+pub use runtime_config::{RuntimeConfig, StoreConfig};
+pub use variables::{is_manifest_name, is_runtime_name, AppVariable, Template};
+
+/// The address `spin up` listens on by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+
+/// What to serve, and where.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// The app's `spin.toml`.
+    pub spin_toml: PathBuf,
+    /// A `runtime-config.toml` (`spin up --runtime-config-file`).
+    pub runtime_config: Option<PathBuf>,
+    /// Where to listen (default `127.0.0.1:3000`).
+    pub listen: SocketAddr,
+}
+
+impl HostConfig {
+    /// Serves `spin_toml` on the default address, with no runtime config.
+    pub fn new(spin_toml: impl Into<PathBuf>) -> Self {
+        HostConfig {
+            spin_toml: spin_toml.into(),
+            runtime_config: None,
+            listen: DEFAULT_LISTEN.parse().expect("a valid default address"),
+        }
+    }
+
+    /// Sets the runtime config file.
+    pub fn runtime_config(mut self, path: impl Into<PathBuf>) -> Self {
+        self.runtime_config = Some(path.into());
+        self
+    }
+
+    /// Sets the listen address.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+}
+
+/// Loads the app, prints `listening on http://ADDR` to stderr, and serves until Ctrl-C or
+/// SIGTERM; then lets requests in flight finish and returns.
+///
+/// Blocking: it runs its own tokio runtime. Request logs go to stderr (set `RUST_LOG=warn`
+/// to silence them).
+pub fn run(config: HostConfig) -> anyhow::Result<()> {
+    logger::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let host = Host::load(&config).await?;
+        for (id, took) in host.compile_times() {
+            log::debug!("component \"{id}\" compiled in {:.2}s", took.as_secs_f64());
+        }
+        let server = host.bind(config.listen).await?;
+        eprintln!("listening on http://{}", server.local_addr());
+        for line in host.summary() {
+            eprintln!("{line}");
+        }
+        let stop = server.shutdown_handle();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            eprintln!("shutting down");
+            stop.shutdown();
+        });
+        server.wait().await;
+        anyhow::Ok(())
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,443 @@
+//! `spin.toml` (manifest version 2): the parts the embedded host runs, checked as strictly as
+//! `spin up` checks them. Every error names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{LoadError, Source};
+use crate::routes::Route;
+use crate::variables::{is_manifest_name, AppVariable, Template};
+
+/// A loaded and checked spin.toml.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The file.
+    pub path: PathBuf,
+    /// Its directory (component sources and the default store are relative to it).
+    pub dir: PathBuf,
+    /// `[application].name`.
+    pub name: String,
+    /// `[variables]`.
+    pub variables: BTreeMap<String, AppVariable>,
+    /// `[[trigger.http]]` entries that have a public route.
+    pub routes: Vec<(Route, String)>,
+    /// `[component.<id>]`, by id.
+    pub components: BTreeMap<String, ComponentSpec>,
+}
+
+/// One `[component.<id>]`.
+#[derive(Debug, Clone)]
+pub struct ComponentSpec {
+    /// The id.
+    pub id: String,
+    /// `source`, resolved against the manifest's directory.
+    pub source: PathBuf,
+    /// `key_value_stores`, with the line each label is on.
+    pub key_value_stores: Vec<(String, usize)>,
+    /// `environment`: the component's WASI environment.
+    pub environment: Vec<(String, String)>,
+    /// `[component.<id>.variables]`.
+    pub variables: BTreeMap<String, Template>,
+    /// `allowed_outbound_hosts`.
+    pub allowed_outbound_hosts: Vec<String>,
+}
+
+type Table<V> = BTreeMap<Spanned<String>, Spanned<V>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    spin_manifest_version: Spanned<toml::Value>,
+    application: Spanned<RawApplication>,
+    #[serde(default)]
+    variables: Table<RawVariable>,
+    #[serde(default)]
+    trigger: Option<RawTriggers>,
+    #[serde(default)]
+    component: Table<RawComponent>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by serde for validation only
+struct RawApplication {
+    name: Spanned<String>,
+    version: Option<String>,
+    description: Option<String>,
+    authors: Option<Vec<String>>,
+    targets: Option<Vec<String>>,
+    trigger: Option<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariable {
+    required: Option<bool>,
+    default: Option<String>,
+    #[serde(default)]
+    secret: bool,
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTriggers {
+    #[serde(default)]
+    http: Vec<Spanned<RawHttpTrigger>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttpTrigger {
+    route: Spanned<toml::Value>,
+    component: Option<Spanned<toml::Value>>,
+    #[allow(dead_code)]
+    id: Option<String>,
+    executor: Option<Spanned<toml::Value>>,
+    static_response: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // some fields are read by serde for validation only
+struct RawComponent {
+    source: Spanned<toml::Value>,
+    description: Option<String>,
+    #[serde(default)]
+    key_value_stores: Vec<Spanned<String>>,
+    #[serde(default)]
+    environment: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    variables: Table<String>,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<Spanned<String>>,
+    allowed_http_hosts: Option<Spanned<toml::Value>>,
+    build: Option<toml::Table>,
+    tool: Option<toml::Table>,
+    files: Option<Spanned<toml::Value>>,
+    exclude_files: Option<Spanned<toml::Value>>,
+    sqlite_databases: Option<Spanned<toml::Value>>,
+    ai_models: Option<Spanned<toml::Value>>,
+    dependencies: Option<Spanned<toml::Value>>,
+    dependencies_inherit_configuration: Option<Spanned<toml::Value>>,
+}
+
+/// Whether `id` is kebab-case as Spin requires for component ids: lower-case words of
+/// letters and digits, each starting with a letter, joined by single `-`.
+fn is_kebab_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|word| {
+            let mut chars = word.chars();
+            chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+impl Manifest {
+    /// Reads and checks `path`.
+    pub fn load(path: &Path) -> Result<Manifest, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            file: path.to_path_buf(),
+            line: None,
+            column: None,
+            key: None,
+            message: format!("cannot read the Spin manifest: {e}"),
+        })?;
+        Manifest::parse(path, &text)
+    }
+
+    /// Checks the text of a spin.toml at `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest, LoadError> {
+        let src = Source::new(path, text);
+        let raw: RawManifest = toml::from_str(text).map_err(|e| src.toml(&e))?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+
+        let version = &raw.spin_manifest_version;
+        if version.get_ref().as_integer() != Some(2) {
+            return Err(src.at(
+                version.span(),
+                "spin_manifest_version",
+                format!(
+                    "this host reads manifest version 2 (`spin_manifest_version = 2`), found {}; a version 1 manifest can be converted with `spin doctor`",
+                    version.get_ref()
+                ),
+            ));
+        }
+        let app = raw.application.get_ref();
+        if app.name.get_ref().trim().is_empty() {
+            return Err(src.at(app.name.span(), "application.name", "must not be empty"));
+        }
+
+        let variables = app_variables(&src, &raw.variables)?;
+        let mut components = BTreeMap::new();
+        for (id, comp) in &raw.component {
+            let spec = component(&src, &dir, id, comp.get_ref(), &variables)?;
+            components.insert(id.get_ref().clone(), spec);
+        }
+        let routes = match &raw.trigger {
+            Some(t) => http_routes(&src, &t.http, &components)?,
+            None => Vec::new(),
+        };
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            dir,
+            name: app.name.get_ref().clone(),
+            variables,
+            routes,
+            components,
+        })
+    }
+}
+
+fn app_variables(
+    src: &Source<'_>,
+    raw: &Table<RawVariable>,
+) -> Result<BTreeMap<String, AppVariable>, LoadError> {
+    let mut out = BTreeMap::new();
+    for (name, var) in raw {
+        let key = format!("variables.{}", name.get_ref());
+        if !is_manifest_name(name.get_ref()) {
+            return Err(src.at(
+                name.span(),
+                key,
+                "variable names are lower-case letters, digits and single underscores, starting with a letter (e.g. `api_token`)",
+            ));
+        }
+        let v = var.get_ref();
+        let required = v.required.unwrap_or(false);
+        if required == v.default.is_some() {
+            return Err(src.at(
+                var.span(),
+                key,
+                "give exactly one of `required = true` or `default = \"...\"`",
+            ));
+        }
+        out.insert(
+            name.get_ref().clone(),
+            AppVariable {
+                required,
+                default: v.default.clone(),
+                secret: v.secret,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn unsupported(
+    src: &Source<'_>,
+    id: &str,
+    fields: &[(&str, &Option<Spanned<toml::Value>>)],
+) -> Result<(), LoadError> {
+    for (name, value) in fields {
+        if let Some(v) = value {
+            return Err(src.at(
+                v.span(),
+                format!("component.{id}.{name}"),
+                format!("`{name}` is supported by `spin up` but not by the embedded host; remove it or run the app with the Spin CLI"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn component(
+    src: &Source<'_>,
+    dir: &Path,
+    id: &Spanned<String>,
+    raw: &RawComponent,
+    app_vars: &BTreeMap<String, AppVariable>,
+) -> Result<ComponentSpec, LoadError> {
+    let name = id.get_ref();
+    if !is_kebab_id(name) {
+        return Err(src.at(
+            id.span(),
+            format!("component.{name}"),
+            "component ids are kebab-case: lower-case words of letters and digits joined by `-` (e.g. `my-app`)",
+        ));
+    }
+    let key = |field: &str| format!("component.{name}.{field}");
+    if let Some(v) = &raw.allowed_http_hosts {
+        return Err(src.at(
+            v.span(),
+            key("allowed_http_hosts"),
+            "`allowed_http_hosts` is a manifest version 1 key; use `allowed_outbound_hosts`",
+        ));
+    }
+    unsupported(
+        src,
+        name,
+        &[
+            ("files", &raw.files),
+            ("exclude_files", &raw.exclude_files),
+            ("sqlite_databases", &raw.sqlite_databases),
+            ("ai_models", &raw.ai_models),
+            ("dependencies", &raw.dependencies),
+            (
+                "dependencies_inherit_configuration",
+                &raw.dependencies_inherit_configuration,
+            ),
+        ],
+    )?;
+    let source = match raw.source.get_ref() {
+        toml::Value::String(s) if !s.is_empty() => dir.join(s),
+        toml::Value::Table(_) => {
+            return Err(src.at(
+                raw.source.span(),
+                key("source"),
+                "the embedded host runs local files only: set `source` to the path of the .wasm file (relative to spin.toml)",
+            ))
+        }
+        _ => {
+            return Err(src.at(
+                raw.source.span(),
+                key("source"),
+                "must be the path of the component's .wasm file, relative to spin.toml",
+            ))
+        }
+    };
+    let mut stores: Vec<(String, usize)> = Vec::new();
+    for label in &raw.key_value_stores {
+        if label.get_ref().is_empty() {
+            return Err(src.at(
+                label.span(),
+                key("key_value_stores"),
+                "a store label must not be empty",
+            ));
+        }
+        if !stores.iter().any(|(l, _)| l == label.get_ref()) {
+            stores.push((label.get_ref().clone(), src.line_col(label.span().start).0));
+        }
+    }
+    let mut environment = Vec::new();
+    for (k, v) in &raw.environment {
+        if k.is_empty() || k.contains('=') || k.contains('\0') || v.get_ref().contains('\0') {
+            return Err(src.at(
+                v.span(),
+                key(&format!("environment.{k}")),
+                "environment names must be non-empty without `=`, and values must not contain NUL",
+            ));
+        }
+        environment.push((k.clone(), v.get_ref().clone()));
+    }
+    let mut variables = BTreeMap::new();
+    for (var, value) in &raw.variables {
+        let vkey = key(&format!("variables.{}", var.get_ref()));
+        if !is_manifest_name(var.get_ref()) {
+            return Err(src.at(
+                var.span(),
+                vkey,
+                "variable names are lower-case letters, digits and single underscores, starting with a letter",
+            ));
+        }
+        let template =
+            Template::parse(value.get_ref()).map_err(|m| src.at(value.span(), vkey.clone(), m))?;
+        if let Some(undeclared) = template.references().find(|r| !app_vars.contains_key(*r)) {
+            return Err(src.at(
+                value.span(),
+                vkey,
+                format!(
+                    "`{{{{ {undeclared} }}}}` names no application variable; declare it under [variables], e.g. `{undeclared} = {{ default = \"\" }}` or `{undeclared} = {{ required = true }}`"
+                ),
+            ));
+        }
+        variables.insert(var.get_ref().clone(), template);
+    }
+    Ok(ComponentSpec {
+        id: name.clone(),
+        source,
+        key_value_stores: stores,
+        environment,
+        variables,
+        allowed_outbound_hosts: raw
+            .allowed_outbound_hosts
+            .iter()
+            .map(|h| h.get_ref().clone())
+            .collect(),
+    })
+}
+
+fn http_routes(
+    src: &Source<'_>,
+    triggers: &[Spanned<RawHttpTrigger>],
+    components: &BTreeMap<String, ComponentSpec>,
+) -> Result<Vec<(Route, String)>, LoadError> {
+    let mut routes = Vec::new();
+    for (i, trigger) in triggers.iter().enumerate() {
+        let t = trigger.get_ref();
+        let key = |field: &str| format!("trigger.http.{i}.{field}");
+        if let Some(v) = &t.static_response {
+            return Err(src.at(
+                v.span(),
+                key("static_response"),
+                "`static_response` is supported by `spin up` but not by the embedded host",
+            ));
+        }
+        if let Some(exec) = &t.executor {
+            let kind = exec.get_ref().get("type").and_then(|v| v.as_str());
+            if kind != Some("http") && kind != Some("spin") {
+                return Err(src.at(
+                    exec.span(),
+                    key("executor"),
+                    "the embedded host runs `wasi:http` components only (no Wagi executor); remove `executor`",
+                ));
+            }
+        }
+        let Some(comp) = &t.component else {
+            return Err(src.error(
+                Some(trigger.span()),
+                Some(format!("trigger.http.{i}")),
+                "an HTTP trigger needs `component = \"<component id>\"`",
+            ));
+        };
+        let Some(comp_id) = comp.get_ref().as_str() else {
+            return Err(src.at(
+                comp.span(),
+                key("component"),
+                "the embedded host needs the id of a [component.<id>] table here, not an inline component",
+            ));
+        };
+        if !components.contains_key(comp_id) {
+            let known: Vec<&str> = components.keys().map(String::as_str).collect();
+            return Err(src.at(
+                comp.span(),
+                key("component"),
+                format!(
+                    "no [component.{comp_id}] in this manifest (components: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        }
+        match t.route.get_ref() {
+            toml::Value::String(r) => {
+                let route = Route::parse(r).map_err(|m| src.at(t.route.span(), key("route"), m))?;
+                routes.push((route, comp_id.to_string()));
+            }
+            toml::Value::Table(tab)
+                if tab.get("private").and_then(|v| v.as_bool()) == Some(true) => {}
+            _ => {
+                return Err(src.at(
+                    t.route.span(),
+                    key("route"),
+                    "must be a path such as \"/...\" or \"/api/:id\", or `{ private = true }`",
+                ))
+            }
+        }
+    }
+    Ok(routes)
+}
+
+#[cfg(test)]
+mod tests;

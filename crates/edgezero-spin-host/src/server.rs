@@ -1,0 +1,267 @@
+//! The HTTP server: routes each request to a component as Spin does, runs it on a reused
+//! instance, and logs one line per request.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinSet;
+use wasmtime::component::Accessor;
+use wasmtime_wasi_http::handler::{Proxy, ProxyHandler};
+use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
+use wasmtime_wasi_http::p3::Request as WasiRequest;
+
+use crate::engine::{ComponentHandler, InstanceState};
+use crate::routes::{set_spin_headers, Router};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body of every response the host sends.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+type GuestBody = UnsyncBoxBody<Bytes, ErrorCode>;
+
+/// How long shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The routing table and one dispatcher per component.
+pub struct App {
+    /// Routes to component ids.
+    pub router: Router,
+    /// Dispatchers by component id.
+    pub handlers: HashMap<String, ProxyHandler<ComponentHandler>>,
+}
+
+fn empty(status: StatusCode) -> Response<ResponseBody> {
+    let mut res = Response::new(
+        Empty::new()
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *res.status_mut() = status;
+    res
+}
+
+/// Handles one request: route, add the `spin-*` headers, run the component, log.
+pub async fn handle(
+    app: Arc<App>,
+    mut req: http::Request<Incoming>,
+    client: SocketAddr,
+) -> Response<ResponseBody> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string());
+    let (component, res) = match app.router.route(req.uri().path()) {
+        None => ("-".to_string(), empty(StatusCode::NOT_FOUND)),
+        Some((route, component, matched)) => {
+            set_spin_headers(req.headers_mut(), &path_and_query, route, &matched, client);
+            // The component sees the path and query only, as under `spin up`.
+            if let Ok(uri) = path_and_query.parse() {
+                *req.uri_mut() = uri;
+            }
+            let res = match app.handlers.get(component) {
+                Some(handler) => {
+                    match dispatch(handler, req).await {
+                        Ok(res) => res,
+                        Err(e) => {
+                            log::error!("component \"{component}\" failed on {method} {path_and_query}: {e}");
+                            empty(StatusCode::INTERNAL_SERVER_ERROR)
+                        }
+                    }
+                }
+                None => empty(StatusCode::INTERNAL_SERVER_ERROR),
+            };
+            (component.to_string(), res)
+        }
+    };
+    log::info!(
+        "{method} {path_and_query} -> {} [{component}] {:.1} ms",
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    res
+}
+
+/// Runs the request on an instance of the component and returns its response; the body
+/// streams from the instance, which stays alive until the body is done.
+async fn dispatch(
+    handler: &ProxyHandler<ComponentHandler>,
+    req: http::Request<Incoming>,
+) -> Result<Response<ResponseBody>, String> {
+    let (tx, rx) = oneshot::channel::<Result<Response<GuestBody>, String>>();
+    let req = req.map(|body| body.map_err(ErrorCode::from_hyper_request_error));
+    handler.spawn(
+        None,
+        Box::new(move |accessor: &Accessor<InstanceState>, proxy: &Proxy| {
+            Box::pin(run_guest(accessor, proxy, req, tx))
+        }),
+    );
+    let res = rx
+        .await
+        .map_err(|_| "the instance stopped before answering (see the error above)".to_string())??;
+    Ok(res.map(|body| {
+        body.map_err(|e| -> BoxError { format!("{e:?}").into() })
+            .boxed_unsync()
+    }))
+}
+
+async fn run_guest(
+    accessor: &Accessor<InstanceState>,
+    proxy: &Proxy,
+    req: http::Request<impl Body<Data = Bytes, Error = ErrorCode> + Send + 'static>,
+    tx: oneshot::Sender<Result<Response<GuestBody>, String>>,
+) {
+    let Proxy::P3(service) = proxy else {
+        let _ = tx.send(Err("not a wasi:http 0.3 component".into()));
+        return;
+    };
+    let (request, request_io) = WasiRequest::from_http(req);
+    let res = match service.handle(accessor, request).await {
+        Ok(Ok(res)) => res,
+        Ok(Err(code)) => {
+            let _ = tx.send(Err(format!("the component returned the error {code:?}")));
+            return;
+        }
+        Err(trap) => {
+            let _ = tx.send(Err(format!("the component trapped: {trap:?}")));
+            return;
+        }
+    };
+    let res = match accessor.with(|mut store| res.into_http(&mut store, request_io)) {
+        Ok(res) => res,
+        Err(e) => {
+            let _ = tx.send(Err(format!("invalid response: {e:?}")));
+            return;
+        }
+    };
+    let (done_tx, done_rx) = oneshot::channel();
+    let res = res.map(|body| TrackedBody::new(body, done_tx).boxed_unsync());
+    if tx.send(Ok(res)).is_ok() {
+        // Keep this task (and so the instance) alive while the guest writes the body.
+        let _ = done_rx.await;
+    }
+}
+
+/// A body that reports when it is finished or dropped.
+struct TrackedBody {
+    inner: GuestBody,
+    done: Option<oneshot::Sender<()>>,
+}
+
+impl TrackedBody {
+    fn new(inner: GuestBody, done: oneshot::Sender<()>) -> Self {
+        TrackedBody {
+            inner,
+            done: Some(done),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Body for TrackedBody {
+    type Data = Bytes;
+    type Error = ErrorCode;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, ErrorCode>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_)))) {
+            self.finish();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Accepts connections until `shutdown` changes, then lets requests in flight finish (up to
+/// a grace period).
+pub async fn serve(app: Arc<App>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, client) = match accepted {
+            Ok(conn) => conn,
+            Err(e) => {
+                log::warn!("accepting a connection failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = Arc::clone(&app);
+        let mut stop = shutdown.clone();
+        connections.spawn(async move {
+            let service = service_fn(move |req| {
+                let app = Arc::clone(&app);
+                async move { Ok::<_, Infallible>(handle(app, req, client).await) }
+            });
+            let conn = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            let mut conn = pin!(conn);
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = result {
+                log::debug!("connection from {client}: {e}");
+            }
+        });
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        log::warn!(
+            "{} connection(s) still open after {}s; closing them",
+            connections.len(),
+            SHUTDOWN_GRACE.as_secs()
+        );
+        connections.abort_all();
+    }
+}
