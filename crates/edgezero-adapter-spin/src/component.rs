@@ -8,11 +8,12 @@ use edgezero_core::env::{self, process_env};
 use edgezero_core::{App, EdgeError, RequestContext, Router, StoreBindings, Stores};
 use spin_sdk::key_value::{Error as SdkKvError, Keys, Store};
 use spin_sdk::variables::Error as SdkVarError;
+use spin_sdk::wasip3::http::types::ErrorCode;
 
 use crate::error::SpinKvError;
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
-use crate::request::into_core_request;
+use crate::request::into_core_request_with;
 use crate::response::{from_core_response, ResponseBody};
 use crate::secrets::VariableError;
 
@@ -57,10 +58,10 @@ pub async fn run_app<A: App>(
     req: spin_sdk::http::Request,
 ) -> anyhow::Result<http::Response<ResponseBody>> {
     let instance = instance::<A>();
-    let request = into_core_request(req);
+    let request = into_core_request_with(req, body_error);
     let response = match &instance.body_limit {
         Ok(limit) => {
-            let provider = Rc::new(SpinProvider::new(Rc::new(Sdk)));
+            let provider = Rc::new(SpinProvider::<Sdk, A>::new(Rc::new(Sdk)));
             let stores = Stores::new(Arc::clone(&instance.bindings), provider);
             let ctx = RequestContext::new(request, stores).with_body_limit(*limit);
             instance.router.dispatch(ctx).await
@@ -68,6 +69,21 @@ pub async fn run_app<A: App>(
         Err(msg) => EdgeError::internal(msg.clone()).into_response(),
     };
     Ok(from_core_response(response))
+}
+
+/// Describes a request-body read error. Deliberately not `ErrorCode`'s `Display`, which is
+/// its derived `Debug` over some forty variants and would cost kilobytes per component.
+fn body_error(e: ErrorCode) -> String {
+    match e {
+        ErrorCode::ConnectionTerminated | ErrorCode::ConnectionReadTimeout => {
+            "the client stopped sending the request body".to_string()
+        }
+        ErrorCode::HttpRequestBodySize(_) => {
+            "the request body does not match its Content-Length".to_string()
+        }
+        ErrorCode::InternalError(Some(msg)) => msg,
+        _ => "Spin could not read the request body".to_string(),
+    }
 }
 
 /// The real Spin host API.

@@ -1,13 +1,16 @@
 //! The [`StoreProvider`] that opens Spin labels and variables, generic over the host API.
 
+use std::future::{ready, Future};
+use std::marker::PhantomData;
+use std::pin::Pin;
 use std::rc::Rc;
 
-use async_trait::async_trait;
 use edgezero_core::env::StoreKind;
 use edgezero_core::store::config::{ConfigError, ConfigStore};
 use edgezero_core::store::kv::{KvError, KvStore};
 use edgezero_core::store::secrets::{SecretError, SecretStore};
 use edgezero_core::store::{StoreBinding, StoreProvider};
+use edgezero_core::App;
 
 use crate::config::SpinConfig;
 use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
@@ -30,17 +33,26 @@ pub trait SpinHost: 'static {
     async fn variable(&self, name: &str) -> Result<String, VariableError>;
 }
 
-/// Opens stores lazily: the core [`Stores`](edgezero_core::Stores) registry calls it at most
-/// once per store and request, and only for the stores a handler uses.
+/// Opens the stores of app `A` lazily: the core [`Stores`](edgezero_core::Stores) registry
+/// calls it at most once per store and request, and only for the stores a handler uses.
+///
+/// `A` is a type parameter, not a value, so that a kind of store the app does not declare
+/// (`A::stores()` is a constant) compiles to nothing: a component without secrets carries no
+/// variables code, one without config no config code. The registry never asks for an
+/// undeclared store, so the "not declared" branches below are unreachable in practice.
 #[derive(Debug)]
-pub struct SpinProvider<H> {
+pub struct SpinProvider<H, A> {
     host: Rc<H>,
+    app: PhantomData<fn() -> A>,
 }
 
-impl<H: SpinHost> SpinProvider<H> {
-    /// A provider over `host`.
+impl<H: SpinHost, A: App> SpinProvider<H, A> {
+    /// A provider over `host` for the stores `A` declares.
     pub fn new(host: Rc<H>) -> Self {
-        SpinProvider { host }
+        SpinProvider {
+            host,
+            app: PhantomData,
+        }
     }
 }
 
@@ -61,9 +73,8 @@ fn store_ref(kind: StoreKind, binding: &StoreBinding) -> StoreRef<'_> {
     }
 }
 
-#[async_trait(?Send)]
-impl<H: SpinHost> StoreProvider for SpinProvider<H> {
-    async fn open_kv(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
+impl<H: SpinHost, A: App> SpinProvider<H, A> {
+    async fn open_kv_label(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
         let store =
             self.host.open_store(&binding.name).await.map_err(|e| {
                 map_kv_error::<KvError>(e, store_ref(StoreKind::Kv, binding), Op::Open)
@@ -71,7 +82,7 @@ impl<H: SpinHost> StoreProvider for SpinProvider<H> {
         Ok(Rc::new(SpinKv::new(store, binding)))
     }
 
-    async fn open_config(
+    async fn open_config_label(
         &self,
         binding: &StoreBinding,
     ) -> Result<Rc<dyn ConfigStore>, ConfigError> {
@@ -80,14 +91,60 @@ impl<H: SpinHost> StoreProvider for SpinProvider<H> {
         })?;
         Ok(Rc::new(SpinConfig::new(store, binding)))
     }
+}
 
-    async fn open_secrets(
-        &self,
-        _binding: &StoreBinding,
-    ) -> Result<Rc<dyn SecretStore>, SecretError> {
+/// The future type of [`StoreProvider`]'s methods (what `#[async_trait(?Send)]` expands to).
+type Opening<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+// Written out rather than with `#[async_trait]`: the "kind not declared" test must happen
+// before the future is built. Inside an `async` body the code after the first `.await`
+// stays reachable from the state machine, so an undeclared kind would still be linked in.
+impl<H: SpinHost, A: App> StoreProvider for SpinProvider<H, A> {
+    fn open_kv<'s, 'b, 'f>(
+        &'s self,
+        binding: &'b StoreBinding,
+    ) -> Opening<'f, Result<Rc<dyn KvStore>, KvError>>
+    where
+        's: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        if A::stores().kv.ids.is_empty() {
+            return Box::pin(ready(Err(KvError::UnknownStore(binding.id.clone()))));
+        }
+        Box::pin(self.open_kv_label(binding))
+    }
+
+    fn open_config<'s, 'b, 'f>(
+        &'s self,
+        binding: &'b StoreBinding,
+    ) -> Opening<'f, Result<Rc<dyn ConfigStore>, ConfigError>>
+    where
+        's: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        if A::stores().config.ids.is_empty() {
+            return Box::pin(ready(Err(ConfigError::UnknownStore(binding.id.clone()))));
+        }
+        Box::pin(self.open_config_label(binding))
+    }
+
+    fn open_secrets<'s, 'b, 'f>(
+        &'s self,
+        binding: &'b StoreBinding,
+    ) -> Opening<'f, Result<Rc<dyn SecretStore>, SecretError>>
+    where
+        's: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        if A::stores().secrets.ids.is_empty() {
+            return Box::pin(ready(Err(SecretError::UnknownStore(binding.id.clone()))));
+        }
         // One flat variable namespace per component: nothing to open.
-        Ok(Rc::new(SpinSecrets::new(HostVariables(Rc::clone(
-            &self.host,
-        )))))
+        let store: Rc<dyn SecretStore> =
+            Rc::new(SpinSecrets::new(HostVariables(Rc::clone(&self.host))));
+        Box::pin(ready(Ok(store)))
     }
 }

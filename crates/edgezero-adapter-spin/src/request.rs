@@ -22,25 +22,34 @@ where
     B: HttpBody<Data = Bytes> + 'static,
     B::Error: std::fmt::Display,
 {
+    into_core_request_with(request, |e: B::Error| e.to_string())
+}
+
+/// Like [`into_core_request`], describing body read errors with `describe`.
+pub fn into_core_request_with<B, F>(request: http::Request<B>, describe: F) -> Request
+where
+    B: HttpBody<Data = Bytes> + 'static,
+    F: Fn(B::Error) -> String + 'static,
+{
     let (parts, body) = request.into_parts();
     let body = if body.is_end_stream() || body.size_hint().exact() == Some(0) {
         Body::Empty
     } else {
-        stream_body(body)
+        stream_body(body, describe)
     };
     Request::from_parts(parts, body)
 }
 
-fn stream_body<B>(body: B) -> Body
+fn stream_body<B, F>(body: B, describe: F) -> Body
 where
     B: HttpBody<Data = Bytes> + 'static,
-    B::Error: std::fmt::Display,
+    F: Fn(B::Error) -> String + 'static,
 {
     let mut body = Box::pin(body);
     let chunks = futures_util::stream::poll_fn(move |cx| loop {
         match std::task::ready!(body.as_mut().poll_frame(cx)) {
             None => return Poll::Ready(None),
-            Some(Err(e)) => return Poll::Ready(Some(Err(e.to_string()))),
+            Some(Err(e)) => return Poll::Ready(Some(Err(describe(e).into()))),
             Some(Ok(frame)) => match frame.into_data() {
                 Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
                 // Empty data frames and trailers carry nothing for the app.
@@ -48,7 +57,9 @@ where
             },
         }
     });
-    Body::from_stream(chunks)
+    // Built directly rather than with `Body::from_stream`, whose error-mapping layer would
+    // add a second stream adapter to every component.
+    Body::Stream(Box::pin(chunks))
 }
 
 #[cfg(test)]

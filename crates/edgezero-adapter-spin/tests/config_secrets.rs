@@ -125,3 +125,36 @@ fn invalid_secret_names_name_the_rule() {
         );
     }
 }
+
+#[test]
+fn kinds_the_app_does_not_declare_are_never_opened() {
+    use edgezero_adapter_spin::SpinProvider;
+    use edgezero_core::env::StoreKind;
+    use edgezero_core::store::{StoreBinding, StoreProvider};
+    use edgezero_core::{App, Router, StoreMetadata};
+
+    struct NoStores;
+    impl App for NoStores {
+        fn name() -> &'static str {
+            "no-stores"
+        }
+        fn stores() -> &'static StoreMetadata {
+            &StoreMetadata::NONE
+        }
+        fn router() -> Router {
+            Router::new()
+        }
+    }
+    let host = Rc::new(FakeHost::granting(&["x"]));
+    let provider = SpinProvider::<_, NoStores>::new(Rc::clone(&host));
+    let binding = |kind| StoreBinding {
+        kind,
+        id: "x".into(),
+        name: "x".into(),
+        max_list_keys: Ok(1000),
+    };
+    assert!(block_on(provider.open_kv(&binding(StoreKind::Kv))).is_err());
+    assert!(block_on(provider.open_config(&binding(StoreKind::Config))).is_err());
+    assert!(block_on(provider.open_secrets(&binding(StoreKind::Secrets))).is_err());
+    assert!(host.counters.opened.borrow().is_empty());
+}

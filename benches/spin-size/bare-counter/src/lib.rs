@@ -22,7 +22,10 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         None => Data::default(),
     };
     data.views += 1;
-    let shown = Data { views: data.views, previous_request: data.previous_request.clone() };
+    let shown = Data {
+        views: data.views,
+        previous_request: data.previous_request.clone(),
+    };
     data.previous_request = req.uri().path().to_string();
     store.set(DATA_KEY, serde_json::to_vec(&data)?).await?;
     Ok(Json(shown))

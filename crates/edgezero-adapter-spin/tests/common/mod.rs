@@ -11,7 +11,7 @@ use edgezero_adapter_spin::kv::{KeyStream, KvBackend};
 use edgezero_adapter_spin::secrets::VariableError;
 use edgezero_adapter_spin::{SpinHost, SpinKvError, SpinProvider};
 use edgezero_core::store::StoreIds;
-use edgezero_core::{StoreBindings, StoreMetadata, Stores};
+use edgezero_core::{App, Router, StoreBindings, StoreMetadata, Stores};
 
 type Data = Rc<RefCell<HashMap<String, Vec<u8>>>>;
 
@@ -194,6 +194,21 @@ pub static KV_API: StoreMetadata = StoreMetadata {
     },
 };
 
+/// An app declaring every kind of store, so the provider opens all of them.
+pub struct AllKinds;
+
+impl App for AllKinds {
+    fn name() -> &'static str {
+        "all-kinds"
+    }
+    fn stores() -> &'static StoreMetadata {
+        &KV_API
+    }
+    fn router() -> Router {
+        Router::new()
+    }
+}
+
 /// An environment made of `pairs`.
 pub fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = pairs
@@ -206,5 +221,8 @@ pub fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 /// A per-request store registry over `host`, resolved against `pairs`.
 pub fn stores(host: Rc<FakeHost>, meta: &StoreMetadata, pairs: &[(&str, &str)]) -> Stores {
     let bindings = StoreBindings::resolve(meta, &env(pairs));
-    Stores::new(Arc::new(bindings), Rc::new(SpinProvider::new(host)))
+    Stores::new(
+        Arc::new(bindings),
+        Rc::new(SpinProvider::<_, AllKinds>::new(host)),
+    )
 }
