@@ -12,12 +12,12 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# Builds the example components (installing the wasm toolchain when missing) before the
+# tests, which run them in the embedded host and reuse the warm target/wasm.
+step "spin components"
+scripts/check-spin-components.sh
+
 step "tests"
 cargo test --workspace --locked
-
-if [ -x scripts/check-spin-components.sh ]; then
-  step "spin components"
-  scripts/check-spin-components.sh
-fi
 
 step "all checks passed"
