@@ -1,0 +1,48 @@
+//! `edgezero-spin-host`: serve a Spin app with the embedded host (like `spin up`, without
+//! the Spin CLI).
+//!
+//! ```text
+//! edgezero-spin-host --from examples/counter/crates/counter-adapter-spin/spin.toml
+//! edgezero-spin-host --from spin.toml --runtime-config-file runtime-config.toml --listen 127.0.0.1:3001
+//! ```
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use edgezero_spin_host::{run, HostConfig, DEFAULT_LISTEN};
+
+/// Serve a Spin app (spin.toml) with the embedded, Spin-compatible host.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Examples:\n  edgezero-spin-host --from spin.toml\n  edgezero-spin-host --from app/spin.toml --runtime-config-file app/runtime-config.toml --listen 127.0.0.1:3001\n\nExit status: 0 after a clean shutdown (Ctrl-C / SIGTERM), 1 when the app cannot be loaded or served."
+)]
+struct Args {
+    /// The app's spin.toml, or the directory that contains it.
+    #[arg(long, short = 'f', default_value = "spin.toml")]
+    from: PathBuf,
+    /// A runtime-config.toml with [key_value_store.<label>] stanzas.
+    #[arg(long = "runtime-config-file", alias = "runtime-config")]
+    runtime_config: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+}
+
+fn main() {
+    let args = Args::parse();
+    let spin_toml = if args.from.is_dir() {
+        args.from.join("spin.toml")
+    } else {
+        args.from
+    };
+    let config = HostConfig {
+        spin_toml,
+        runtime_config: args.runtime_config,
+        listen: args.listen,
+    };
+    if let Err(e) = run(config) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
