@@ -1,0 +1,134 @@
+//! A test component for the embedded Spin host.
+//!
+//! - `GET /contract/<id>`: runs `edgezero_testkit::contract::kv_suite` against key-value id
+//!   `<id>` (through `edgezero-adapter-spin`, i.e. the real Spin key-value API) and answers
+//!   `[{"name", "ok", "error"}]`.
+//! - `.../raw/...`: probes of the host API with spin-sdk alone (see [`raw`]).
+
+use edgezero_core::extract::Path;
+use edgezero_core::store::{StoreIds, StoreMetadata};
+use edgezero_core::{App, EdgeError, Json, Router, Stores};
+use edgezero_testkit::contract::{kv_suite, KvCapabilities};
+use serde_json::{json, Value};
+use spin_sdk::http::{IntoResponse, Request};
+use spin_sdk::http_service;
+use spin_sdk::key_value::{Error as KvError, Store};
+use spin_sdk::variables::Error as VarError;
+use spin_sdk::wasip3::http::types::Response;
+
+struct Probe;
+
+static STORES: StoreMetadata = StoreMetadata {
+    kv: StoreIds {
+        ids: &["default", "second"],
+        default: Some("default"),
+    },
+    config: StoreIds::NONE,
+    secrets: StoreIds::NONE,
+};
+
+impl App for Probe {
+    fn name() -> &'static str {
+        "host-probe"
+    }
+
+    fn stores() -> &'static StoreMetadata {
+        &STORES
+    }
+
+    fn router() -> Router {
+        Router::new().get("/contract/{id}", contract)
+    }
+}
+
+async fn contract(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
+    let kv = stores.kv(&id).await?;
+    let results = kv_suite(&kv, KvCapabilities { ttl: false }).await;
+    Ok(Json(Value::Array(
+        results
+            .iter()
+            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err()}))
+            .collect(),
+    )))
+}
+
+fn respond(r: impl IntoResponse) -> anyhow::Result<Response> {
+    r.into_response().map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
+fn json_response(v: Value) -> anyhow::Result<Response> {
+    respond(v.to_string())
+}
+
+fn kv_error(e: &KvError) -> String {
+    match e {
+        KvError::StoreTableFull => "store-table-full".into(),
+        KvError::NoSuchStore => "no-such-store".into(),
+        KvError::AccessDenied => "access-denied".into(),
+        KvError::Other(m) => format!("other: {m}"),
+    }
+}
+
+/// `/raw/open/<label>`, `/raw/keys/<label>/<n>`, `/raw/var/<name>`, `/raw/env/<NAME>`,
+/// `/raw/headers`, `/raw/big/<bytes>`, `/raw/outbound`, `/raw/trap`.
+async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        ["open", label] => {
+            let result = match Store::open(label).await {
+                Ok(_) => "ok".to_string(),
+                Err(e) => kv_error(&e),
+            };
+            json_response(json!({ "result": result }))
+        }
+        ["keys", label, n] => {
+            let n: usize = n.parse()?;
+            let store = Store::open(label).await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            for i in 0..n {
+                store.set(format!("many:{i:05}"), b"x").await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            }
+            let keys = store.get_keys().await.collect().await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            let many = keys.iter().filter(|k| k.starts_with("many:")).count();
+            for i in 0..n {
+                store.delete(format!("many:{i:05}")).await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            }
+            json_response(json!({ "count": many }))
+        }
+        ["var", name] => json_response(match spin_sdk::variables::get(name).await {
+            Ok(v) => json!({ "value": v }),
+            Err(VarError::InvalidName(m)) => json!({ "error": "invalid-name", "message": m }),
+            Err(VarError::Undefined(m)) => json!({ "error": "undefined", "message": m }),
+            Err(VarError::Provider(m)) => json!({ "error": "provider", "message": m }),
+            Err(VarError::Other(m)) => json!({ "error": "other", "message": m }),
+        }),
+        ["env", name] => json_response(json!({ "value": std::env::var(name).ok() })),
+        ["headers"] => {
+            let headers: serde_json::Map<String, Value> = req
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_string(), json!(v.to_str().unwrap_or(""))))
+                .collect();
+            json_response(json!({ "uri": req.uri().to_string(), "headers": headers }))
+        }
+        ["big", n] => {
+            let n: usize = n.parse()?;
+            respond((0..n).map(|i| b'a' + (i % 26) as u8).collect::<Vec<u8>>())
+        }
+        ["outbound"] => json_response(match spin_sdk::http::get("https://example.com/").await {
+            Ok(r) => json!({ "status": r.status().as_u16() }),
+            Err(e) => json!({ "error": format!("{e:?}") }),
+        }),
+        ["trap"] => panic!("host-probe: deliberate trap"),
+        _ => respond((spin_sdk::http::StatusCode::NOT_FOUND, "no such probe\n".to_string())),
+    }
+}
+
+#[http_service]
+async fn handle(req: Request) -> anyhow::Result<Response> {
+    let path = req.uri().path().to_string();
+    // `/raw/` anywhere in the path, so that probes also run under routes like `/users/:id/...`.
+    if let Some(at) = path.find("/raw/") {
+        return raw(&path[at + 5..], &req).await;
+    }
+    respond(edgezero_adapter_spin::run_app::<Probe>(req).await?)
+}
