@@ -17,6 +17,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "spin components"
 scripts/check-spin-components.sh
 
+step "redis-server (the Spin host's Redis tests start one on loopback)"
+if ! command -v redis-server >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq redis-server >/dev/null
+fi
+
 step "tests"
 cargo test --workspace --locked
 

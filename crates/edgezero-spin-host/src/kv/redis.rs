@@ -1,7 +1,9 @@
 //! Spin's Redis key-value store: plain GET/SET/DEL/EXISTS on the keys as given (Spin does not
 //! namespace by label, so listing returns every key of the database).
 
-use redis::aio::ConnectionManager;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
 use tokio::sync::OnceCell;
 
@@ -29,7 +31,15 @@ impl RedisDb {
 
     async fn conn(&self) -> Result<ConnectionManager, String> {
         self.conn
-            .get_or_try_init(|| ConnectionManager::new(self.client.clone()))
+            .get_or_try_init(|| {
+                // Fail a request quickly when the server is down instead of retrying for
+                // many seconds; the next request tries again.
+                let config = ConnectionManagerConfig::new()
+                    .set_number_of_retries(1)
+                    .set_connection_timeout(Some(Duration::from_secs(2)))
+                    .set_response_timeout(Some(Duration::from_secs(10)));
+                ConnectionManager::new_with_config(self.client.clone(), config)
+            })
             .await
             .cloned()
             .map_err(|e| format!("cannot connect to {}: {e}", self.url))
