@@ -1,9 +1,11 @@
 //! `edgezero serve --adapter native` runs the real example server; checked over HTTP.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn repo_root() -> PathBuf {
@@ -22,7 +24,7 @@ fn free_port() -> u16 {
 }
 
 struct Served {
-    child: Child,
+    child: common::KillOnDrop,
     port: u16,
 }
 
@@ -38,7 +40,10 @@ impl Served {
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        let served = Served { child, port };
+        let served = Served {
+            child: common::KillOnDrop(child),
+            port,
+        };
         let deadline = Instant::now() + Duration::from_secs(600);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "server did not start");
@@ -60,18 +65,22 @@ impl Served {
         s.read_to_string(&mut out).unwrap();
         let status = out[9..12].parse().unwrap();
         let (head, body) = out.split_once("\r\n\r\n").unwrap();
-        (status, head.to_ascii_lowercase(), body.to_string())
+        (
+            status,
+            head.to_ascii_lowercase(),
+            common::dechunk(head, body),
+        )
     }
 
     fn stop(mut self) {
         nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::unistd::Pid::from_raw(self.child.0.id() as i32),
             nix::sys::signal::Signal::SIGINT,
         )
         .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.child.0.try_wait().unwrap() {
                 assert!(
                     status.success(),
                     "edgezero serve exited with {status} after Ctrl-C"

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use edgezero_manifest::Manifest;
 
+use crate::platform::spin::{self, discovery::SpinApp};
 use crate::project::{adapter_crate_dir, adapter_section, load_manifest};
 use crate::{process, Adapter};
 
@@ -18,7 +19,10 @@ pub const EXAMPLES: &str = "Examples:
 
 Native: runs the crate of [adapters.native.adapter].crate with `cargo run`, in the manifest's
 directory (KV data goes to .edgezero/sqlite_key_value.db there).
-Spin: runs `spin up` when the Spin CLI is on PATH.
+Spin: builds the component (skip with --no-build), then runs `spin up --from <spin.toml>
+--runtime-config-file <file>` when the Spin CLI is on PATH, and the embedded Spin-compatible
+host otherwise (--embedded forces it). Both read and write .spin/sqlite_key_value.db next to
+spin.toml, so data pushed with `edgezero config push --local` is what the app reads.
 [adapters.<name>.commands].serve in edgezero.toml replaces the built-in command.";
 
 /// Arguments of `edgezero serve`.
@@ -39,6 +43,14 @@ pub struct ServeArgs {
     /// Spin runtime config file (default: runtime-config.toml next to spin.toml, if present).
     #[arg(long, value_name = "FILE")]
     pub runtime_config: Option<PathBuf>,
+
+    /// Spin: use the embedded host even when the Spin CLI is installed.
+    #[arg(long)]
+    pub embedded: bool,
+
+    /// Spin: do not build the component first.
+    #[arg(long)]
+    pub no_build: bool,
 }
 
 /// Runs `edgezero serve`.
@@ -46,7 +58,10 @@ pub fn run(args: &ServeArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
     let mut cmd = match args.adapter {
         Adapter::Native => native_command(&manifest, args)?,
-        Adapter::Spin => spin_command(&manifest, args)?,
+        Adapter::Spin => match spin_command(&manifest, args)? {
+            Some(cmd) => cmd,
+            None => return embedded(&manifest, args),
+        },
     };
     cmd.current_dir(manifest.root());
     cmd.envs(&manifest.environment);
@@ -117,43 +132,95 @@ pub fn spin_manifest(manifest: &Manifest) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Command> {
+/// The Spin runtime config: `--runtime-config`, else `runtime-config.toml` next to spin.toml.
+fn runtime_config(args: &ServeArgs, spin_dir: &Path) -> Result<Option<PathBuf>> {
+    match &args.runtime_config {
+        Some(p) => Ok(Some(p.canonicalize().with_context(|| {
+            format!("runtime config {} does not exist", p.display())
+        })?)),
+        None => Ok(Some(spin_dir.join("runtime-config.toml")).filter(|p| p.is_file())),
+    }
+}
+
+fn spin_listen(manifest: &Manifest, args: &ServeArgs) -> Result<Option<SocketAddr>> {
+    if let Some(listen) = args.listen {
+        return Ok(Some(listen));
+    }
+    let section = adapter_section(manifest, Adapter::Spin)?;
+    let host = section
+        .adapter
+        .host
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1".into());
+    match section.adapter.port {
+        Some(port) => {
+            let addr = format!("{host}:{port}");
+            Ok(Some(addr.parse().with_context(|| {
+                format!("[adapters.spin.adapter] host/port `{addr}` is not an address")
+            })?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `spin up ...`, or `None` when the embedded host should serve.
+fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Option<Command>> {
     let section = adapter_section(manifest, Adapter::Spin)?;
     if let Some(serve) = &section.commands.serve {
-        return Ok(process::shell(serve));
+        return Ok(Some(process::shell(serve)));
     }
     let spin_toml = spin_manifest(manifest)?;
+    if !args.no_build {
+        let app = SpinApp::load(&spin_toml, manifest)?;
+        spin::build::run(manifest, &app, &[])?;
+    }
+    if args.embedded || !process::on_path("spin") {
+        return Ok(None);
+    }
     let spin_dir = spin_toml
         .parent()
         .context("spin.toml has no parent directory")?;
-    let runtime_config = match &args.runtime_config {
-        Some(p) => Some(
-            p.canonicalize()
-                .with_context(|| format!("runtime config {} does not exist", p.display()))?,
-        ),
-        None => Some(spin_dir.join("runtime-config.toml")).filter(|p| p.is_file()),
-    };
-    if !process::on_path("spin") {
-        bail!(
-            "the Spin CLI (`spin`) is not on PATH, and this build of edgezero has no embedded Spin host; \
-             install Spin from https://spinframework.dev/install, or serve natively with `edgezero serve --adapter native`"
-        );
-    }
     let mut cmd = Command::new("spin");
     cmd.arg("up").arg("--from").arg(&spin_toml);
-    if let Some(rc) = runtime_config {
+    if let Some(rc) = runtime_config(args, spin_dir)? {
         cmd.arg("--runtime-config-file").arg(rc);
     }
-    let listen = args.listen.map(|a| a.to_string()).or_else(|| {
-        let host = section
-            .adapter
-            .host
-            .clone()
-            .unwrap_or_else(|| "127.0.0.1".into());
-        section.adapter.port.map(|p| format!("{host}:{p}"))
-    });
-    if let Some(listen) = listen {
-        cmd.arg("--listen").arg(listen);
+    if let Some(listen) = spin_listen(manifest, args)? {
+        cmd.arg("--listen").arg(listen.to_string());
     }
-    Ok(cmd)
+    Ok(Some(cmd))
+}
+
+#[cfg(feature = "embedded-host")]
+fn embedded(manifest: &Manifest, args: &ServeArgs) -> Result<ExitCode> {
+    let spin_toml = spin_manifest(manifest)?.canonicalize()?;
+    let spin_dir = spin_toml
+        .parent()
+        .context("spin.toml has no parent directory")?
+        .to_path_buf();
+    let mut config = edgezero_spin_host::HostConfig::new(&spin_toml);
+    if let Some(rc) = runtime_config(args, &spin_dir)? {
+        config = config.runtime_config(rc);
+    }
+    if let Some(listen) = spin_listen(manifest, args)? {
+        config = config.listen(listen);
+    }
+    for (k, v) in &manifest.environment {
+        std::env::set_var(k, v);
+    }
+    eprintln!(
+        "serving {} (spin, embedded host): {}",
+        manifest.app.name,
+        spin_toml.display()
+    );
+    edgezero_spin_host::run(config)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "embedded-host"))]
+fn embedded(_manifest: &Manifest, _args: &ServeArgs) -> Result<ExitCode> {
+    bail!(
+        "the Spin CLI (`spin`) is not on PATH and this edgezero was built without the embedded host; \
+         install Spin from https://spinframework.dev/install, or rebuild edgezero with the `embedded-host` feature"
+    )
 }

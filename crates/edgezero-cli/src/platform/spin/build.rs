@@ -24,7 +24,8 @@ pub fn command(manifest: &Manifest, app: &SpinApp, extra: &[String]) -> Result<C
     }
     let crate_dir = adapter_crate_dir(manifest, Adapter::Spin)?;
     let mut cmd = toolchain::build_command(&toolchain::detect()?, &crate_dir);
-    if let Some(dir) = target_dir(&source(app)?) {
+    // Absolute: cargo runs in the crate directory, not where the manifest path starts.
+    if let Some(dir) = target_dir(&std::path::absolute(source(app)?)?) {
         cmd.env("CARGO_TARGET_DIR", dir);
     }
     cmd.args(extra);

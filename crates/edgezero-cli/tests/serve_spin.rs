@@ -1,0 +1,136 @@
+//! `edgezero serve --adapter spin --embedded` builds the real component and serves it in the
+//! embedded Spin host, with no Spin CLI; checked over HTTP, data in Spin's SQLite file.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn request(port: u16, method: &str, path: &str, body: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (
+        head[9..12].parse().unwrap(),
+        head.to_ascii_lowercase(),
+        common::dechunk(head, body),
+    )
+}
+
+#[test]
+fn url_shortener_in_the_embedded_host() {
+    let root = repo_root();
+    let crate_dir = root.join("examples/url-shortener/crates/url-shortener-adapter-spin");
+    let p = common::Project::new();
+    let spin = std::fs::read_to_string(crate_dir.join("spin.toml"))
+        .unwrap()
+        .replace(
+            "source = \"../../../../target/wasm/",
+            &format!("source = \"{}/target/wasm/", root.display()),
+        );
+    p.write("app/spin.toml", &spin);
+    p.write(
+        "edgezero.toml",
+        &format!(
+            "[app]\nname = \"url-shortener\"\n[stores.kv]\nids = [\"default\"]\n[adapters.spin.adapter]\ncrate = \"{}\"\nmanifest = \"app/spin.toml\"\n",
+            crate_dir.display()
+        ),
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = common::KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_edgezero"))
+            .args([
+                "serve",
+                "--adapter",
+                "spin",
+                "--embedded",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .current_dir(p.dir.path())
+            .env("PATH", "/usr/bin:/bin")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(900);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "edgezero serve exited early"
+        );
+        assert!(Instant::now() < deadline, "the embedded host did not start");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    let (status, _, body) = request(
+        port,
+        "POST",
+        "/create",
+        r#"{"url":"https://example.com/spin"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let short = serde_json::from_str::<serde_json::Value>(&body).unwrap()["short"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, head, _) = request(port, "GET", &format!("/{short}"), "");
+    assert_eq!(status, 308);
+    assert!(
+        head.contains("location: https://example.com/spin"),
+        "{head}"
+    );
+    let (_, _, all) = request(port, "GET", "/all", "");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&all).unwrap()[&short],
+        "https://example.com/spin"
+    );
+    assert_eq!(request(port, "GET", "/unknown1", "").0, 404);
+    assert_eq!(request(port, "POST", "/create", "{bad json").0, 400);
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the host did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+
+    let rows = common::rows(&p.path("app/.spin/sqlite_key_value.db"), "default");
+    assert_eq!(
+        rows,
+        vec![(
+            format!("link:{short}"),
+            "https://example.com/spin".to_string()
+        )]
+    );
+}
