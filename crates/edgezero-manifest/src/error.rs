@@ -1,10 +1,13 @@
-//! Manifest errors: every one names the file, the line and column, and the key.
+//! Errors in TOML files that name the file, the line and column, and the key.
+//!
+//! Used for `edgezero.toml`, and reused for `spin.toml` and `runtime-config.toml` by the
+//! CLI and the embedded Spin host.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-/// A problem with an `edgezero.toml`.
+/// A problem in a TOML file (`edgezero.toml`, `spin.toml`, `runtime-config.toml`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestError {
     /// The file, as given to the loader.
@@ -34,23 +37,40 @@ impl fmt::Display for ManifestError {
 
 impl std::error::Error for ManifestError {}
 
-/// Maps byte offsets of one source text to positions and key paths.
-pub(crate) struct Source<'a> {
+impl ManifestError {
+    /// An error about a whole file (no position).
+    pub fn file(file: &Path, message: impl Into<String>) -> Self {
+        ManifestError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// One TOML source text: maps byte offsets to positions and to the dotted key there.
+pub struct TomlSource<'a> {
+    /// The file, for messages.
     pub file: &'a Path,
+    /// The text.
     pub text: &'a str,
     doc: Option<toml_edit::ImDocument<&'a str>>,
 }
 
-impl<'a> Source<'a> {
+impl<'a> TomlSource<'a> {
+    /// Wraps the text of `file`.
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        Source {
+        TomlSource {
             file,
             text,
             doc: toml_edit::ImDocument::parse(text).ok(),
         }
     }
 
-    fn line_col(&self, offset: usize) -> (usize, usize) {
+    /// The 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;

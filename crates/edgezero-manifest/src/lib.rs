@@ -57,7 +57,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use error::ManifestError;
+pub use error::{ManifestError, TomlSource};
 
 /// The adapters this version knows.
 pub const ADAPTERS: &[&str] = &["spin", "native"];
@@ -174,7 +174,7 @@ impl Manifest {
 
     /// Parses and validates manifest text; `path` is used in errors and to resolve paths.
     pub fn parse(path: impl AsRef<Path>, text: &str) -> Result<Manifest, ManifestError> {
-        let source = error::Source::new(path.as_ref(), text);
+        let source = error::TomlSource::new(path.as_ref(), text);
         let raw: raw::RawManifest = toml::from_str(text).map_err(|e| {
             let message = e
                 .message()

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use crate::error::Source;
+use crate::error::TomlSource as Source;
 use crate::raw::{RawAdapter, RawManifest, RawStore};
 use crate::{
     AdapterCommands, AdapterSection, AdapterSettings, AppSection, HttpTrigger, Manifest,

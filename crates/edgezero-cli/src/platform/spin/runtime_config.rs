@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
+use edgezero_manifest::TomlSource;
 
 /// The backend of one `[key_value_store.<label>]` stanza.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,10 +35,6 @@ pub struct RuntimeConfig {
     pub kv: BTreeMap<String, KvBackend>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
 impl RuntimeConfig {
     /// Reads a runtime config file; `path` values resolve against its directory.
     pub fn load(path: &Path) -> Result<RuntimeConfig> {
@@ -48,9 +45,13 @@ impl RuntimeConfig {
 
     /// Parses runtime config text.
     pub fn parse(path: &Path, text: &str) -> Result<RuntimeConfig> {
+        let src = TomlSource::new(path, text);
         let doc: toml_edit::ImDocument<&str> = toml_edit::ImDocument::parse(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            anyhow!("{}:{line}: invalid TOML: {}", path.display(), e.message())
+            src.error(
+                e.span(),
+                None,
+                format!("invalid TOML: {}", e.message().trim()),
+            )
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut kv = BTreeMap::new();
@@ -60,45 +61,36 @@ impl RuntimeConfig {
                 kv,
             });
         };
-        let stores = stores.as_table_like().with_context(|| {
-            format!(
-                "{}: `key_value_store` must be a table of [key_value_store.<label>] stanzas",
-                path.display()
+        let stores = stores.as_table_like().ok_or_else(|| {
+            src.error(
+                stores.span(),
+                Some("key_value_store".into()),
+                "must be a table of [key_value_store.<label>] stanzas",
             )
         })?;
         for (label, item) in stores.iter() {
-            let at = |key: &str| {
-                let line = item
-                    .get(key)
-                    .and_then(|i| i.span())
-                    .or(item.span())
-                    .map(|s| line_of(text, s.start));
-                format!(
-                    "{}:{}: `key_value_store.{label}.{key}`",
-                    path.display(),
-                    line.unwrap_or(1)
+            let at = |key: &str, message: &str| {
+                let span = item.get(key).and_then(|i| i.span()).or(item.span());
+                src.error(
+                    span,
+                    Some(format!("key_value_store.{label}.{key}")),
+                    message,
                 )
             };
             let table = item
                 .as_table_like()
-                .with_context(|| format!("{} must be a table", at("")))?;
-            let kind = table
-                .get("type")
-                .and_then(|t| t.as_str())
-                .with_context(|| {
-                    format!(
-                        "{} is missing; add type = \"spin\" (or \"redis\", ...)",
-                        at("type")
-                    )
-                })?;
+                .ok_or_else(|| at("", "must be a table"))?;
+            let kind = table.get("type").and_then(|t| t.as_str()).ok_or_else(|| {
+                at(
+                    "type",
+                    "is missing; add type = \"spin\" (or \"redis\", ...)",
+                )
+            })?;
             let backend = match kind {
                 "spin" => KvBackend::Spin {
                     path: match table.get("path") {
                         Some(p) => Some(
-                            dir.join(
-                                p.as_str()
-                                    .with_context(|| format!("{} must be a string", at("path")))?,
-                            ),
+                            dir.join(p.as_str().ok_or_else(|| at("path", "must be a string"))?),
                         ),
                         None => None,
                     },
@@ -107,11 +99,8 @@ impl RuntimeConfig {
                     url: table
                         .get("url")
                         .and_then(|u| u.as_str())
-                        .with_context(|| {
-                            format!(
-                                "{} is missing; add url = \"redis://127.0.0.1:6379\"",
-                                at("url")
-                            )
+                        .ok_or_else(|| {
+                            at("url", "is missing; add url = \"redis://127.0.0.1:6379\"")
                         })?
                         .to_string(),
                 },
@@ -202,7 +191,10 @@ mod tests {
             "\n[key_value_store.x]\npath = \"a\"\n",
         )
         .unwrap_err();
-        assert_eq!(err.to_string(), "rc.toml:2: `key_value_store.x.type` is missing; add type = \"spin\" (or \"redis\", ...)");
+        assert_eq!(
+            err.to_string(),
+            "rc.toml:2:1: `key_value_store.x.type`: is missing; add type = \"spin\" (or \"redis\", ...)"
+        );
         let err = RuntimeConfig::parse(
             Path::new("rc.toml"),
             "[key_value_store.r]\ntype = \"redis\"\n",
@@ -210,12 +202,12 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains("`key_value_store.r.url` is missing"),
+                .contains("`key_value_store.r.url`: is missing"),
             "{err}"
         );
         let err = RuntimeConfig::parse(Path::new("rc.toml"), "[key_value_store.r\n").unwrap_err();
         assert!(
-            err.to_string().starts_with("rc.toml:1: invalid TOML"),
+            err.to_string().starts_with("rc.toml:1:") && err.to_string().contains("invalid TOML"),
             "{err}"
         );
     }
