@@ -5,11 +5,13 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo_root() -> std::path::PathBuf {
+use common::{KillOnDrop, Project};
+
+fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -35,11 +37,12 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> (u16, String, Str
     )
 }
 
-#[test]
-fn url_shortener_in_the_embedded_host() {
+/// A temporary project whose spin.toml (in `app/`) runs the example's built component, so
+/// that `.spin/` state stays out of the repository.
+fn example_project(example: &str, stores: &str) -> Project {
     let root = repo_root();
-    let crate_dir = root.join("examples/url-shortener/crates/url-shortener-adapter-spin");
-    let p = common::Project::new();
+    let crate_dir = root.join(format!("examples/{example}/crates/{example}-adapter-spin"));
+    let p = Project::new();
     let spin = std::fs::read_to_string(crate_dir.join("spin.toml"))
         .unwrap()
         .replace(
@@ -47,19 +50,26 @@ fn url_shortener_in_the_embedded_host() {
             &format!("source = \"{}/target/wasm/", root.display()),
         );
     p.write("app/spin.toml", &spin);
+    if let Ok(rc) = std::fs::read_to_string(crate_dir.join("runtime-config.toml")) {
+        p.write("app/runtime-config.toml", &rc);
+    }
     p.write(
         "edgezero.toml",
         &format!(
-            "[app]\nname = \"url-shortener\"\n[stores.kv]\nids = [\"default\"]\n[adapters.spin.adapter]\ncrate = \"{}\"\nmanifest = \"app/spin.toml\"\n",
+            "[app]\nname = \"{example}\"\n{stores}\n[adapters.spin.adapter]\ncrate = \"{}\"\nmanifest = \"app/spin.toml\"\n",
             crate_dir.display()
         ),
     );
+    p
+}
+
+fn serve(p: &Project) -> (KillOnDrop, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = common::KillOnDrop(
+    let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_edgezero"))
             .args([
                 "serve",
@@ -84,7 +94,30 @@ fn url_shortener_in_the_embedded_host() {
         assert!(Instant::now() < deadline, "the embedded host did not start");
         std::thread::sleep(Duration::from_millis(250));
     }
+    (child, port)
+}
 
+fn stop(mut child: KillOnDrop) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the host did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn url_shortener_in_the_embedded_host() {
+    let p = example_project("url-shortener", "[stores.kv]\nids = [\"default\"]");
+    let (child, port) = serve(&p);
     let (status, _, body) = request(
         port,
         "POST",
@@ -109,21 +142,7 @@ fn url_shortener_in_the_embedded_host() {
     );
     assert_eq!(request(port, "GET", "/unknown1", "").0, 404);
     assert_eq!(request(port, "POST", "/create", "{bad json").0, 400);
-
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.0.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "the host did not stop on SIGINT");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(status.success(), "{status}");
+    stop(child);
 
     let rows = common::rows(&p.path("app/.spin/sqlite_key_value.db"), "default");
     assert_eq!(
@@ -133,4 +152,33 @@ fn url_shortener_in_the_embedded_host() {
             "https://example.com/spin".to_string()
         )]
     );
+}
+
+#[test]
+fn config_pushed_locally_is_read_by_the_component() {
+    let stores = "[stores.kv]\nids = [\"data\"]\n[stores.config]\nids = [\"app_config\"]\nfile = \"config.toml\"\n[stores.secrets]\nids = [\"default\"]";
+    let p = example_project("kv-api", stores);
+    p.write(
+        "config.toml",
+        "greeting = \"hello from push\"\n[service]\ntimeout_ms = 2500\n",
+    );
+    let out = p.edgezero(&["config", "push", "--adapter", "spin", "--local"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let db = p.path("app/.spin/sqlite_key_value.db");
+    assert!(common::rows(&db, "app_config")
+        .contains(&("service.timeout_ms".to_string(), "2500".to_string())));
+
+    let (child, port) = serve(&p);
+    let (status, _, body) = request(port, "GET", "/config/service.timeout_ms", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["value"],
+        "2500"
+    );
+    let (_, _, body) = request(port, "GET", "/config/greeting", "");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["value"],
+        "hello from push"
+    );
+    stop(child);
 }
