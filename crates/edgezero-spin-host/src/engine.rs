@@ -1,8 +1,9 @@
 //! The wasmtime side: one engine, one pre-instantiated `wasi:http` service per component,
 //! and the per-instance state (WASI, `wasi:http`, the Spin interfaces).
 
+use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
@@ -98,8 +99,20 @@ impl WasiHttpHooks for NoOutboundHttp {
 
 /// The engine every component is compiled with: component-model async (WASIp3) and
 /// wasmtime's on-disk compilation cache, so a restart does not recompile unchanged
-/// components.
+/// components. One per process, so that hosts started in the same process (tests, a
+/// restart) share compiled components too.
 pub fn engine() -> anyhow::Result<Engine> {
+    static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
+    let mut shared = ENGINE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(engine) = shared.as_ref() {
+        return Ok(engine.clone());
+    }
+    let engine = new_engine()?;
+    *shared = Some(engine.clone());
+    Ok(engine)
+}
+
+fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model_async(true);
     match Cache::new(CacheConfig::new()) {
@@ -134,14 +147,12 @@ pub fn prepare(
         )
     })?;
     let started = Instant::now();
-    let component = Component::new(engine, &bytes)
-        .map_err(|e| anyhow!("{e:?}"))
-        .with_context(|| {
-            format!(
-                "{} is not a valid WebAssembly component (component \"{id}\")",
-                source.display()
-            )
-        })?;
+    let component = compile(engine, &bytes).with_context(|| {
+        format!(
+            "{} is not a valid WebAssembly component (component \"{id}\")",
+            source.display()
+        )
+    })?;
     let compiled_in = started.elapsed();
     let pre = linker(engine)?
         .instantiate_pre(&component)
@@ -155,6 +166,22 @@ pub fn prepare(
         )
     })?;
     Ok((pre, compiled_in))
+}
+
+/// Compiles `bytes`, or returns the component compiled from the same bytes earlier in this
+/// process. Loads of the same component wait for one compilation instead of repeating it.
+fn compile(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Component> {
+    static COMPILED: Mutex<Vec<(u64, usize, Component)>> = Mutex::new(Vec::new());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let key = (hasher.finish(), bytes.len());
+    let mut compiled = COMPILED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, _, c)) = compiled.iter().find(|(h, n, _)| (*h, *n) == key) {
+        return Ok(c.clone());
+    }
+    let component = Component::new(engine, bytes).map_err(|e| anyhow!("{e:?}"))?;
+    compiled.push((key.0, key.1, component.clone()));
+    Ok(component)
 }
 
 /// Creates instances of one component on demand and reuses them as Spin 4 does.

@@ -36,7 +36,11 @@ impl Host {
     /// Errors name the file, line and key, or the component and label, and say how to fix
     /// them.
     pub async fn load(config: &HostConfig) -> anyhow::Result<Host> {
-        let manifest = Manifest::load(&config.spin_toml)?;
+        let manifest = if config.spin_toml.is_dir() {
+            Manifest::load(&config.spin_toml.join("spin.toml"))?
+        } else {
+            Manifest::load(&config.spin_toml)?
+        };
         let runtime_config = match &config.runtime_config {
             Some(path) => RuntimeConfig::load(path)?,
             None => RuntimeConfig::default(),

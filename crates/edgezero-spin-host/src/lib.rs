@@ -75,7 +75,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 /// What to serve, and where.
 #[derive(Debug, Clone)]
 pub struct HostConfig {
-    /// The app's `spin.toml`.
+    /// The app's `spin.toml` (or the directory that holds it).
     pub spin_toml: PathBuf,
     /// A `runtime-config.toml` (`spin up --runtime-config-file`).
     pub runtime_config: Option<PathBuf>,

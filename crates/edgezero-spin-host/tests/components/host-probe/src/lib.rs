@@ -83,14 +83,27 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
         }
         ["keys", label, n] => {
             let n: usize = n.parse()?;
-            let store = Store::open(label).await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            let store = Store::open(label)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
             for i in 0..n {
-                store.set(format!("many:{i:05}"), b"x").await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+                store
+                    .set(format!("many:{i:05}"), b"x")
+                    .await
+                    .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
             }
-            let keys = store.get_keys().await.collect().await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            let keys = store
+                .get_keys()
+                .await
+                .collect()
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
             let many = keys.iter().filter(|k| k.starts_with("many:")).count();
             for i in 0..n {
-                store.delete(format!("many:{i:05}")).await.map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+                store
+                    .delete(format!("many:{i:05}"))
+                    .await
+                    .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
             }
             json_response(json!({ "count": many }))
         }
@@ -119,7 +132,10 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
             Err(e) => json!({ "error": format!("{e:?}") }),
         }),
         ["trap"] => panic!("host-probe: deliberate trap"),
-        _ => respond((spin_sdk::http::StatusCode::NOT_FOUND, "no such probe\n".to_string())),
+        _ => respond((
+            spin_sdk::http::StatusCode::NOT_FOUND,
+            "no such probe\n".to_string(),
+        )),
     }
 }
 
