@@ -119,7 +119,10 @@ pub fn run(config: HostConfig) -> anyhow::Result<()> {
     runtime.block_on(async {
         let host = Host::load(&config).await?;
         for (id, took) in host.compile_times() {
-            log::debug!("component \"{id}\" compiled in {:.2}s", took.as_secs_f64());
+            log::info!(
+                "component \"{id}\" compiled in {:.2}s (cached for later starts)",
+                took.as_secs_f64()
+            );
         }
         let server = host.bind(config.listen).await?;
         eprintln!("listening on http://{}", server.local_addr());
