@@ -9,12 +9,18 @@ fn main() {
     };
     let n: usize = n.parse().expect("N must be a number");
     let mut conn = rusqlite::Connection::open(file).expect("open");
-    conn.execute(edgezero_spin_sqlite::SPIN_SCHEMA, []).expect("schema");
+    conn.execute(edgezero_spin_sqlite::SPIN_SCHEMA, [])
+        .expect("schema");
     let tx = conn.transaction().expect("transaction");
     {
         let mut stmt = tx.prepare(edgezero_spin_sqlite::SPIN_SET).expect("prepare");
         for i in 0..n {
-            stmt.execute(rusqlite::params![label, format!("key.{i:05}"), format!("value-{i}").as_bytes()]).expect("insert");
+            stmt.execute(rusqlite::params![
+                label,
+                format!("key.{i:05}"),
+                format!("value-{i}").as_bytes()
+            ])
+            .expect("insert");
         }
     }
     tx.commit().expect("commit");
