@@ -15,6 +15,8 @@
 # framework.
 #
 # Usage: scripts/bench-spin-load.sh [seconds of load per component and store, default 10]
+#        STORES=memory scripts/bench-spin-load.sh 30      (one kind of store only)
+#        CONNECTIONS=64 scripts/bench-spin-load.sh        (wrk connections, default 32)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -122,10 +124,17 @@ measure() {
   echo "== default store: $store; $rounds rounds of ${round_secs}s per component, $connections connections"
   summary "(a) edgezero counter" "${a_lines%$'\n'}" "$a_rss"
   summary "(b) bare spin-sdk 6" "${b_lines%$'\n'}" "$b_rss"
+  printf '  req/s per round: (a)'; awk '{ printf " %.0f", $1 * 1000 / $2 }' <<<"${a_lines%$'\n'}"
+  printf '; (b)'; awk '{ printf " %.0f", $1 * 1000 / $2 }' <<<"${b_lines%$'\n'}"; echo
   awk -v a="$(rps_of "${a_lines%$'\n'}")" -v b="$(rps_of "${b_lines%$'\n'}")" \
     'BEGIN { printf "  ratio (a)/(b): %.3f (goal >= 0.95)\n", a / b }'
   echo "  RSS growth after warm-up: (a) $(growth "$a_rss") (b) $(growth "$b_rss")"
 }
 
-measure file 18091 18092
-measure memory 18093 18094
+for store in ${STORES:-file memory}; do
+  case $store in
+    file) measure file 18091 18092 ;;
+    memory) measure memory 18093 18094 ;;
+    *) echo "unknown store kind $store (STORES=\"file memory\")" >&2; exit 2 ;;
+  esac
+done

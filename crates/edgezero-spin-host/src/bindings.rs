@@ -85,6 +85,10 @@ fn store<T>(
     })
 }
 
+fn trace(op: &str, label: &str, key: &str) {
+    log::trace!(target: "spin_kv", "{op} {label:?} {key:?}");
+}
+
 fn other<T>(r: Result<T, String>) -> Result<T, KvError> {
     r.map_err(KvError::Other)
 }
@@ -96,6 +100,7 @@ impl key_value::HostStoreWithStore for SpinApi {
     ) -> KvResult<Resource<StoreHandle>> {
         accessor.with(|mut access| {
             let view = access.get();
+            trace("open", &label, "");
             let Some(backend) = view.ctx.stores.get(&label).cloned() else {
                 log::warn!(
                     "component \"{}\" opened key-value label \"{label}\", which its key_value_stores does not list: access denied",
@@ -116,6 +121,7 @@ impl key_value::HostStoreWithStore for SpinApi {
         key: String,
     ) -> KvResult<Option<Vec<u8>>> {
         let (backend, label) = store(accessor, &self_)?;
+        trace("get", &label, &key);
         Ok(other(backend.get(&label, &key).await))
     }
 
@@ -126,6 +132,7 @@ impl key_value::HostStoreWithStore for SpinApi {
         value: Vec<u8>,
     ) -> KvResult<()> {
         let (backend, label) = store(accessor, &self_)?;
+        trace("set", &label, &key);
         Ok(other(backend.set(&label, &key, value).await))
     }
 
@@ -135,6 +142,7 @@ impl key_value::HostStoreWithStore for SpinApi {
         key: String,
     ) -> KvResult<()> {
         let (backend, label) = store(accessor, &self_)?;
+        trace("delete", &label, &key);
         Ok(other(backend.delete(&label, &key).await))
     }
 
@@ -144,6 +152,7 @@ impl key_value::HostStoreWithStore for SpinApi {
         key: String,
     ) -> KvResult<bool> {
         let (backend, label) = store(accessor, &self_)?;
+        trace("exists", &label, &key);
         Ok(other(backend.exists(&label, &key).await))
     }
 
@@ -152,6 +161,7 @@ impl key_value::HostStoreWithStore for SpinApi {
         self_: Resource<StoreHandle>,
     ) -> wasmtime::Result<(StreamReader<String>, FutureReader<Result<(), KvError>>)> {
         let (backend, label) = store(accessor, &self_)?;
+        trace("get-keys", &label, "");
         let (keys, result) = match backend.keys(&label).await {
             Ok(keys) => (keys, Ok(())),
             Err(e) => (Vec::new(), Err(KvError::Other(e))),
