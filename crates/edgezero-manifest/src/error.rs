@@ -102,6 +102,17 @@ impl<'a> TomlSource<'a> {
         }
     }
 
+    /// The span of the key at the dotted `path` (through tables and inline tables).
+    pub fn key_span(&self, path: &[&str]) -> Option<Range<usize>> {
+        let doc = self.doc.as_ref()?;
+        let (last, parents) = path.split_last()?;
+        let mut table: &dyn toml_edit::TableLike = doc.as_table();
+        for p in parents {
+            table = table.get(p)?.as_table_like()?;
+        }
+        table.key(last).and_then(|k| k.span())
+    }
+
     /// The dotted path of the innermost key whose key or value covers `span`.
     fn key_at(&self, span: Range<usize>) -> Option<String> {
         let doc = self.doc.as_ref()?;
