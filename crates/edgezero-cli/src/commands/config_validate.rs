@@ -5,12 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use edgezero_core::env::StoreKind;
 use edgezero_manifest::Manifest;
 
 use crate::config_file;
 use crate::platform::spin::discovery::SpinApp;
-use crate::platform::spin::provision::wanted_labels;
+use crate::platform::spin::provision::{label_backed_ids, wanted_labels};
 use crate::platform::spin::runtime_config::{stanza_for, RuntimeConfig};
 use crate::platform::spin::DEFAULT_LABEL;
 use crate::project::{adapter_crate_dir, load_manifest};
@@ -145,21 +144,7 @@ fn strict_rules(manifest: &Manifest, app: &SpinApp, r: &mut Report) {
         seen.push((lower, name));
     }
     let mut labels: Vec<(String, String)> = Vec::new();
-    let ids = manifest
-        .stores
-        .kv
-        .ids
-        .iter()
-        .map(|id| (StoreKind::Kv, id))
-        .chain(
-            manifest
-                .stores
-                .config
-                .ids
-                .iter()
-                .map(|id| (StoreKind::Config, id)),
-        );
-    for (kind, id) in ids {
+    for (kind, id) in label_backed_ids(manifest) {
         let label = app.label(kind, id);
         let who = format!("[stores.{}] id `{id}`", kind.as_str());
         if let Some((_, other)) = labels.iter().find(|(l, _)| *l == label) {

@@ -20,24 +20,23 @@ pub struct Provision {
     pub missing_stanzas: Vec<String>,
 }
 
+/// Every KV and config id of the manifest, KV first: the stores that live on Spin KV labels.
+pub fn label_backed_ids(manifest: &Manifest) -> impl Iterator<Item = (StoreKind, &String)> {
+    let kv = manifest.stores.kv.ids.iter().map(|id| (StoreKind::Kv, id));
+    kv.chain(
+        manifest
+            .stores
+            .config
+            .ids
+            .iter()
+            .map(|id| (StoreKind::Config, id)),
+    )
+}
+
 /// The labels the app needs on Spin.
 pub fn wanted_labels(app: &SpinApp, manifest: &Manifest) -> Vec<String> {
     let mut labels: Vec<String> = Vec::new();
-    let ids = manifest
-        .stores
-        .kv
-        .ids
-        .iter()
-        .map(|id| (StoreKind::Kv, id))
-        .chain(
-            manifest
-                .stores
-                .config
-                .ids
-                .iter()
-                .map(|id| (StoreKind::Config, id)),
-        );
-    for (kind, id) in ids {
+    for (kind, id) in label_backed_ids(manifest) {
         let label = app.label(kind, id);
         if !labels.contains(&label) {
             labels.push(label);
