@@ -35,6 +35,7 @@ fn edgezero(addr: SocketAddr) {
         kv_path: std::env::temp_dir().join("edgezero-bench.db"),
         max_body_bytes: 1 << 20,
         workers: 2,
+        header_read_timeout: edgezero_adapter_native::DEFAULT_HEADER_READ_TIMEOUT,
     };
     let (server, handle) =
         edgezero_adapter_native::bind(router, &edgezero_core::StoreMetadata::NONE, config)

@@ -1,7 +1,14 @@
 //! The shared SQLite file, opened on first use and used from blocking tasks.
+//!
+//! The connection is (re)opened inside the blocking task that needs it, so:
+//! - a failed open (missing directory, file locked by another process) is retried on the next
+//!   call instead of being remembered until restart;
+//! - a file deleted or replaced while the server runs is noticed (its device and inode no
+//!   longer match, or SQLite reports `SQLITE_READONLY_DBMOVED`) and reopened, so writes land
+//!   in the file now at the path rather than failing with "readonly database".
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use edgezero_spin_sqlite::SqliteKvError;
 use rusqlite::Connection;
@@ -10,7 +17,37 @@ use rusqlite::Connection;
 #[derive(Debug)]
 pub struct Database {
     path: PathBuf,
-    conn: OnceLock<Result<Arc<Mutex<Connection>>, String>>,
+    slot: Mutex<Option<Open>>,
+}
+
+/// An open connection and the identity of the file it was opened on.
+#[derive(Debug)]
+struct Open {
+    conn: Connection,
+    file: Option<FileId>,
+}
+
+/// Device and inode of a file (unix); `None` where the platform cannot tell.
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_path: &Path) -> Option<FileId> {
+    None
+}
+
+/// SQLite refuses writes because the file was unlinked or renamed under the connection.
+fn is_moved(err: &SqliteKvError) -> bool {
+    let source = match err {
+        SqliteKvError::Open { source, .. } | SqliteKvError::Statement { source, .. } => source,
+    };
+    matches!(source, rusqlite::Error::SqliteFailure(e, _)
+        if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DBMOVED)
 }
 
 impl Database {
@@ -18,43 +55,91 @@ impl Database {
     pub fn new(path: PathBuf) -> Self {
         Database {
             path,
-            conn: OnceLock::new(),
+            slot: Mutex::new(None),
         }
     }
 
     /// The file path.
-    pub fn path(&self) -> &std::path::Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn connection(&self) -> Result<Arc<Mutex<Connection>>, SqliteKvError> {
-        let opened = self.conn.get_or_init(|| {
-            edgezero_spin_sqlite::open(&self.path)
-                .and_then(|c| edgezero_spin_sqlite::enable_expiry(&c).map(|_| c))
-                .map(|c| Arc::new(Mutex::new(c)))
-                .map_err(|e| e.to_string())
-        });
-        opened.clone().map_err(|message| SqliteKvError::Open {
+    fn open(&self) -> Result<Open, SqliteKvError> {
+        let conn = edgezero_spin_sqlite::open(&self.path)?;
+        crate::kv::enable_expiry(&conn).map_err(|source| SqliteKvError::Open {
             path: self.path.display().to_string(),
-            source: rusqlite::Error::InvalidPath(PathBuf::from(message)),
+            source,
+        })?;
+        Ok(Open {
+            conn,
+            file: file_id(&self.path),
         })
     }
 
+    /// The open connection, opening it when there is none or when the file at the path is no
+    /// longer the one the connection has open. A failed open leaves the slot empty, so the
+    /// next call tries again.
+    fn connection<'a>(
+        &self,
+        slot: &'a mut Option<Open>,
+    ) -> Result<&'a mut Connection, SqliteKvError> {
+        let open = match slot.take() {
+            Some(open) if open.file.is_none() || open.file == file_id(&self.path) => open,
+            Some(_) => {
+                log::warn!(
+                    "key-value file {} was deleted or replaced; reopening it",
+                    self.path.display()
+                );
+                self.open()?
+            }
+            None => self.open()?,
+        };
+        Ok(&mut slot.insert(open).conn)
+    }
+
     /// Runs `f` with the connection on tokio's blocking pool, so request threads never block.
-    pub async fn run<T, F>(&self, f: F) -> Result<Result<T, SqliteKvError>, String>
+    /// When SQLite reports that the file moved, the file is reopened and `f` runs once more.
+    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, String>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, SqliteKvError> + Send + 'static,
+        F: Fn(&mut Connection) -> Result<T, SqliteKvError> + Send + 'static,
     {
-        let conn = match self.connection() {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
-        };
+        let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut guard)
+            let mut slot = db
+                .slot
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match f(db.connection(&mut slot)?) {
+                Err(e) if is_moved(&e) => {
+                    log::warn!(
+                        "key-value file {} was moved while open; reopening it",
+                        db.path.display()
+                    );
+                    *slot = None;
+                    f(db.connection(&mut slot)?)
+                }
+                result => result,
+            }
         })
         .await
         .map_err(crate::error::join_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The retry in `run` keys on this: a write to a file deleted under the connection.
+    #[test]
+    fn write_to_a_deleted_file_is_recognised_as_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kv.db");
+        let conn = edgezero_spin_sqlite::open(&path).unwrap();
+        edgezero_spin_sqlite::set(&conn, "s", "a", b"1").unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let err = edgezero_spin_sqlite::set(&conn, "s", "b", b"2").unwrap_err();
+        assert!(is_moved(&err), "{err:?}");
     }
 }

@@ -14,34 +14,42 @@ fn is_busy(err: &SqliteKvError) -> bool {
     )
 }
 
+/// Why the file is unavailable and what to do, or `None` when the error is internal. The
+/// next request opens the file again, so fixing the cause needs no restart.
+fn unavailable_reason(err: &SqliteKvError) -> Option<String> {
+    match err {
+        SqliteKvError::Open { .. } => Some(format!(
+            "{err}; make sure its directory exists or can be created and is writable, or pick \
+             another file with --kv-path or EDGEZERO__ADAPTER__KV_PATH (the next request \
+             retries)"
+        )),
+        _ if is_busy(err) => Some(format!(
+            "{err}; another process holds the file locked (the next request retries)"
+        )),
+        _ => None,
+    }
+}
+
 /// A KV error for store `id`: opening failures and lock timeouts are "unavailable", the
 /// rest internal.
 pub fn kv_error(id: &str, err: SqliteKvError) -> KvError {
-    match &err {
-        SqliteKvError::Open { .. } => KvError::Unavailable {
+    match unavailable_reason(&err) {
+        Some(reason) => KvError::Unavailable {
             store: id.to_string(),
-            reason: err.to_string(),
+            reason,
         },
-        _ if is_busy(&err) => KvError::Unavailable {
-            store: id.to_string(),
-            reason: format!("{err}; another process holds the file locked"),
-        },
-        _ => KvError::Internal(err.to_string()),
+        None => KvError::Internal(err.to_string()),
     }
 }
 
 /// A config error for store `id`.
 pub fn config_error(id: &str, err: SqliteKvError) -> ConfigError {
-    match &err {
-        SqliteKvError::Open { .. } => ConfigError::Unavailable {
+    match unavailable_reason(&err) {
+        Some(reason) => ConfigError::Unavailable {
             store: id.to_string(),
-            reason: err.to_string(),
+            reason,
         },
-        _ if is_busy(&err) => ConfigError::Unavailable {
-            store: id.to_string(),
-            reason: err.to_string(),
-        },
-        _ => ConfigError::Internal(err.to_string()),
+        None => ConfigError::Internal(err.to_string()),
     }
 }
 

@@ -1,7 +1,11 @@
 //! Key-value stores on the shared SQLite file, in Spin's `spin_key_value` format, with TTLs.
+//!
+//! TTLs are this adapter's extension: expiries live in a side table, `edgezero_kv_expiry`,
+//! that Spin ignores. Rows written with a TTL are therefore visible to Spin until this
+//! adapter deletes them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -12,6 +16,26 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::Database;
 use crate::error::kv_error;
+
+/// The expiry side table: one row per key written with a TTL.
+pub const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS edgezero_kv_expiry (
+    store TEXT NOT NULL,
+    key TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (store, key)
+)";
+
+/// Creates the expiry side table next to Spin's (idempotent).
+pub fn enable_expiry(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(EXPIRY_SCHEMA, []).map(drop)
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
 
 const GET_LIVE: &str = "SELECT v.value, e.expires_at_ms FROM spin_key_value v
     LEFT JOIN edgezero_kv_expiry e ON e.store = v.store AND e.key = v.key
@@ -64,7 +88,7 @@ fn get_live(
         })
         .map_err(stmt("get", key))?;
     match row {
-        Some((_, Some(exp))) if exp <= sq::now_ms() => {
+        Some((_, Some(exp))) if exp <= now_ms() => {
             remove(conn, label, key)?;
             Ok(None)
         }
@@ -102,7 +126,7 @@ fn list(
         .prepare_cached(LIST_LIVE)
         .map_err(stmt("list", prefix))?;
     let mut rows = s
-        .query(params![label, prefix, after, sq::now_ms()])
+        .query(params![label, prefix, after, now_ms()])
         .map_err(stmt("list", prefix))?;
     let mut page = KeyPage::default();
     while let Some(row) = rows.next().map_err(stmt("list", prefix))? {
@@ -131,7 +155,7 @@ impl SqliteKv {
 
     async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection, &str) -> Result<T, SqliteKvError> + Send + 'static,
+        f: impl Fn(&mut Connection, &str) -> Result<T, SqliteKvError> + Send + 'static,
     ) -> Result<T, KvError> {
         let label = Arc::clone(&self.label);
         match self.db.run(move |conn| f(conn, &label)).await {
@@ -162,7 +186,8 @@ impl KvStore for SqliteKv {
         ttl: Duration,
     ) -> Result<(), KvError> {
         let key = key.to_string();
-        let at = sq::now_ms().saturating_add(ttl.as_millis() as i64);
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        let at = now_ms().saturating_add(ttl_ms);
         self.run(move |c, l| put(c, l, &key, &value, Some(at)))
             .await
     }
@@ -188,5 +213,28 @@ impl KvStore for SqliteKv {
         let after = after.unwrap_or("").to_string();
         self.run(move |c, l| list(c, l, &prefix, &after, limit))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_table_is_created_on_spins_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = sq::open(&dir.path().join("kv.db")).unwrap();
+        enable_expiry(&conn).unwrap();
+        enable_expiry(&conn).unwrap();
+        put(&mut conn, "lbl", "k", b"v", Some(now_ms() + 60_000)).unwrap();
+        assert_eq!(
+            get_live(&mut conn, "lbl", "k").unwrap().as_deref(),
+            Some(&b"v"[..])
+        );
+        // Spin's own statement sees the row.
+        assert_eq!(
+            sq::get(&conn, "lbl", "k").unwrap().as_deref(),
+            Some(&b"v"[..])
+        );
     }
 }

@@ -23,7 +23,7 @@
 //! |---|---|
 //! | KV | a SQLite file in Spin's `spin_key_value` format; each id's label is its `store` column; TTLs work (expiry side table) |
 //! | config | the same file: rows of the config id's label, keys verbatim (`service.timeout_ms`) |
-//! | secrets | environment variables `SPIN_VARIABLE_<NAME>` (the name lower-cased must match `^[a-z][a-z0-9_]*$`) |
+//! | secrets | environment variables `SPIN_VARIABLE_<NAME>` (the name lower-cased must be a valid Spin variable name, `^[a-z](_?[a-z0-9])*$`) |
 //!
 //! Labels follow `EDGEZERO__STORES__<KIND>__<ID>__NAME` exactly as on Spin.
 //!
@@ -32,10 +32,20 @@
 //! | flag | variable | default |
 //! |---|---|---|
 //! | `--listen ADDR` | `EDGEZERO__ADAPTER__HOST`, `EDGEZERO__ADAPTER__PORT` | `127.0.0.1:8787` |
-//! | `--kv-path FILE` | `EDGEZERO__ADAPTER__KV_PATH` | `.edgezero/sqlite_key_value.db` |
+//! | `--kv-path FILE` | `EDGEZERO__ADAPTER__KV_PATH` | [`DEFAULT_KV_FILE`] |
 //! | | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | 32 MiB (larger bodies get 413) |
 //! | | `EDGEZERO__ADAPTER__WORKERS` | number of CPUs |
+//! | | `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` | 10000 (10 s) |
 //! | | `EDGEZERO__LOGGING__LEVEL` | `info` |
+//!
+//! `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` bounds how long a connection may take to send
+//! a request's headers; a client that stalls mid-headers (slowloris) is disconnected when it
+//! runs out, so it cannot hold a connection forever. It must be a positive number of
+//! milliseconds.
+//!
+//! The KV file is opened on first use. If opening fails (missing directory, file locked),
+//! the request gets 503 and the next request tries again; if the file is deleted or replaced
+//! while the server runs, the server reopens the file now at the path.
 //!
 //! Ctrl-C stops accepting connections and lets in-flight requests finish.
 //!
@@ -59,6 +69,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use edgezero_core::env;
@@ -73,8 +84,12 @@ pub use server::Server;
 
 /// Default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
-/// Default KV file, relative to the working directory.
-pub const DEFAULT_KV_PATH: &str = ".edgezero/sqlite_key_value.db";
+/// Default KV file, relative to the app's root (the native server's working directory;
+/// `edgezero serve` runs it there).
+pub const DEFAULT_KV_FILE: &str = ".edgezero/sqlite_key_value.db";
+/// Default time a client has to send a request's headers.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
+    Duration::from_millis(edgezero_core::env::DEFAULT_HEADER_READ_TIMEOUT_MS);
 
 /// Server settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +102,15 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Worker threads.
     pub workers: usize,
+    /// How long a connection may take to send a request's headers before it is closed.
+    pub header_read_timeout: Duration,
 }
 
+use edgezero_core::env::resolve_header_read_timeout;
+
 impl ServerConfig {
-    /// Settings from `EDGEZERO__ADAPTER__*` variables, with defaults.
+    /// Settings from `EDGEZERO__ADAPTER__*` and `EDGEZERO__SERVER__*` variables, with
+    /// defaults.
     pub fn from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut addr: SocketAddr = DEFAULT_ADDR.parse().map_err(|e| format!("{e}"))?;
         if let Some(host) = lookup("EDGEZERO__ADAPTER__HOST").filter(|h| !h.trim().is_empty()) {
@@ -110,7 +130,7 @@ impl ServerConfig {
         let kv_path = lookup("EDGEZERO__ADAPTER__KV_PATH")
             .filter(|p| !p.trim().is_empty())
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_KV_PATH));
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_KV_FILE));
         let workers = match lookup("EDGEZERO__ADAPTER__WORKERS").filter(|w| !w.trim().is_empty()) {
             Some(w) => w.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
                 format!("EDGEZERO__ADAPTER__WORKERS must be a positive integer, got `{w}`")
@@ -122,6 +142,7 @@ impl ServerConfig {
             kv_path,
             max_body_bytes: env::resolve_max_body_bytes(lookup)?,
             workers,
+            header_read_timeout: resolve_header_read_timeout(lookup)?,
         })
     }
 
@@ -203,7 +224,7 @@ impl StoreProvider for NativeProvider {
 }
 
 /// Binds a server for `router` with the store ids of `stores` (resolved against the
-/// process environment). Use [`Server::run`] on the result.
+/// process environment). Use [`Server::serve`] on the result.
 pub fn bind(
     router: Router,
     stores: &StoreMetadata,
@@ -214,11 +235,12 @@ pub fn bind(
         bindings: Arc::new(StoreBindings::resolve(stores, &env::process_env)),
         provider: NativeProvider::new(config.kv_path.clone()),
         max_body_bytes: config.max_body_bytes,
+        header_read_timeout: config.header_read_timeout,
     };
     Ok((Server::bind(config)?, RunHandle(shared)))
 }
 
-/// What [`Server::run`] serves; returned by [`bind`].
+/// What [`Server::serve`] serves; returned by [`bind`].
 pub struct RunHandle(server::Shared);
 
 impl Server {
@@ -253,7 +275,16 @@ pub fn run_app<A: App>() -> ExitCode {
     };
     let addr = config.addr;
     let kv_path = config.kv_path.clone();
-    let (server, handle) = match bind(A::router(), A::stores(), config) {
+    // A route table with conflicts stops the server here, naming both routes, instead of
+    // answering 500 on every request.
+    let router = match A::router().try_build() {
+        Ok(router) => router,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (server, handle) = match bind(router, A::stores(), config) {
         Ok(pair) => pair,
         Err(e) => {
             eprintln!(
@@ -279,6 +310,43 @@ pub fn run_app<A: App>() -> ExitCode {
         Err(e) => {
             eprintln!("error: server failed: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn header_read_timeout_defaults_to_ten_seconds_and_is_configurable() {
+        let config = ServerConfig::from_env(&env(&[])).unwrap();
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.kv_path, PathBuf::from(DEFAULT_KV_FILE));
+        let config = ServerConfig::from_env(&env(&[(
+            "EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS",
+            " 250 ",
+        )]))
+        .unwrap();
+        assert_eq!(config.header_read_timeout, Duration::from_millis(250));
+        for bad in ["0", "-1", "10s", "1.5"] {
+            let err =
+                ServerConfig::from_env(&env(&[("EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS", bad)]))
+                    .unwrap_err();
+            assert!(
+                err.contains("EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS")
+                    && err.contains("positive number of milliseconds"),
+                "{err}"
+            );
         }
     }
 }

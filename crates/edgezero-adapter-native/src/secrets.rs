@@ -9,19 +9,10 @@ use edgezero_core::store::secrets::{SecretError, SecretStore};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EnvSecrets;
 
-/// The variable name for a secret: lower-cased, checked against `^[a-z][a-z0-9_]*$`.
+/// The variable name for a secret: lower-cased, checked with Spin's variable-name rule
+/// (the one rule every EdgeZero tool shares).
 pub fn variable_name(name: &str) -> Result<String, SecretError> {
-    let lower = name.to_ascii_lowercase();
-    let mut chars = lower.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if valid {
-        Ok(lower)
-    } else {
-        Err(SecretError::Validation(format!(
-            "`{name}` is not a valid secret name: lower-cased it must match ^[a-z][a-z0-9_]*$"
-        )))
-    }
+    edgezero_core::store::secrets::secret_variable_name(name)
 }
 
 #[async_trait(?Send)]
@@ -42,8 +33,18 @@ mod tests {
     #[test]
     fn names_are_lower_cased_and_checked() {
         assert_eq!(variable_name("API_Token").unwrap(), "api_token");
-        for bad in ["", "1abc", "a-b", "a.b", "_x"] {
+        for bad in ["", "1abc", "a-b", "a.b", "_x", "api__token", "token_"] {
             assert!(variable_name(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Spin gives `SPIN_VARIABLE_X=` the value "", so an empty variable is a set secret.
+    #[test]
+    fn empty_variable_is_a_set_empty_secret() {
+        std::env::set_var("SPIN_VARIABLE_EDGEZERO_TEST_EMPTY_SECRET", "");
+        let got = futures_executor::block_on(EnvSecrets.get_bytes("edgezero_test_empty_secret"));
+        assert_eq!(got.unwrap(), Some(Bytes::new()));
+        let unset = futures_executor::block_on(EnvSecrets.get_bytes("edgezero_test_unset_secret"));
+        assert_eq!(unset.unwrap(), None);
     }
 }

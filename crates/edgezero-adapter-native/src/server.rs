@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use edgezero_core::{EdgeError, RequestContext, Router, StoreBindings, StoreProvider, Stores};
 use futures_util::FutureExt;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -25,6 +25,7 @@ pub(crate) struct Shared {
     pub bindings: Arc<StoreBindings>,
     pub provider: NativeProvider,
     pub max_body_bytes: usize,
+    pub header_read_timeout: Duration,
 }
 
 /// What one worker thread keeps: the shared parts plus its own provider handle.
@@ -133,12 +134,15 @@ async fn connection(
     state: Rc<WorkerState>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let header_read_timeout = state.shared.header_read_timeout;
     let service = service_fn(move |req| {
         let state = Rc::clone(&state);
         async move { Ok::<_, std::convert::Infallible>(handle(req, &state).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let result = tokio::select! {
@@ -149,7 +153,11 @@ async fn connection(
         }
     };
     if let Err(e) = result {
-        if !e.is_incomplete_message() {
+        if e.is_timeout() {
+            log::debug!(
+                "connection from {peer} closed: no complete request headers within {header_read_timeout:?}"
+            );
+        } else if !e.is_incomplete_message() {
             log::debug!("connection from {peer}: {e}");
         }
     }

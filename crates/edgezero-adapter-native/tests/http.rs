@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use edgezero_adapter_native::{bind, ServerConfig};
 use edgezero_core::extract::Kv;
@@ -55,11 +55,16 @@ struct Running {
 
 impl Running {
     fn start(kv: &Path) -> Running {
+        Running::start_with(kv, Duration::from_secs(10))
+    }
+
+    fn start_with(kv: &Path, header_read_timeout: Duration) -> Running {
         let config = ServerConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             kv_path: kv.to_path_buf(),
             max_body_bytes: 1024,
             workers: 2,
+            header_read_timeout,
         };
         let (server, handle) = bind(router(), &META, config).unwrap();
         let addr = server.local_addr().unwrap();
@@ -168,6 +173,34 @@ fn repeated_headers_survive_and_panics_are_500() {
     assert!(
         body(&server.get("/incr")) == "1",
         "the server keeps serving after a panic"
+    );
+    server.stop();
+}
+
+#[test]
+fn stalled_headers_are_disconnected_while_others_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let timeout = Duration::from_millis(300);
+    let server = Running::start_with(&dir.path().join("kv.db"), timeout);
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    slow.write_all(b"GET /incr HT").unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        body(&server.get("/incr")),
+        "1",
+        "others are served meanwhile"
+    );
+    let mut rest = Vec::new();
+    let closed = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        closed.is_ok(),
+        "the stalled connection must be closed by the server, got {closed:?} after {waited:?}"
+    );
+    assert!(
+        waited >= timeout - Duration::from_millis(50) && waited < Duration::from_secs(4),
+        "closed after {waited:?}"
     );
     server.stop();
 }

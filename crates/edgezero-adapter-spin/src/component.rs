@@ -74,16 +74,14 @@ pub async fn run_app<A: App>(
 /// Describes a request-body read error. Deliberately not `ErrorCode`'s `Display`, which is
 /// its derived `Debug` over some forty variants and would cost kilobytes per component.
 fn body_error(e: ErrorCode) -> String {
-    match e {
+    crate::request::describe_body_error(match e {
         ErrorCode::ConnectionTerminated | ErrorCode::ConnectionReadTimeout => {
-            "the client stopped sending the request body".to_string()
+            crate::request::BodyReadError::ClientStopped
         }
-        ErrorCode::HttpRequestBodySize(_) => {
-            "the request body does not match its Content-Length".to_string()
-        }
-        ErrorCode::InternalError(Some(msg)) => msg,
-        _ => "Spin could not read the request body".to_string(),
-    }
+        ErrorCode::HttpRequestBodySize(_) => crate::request::BodyReadError::LengthMismatch,
+        ErrorCode::InternalError(Some(msg)) => crate::request::BodyReadError::Host(msg),
+        _ => crate::request::BodyReadError::Host(String::new()),
+    })
 }
 
 /// The real Spin host API.

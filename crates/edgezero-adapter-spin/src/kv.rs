@@ -2,9 +2,10 @@
 //!
 //! Spin's key-value API has no expiry and lists every key of a label at once, unordered. So:
 //!
-//! - [`put_bytes_with_ttl`](KvStore::put_bytes_with_ttl) returns
-//!   `KvError::Unsupported { operation: "put_bytes_with_ttl" }` (HTTP 501) and writes nothing;
-//!   a TTL is never silently dropped.
+//! - [`supports_ttl`](KvStore::supports_ttl) is `false`, so every TTL write, whatever the
+//!   TTL, gets `KvError::Unsupported { operation: "put_bytes_with_ttl" }` (HTTP 501) and
+//!   writes nothing; a TTL is never silently dropped, and an out-of-range TTL is not a `400`
+//!   that, once fixed, turns into a `501`.
 //! - [`list_keys_page`](KvStore::list_keys_page) reads the `get_keys()` stream, keeps the keys
 //!   matching the prefix, and fails with `KvError::LimitExceeded` (HTTP 503) as soon as more
 //!   than `max_list_keys` match; then it sorts only what the page needs.
@@ -142,6 +143,10 @@ impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
             .map_err(|e| self.fail(e, Op::Set(key)))
     }
 
+    fn supports_ttl(&self) -> bool {
+        false
+    }
+
     async fn put_bytes_with_ttl(
         &self,
         _key: &str,
@@ -149,6 +154,7 @@ impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
         _ttl: Duration,
     ) -> Result<(), KvError> {
         // Spin stores have no expiry: refuse rather than store a value that never expires.
+        // (The handle already refuses, having asked `supports_ttl`; this is the backstop.)
         Err(KvError::Unsupported {
             operation: "put_bytes_with_ttl",
         })

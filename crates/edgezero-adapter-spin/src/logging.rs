@@ -1,4 +1,11 @@
 //! A minimal `log` backend writing to stderr, which Spin captures per component.
+//!
+//! Each record is formatted into one buffer and written with one call: `eprintln!` writes
+//! its pieces separately, and Spin runs up to 16 requests of an instance (and several
+//! instances) at once, so pieces of concurrent lines would interleave on the host's stderr.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use edgezero_core::env::resolve_log_level;
 use log::{LevelFilter, Log, Metadata, Record};
@@ -12,11 +19,30 @@ impl Log for Stderr {
 
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!("[{} {}] {}", record.level(), record.target(), record.args());
+            let line = format_line(record);
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
         }
     }
 
     fn flush(&self) {}
+}
+
+/// One whole log line, newline included; newlines inside the message are escaped so that a
+/// record is always exactly one line.
+fn format_line(record: &Record<'_>) -> String {
+    let mut message = String::new();
+    let _ = write!(message, "{}", record.args());
+    let mut line = String::with_capacity(message.len() + 48);
+    let _ = write!(line, "[{} {}] ", record.level(), record.target());
+    for c in message.chars() {
+        match c {
+            '\n' => line.push_str("\\n"),
+            '\r' => line.push_str("\\r"),
+            c => line.push(c),
+        }
+    }
+    line.push('\n');
+    line
 }
 
 static LOGGER: Stderr = Stderr;
@@ -39,6 +65,18 @@ pub fn init(lookup: &dyn Fn(&str) -> Option<String>) -> LevelFilter {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_record_is_one_line() {
+        let line = super::format_line(
+            &log::Record::builder()
+                .level(log::Level::Warn)
+                .target("edgezero_core::error")
+                .args(format_args!("bad\nrequest {}", 7))
+                .build(),
+        );
+        assert_eq!(line, "[WARN edgezero_core::error] bad\\nrequest 7\n");
+    }
+
     #[test]
     fn invalid_level_falls_back_to_info() {
         let lookup = |k: &str| (k == "EDGEZERO__LOGGING__LEVEL").then(|| "loud".to_string());

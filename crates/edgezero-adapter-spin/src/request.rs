@@ -40,6 +40,34 @@ where
     Request::from_parts(parts, body)
 }
 
+/// Why the host could not deliver the request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyReadError {
+    /// The client closed the connection or stopped sending.
+    ClientStopped,
+    /// The body was shorter or longer than its `Content-Length`.
+    LengthMismatch,
+    /// The host failed; its text is for the log, never for the client.
+    Host(String),
+}
+
+/// The text the client gets (in a 400) for a body read error. A host's own error text is
+/// logged, not returned: it describes the server, not the request.
+pub fn describe_body_error(e: BodyReadError) -> String {
+    match e {
+        BodyReadError::ClientStopped => "the client stopped sending the request body".to_string(),
+        BodyReadError::LengthMismatch => {
+            "the request body does not match its Content-Length".to_string()
+        }
+        BodyReadError::Host(detail) => {
+            if !detail.is_empty() {
+                log::warn!("reading the request body failed in the host: {detail}");
+            }
+            "the request body could not be read".to_string()
+        }
+    }
+}
+
 fn stream_body<B, F>(body: B, describe: F) -> Body
 where
     B: HttpBody<Data = Bytes> + 'static,
@@ -65,6 +93,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_error_text_stays_out_of_the_client_message() {
+        let msg = describe_body_error(BodyReadError::Host(
+            "wasmtime: stream closed at /srv/secret/path".into(),
+        ));
+        assert_eq!(msg, "the request body could not be read");
+        assert!(describe_body_error(BodyReadError::LengthMismatch).contains("Content-Length"));
+    }
     use futures_executor::block_on;
     use std::collections::VecDeque;
     use std::pin::Pin;

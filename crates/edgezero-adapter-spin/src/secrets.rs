@@ -1,17 +1,18 @@
 //! Secrets as Spin variables.
 //!
 //! Spin has one flat variable namespace per component, so every `[stores.secrets]` id reads
-//! the same variables. A secret name is lower-cased and must match `^[a-z][a-z0-9_]*$`
-//! (Spin additionally rejects `__` and a trailing `_`). A variable that is not defined, or
-//! whose value is empty, reads as "not set": an application variable declared with
-//! `default = ""` is how spin.toml marks a secret optional.
+//! the same variables. A secret name is lower-cased and must then be a valid Spin variable
+//! name ([`edgezero_core::store::secrets::is_spin_variable_name`], the rule every EdgeZero
+//! tool shares). A variable the component does not declare reads as "not set"; a variable
+//! whose value is the empty string is set, to "" — as `spin_sdk::variables::get` returns it,
+//! and as the native adapter reads `SPIN_VARIABLE_<NAME>=`.
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use edgezero_core::store::secrets::{SecretError, SecretStore};
 
-/// The secret-name rule checked before asking Spin.
-pub const NAME_RULE: &str = "^[a-z][a-z0-9_]*$";
+/// The secret-name rule checked before asking Spin, as written in messages.
+pub use edgezero_core::store::secrets::SPIN_VARIABLE_NAME_RULE as NAME_RULE;
 
 /// Spin's `spin:variables/variables@3.0.0` error, variant for variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,34 +37,29 @@ pub trait VariableSource {
     async fn get(&self, name: &str) -> Result<String, VariableError>;
 }
 
-/// The Spin variable name for a secret name: lower-cased, then checked against [`NAME_RULE`].
+/// The Spin variable name for a secret name: lower-cased, then checked against Spin's rule.
 pub fn variable_name(name: &str) -> Result<String, SecretError> {
-    let lower = name.to_lowercase();
-    let mut chars = lower.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(lower)
-    } else {
-        Err(invalid_name(name, &lower))
+    edgezero_core::store::secrets::secret_variable_name(name)
+}
+
+fn invalid_name(name: &str, _lower: &str) -> SecretError {
+    match variable_name(name) {
+        Err(e) => e,
+        // Spin refused a name that passes the shared rule: say so, with the rule.
+        Ok(lower) => SecretError::Validation(format!(
+            "Spin refused the variable name `{}`; use {NAME_RULE}",
+            lower.escape_debug()
+        )),
     }
 }
 
-fn invalid_name(name: &str, lower: &str) -> SecretError {
-    SecretError::Validation(format!(
-        "secret `{name}` is looked up as the Spin variable `{lower}`, which must match {NAME_RULE} \
-         (and contain no `__` nor end with `_`)"
-    ))
-}
-
-/// Maps a variable lookup to a secret: undefined or empty → not set.
+/// Maps a variable lookup to a secret: undefined → not set; any value, "" included, → set.
 pub fn map_variable(
     name: &str,
     lower: &str,
     result: Result<String, VariableError>,
 ) -> Result<Option<Bytes>, SecretError> {
     match result {
-        Ok(v) if v.is_empty() => Ok(None),
         Ok(v) => Ok(Some(Bytes::from(v))),
         Err(VariableError::Undefined(_)) => Ok(None),
         Err(VariableError::InvalidName(_)) => Err(invalid_name(name, lower)),
@@ -106,7 +102,17 @@ mod tests {
     fn names_are_lower_cased_and_checked() {
         assert_eq!(variable_name("API_TOKEN").unwrap(), "api_token");
         assert_eq!(variable_name("db2_pass").unwrap(), "db2_pass");
-        for bad in ["", "2fa", "_x", "api-token", "api.token", "ключ", "a b"] {
+        for bad in [
+            "",
+            "2fa",
+            "_x",
+            "api-token",
+            "api.token",
+            "ключ",
+            "a b",
+            "a__b",
+            "token_",
+        ] {
             let err = variable_name(bad).unwrap_err();
             assert!(
                 matches!(&err, SecretError::Validation(m) if m.contains(NAME_RULE)),
@@ -121,7 +127,12 @@ mod tests {
             map_variable("x", "x", Ok("v".into())).unwrap().as_deref(),
             Some(&b"v"[..])
         );
-        assert_eq!(map_variable("x", "x", Ok(String::new())).unwrap(), None);
+        assert_eq!(
+            map_variable("x", "x", Ok(String::new()))
+                .unwrap()
+                .as_deref(),
+            Some(&b""[..])
+        );
         assert_eq!(
             map_variable("x", "x", Err(VariableError::Undefined("x".into()))).unwrap(),
             None
@@ -133,7 +144,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&err, SecretError::Validation(m) if m.contains(NAME_RULE) && m.contains("a__b")),
+            matches!(&err, SecretError::Validation(m) if m.contains("single underscores") && m.contains("a__b")),
             "{err}"
         );
         assert!(matches!(

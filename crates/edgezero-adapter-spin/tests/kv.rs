@@ -40,6 +40,15 @@ fn passes_the_kv_contract_suite_without_ttl() {
 }
 
 #[test]
+fn out_of_range_ttl_is_unsupported_not_invalid() {
+    let host = Rc::new(FakeHost::granting(&["data"]));
+    let kv = open(&host, &[]);
+    assert!(!kv.supports_ttl());
+    let err = block_on(kv.put_bytes_with_ttl("session", "v", Duration::from_secs(5))).unwrap_err();
+    assert!(matches!(err, KvError::Unsupported { .. }), "{err}");
+}
+
+#[test]
 fn ttl_writes_are_unsupported_and_write_nothing() {
     let host = Rc::new(FakeHost::granting(&["data"]));
     let kv = open(&host, &[]);

@@ -1,70 +1,120 @@
 //! The app's config entries file (`[stores.config].file`): TOML flattened to dotted keys.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use toml::Value;
+use toml_edit::{ImDocument, Item, Value};
 
 /// Reads a TOML file and flattens nested tables into `(dotted.key, value)` pairs, sorted by
 /// key. Strings are taken as they are; numbers, booleans and dates as written; arrays as JSON.
+/// Two entries that flatten to the same dotted key (`"a.b" = 1` and `[a] b = 2`) are an
+/// error naming both lines.
 pub fn load(path: &Path) -> Result<Vec<(String, String)>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start].matches('\n').count() + 1)
-            .unwrap_or(1);
-        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let doc = ImDocument::parse(text.as_str()).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(s.start));
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message().trim())
     })?;
-    let mut out = Vec::new();
-    flatten("", &table, &mut out);
-    out.sort();
-    for (key, _) in &out {
-        if let Err(rule) = edgezero_core::store::validate::key(key) {
+    let mut flat = Vec::new();
+    flatten_table("", doc.as_table(), &mut flat);
+    let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (key, value, offset) in flat {
+        let line = offset.map_or(0, line_of);
+        if let Some((first, _)) = seen.get(&key) {
             bail!(
-                "{}: config key `{key}` is not a valid store key: {rule}",
-                path.display()
+                "{file}:{line}: config key `{key}` is already set at {file}:{first}; a dotted key and a nested table give the same key, keep one of them",
+                file = path.display(),
+                key = key.escape_debug()
             );
         }
+        if let Err(rule) = edgezero_core::store::validate::key(&key) {
+            bail!(
+                "{}:{line}: config key `{}` is not a valid store key: {rule}",
+                path.display(),
+                key.escape_debug()
+            );
+        }
+        seen.insert(key, (line, value));
     }
-    Ok(out)
+    Ok(seen.into_iter().map(|(k, (_, v))| (k, v)).collect())
 }
 
-fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            Value::Table(t) => flatten(&key, t, out),
-            Value::String(s) => out.push((key, s.clone())),
-            Value::Integer(i) => out.push((key, i.to_string())),
-            Value::Float(f) => out.push((key, f.to_string())),
-            Value::Boolean(b) => out.push((key, b.to_string())),
-            Value::Datetime(d) => out.push((key, d.to_string())),
-            Value::Array(_) => out.push((key, toml_to_json(v).to_string())),
+type Flat = Vec<(String, String, Option<usize>)>;
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn flatten_table(prefix: &str, table: &dyn toml_edit::TableLike, out: &mut Flat) {
+    for (k, item) in table.iter() {
+        let key = join(prefix, k);
+        let offset = table
+            .key(k)
+            .and_then(|key| key.span())
+            .or_else(|| item.span())
+            .map(|s| s.start);
+        match item {
+            Item::Table(t) => flatten_table(&key, t, out),
+            Item::Value(v) => flatten_value(key, v, offset, out),
+            Item::ArrayOfTables(a) => {
+                let json: Vec<serde_json::Value> = a.iter().map(table_to_json).collect();
+                out.push((key, serde_json::Value::Array(json).to_string(), offset));
+            }
+            Item::None => {}
         }
     }
 }
 
-fn toml_to_json(v: &Value) -> serde_json::Value {
+fn flatten_value(key: String, v: &Value, offset: Option<usize>, out: &mut Flat) {
+    let text = match v {
+        Value::InlineTable(t) => return flatten_table(&key, t, out),
+        Value::String(s) => s.value().clone(),
+        Value::Integer(i) => i.value().to_string(),
+        Value::Float(f) => f.value().to_string(),
+        Value::Boolean(b) => b.value().to_string(),
+        Value::Datetime(d) => d.value().to_string(),
+        Value::Array(_) => value_to_json(v).to_string(),
+    };
+    out.push((key, text, offset));
+}
+
+fn value_to_json(v: &Value) -> serde_json::Value {
     match v {
-        Value::String(s) => serde_json::Value::String(s.clone()),
-        Value::Integer(i) => (*i).into(),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
+        Value::String(s) => serde_json::Value::String(s.value().clone()),
+        Value::Integer(i) => (*i.value()).into(),
+        Value::Float(f) => serde_json::Number::from_f64(*f.value())
             .map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Value::Boolean(b) => (*b).into(),
-        Value::Datetime(d) => serde_json::Value::String(d.to_string()),
-        Value::Array(a) => a.iter().map(toml_to_json).collect(),
-        Value::Table(t) => t
+        Value::Boolean(b) => (*b.value()).into(),
+        Value::Datetime(d) => serde_json::Value::String(d.value().to_string()),
+        Value::Array(a) => a.iter().map(value_to_json).collect(),
+        Value::InlineTable(t) => t
             .iter()
-            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .map(|(k, v)| (k.to_string(), value_to_json(v)))
             .collect::<serde_json::Map<_, _>>()
             .into(),
     }
+}
+
+fn table_to_json(t: &toml_edit::Table) -> serde_json::Value {
+    t.iter()
+        .filter_map(|(k, item)| {
+            let v = match item {
+                Item::Value(v) => value_to_json(v),
+                Item::Table(t) => table_to_json(t),
+                Item::ArrayOfTables(a) => a.iter().map(table_to_json).collect(),
+                Item::None => return None,
+            };
+            Some((k.to_string(), v))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 #[cfg(test)]
@@ -84,6 +134,26 @@ mod tests {
                 ("service.retry".to_string(), "true".to_string()),
                 ("service.timeout_ms".to_string(), "2500".to_string()),
             ]
+        );
+    }
+
+    #[test]
+    fn the_same_dotted_key_twice_is_an_error_naming_both_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "\"a.b\" = 1\n\n[a]\nb = 2\n").unwrap();
+        let err = load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("c.toml:4:") && err.contains("c.toml:1"),
+            "{err}"
+        );
+        assert!(err.contains("`a.b`"), "{err}");
+        std::fs::write(&p, "x = { y = 1 }\n\"x.y\" = 2\n").unwrap();
+        assert!(load(&p).is_err());
+        std::fs::write(&p, "[[list]]\nn = 1\n[[list]]\nn = 2\n").unwrap();
+        assert_eq!(
+            load(&p).unwrap(),
+            vec![("list".to_string(), "[{\"n\":1},{\"n\":2}]".to_string())]
         );
     }
 

@@ -7,6 +7,7 @@
 
 mod commands;
 mod config_file;
+mod files;
 mod platform;
 mod process;
 mod project;
@@ -86,5 +87,31 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn rust_version(manifest: &str) -> (u32, u32) {
+        let text = std::fs::read_to_string(manifest).unwrap();
+        let v = text
+            .lines()
+            .find_map(|l| l.strip_prefix("rust-version = \""))
+            .and_then(|r| r.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("{manifest} sets no literal rust-version"));
+        let (major, minor) = v.split_once('.').unwrap();
+        (major.parse().unwrap(), minor.parse().unwrap())
+    }
+
+    /// The CLI links the embedded host by default, so it cannot promise an older Rust.
+    #[test]
+    fn declared_rust_version_covers_the_default_features() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let cli = rust_version(&format!("{dir}/Cargo.toml"));
+        let host = rust_version(&format!("{dir}/../edgezero-spin-host/Cargo.toml"));
+        assert!(
+            cli >= host,
+            "edgezero-cli declares {cli:?}, its default feature needs {host:?}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use edgezero_core::env::StoreKind;
 use edgezero_manifest::{AdapterSection, Manifest};
 
 use crate::Adapter;
@@ -11,22 +12,57 @@ use crate::Adapter;
 pub const MANIFEST: &str = "edgezero.toml";
 
 /// Loads `--manifest`, or the nearest `edgezero.toml` from the current directory upward.
+///
+/// The path is made absolute here, once: every path resolved from the manifest (crates,
+/// spin.toml, config files, data files) is then absolute, whatever directory a child
+/// process runs in.
 pub fn load_manifest(explicit: Option<&Path>) -> Result<Manifest> {
     let path = match explicit {
         Some(p) => {
-            if !p.exists() {
+            let p = if p.is_dir() {
+                p.join(MANIFEST)
+            } else {
+                p.to_path_buf()
+            };
+            if !p.is_file() {
                 bail!(
                     "manifest {} does not exist; pass the path of an edgezero.toml with --manifest",
                     p.display()
                 );
             }
-            p.to_path_buf()
+            std::path::absolute(&p)
+                .with_context(|| format!("cannot resolve the path {}", p.display()))?
         }
         None => {
             find_upward(&std::env::current_dir().context("cannot read the current directory")?)?
         }
     };
     Ok(Manifest::load(&path)?)
+}
+
+/// A variable as the native server sees it under `edgezero serve`: `[environment]` of
+/// edgezero.toml (which `serve` sets on the server), else the caller's environment.
+pub fn native_env(manifest: &Manifest, name: &str) -> Option<String> {
+    manifest
+        .environment
+        .get(name)
+        .cloned()
+        .or_else(|| std::env::var(name).ok())
+}
+
+/// The label a logical store opens on the native server: the one function every command
+/// uses for the native adapter.
+pub fn native_label(manifest: &Manifest, kind: StoreKind, id: &str) -> String {
+    edgezero_core::env::resolve_store_name(kind, id, &|k| native_env(manifest, k))
+}
+
+/// The native server's SQLite file: `EDGEZERO__ADAPTER__KV_PATH` as the server sees it
+/// (relative to the manifest's directory, where `serve` runs it), else the adapter's default.
+pub fn native_kv_file(manifest: &Manifest) -> PathBuf {
+    let file = native_env(manifest, "EDGEZERO__ADAPTER__KV_PATH")
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| edgezero_adapter_native::DEFAULT_KV_FILE.to_string());
+    manifest.resolve(&file)
 }
 
 fn find_upward(start: &Path) -> Result<PathBuf> {

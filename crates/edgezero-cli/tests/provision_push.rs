@@ -287,3 +287,174 @@ fn keys_with_equals_are_refused_before_any_call() {
     );
     assert!(!log.exists());
 }
+
+#[test]
+fn a_spin_label_kept_in_memory_is_refused() {
+    let p = Project::new();
+    p.write(
+        "spin/runtime-config.toml",
+        "[key_value_store.cache]\ntype = \"spin\"\npath = \"a.db\"\n\n[key_value_store.app_config]\ntype = \"spin\"\n",
+    );
+    for local in [true, false] {
+        let mut args = vec!["config", "push", "--adapter", "spin"];
+        if local {
+            args.push("--local");
+        }
+        let out = p.edgezero(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("keeps label `app_config` in memory") && err.contains("path = "),
+            "{err}"
+        );
+    }
+    assert!(!p.path("spin/.spin/sqlite_key_value.db").exists());
+}
+
+#[test]
+fn redis_credentials_are_never_printed() {
+    let p = Project::new();
+    p.write(
+        "spin/runtime-config.toml",
+        "[key_value_store.app_config]\ntype = \"redis\"\nurl = \"redis://:hunter2@127.0.0.1:1\"\n",
+    );
+    for args in [
+        vec!["config", "push", "--adapter", "spin", "--yes"],
+        vec!["config", "push", "--adapter", "spin", "--dry-run"],
+    ] {
+        let out = p.edgezero(&args);
+        let err = stderr(&out);
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("redis://***@127.0.0.1:1"), "{err}");
+    }
+}
+
+#[test]
+fn a_cloud_push_that_fails_part_way_says_what_was_written_and_how_to_resume() {
+    let p = Project::new();
+    p.write(
+        "edgezero.toml",
+        &format!(
+            "{}\n[adapters.spin.commands]\ndeploy = \"spin deploy\"\n",
+            common::EDGEZERO_TOML
+        ),
+    );
+    let entries: String = (0..300)
+        .map(|i| format!("key{i:03} = \"{}\"\n", "v".repeat(1000)))
+        .collect();
+    p.write("config.toml", &entries);
+    let log = p.path("calls.log");
+    // The first call succeeds, the second fails.
+    let bin = fake_spin(
+        &p,
+        &format!(
+            "echo \"$@\" >> {log}; n=$(wc -l < {log}); [ \"$n\" -ge 2 ] && {{ echo 'Error: connection reset' >&2; exit 1; }}; exit 0",
+            log = log.display()
+        ),
+    );
+    let out = p.edgezero_with(&["config", "push", "--adapter", "spin", "--yes"], |c| {
+        c.env("PATH", with_path(&bin));
+    });
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let first_call = std::fs::read_to_string(&log).unwrap();
+    let first_batch = first_call.lines().next().unwrap().matches("=v").count();
+    assert!(first_batch > 0 && first_batch < 300);
+    assert!(
+        err.contains(&format!("written ({first_batch} of 300)")),
+        "{err}"
+    );
+    let resume_key = format!("key{first_batch:03}");
+    assert!(
+        err.contains(&format!("--from-key {resume_key}")) && err.contains("--yes"),
+        "{err}"
+    );
+    // Resuming sends exactly the entries not yet written.
+    std::fs::remove_file(&log).unwrap();
+    let bin = fake_spin(&p, &format!("echo \"$@\" >> {}", log.display()));
+    let out = p.edgezero_with(
+        &[
+            "config",
+            "push",
+            "--adapter",
+            "spin",
+            "--yes",
+            "--from-key",
+            &resume_key,
+        ],
+        |c| {
+            c.env("PATH", with_path(&bin));
+        },
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.matches("=v").count(), 300 - first_batch);
+    assert!(calls.contains(&format!("{resume_key}=")));
+}
+
+#[test]
+fn each_config_id_pushes_its_own_file() {
+    let p = Project::new();
+    p.write(
+        "edgezero.toml",
+        &common::EDGEZERO_TOML.replace(
+            "ids = [\"app_config\"]\nfile = \"config.toml\"",
+            "ids = [\"app_config\", \"flags\"]\ndefault = \"app_config\"\nfile = \"config.toml\"\nfiles = { flags = \"flags.toml\" }",
+        ),
+    );
+    p.write("flags.toml", "beta = true\n");
+    p.write(
+        "spin/runtime-config.toml",
+        &format!(
+            "{}\n[key_value_store.flags]\ntype = \"spin\"\npath = \".spin/sqlite_key_value.db\"\n",
+            p.read("spin/runtime-config.toml")
+        ),
+    );
+    let out = p.edgezero(&[
+        "config",
+        "push",
+        "--adapter",
+        "spin",
+        "--local",
+        "--store",
+        "flags",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = p.edgezero(&["config", "push", "--adapter", "spin", "--local"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = p.path("spin/.spin/sqlite_key_value.db");
+    assert_eq!(
+        common::rows(&db, "flags"),
+        vec![("beta".to_string(), "true".to_string())]
+    );
+    assert_eq!(
+        common::rows(&db, "app_config"),
+        vec![
+            ("greeting".to_string(), "hello".to_string()),
+            ("service.timeout_ms".to_string(), "2500".to_string())
+        ]
+    );
+    // An id without a file is refused, naming the line to add.
+    p.write(
+        "edgezero.toml",
+        &common::EDGEZERO_TOML.replace(
+            "ids = [\"app_config\"]\nfile = \"config.toml\"",
+            "ids = [\"app_config\", \"flags\"]\ndefault = \"app_config\"\nfile = \"config.toml\"",
+        ),
+    );
+    let out = p.edgezero(&[
+        "config",
+        "push",
+        "--adapter",
+        "spin",
+        "--local",
+        "--store",
+        "flags",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("files = { flags = \"config/flags.toml\" }"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -116,7 +116,7 @@ fn url_shortener_contract_over_http_and_restart() {
     let (status, _, body) = server.request("GET", "/all", "");
     assert_eq!(status, 200);
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&body).unwrap()[&short],
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["links"][&short],
         "https://example.com/x"
     );
 

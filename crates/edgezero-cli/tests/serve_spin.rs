@@ -137,7 +137,7 @@ fn url_shortener_in_the_embedded_host() {
     );
     let (_, _, all) = request(port, "GET", "/all", "");
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&all).unwrap()[&short],
+        serde_json::from_str::<serde_json::Value>(&all).unwrap()["links"][&short],
         "https://example.com/spin"
     );
     assert_eq!(request(port, "GET", "/unknown1", "").0, 404);

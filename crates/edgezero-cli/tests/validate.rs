@@ -76,9 +76,14 @@ fn strict_rules() {
     p.write("edgezero.toml", &manifest);
     let (code, err) = validate(&p, false);
     assert_eq!(code, 0, "without --strict these are allowed: {err}");
-    let out = p.edgezero_with(&["config", "validate", "--strict"], |c| {
-        c.env("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME", "cache");
-    });
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml").replace(
+            "allowed_outbound_hosts = []",
+            "allowed_outbound_hosts = []\nenvironment = { EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME = \"cache\" }",
+        ),
+    );
+    let out = p.edgezero(&["config", "validate", "--strict"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -127,4 +132,97 @@ fn bad_config_file_is_an_error_with_its_line() {
     let (code, err) = validate(&p, false);
     assert_eq!(code, 1);
     assert!(err.contains("config.toml:2"), "{err}");
+}
+
+#[test]
+fn spin_labels_come_from_the_component_not_the_callers_shell() {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    // The component never sees the caller's shell: a stray variable there changes nothing.
+    let out = p.edgezero_with(&["config", "validate", "--strict"], |c| {
+        c.env("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME", "cache");
+    });
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_spin_toml_without_component_variables_does_not_panic() {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml").replace(
+            "[component.demo.variables]\napi_token = \"{{ api_token }}\"\n",
+            "",
+        ),
+    );
+    for strict in [false, true] {
+        let (code, err) = validate(&p, strict);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            err.contains("secret `api_token` is not a variable"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn spin_files_are_checked_as_strictly_as_the_host_checks_them() {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    p.write(
+        "spin/runtime-config.toml",
+        "[key_value_store.cache]\ntype = \"spin\"\npaht = \".spin/x.db\"\n",
+    );
+    let (code, err) = validate(&p, false);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("runtime-config.toml:3:") && err.contains("`key_value_store.cache.paht`"),
+        "{err}"
+    );
+    p.write("spin/runtime-config.toml", "");
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml")
+            .replace("[component.demo", "[component.demo--x")
+            .replace("component = \"demo\"", "component = \"demo--x\""),
+    );
+    let (code, err) = validate(&p, false);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("spin.toml:") && err.contains("not a valid component id"),
+        "{err}"
+    );
+}
+
+#[test]
+fn strict_secret_names_follow_spins_runtime_rule() {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    for bad in ["api__token", "token_"] {
+        p.write(
+            "edgezero.toml",
+            &common::EDGEZERO_TOML
+                .replace("names = [\"api_token\"]", &format!("names = [\"{bad}\"]")),
+        );
+        let (code, err) = validate(&p, true);
+        assert_eq!(code, 1, "{bad}: {err}");
+        assert!(
+            err.contains(&format!("`{bad}`, which is not a valid Spin variable name")),
+            "{err}"
+        );
+    }
 }

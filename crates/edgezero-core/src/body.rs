@@ -57,7 +57,8 @@ impl Body {
     }
 
     /// Reads the whole body. Fails with `413 Payload Too Large` once more than `limit`
-    /// bytes arrive, and with `400` when the stream itself fails.
+    /// bytes arrive, and with `400` when the stream itself fails (an [`EdgeError`] carried
+    /// by the stream, such as the `413` of [`Body::limited`], is returned as it is).
     pub async fn collect(self, limit: usize) -> Result<Bytes, EdgeError> {
         match self {
             Body::Empty => Ok(Bytes::new()),
@@ -66,8 +67,11 @@ impl Body {
             Body::Stream(mut s) => {
                 let mut buf = BytesMut::new();
                 while let Some(chunk) = s.next().await {
-                    let chunk = chunk.map_err(|e| {
-                        EdgeError::bad_request(format!("failed to read request body: {e}"))
+                    let chunk = chunk.map_err(|e| match e.downcast::<EdgeError>() {
+                        Ok(edge) => *edge,
+                        Err(e) => {
+                            EdgeError::bad_request(format!("failed to read request body: {e}"))
+                        }
                     })?;
                     if buf.len() + chunk.len() > limit {
                         return Err(EdgeError::payload_too_large(limit));
@@ -76,6 +80,21 @@ impl Body {
                 }
                 Ok(buf.freeze())
             }
+        }
+    }
+
+    /// Holds the body to `limit` bytes: a buffered body over it fails at once with `413`; a
+    /// stream yields the `413` [`EdgeError`] (boxed) as an error item, and then ends, as soon
+    /// as more than `limit` bytes have arrived. Nothing past the limit is handed out.
+    pub fn limited(self, limit: usize) -> Result<Body, EdgeError> {
+        match self {
+            Body::Full(b) if b.len() > limit => Err(EdgeError::payload_too_large(limit)),
+            Body::Stream(inner) => Ok(Body::Stream(Box::pin(Limited {
+                inner: Some(inner),
+                remaining: limit,
+                limit,
+            }))),
+            other => Ok(other),
         }
     }
 
@@ -106,6 +125,41 @@ impl Stream for Body {
                 }
             }
             Body::Stream(s) => s.as_mut().poll_next(cx),
+        }
+    }
+}
+
+/// A stream cut off with a `413` once it exceeds its limit.
+struct Limited {
+    inner: Option<BodyStream>,
+    remaining: usize,
+    limit: usize,
+}
+
+impl Stream for Limited {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) if chunk.len() > this.remaining => {
+                this.inner = None;
+                Poll::Ready(Some(Err(Box::new(EdgeError::payload_too_large(
+                    this.limit,
+                )))))
+            }
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.remaining -= chunk.len();
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(None) => {
+                this.inner = None;
+                Poll::Ready(None)
+            }
+            other => other,
         }
     }
 }
@@ -173,6 +227,52 @@ mod tests {
             block_on(body.collect(6)).unwrap(),
             Bytes::from_static(b"ababab")
         );
+    }
+
+    fn stream_of(chunks: usize, chunk: &'static [u8]) -> Body {
+        let items: Vec<Result<Bytes, BoxError>> =
+            (0..chunks).map(|_| Ok(Bytes::from_static(chunk))).collect();
+        Body::from_stream(futures_util::stream::iter(items))
+    }
+
+    #[test]
+    fn limited_stream_stops_with_413_at_the_limit() {
+        let mut body = stream_of(4, b"abc").limited(7).unwrap();
+        let mut seen = 0;
+        let err = block_on(async {
+            loop {
+                match body.next().await {
+                    Some(Ok(c)) => seen += c.len(),
+                    Some(Err(e)) => break e,
+                    None => panic!("the stream must fail past the limit"),
+                }
+            }
+        });
+        assert_eq!(seen, 6, "no byte past the limit is handed out");
+        let edge = err
+            .downcast::<EdgeError>()
+            .expect("the error is the 413 EdgeError");
+        assert_eq!(edge.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(
+            block_on(body.next()).is_none(),
+            "the stream ends after the error"
+        );
+    }
+
+    #[test]
+    fn limited_stream_collects_as_413_and_passes_within_limit() {
+        let body = stream_of(4, b"abc").limited(7).unwrap();
+        let err = block_on(body.collect(usize::MAX)).unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        let body = stream_of(2, b"abc").limited(6).unwrap();
+        assert_eq!(block_on(body.collect(usize::MAX)).unwrap(), "abcabc");
+    }
+
+    #[test]
+    fn limited_full_body_over_limit_is_413() {
+        let err = Body::from("hello").limited(4).unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(Body::from("hello").limited(5).is_ok());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! | `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS` | listing cap of a KV store on platforms that list client-side (default 1000) |
 //! | `EDGEZERO__ADAPTER__HOST` / `EDGEZERO__ADAPTER__PORT` | where the native server listens |
 //! | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | request body limit (default 32 MiB) |
+//! | `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` | time to send complete request headers (native server, embedded host; default 10000) |
+//! | `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS` | longest a request may run in the embedded Spin host (default: no limit) |
 //! | `EDGEZERO__LOGGING__LEVEL` | `error`, `warn`, `info`, `debug` or `trace` |
 //!
 //! `<KIND>` is `KV`, `CONFIG` or `SECRETS`; `<ID>` is the logical id upper-cased.
@@ -117,6 +119,52 @@ pub fn resolve_log_level(
         Some(v) => v.trim().parse().map_err(|_| {
             format!("{VAR} must be one of off, error, warn, info, debug, trace; got `{v}`")
         }),
+    }
+}
+
+/// Default time a client has to send a request's headers (native server, embedded host).
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 10_000;
+
+/// How long a connection may take to send a request's complete headers before the server
+/// closes it, from `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` (default 10 s). Bounds
+/// slow-header ("slowloris") connections on every EdgeZero server.
+pub fn resolve_header_read_timeout(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::time::Duration, String> {
+    const VAR: &str = "EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS";
+    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
+        None => Ok(std::time::Duration::from_millis(
+            DEFAULT_HEADER_READ_TIMEOUT_MS,
+        )),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis)
+            .ok_or_else(|| {
+                format!("{VAR} must be a positive number of milliseconds such as 10000, got `{v}`")
+            }),
+    }
+}
+
+/// The longest a request may run in the embedded Spin host, from
+/// `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS`; unset means no limit (as under `spin up`).
+pub fn resolve_request_timeout(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<std::time::Duration>, String> {
+    const VAR: &str = "EDGEZERO__SERVER__REQUEST_TIMEOUT_MS";
+    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(|ms| Some(std::time::Duration::from_millis(ms)))
+            .ok_or_else(|| {
+                format!("{VAR} must be a positive number of milliseconds such as 30000, got `{v}`")
+            }),
     }
 }
 

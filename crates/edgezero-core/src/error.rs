@@ -45,6 +45,11 @@ impl EdgeError {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// `409 Conflict`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
     /// `405 Method Not Allowed` with the `Allow` header listing `allowed`.
     pub fn method_not_allowed(method: &http::Method, allowed: &[http::Method]) -> Self {
         let allow = allowed
@@ -181,6 +186,8 @@ impl From<KvError> for EdgeError {
             KvError::Validation(_) => Self::bad_request(message),
             KvError::Unsupported { .. } => Self::not_implemented(message),
             KvError::LimitExceeded { .. } => Self::unavailable(message),
+            KvError::NotACounter { .. } => Self::conflict(message),
+            KvError::Contention { .. } => Self::unavailable(message),
             KvError::Unavailable { ref store, .. } => {
                 log::error!("{message}");
                 Self::unavailable(format!("key-value store `{store}` is unavailable"))

@@ -63,7 +63,7 @@ pub use context::{PathParams, RequestContext};
 pub use error::EdgeError;
 pub use handler::Handler;
 pub use middleware::{Middleware, Next};
-pub use response::{IntoResponse, Json, Redirect, Request, Response};
+pub use response::{IntoResponse, InvalidRedirect, Json, Redirect, Request, Response};
 pub use router::Router;
 pub use store::{StoreBindings, StoreMetadata, StoreProvider, Stores};
 

@@ -108,50 +108,121 @@ impl<T: IntoResponse, const N: usize> IntoResponse for ([(header::HeaderName, He
 }
 
 /// A redirect response with a `Location` header.
+///
+/// The constructors check the location: it must not be empty or contain control characters
+/// (NUL, CR, LF, tab, DEL, ...), which could split or corrupt the header. Non-ASCII
+/// characters and spaces are percent-encoded (`/café` → `/caf%C3%A9`). A refused location
+/// is an [`InvalidRedirect`]: `?` turns it into a logged `500`; map it to a `400` when the
+/// location comes from the request.
+///
+/// ```
+/// use edgezero_core::{EdgeError, Redirect};
+///
+/// async fn old() -> Result<Redirect, EdgeError> {
+///     Ok(Redirect::permanent("/new")?)
+/// }
+/// assert!(Redirect::see_other("/a\r\nSet-Cookie: x=1").is_err());
+/// assert_eq!(Redirect::temporary("/café").unwrap().location(), "/caf%C3%A9");
+/// # let _ = old;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Redirect {
     status: StatusCode,
-    location: String,
+    location: HeaderValue,
+}
+
+/// A redirect location that cannot be sent, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid redirect location: {reason}")]
+pub struct InvalidRedirect {
+    reason: String,
+}
+
+impl From<InvalidRedirect> for EdgeError {
+    fn from(err: InvalidRedirect) -> Self {
+        EdgeError::internal(err)
+    }
+}
+
+impl IntoResponse for InvalidRedirect {
+    fn into_response(self) -> Response {
+        EdgeError::from(self).into_response()
+    }
+}
+
+/// Checks a redirect target and percent-encodes what a header cannot carry as is.
+fn location_value(location: &str) -> Result<HeaderValue, InvalidRedirect> {
+    if location.is_empty() {
+        return Err(InvalidRedirect {
+            reason: "the location is empty; give a path such as `/` or an absolute URL".into(),
+        });
+    }
+    if let Some((at, c)) = location.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(InvalidRedirect {
+            reason: format!(
+                "the location contains the control character U+{:04X} at byte {at}; \
+                 remove it or percent-encode it",
+                c as u32
+            ),
+        });
+    }
+    let mut encoded = String::with_capacity(location.len());
+    for c in location.chars() {
+        if c.is_ascii() && c != ' ' {
+            encoded.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                encoded.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    // Only visible ASCII remains, which is always a valid header value.
+    HeaderValue::try_from(encoded).map_err(|e| InvalidRedirect {
+        reason: e.to_string(),
+    })
 }
 
 impl Redirect {
+    fn new(status: StatusCode, location: &str) -> Result<Self, InvalidRedirect> {
+        Ok(Redirect {
+            status,
+            location: location_value(location)?,
+        })
+    }
+
     /// `308 Permanent Redirect` (method and body preserved).
-    pub fn permanent(location: impl Into<String>) -> Self {
-        Redirect {
-            status: StatusCode::PERMANENT_REDIRECT,
-            location: location.into(),
-        }
+    pub fn permanent(location: impl AsRef<str>) -> Result<Self, InvalidRedirect> {
+        Self::new(StatusCode::PERMANENT_REDIRECT, location.as_ref())
     }
 
     /// `307 Temporary Redirect` (method and body preserved).
-    pub fn temporary(location: impl Into<String>) -> Self {
-        Redirect {
-            status: StatusCode::TEMPORARY_REDIRECT,
-            location: location.into(),
-        }
+    pub fn temporary(location: impl AsRef<str>) -> Result<Self, InvalidRedirect> {
+        Self::new(StatusCode::TEMPORARY_REDIRECT, location.as_ref())
     }
 
     /// `303 See Other` (the client follows with GET).
-    pub fn see_other(location: impl Into<String>) -> Self {
-        Redirect {
-            status: StatusCode::SEE_OTHER,
-            location: location.into(),
-        }
+    pub fn see_other(location: impl AsRef<str>) -> Result<Self, InvalidRedirect> {
+        Self::new(StatusCode::SEE_OTHER, location.as_ref())
+    }
+
+    /// The `Location` header value, as it will be sent.
+    pub fn location(&self) -> &str {
+        // Built from visible ASCII only, so this never falls back.
+        self.location.to_str().unwrap_or_default()
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 }
 
 impl IntoResponse for Redirect {
     fn into_response(self) -> Response {
-        match HeaderValue::try_from(self.location) {
-            Ok(loc) => {
-                let mut resp = self.status.into_response();
-                resp.headers_mut().insert(header::LOCATION, loc);
-                resp
-            }
-            Err(_) => {
-                EdgeError::internal("redirect location is not a valid header value").into_response()
-            }
-        }
+        let mut resp = self.status.into_response();
+        resp.headers_mut().insert(header::LOCATION, self.location);
+        resp
     }
 }
 
@@ -164,6 +235,50 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
         match serde_json::to_vec(&self.0) {
             Ok(bytes) => with_type(Body::from(bytes), "application/json"),
             Err(e) => EdgeError::internal(e).into_response(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_refuses_control_characters() {
+        for bad in [
+            "",
+            "/a\r\nx: y",
+            "/a\nb",
+            "/a\0",
+            "/a\tb",
+            "/a\u{7f}",
+            "/a\u{85}",
+        ] {
+            let err = Redirect::permanent(bad).unwrap_err();
+            assert!(
+                err.to_string().starts_with("invalid redirect location"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirect_percent_encodes_non_ascii_and_spaces() {
+        let r = Redirect::see_other("https://example.com/café au lait?q=✓").unwrap();
+        let want = "https://example.com/caf%C3%A9%20au%20lait?q=%E2%9C%93";
+        assert_eq!(r.location(), want);
+        let resp = r.into_response();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert_eq!(resp.headers()[header::LOCATION], want);
+    }
+
+    #[test]
+    fn invalid_redirect_is_a_500_that_hides_the_location() {
+        let resp = Redirect::permanent("/x\nsecret").into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        match resp.into_body() {
+            Body::Full(b) => assert!(!String::from_utf8_lossy(&b).contains("secret")),
+            other => panic!("unexpected body {other:?}"),
         }
     }
 }

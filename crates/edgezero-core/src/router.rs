@@ -2,8 +2,24 @@
 //!
 //! Patterns use `matchit` syntax: `/users/{id}` captures one segment, `/files/{*rest}`
 //! captures the rest of the path. A path that matches with the wrong method gets `405` with
-//! an `Allow` header; `HEAD` is answered by the `GET` handler without a body; anything else
-//! gets a JSON `404`. Middleware sees all of these.
+//! an `Allow` header; anything else gets a JSON `404`. Middleware sees all of these.
+//!
+//! ## `HEAD`
+//!
+//! A `HEAD` request on a path with a `GET` route and no `HEAD` route **runs the `GET`
+//! handler**, then drops the body (keeping `Content-Length` when it is known). Any side
+//! effect of the `GET` handler (a counter, a write, a call out) happens for `HEAD` too. Keep
+//! `GET` handlers free of side effects, or register an explicit [`Router::head`] route.
+//!
+//! ## Invalid routes
+//!
+//! The builder methods never panic. A route that cannot be added (a malformed pattern, a
+//! pattern that conflicts with an earlier one, such as `/items/{id}` and `/items/{item_id}`,
+//! or a method registered twice) is left out and recorded; [`Router::try_build`] returns
+//! every recorded problem and [`Router::build`] panics with them. The `App` that `app!`
+//! generates calls `build`, so a conflict stops the process at startup with a message naming
+//! both routes. A router that is dispatched without being checked answers every request
+//! with a `500` and logs the problems.
 
 use std::sync::Arc;
 
@@ -17,6 +33,12 @@ use crate::middleware::{Middleware, Next};
 use crate::response::{Request, Response};
 use crate::store::Stores;
 
+mod error;
+mod pattern;
+
+pub use error::{RouteError, RouterError};
+use pattern::{percent_decode, shape};
+
 /// Routes, middleware and shared state. Built once, then shared by every request.
 #[derive(Clone, Default)]
 pub struct Router {
@@ -29,6 +51,7 @@ pub(crate) struct RouterInner {
     routes: Vec<RouteEntry>,
     pub(crate) middleware: Vec<Arc<dyn Middleware>>,
     state: Option<Arc<Extensions>>,
+    errors: Vec<RouteError>,
 }
 
 #[derive(Clone)]
@@ -50,43 +73,66 @@ impl Router {
 
     /// Adds `handler` for `method` on `path`.
     ///
-    /// # Panics
-    /// When the pattern is invalid, conflicts with another pattern, or already has a handler
-    /// for this method: these are programming errors that show up at startup.
+    /// A route that cannot be added is left out and recorded, never a panic; see
+    /// [`Router::try_build`].
     pub fn route<H, T>(mut self, path: &str, method: Method, handler: H) -> Self
     where
         H: Handler<T>,
         T: 'static,
     {
         let inner = self.inner_mut();
-        let idx = match inner.matcher.at(path) {
-            Ok(m) if &*inner.routes[*m.value].pattern == path => *m.value,
-            _ => {
-                let idx = inner.routes.len();
-                if let Err(e) = inner.matcher.insert(path, idx) {
-                    panic!("cannot add route `{path}`: {e}");
+        let idx = match inner.routes.iter().position(|r| &*r.pattern == path) {
+            Some(idx) => idx,
+            None => match inner.insert_pattern(path, &method) {
+                Ok(idx) => idx,
+                Err(e) => {
+                    inner.errors.push(e);
+                    return self;
                 }
-                inner.routes.push(RouteEntry {
-                    pattern: Arc::from(path),
-                    methods: Vec::new(),
-                    allow: Vec::new(),
-                });
-                idx
-            }
+            },
         };
         let entry = &mut inner.routes[idx];
         if entry.methods.iter().any(|(m, _)| *m == method) {
-            panic!("route `{path}` already has a handler for {method}");
+            inner.errors.push(RouteError::DuplicateMethod {
+                method,
+                route: path.to_string(),
+            });
+            return self;
         }
         entry.methods.push((method.clone(), erase(handler)));
-        entry.allow.push(method.clone());
-        if method == Method::GET && !entry.allow.contains(&Method::HEAD) {
-            entry.allow.push(Method::HEAD);
+        let implied = (method == Method::GET).then_some(Method::HEAD);
+        for m in std::iter::once(method).chain(implied) {
+            if !entry.allow.contains(&m) {
+                entry.allow.push(m);
+            }
         }
         self
     }
 
-    /// Adds a `GET` route (also answers `HEAD`).
+    /// Checks the routes: the router, or every route that could not be added.
+    pub fn try_build(self) -> Result<Router, RouterError> {
+        if self.inner.errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(RouterError::new(self.inner.errors.clone()))
+        }
+    }
+
+    /// Like [`Router::try_build`], for code that builds its router once at startup.
+    ///
+    /// # Panics
+    /// When a route could not be added; the message names the route, the route it conflicts
+    /// with, and how to fix it.
+    #[track_caller]
+    pub fn build(self) -> Router {
+        match self.try_build() {
+            Ok(router) => router,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Adds a `GET` route. It also answers `HEAD` (running this handler, side effects
+    /// included) unless the path has its own `HEAD` route.
     pub fn get<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
         self.route(path, Method::GET, handler)
     }
@@ -151,6 +197,11 @@ impl Router {
 
     /// Handles one request already wrapped in a context (adapters use this to set limits).
     pub async fn dispatch(&self, mut ctx: RequestContext) -> Response {
+        if !self.inner.errors.is_empty() {
+            let err = RouterError::new(self.inner.errors.clone());
+            return EdgeError::internal(format!("{err}; check the router with Router::try_build"))
+                .into_response();
+        }
         ctx.state.clone_from(&self.inner.state);
         if self.inner.middleware.is_empty() {
             self.inner.route(ctx).await
@@ -166,6 +217,63 @@ impl Router {
 }
 
 impl RouterInner {
+    /// Adds a new pattern to the matcher, or explains why it cannot be added.
+    fn insert_pattern(&mut self, path: &str, method: &Method) -> Result<usize, RouteError> {
+        if !path.starts_with('/') {
+            return Err(RouteError::Invalid {
+                route: path.to_string(),
+                reason: "a pattern must start with `/`".into(),
+            });
+        }
+        let idx = self.routes.len();
+        match self.matcher.insert(path, idx) {
+            Ok(()) => {}
+            Err(matchit::InsertError::Conflict { with }) => {
+                let new_shape = shape(path);
+                let existing = self
+                    .routes
+                    .iter()
+                    .find(|r| new_shape.is_some() && shape(&r.pattern) == new_shape);
+                return Err(match existing {
+                    Some(r) => RouteError::ParameterNames {
+                        method: method.clone(),
+                        route: path.to_string(),
+                        existing: r.pattern.to_string(),
+                    },
+                    None => RouteError::Conflict {
+                        method: method.clone(),
+                        route: path.to_string(),
+                        existing: with,
+                    },
+                });
+            }
+            Err(e) => {
+                let reason = match e {
+                    matchit::InsertError::InvalidParamSegment => {
+                        "a segment may hold one parameter, and nothing may follow it".to_string()
+                    }
+                    matchit::InsertError::InvalidCatchAll => {
+                        "a catch-all `{*name}` must be the last segment".to_string()
+                    }
+                    matchit::InsertError::InvalidParam => {
+                        "a brace is unbalanced or a parameter has no name".to_string()
+                    }
+                    other => other.to_string(),
+                };
+                return Err(RouteError::Invalid {
+                    route: path.to_string(),
+                    reason,
+                });
+            }
+        }
+        self.routes.push(RouteEntry {
+            pattern: Arc::from(path),
+            methods: Vec::new(),
+            allow: Vec::new(),
+        });
+        Ok(idx)
+    }
+
     pub(crate) async fn route(&self, mut ctx: RequestContext) -> Response {
         let (idx, params) = match self.matcher.at(ctx.path()) {
             Ok(m) => {
@@ -206,55 +314,10 @@ fn strip_body(resp: Response) -> Response {
     Response::from_parts(parts, Body::Empty)
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes `%XX` escapes; a segment that would not be valid UTF-8 is kept as written.
-fn percent_decode(segment: &str) -> String {
-    if !segment.contains('%') {
-        return segment.to_string();
-    }
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| segment.to_string())
-}
-
 impl std::fmt::Debug for Router {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Router")
             .field("routes", &self.route_table())
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_decode;
-
-    #[test]
-    fn decodes_escapes() {
-        assert_eq!(percent_decode("a%20b"), "a b");
-        assert_eq!(percent_decode("%E2%9C%93"), "✓");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
-        assert_eq!(percent_decode("%ff"), "%ff");
     }
 }

@@ -214,14 +214,6 @@ fn shared_state() {
     assert_eq!(missing.get("/").status(), 500);
 }
 
-#[test]
-#[should_panic(expected = "already has a handler for GET")]
-fn duplicate_route_panics_at_build() {
-    let _ = Router::new()
-        .get("/a", || async { "" })
-        .get("/a", || async { "" });
-}
-
 const META: StoreMetadata = StoreMetadata {
     kv: StoreIds {
         ids: &["sessions", "cache"],

@@ -9,9 +9,11 @@
 //! - a router with every `[[triggers.http]]` route, then the Rust routes added by an optional
 //!   `routes = path::to::fn` argument (`fn(Router) -> Router`), then the `[app].middleware`.
 //!
-//! The crate is rebuilt whenever the manifest changes. A manifest error is a compile error
-//! that names the file, line and key; a handler path that does not exist is a compile error
-//! at the macro call.
+//! The crate is rebuilt whenever the manifest changes. A manifest error (including two routes
+//! that conflict, such as `/items/{id}` and `/items/{item_id}`) is a compile error that names
+//! the file, line and key; a handler path that does not exist is a compile error at the macro
+//! call. A Rust route that conflicts with another makes `App::router()` panic at startup with
+//! a message naming both routes (see `Router::build`).
 //!
 //! ```ignore
 //! edgezero_core::app!("../../edgezero.toml", routes = crate::extra_routes);
@@ -153,7 +155,9 @@ fn expand(args: &AppArgs) -> syn::Result<Tokens> {
                 #(#routes)*
                 #extra
                 #(#layers)*
-                router
+                // Manifest routes were checked at compile time; this reports conflicts that
+                // Rust routes (`routes = ...`) introduce, naming both routes.
+                router.build()
             }
         }
 

@@ -19,7 +19,10 @@
 //! default = "sessions"                               # required with several ids
 //!
 //! [stores.config]
-//! ids = ["app_config"]
+//! ids = ["app_config", "feature_flags"]
+//! default = "app_config"
+//! file = "config/app_config.toml"                     # entries of the default id
+//! files = { feature_flags = "config/flags.toml" }      # entries of other ids
 //!
 //! [stores.secrets]
 //! ids = ["default"]
@@ -52,6 +55,7 @@
 
 mod error;
 mod raw;
+mod routes;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -106,8 +110,12 @@ pub struct StoreSection {
     pub ids: Vec<String>,
     /// The default id (`None` only when there are no ids).
     pub default: Option<String>,
-    /// Config only: a TOML file of entries that `edgezero config push` writes to the store.
+    /// Config only: the entries file of the default id (`file = "..."`), which
+    /// `edgezero config push` writes to that store.
     pub file: Option<String>,
+    /// Config only: the entries file of each id, `file` included for the default id
+    /// (`files = { feature_flags = "config/flags.toml" }`).
+    pub files: BTreeMap<String, String>,
     /// Secrets only: the secret names the app reads, checked by `config validate --strict`.
     pub names: Vec<String>,
 }
@@ -158,6 +166,14 @@ pub struct AdapterCommands {
     pub deploy: Option<String>,
 }
 
+impl StoreSection {
+    /// The entries file of `id`, relative to the manifest: `files.<id>`, or `file` for the
+    /// default id.
+    pub fn file_for(&self, id: &str) -> Option<&str> {
+        self.files.get(id).map(String::as_str)
+    }
+}
+
 impl Manifest {
     /// Reads and validates a manifest file.
     pub fn load(path: impl AsRef<Path>) -> Result<Manifest, ManifestError> {
@@ -182,6 +198,14 @@ impl Manifest {
                 .replace('\n', " ")
                 .replace("unknown field", "unknown key")
                 .replace("missing field", "missing key");
+            // The parser gives no text for some syntax errors (e.g. `key =` with no value).
+            let message = if message.is_empty() {
+                "invalid TOML syntax here: a value is missing or the text is cut short; \
+                 write e.g. `name = \"my-app\"`"
+                    .to_string()
+            } else {
+                message
+            };
             source.error(e.span(), None, message)
         })?;
         validate::manifest(&source, raw)

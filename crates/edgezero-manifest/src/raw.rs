@@ -57,6 +57,7 @@ pub struct RawStore {
     pub ids: Spanned<Vec<Spanned<String>>>,
     pub default: Option<Spanned<String>>,
     pub file: Option<Spanned<String>>,
+    pub files: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub names: Option<Vec<Spanned<String>>>,
 }
 

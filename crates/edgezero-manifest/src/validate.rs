@@ -6,6 +6,7 @@ use toml::Spanned;
 
 use crate::error::TomlSource as Source;
 use crate::raw::{RawAdapter, RawManifest, RawStore};
+use crate::routes::RouteTable;
 use crate::{
     AdapterCommands, AdapterSection, AdapterSettings, AppSection, HttpTrigger, Manifest,
     ManifestError, StoreSection, StoresSection, ADAPTERS,
@@ -59,6 +60,7 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
 
     let mut http_triggers = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
+    let mut table = RouteTable::default();
     for (i, t) in raw
         .triggers
         .map(|t| t.http)
@@ -141,6 +143,7 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
             }
             seen.push(pair);
         }
+        table.add(src, &t.path, &key("path"))?;
         http_triggers.push(HttpTrigger {
             path: path.clone(),
             methods,
@@ -255,6 +258,46 @@ fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSec
             );
         }
     }
+    let mut files = BTreeMap::new();
+    if let (Some(f), Some(d)) = (&raw.file, &default) {
+        files.insert(d.clone(), f.get_ref().clone());
+    }
+    if let Some(table) = &raw.files {
+        if kind != "config" {
+            return err(
+                src,
+                table,
+                &format!("stores.{kind}.files"),
+                "`files` is only supported in [stores.config]",
+            );
+        }
+        for (id, path) in table.get_ref() {
+            let key = format!("stores.{kind}.files.{}", id.get_ref());
+            if !ids.contains(id.get_ref()) {
+                return err(
+                    src,
+                    id,
+                    &key,
+                    format!("`{}` is not one of the ids {:?}", id.get_ref(), ids),
+                );
+            }
+            if path.get_ref().trim().is_empty() {
+                return err(src, path, &key, "file must not be empty");
+            }
+            if files.contains_key(id.get_ref()) {
+                return err(
+                    src,
+                    id,
+                    &key,
+                    format!(
+                        "`{}` is the default id, whose entries file is already `file`; keep one of the two",
+                        id.get_ref()
+                    ),
+                );
+            }
+            files.insert(id.get_ref().clone(), path.get_ref().clone());
+        }
+    }
     let mut names = Vec::new();
     for (i, n) in raw.names.unwrap_or_default().into_iter().enumerate() {
         let key = format!("stores.{kind}.names.{i}");
@@ -275,6 +318,7 @@ fn store(src: &Source, kind: &str, raw: Option<Spanned<RawStore>>) -> R<StoreSec
         ids,
         default,
         file: raw.file.map(Spanned::into_inner),
+        files,
         names,
     })
 }

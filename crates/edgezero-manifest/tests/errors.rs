@@ -34,6 +34,11 @@ fn syntax_error() {
 }
 
 #[test]
+fn missing_value_has_a_message() {
+    insta::assert_snapshot!(error("[app]\nname ="));
+}
+
+#[test]
 fn default_not_in_ids() {
     insta::assert_snapshot!(error(
         "[app]\nname = \"x\"\n[stores.kv]\nids = [\"sessions\"]\ndefault = \"cache\"\n"
@@ -87,6 +92,37 @@ fn duplicate_route() {
     insta::assert_snapshot!(error(
         "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/a\"\nhandler = \"crate::a\"\n[[triggers.http]]\npath = \"/a\"\nhandler = \"crate::b\"\n"
     ));
+}
+
+#[test]
+fn conflicting_route_params() {
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/items/{id}\"\nhandler = \"crate::a\"\n[[triggers.http]]\npath = \"/items/{item_id}\"\nmethods = [\"DELETE\"]\nhandler = \"crate::b\"\n"
+    ));
+}
+
+#[test]
+fn conflicting_catch_all() {
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/f/{name}\"\nhandler = \"crate::a\"\n[[triggers.http]]\npath = \"/f/{*rest}\"\nhandler = \"crate::b\"\n"
+    ));
+}
+
+#[test]
+fn invalid_route_pattern() {
+    insta::assert_snapshot!(error(
+        "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/f/{name}.json\"\nhandler = \"crate::a\"\n"
+    ));
+}
+
+#[test]
+fn one_pattern_may_serve_several_triggers() {
+    let m = Manifest::parse(
+        "edgezero.toml",
+        "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/items/{id}\"\nhandler = \"crate::a\"\n[[triggers.http]]\npath = \"/items/{id}\"\nmethods = [\"DELETE\"]\nhandler = \"crate::b\"\n[[triggers.http]]\npath = \"/items/{id}/tags\"\nhandler = \"crate::c\"\n",
+    )
+    .unwrap();
+    assert_eq!(m.http_triggers.len(), 3);
 }
 
 #[test]
@@ -156,4 +192,33 @@ EDGEZERO__LOGGING__LEVEL = "debug"
     );
     assert_eq!(m.root(), std::path::Path::new("dir"));
     assert_eq!(m.environment["EDGEZERO__LOGGING__LEVEL"], "debug");
+}
+
+#[test]
+fn config_files_per_id() {
+    let base = "[app]\nname = \"a\"\n[stores.config]\nids = [\"app_config\", \"flags\"]\ndefault = \"app_config\"\nfile = \"c.toml\"\n";
+    let m = Manifest::parse(
+        "edgezero.toml",
+        &format!("{base}files = {{ flags = \"f.toml\" }}\n"),
+    )
+    .unwrap();
+    assert_eq!(m.stores.config.file_for("app_config"), Some("c.toml"));
+    assert_eq!(m.stores.config.file_for("flags"), Some("f.toml"));
+    let e = Manifest::parse(
+        "edgezero.toml",
+        &format!("{base}files = {{ other = \"f.toml\" }}\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`stores.config.files.other`") && e.contains("not one of the ids"),
+        "{e}"
+    );
+    let e = Manifest::parse(
+        "edgezero.toml",
+        &format!("{base}files = {{ app_config = \"f.toml\" }}\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("already `file`"), "{e}");
 }

@@ -10,7 +10,7 @@ use wasmtime::component::{
 };
 
 use crate::kv::{Backend, StoreHandle};
-use crate::variables::{ComponentVariables, VariableError};
+use edgezero_spin_manifest::variables::{ComponentVariables, VariableError};
 
 mod generated {
     #![allow(missing_docs)]

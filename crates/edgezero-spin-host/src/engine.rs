@@ -26,6 +26,10 @@ pub const MAX_INSTANCE_REUSE: usize = 128;
 pub const MAX_INSTANCE_CONCURRENCY: usize = 16;
 /// How long an idle instance is kept for the next request.
 const IDLE_INSTANCE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often running guests are interrupted to yield (as Spin does): a guest that computes
+/// for a long time, or loops forever, gives its thread back to other requests at least
+/// this often instead of pinning it.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// The state of one component instance.
 pub struct InstanceState {
@@ -108,13 +112,35 @@ pub fn engine() -> anyhow::Result<Engine> {
         return Ok(engine.clone());
     }
     let engine = new_engine()?;
+    start_epoch_ticker(&engine);
     *shared = Some(engine.clone());
     Ok(engine)
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] on a background thread, for as long as
+/// the engine lives.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("wasm-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => return,
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!(
+            "cannot start the epoch thread ({e}); a guest that never yields will keep its thread"
+        );
+    }
 }
 
 fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model_async(true);
+    config.epoch_interruption(true);
     match Cache::new(CacheConfig::new()) {
         Ok(cache) => {
             config.cache(Some(cache));
@@ -189,6 +215,7 @@ pub struct ComponentHandler {
     engine: Engine,
     ctx: Arc<ComponentCtx>,
     environment: Vec<(String, String)>,
+    request_timeout: Duration,
 }
 
 impl ComponentHandler {
@@ -198,12 +225,14 @@ impl ComponentHandler {
         pre: ServicePre<InstanceState>,
         ctx: ComponentCtx,
         environment: Vec<(String, String)>,
+        request_timeout: Option<Duration>,
     ) -> ProxyHandler<ComponentHandler> {
         ProxyHandler::new(
             ComponentHandler {
                 engine: engine.clone(),
                 ctx: Arc::new(ctx),
                 environment,
+                request_timeout: request_timeout.unwrap_or(Duration::MAX),
             },
             ProxyPre::P3(pre),
         )
@@ -228,14 +257,18 @@ impl HandlerState for ComponentHandler {
             },
             ctx: Arc::clone(&self.ctx),
         };
+        let mut store = Store::new(&self.engine, state);
+        // Yield to the executor at every epoch tick instead of running to completion.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
         Ok(StoreBundle {
-            store: Store::new(&self.engine, state),
+            store,
             write_profile: Box::new(|_| {}),
         })
     }
 
     fn request_timeout(&self) -> Duration {
-        Duration::MAX
+        self.request_timeout
     }
 
     fn idle_instance_timeout(&self) -> Duration {

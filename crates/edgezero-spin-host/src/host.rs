@@ -13,12 +13,12 @@ use tokio::task::JoinHandle;
 use crate::bindings::ComponentCtx;
 use crate::engine::{self, ComponentHandler};
 use crate::kv;
-use crate::manifest::Manifest;
-use crate::routes::Router;
-use crate::runtime_config::RuntimeConfig;
 use crate::server::{self, App};
-use crate::variables::{env_name, resolve_app_variables, ComponentVariables};
 use crate::HostConfig;
+use edgezero_spin_manifest::routes::Router;
+use edgezero_spin_manifest::variables::{env_name, resolve_app_variables, ComponentVariables};
+use edgezero_spin_manifest::Manifest;
+use edgezero_spin_manifest::RuntimeConfig;
 
 /// A loaded app: every component compiled and pre-instantiated, every store open. Serve
 /// it with [`Host::bind`].
@@ -41,10 +41,12 @@ impl Host {
         } else {
             Manifest::load(&config.spin_toml)?
         };
+        manifest.check_embedded_host_support()?;
         let runtime_config = match &config.runtime_config {
             Some(path) => RuntimeConfig::load(path)?,
             None => RuntimeConfig::default(),
         };
+        runtime_config.check_embedded_host_support()?;
         let env = |name: &str| std::env::var(name).ok();
         let values = resolve_app_variables(&manifest.variables, &env).map_err(|missing| {
             let lines: Vec<String> = missing
@@ -77,6 +79,7 @@ impl Host {
             .await
             .context("engine setup panicked")??;
         let mut handlers = HashMap::new();
+        let mut body_limits = HashMap::new();
         let mut summary = Vec::new();
         let mut compile_times = Vec::new();
         for id in used {
@@ -109,16 +112,36 @@ impl Host {
                 stores,
                 variables: ComponentVariables::new(id, &spec.variables, &values),
             };
+            let limit =
+                edgezero_core::env::resolve_max_body_bytes(&|k| spec.env(k).map(str::to_string))
+                    .map_err(|e| {
+                        anyhow!(
+                            "component \"{id}\" in {}: {e} (set in its `environment`)",
+                            manifest.path.display()
+                        )
+                    })?;
+            body_limits.insert(id.to_string(), limit);
             handlers.insert(
                 id.to_string(),
-                ComponentHandler::new(&engine, pre, ctx, spec.environment.clone()),
+                ComponentHandler::new(
+                    &engine,
+                    pre,
+                    ctx,
+                    spec.environment.clone(),
+                    config.request_timeout,
+                ),
             );
         }
         for (route, component) in router.routes() {
             summary.insert(0, format!("  {component}: {}", route.raw()));
         }
         Ok(Host {
-            app: Arc::new(App { router, handlers }),
+            app: Arc::new(App {
+                router,
+                handlers,
+                body_limits,
+                header_read_timeout: config.header_read_timeout,
+            }),
             summary,
             compile_times,
         })

@@ -21,11 +21,8 @@
 //! ```no_run
 //! use edgezero_spin_host::{run, HostConfig};
 //!
-//! run(HostConfig {
-//!     spin_toml: "examples/counter/crates/counter-adapter-spin/spin.toml".into(),
-//!     runtime_config: None,
-//!     listen: "127.0.0.1:3000".parse().unwrap(),
-//! })
+//! run(HostConfig::new("examples/counter/crates/counter-adapter-spin/spin.toml")
+//!     .listen("127.0.0.1:3000".parse().unwrap()))
 //! .unwrap();
 //! ```
 //!
@@ -46,28 +43,21 @@
 #![warn(missing_docs)]
 
 mod bindings;
-mod diag;
 mod engine;
 mod host;
 mod kv;
 mod logger;
-mod manifest;
-mod routes;
-mod runtime_config;
 mod server;
-mod variables;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use diag::LoadError;
+pub use edgezero_spin_manifest::{
+    default_kv_file, AppVariable, ComponentSpec, LoadError, Manifest, Route, RouteMatch, Router,
+    RuntimeConfig, StoreConfig, Template,
+};
 pub use engine::{MAX_INSTANCE_CONCURRENCY, MAX_INSTANCE_REUSE};
 pub use host::{Host, Server, ShutdownHandle};
-pub use kv::default_store_path;
-pub use manifest::{ComponentSpec, Manifest};
-pub use routes::{Route, RouteMatch, Router};
-pub use runtime_config::{RuntimeConfig, StoreConfig};
-pub use variables::{is_manifest_name, is_runtime_name, AppVariable, Template};
 
 /// The address `spin up` listens on by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -81,6 +71,14 @@ pub struct HostConfig {
     pub runtime_config: Option<PathBuf>,
     /// Where to listen (default `127.0.0.1:3000`).
     pub listen: SocketAddr,
+    /// How long a connection may take to send a request's headers before it is closed
+    /// (`EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS`, default 10 s).
+    pub header_read_timeout: std::time::Duration,
+    /// The longest a request may run in a component before its instance is discarded and
+    /// the client gets a 500 (`EDGEZERO__SERVER__REQUEST_TIMEOUT_MS`). `None`, the default,
+    /// is no limit, as under `spin up`. Either way a busy guest yields every 10 ms, so one
+    /// that loops forever does not stop other requests from being served.
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 impl HostConfig {
@@ -90,7 +88,33 @@ impl HostConfig {
             spin_toml: spin_toml.into(),
             runtime_config: None,
             listen: DEFAULT_LISTEN.parse().expect("a valid default address"),
+            header_read_timeout: std::time::Duration::from_millis(
+                edgezero_core::env::DEFAULT_HEADER_READ_TIMEOUT_MS,
+            ),
+            request_timeout: None,
         }
+    }
+
+    /// Sets the request timeout.
+    pub fn request_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Applies `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` and
+    /// `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS` from `lookup`.
+    pub fn with_env(self, lookup: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let header =
+            edgezero_core::env::resolve_header_read_timeout(lookup).map_err(anyhow::Error::msg)?;
+        let request =
+            edgezero_core::env::resolve_request_timeout(lookup).map_err(anyhow::Error::msg)?;
+        Ok(self.header_read_timeout(header).request_timeout(request))
+    }
+
+    /// Sets the header-read timeout.
+    pub fn header_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
     }
 
     /// Sets the runtime config file.

@@ -27,7 +27,7 @@ use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::p3::Request as WasiRequest;
 
 use crate::engine::{ComponentHandler, InstanceState};
-use crate::routes::{set_spin_headers, Router};
+use edgezero_spin_manifest::routes::{set_spin_headers, Router};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The body of every response the host sends.
@@ -43,6 +43,45 @@ pub struct App {
     pub router: Router,
     /// Dispatchers by component id.
     pub handlers: HashMap<String, ProxyHandler<ComponentHandler>>,
+    /// The request body limit of each component (its `EDGEZERO__ADAPTER__MAX_BODY_BYTES`):
+    /// a declared `Content-Length` above it is answered 413 at once, before the component
+    /// runs and before any of the body is read.
+    pub body_limits: HashMap<String, usize>,
+    /// How long a connection may take to send a request's headers.
+    pub header_read_timeout: Duration,
+}
+
+/// The declared `Content-Length`, when there is one and it parses.
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn too_large(limit: usize) -> Response<ResponseBody> {
+    let body = format!(
+        "{{\"error\":{{\"status\":413,\"message\":\"request body is larger than the limit of {limit} bytes\"}}}}"
+    );
+    let mut res = Response::new(
+        http_body_util::Full::new(Bytes::from(body))
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    // The body was not read: the connection cannot carry another request.
+    res.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    res
 }
 
 fn empty(status: StatusCode) -> Response<ResponseBody> {
@@ -75,7 +114,12 @@ pub async fn handle(
             if let Ok(uri) = path_and_query.parse() {
                 *req.uri_mut() = uri;
             }
+            let limit = app.body_limits.get(component).copied();
+            let declared = declared_length(req.headers());
             let res = match app.handlers.get(component) {
+                Some(_) if matches!((declared, limit), (Some(n), Some(l)) if n > l as u64) => {
+                    too_large(limit.unwrap_or_default())
+                }
                 Some(handler) => {
                     match dispatch(handler, req).await {
                         Ok(res) => res,
@@ -228,6 +272,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, mut shutdown: watch::Re
             }
         };
         let _ = stream.set_nodelay(true);
+        let header_read_timeout = app.header_read_timeout;
         let app = Arc::clone(&app);
         let mut stop = shutdown.clone();
         connections.spawn(async move {
@@ -237,6 +282,8 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, mut shutdown: watch::Re
             });
             let conn = http1::Builder::new()
                 .keep_alive(true)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             let mut conn = pin!(conn);
             let result = tokio::select! {

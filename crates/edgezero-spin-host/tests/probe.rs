@@ -172,7 +172,7 @@ async fn traps_outbound_http_and_large_bodies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn many_concurrent_requests_reuse_instances() {
+async fn many_concurrent_requests_all_succeed() {
     let (_app, host) = start().await;
     let addr = host.addr;
     let tasks: Vec<_> = (0..300)

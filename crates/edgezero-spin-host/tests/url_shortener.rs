@@ -48,7 +48,7 @@ async fn create_redirect_list_and_errors() {
     let all = host.get("/all").await;
     assert_eq!(
         all.json(),
-        serde_json::json!({ short.clone(): "https://spinframework.dev/v3" })
+        serde_json::json!({ "links": { short.clone(): "https://spinframework.dev/v3" }, "cursor": null })
     );
 
     let missing = host.get("/nope1").await;
@@ -70,4 +70,67 @@ async fn create_redirect_list_and_errors() {
             b"https://spinframework.dev/v3".to_vec()
         )]
     );
+}
+
+/// The example's own spin.toml, with `source` pointing at the built component.
+fn example_spin_toml() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(
+        root.join("examples/url-shortener/crates/url-shortener-adapter-spin/spin.toml"),
+    )
+    .unwrap();
+    let source = text
+        .lines()
+        .find(|l| l.starts_with("source = "))
+        .unwrap()
+        .to_string();
+    let text = text.replace(&source, "source = \"{source}\"");
+    // The build section's command is relative to the example directory.
+    text.split("[component.url-shortener.build]")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_keeps_working_past_the_default_listing_cap() {
+    let app = TestApp::new(&example_spin_toml(), URL_SHORTENER);
+    // 1,500 links written straight into Spin's file, as a long-lived app would have them.
+    {
+        let db = app.default_db();
+        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))").unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        for i in 0..1500 {
+            tx.execute(
+                "INSERT INTO spin_key_value (store, key, value) VALUES ('default', ?1, ?2)",
+                rusqlite::params![
+                    format!("link:s{i:05}"),
+                    format!("https://example.com/{i}").into_bytes()
+                ],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let host = app.start().await;
+    let mut cursor: Option<String> = None;
+    let mut seen = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/all?limit=1000&cursor={c}"),
+            None => "/all?limit=1000".to_string(),
+        };
+        let page = host.get(&path).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let page = page.json();
+        seen += page["links"].as_object().unwrap().len();
+        match page["cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 1500);
+    host.stop().await;
 }

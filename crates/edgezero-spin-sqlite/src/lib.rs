@@ -6,14 +6,13 @@
 //! adapter, `edgezero config push --local` and the embedded Spin host all read and write the
 //! same rows that `spin up` does.
 //!
-//! TTLs are an EdgeZero extension for the native adapter: expiries live in a side table,
-//! `edgezero_kv_expiry`, that Spin ignores. Rows written with a TTL are therefore visible to
-//! Spin until the native adapter deletes them.
+//! Only Spin's format lives here. Extensions of one backend (the native adapter's TTL side
+//! table) belong to that backend.
 
 #![warn(missing_docs)]
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -38,14 +37,6 @@ pub const SPIN_DELETE: &str = "DELETE FROM spin_key_value WHERE store=$1 AND key
 
 /// Spin's key listing (no ordering).
 pub const SPIN_KEYS: &str = "SELECT key FROM spin_key_value WHERE store=$1";
-
-/// EdgeZero's expiry side table (native adapter only).
-pub const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS edgezero_kv_expiry (
-    store TEXT NOT NULL,
-    key TEXT NOT NULL,
-    expires_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (store, key)
-)";
 
 /// Errors of this crate: SQLite failures with what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -112,20 +103,6 @@ fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute(SPIN_SCHEMA, [])?;
     Ok(())
-}
-
-/// Creates the expiry side table (only the native adapter needs it).
-pub fn enable_expiry(conn: &Connection) -> Result<(), SqliteKvError> {
-    conn.execute(EXPIRY_SCHEMA, [])
-        .map_err(stmt_err("schema setup", ""))?;
-    Ok(())
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Reads a value with Spin's statement.
@@ -209,6 +186,23 @@ mod tests {
             "DELETE FROM spin_key_value WHERE store=$1 AND key=$2"
         );
         assert_eq!(SPIN_KEYS, "SELECT key FROM spin_key_value WHERE store=$1");
+    }
+
+    /// A file opened here holds Spin's table and nothing else: backend extensions (the
+    /// native adapter's expiry table) are created by their backend.
+    #[test]
+    fn open_creates_only_spins_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("kv.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        let tables: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tables, ["spin_key_value"]);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! component. Cases use their own key prefixes and clean up first, so one store can run
 //! the whole suite, repeatedly.
 
+mod atomic;
+
 use std::time::Duration;
 
 use edgezero_core::store::config::{ConfigError, ConfigHandle};
@@ -27,6 +29,8 @@ pub struct KvCapabilities {
     /// `put_bytes_with_ttl` stores with expiry (otherwise it must be `Unsupported`).
     pub ttl: bool,
 }
+
+pub use atomic::kv_atomic_suite;
 
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,15 +302,28 @@ async fn kv_ttl(kv: &KvHandle, caps: KvCapabilities) -> Result<(), String> {
             "a refused TTL write must write nothing"
         );
     }
-    for secs in [59, 366 * 24 * 3600] {
-        match kv
+    ensure!(
+        kv.supports_ttl() == caps.ttl,
+        "supports_ttl() is {}, but the backend's capabilities say ttl: {}",
+        kv.supports_ttl(),
+        caps.ttl
+    );
+    for secs in [0, 59, 366 * 24 * 3600] {
+        let result = kv
             .put_bytes_with_ttl("ct:ttl:b", "v", Duration::from_secs(secs))
-            .await
-        {
-            Err(KvError::Validation(_)) => {}
-            other => {
+            .await;
+        match (caps.ttl, result) {
+            (true, Err(KvError::Validation(_))) => {}
+            // Without TTL support, the answer is "unsupported" whatever the TTL.
+            (false, Err(KvError::Unsupported { .. })) => {}
+            (_, other) => {
                 return Err(format!(
-                    "a TTL of {secs}s must fail validation, got {other:?}"
+                    "a TTL of {secs}s must fail with {}, got {other:?}",
+                    if caps.ttl {
+                        "Validation"
+                    } else {
+                        "Unsupported"
+                    }
                 ))
             }
         }

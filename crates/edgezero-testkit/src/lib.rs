@@ -22,8 +22,12 @@ pub mod memory;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use edgezero_core::{App, Body, Request, Router, StoreBindings, StoreMetadata, Stores};
+use bytes::{Bytes, BytesMut};
+use edgezero_core::body::BoxError;
+use edgezero_core::{
+    App, Body, Request, RequestContext, Router, StoreBindings, StoreMetadata, Stores,
+};
+use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 
 pub use memory::{MemoryConfig, MemoryKv, MemoryProvider, MemorySecrets};
@@ -33,7 +37,31 @@ pub struct TestApp {
     router: Router,
     bindings: Arc<StoreBindings>,
     provider: MemoryProvider,
+    body_limit: Option<usize>,
 }
+
+/// A response body that failed while streaming, returned by [`TestApp::try_send`].
+#[derive(Debug)]
+pub struct BodyError {
+    /// The status that was already sent.
+    pub status: StatusCode,
+    /// How many body bytes arrived before the failure.
+    pub received: usize,
+    /// The stream's error.
+    pub source: BoxError,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "status {} was sent, then the body stream failed after {} bytes: {}",
+            self.status, self.received, self.source
+        )
+    }
+}
+
+impl std::error::Error for BodyError {}
 
 /// A buffered response.
 #[derive(Debug)]
@@ -73,26 +101,40 @@ impl TestResponse {
 
 impl TestApp {
     /// A test app over `router` with no declared stores.
+    #[track_caller]
     pub fn new(router: Router) -> Self {
         Self::with_stores(router, &StoreMetadata::NONE, &|_| None)
     }
 
     /// A test app for an `app!`-generated [`App`], with the given environment lookup.
+    #[track_caller]
     pub fn for_app<A: App>(env: &dyn Fn(&str) -> Option<String>) -> Self {
         Self::with_stores(A::router(), A::stores(), env)
     }
 
     /// A test app with declared stores and an environment lookup for `EDGEZERO__*`.
+    ///
+    /// # Panics
+    /// When the router has routes that could not be added ([`Router::try_build`]).
+    #[track_caller]
     pub fn with_stores(
         router: Router,
         meta: &StoreMetadata,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Self {
         TestApp {
-            router,
+            router: router.build(),
             bindings: Arc::new(StoreBindings::resolve(meta, env)),
             provider: MemoryProvider::new(),
+            body_limit: None,
         }
+    }
+
+    /// Sets the request body limit (bytes), as an adapter does from
+    /// `EDGEZERO__ADAPTER__MAX_BODY_BYTES`.
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = Some(limit);
+        self
     }
 
     /// Replaces the provider (to seed config or secrets).
@@ -107,17 +149,47 @@ impl TestApp {
     }
 
     /// Sends a request.
+    ///
+    /// # Panics
+    /// When the response body fails while it streams (see [`TestApp::try_send`]), so a
+    /// broken stream is a test failure rather than a silently short body.
+    #[track_caller]
     pub fn send(&self, request: Request) -> TestResponse {
+        let what = format!("{} {}", request.method(), request.uri());
+        self.try_send(request)
+            .unwrap_or_else(|e| panic!("the response body of {what} failed: {e}"))
+    }
+
+    /// Sends a request; `Err` when the response body fails while it streams.
+    pub fn try_send(&self, request: Request) -> Result<TestResponse, BodyError> {
         let stores = Stores::new(Arc::clone(&self.bindings), Rc::new(self.provider.clone()));
+        let ctx = RequestContext::new(request, stores);
+        let ctx = match self.body_limit {
+            Some(limit) => ctx.with_body_limit(limit),
+            None => ctx,
+        };
         futures_executor::block_on(async {
-            let resp = self.router.handle(request, stores).await;
+            let resp = self.router.dispatch(ctx).await;
             let (parts, body) = resp.into_parts();
-            let body = body.collect(usize::MAX).await.unwrap_or_default();
-            TestResponse {
+            let mut buf = BytesMut::new();
+            let mut stream = body.into_stream();
+            while let Some(chunk) = stream.next().await {
+                match chunk {
+                    Ok(c) => buf.extend_from_slice(&c),
+                    Err(source) => {
+                        return Err(BodyError {
+                            status: parts.status,
+                            received: buf.len(),
+                            source,
+                        })
+                    }
+                }
+            }
+            Ok(TestResponse {
                 status: parts.status,
                 headers: parts.headers,
-                body,
-            }
+                body: buf.freeze(),
+            })
         })
     }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use edgezero_core::store::atomic::encode_counter;
 use edgezero_core::store::config::{ConfigError, ConfigStore};
 use edgezero_core::store::kv::{KvError, KvStore};
 use edgezero_core::store::paging::KeyPage;
@@ -100,6 +101,61 @@ impl KvStore for MemoryKv {
             keys.push(k.clone());
         }
         Ok(KeyPage { keys, more })
+    }
+
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        let current = match self.live(key) {
+            None => 0,
+            Some(v) => match <[u8; 8]>::try_from(&v[..]) {
+                Ok(raw) => i64::from_le_bytes(raw),
+                Err(_) => {
+                    return Err(KvError::NotACounter {
+                        key: key.to_string(),
+                    })
+                }
+            },
+        };
+        let next = current.checked_add(delta).ok_or_else(|| {
+            KvError::Validation(format!(
+                "incrementing `{key}` ({current}) by {delta} overflows a 64-bit counter"
+            ))
+        })?;
+        self.entries.borrow_mut().insert(
+            key.to_string(),
+            (Bytes::copy_from_slice(&encode_counter(next)), None),
+        );
+        Ok(next)
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Bytes,
+    ) -> Result<bool, KvError> {
+        if self.live(key).as_deref() != expected {
+            return Ok(false);
+        }
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (new, None));
+        Ok(true)
+    }
+
+    async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
+        let mut map = self.entries.borrow_mut();
+        for (key, value) in entries {
+            map.insert(key, (value, None));
+        }
+        Ok(())
+    }
+
+    async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        let mut map = self.entries.borrow_mut();
+        for key in keys {
+            map.remove(key);
+        }
+        Ok(())
     }
 }
 

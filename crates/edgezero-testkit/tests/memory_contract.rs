@@ -22,6 +22,13 @@ fn memory_kv_passes_the_kv_suite() {
 }
 
 #[test]
+fn memory_kv_passes_the_atomic_suite() {
+    let kv = KvHandle::new("default", Rc::new(MemoryKv::new()));
+    contract::assert_all_passed(&block_on(contract::kv_atomic_suite(&kv)));
+    contract::assert_all_passed(&block_on(contract::kv_atomic_suite(&kv)));
+}
+
+#[test]
 fn memory_config_passes_the_config_suite() {
     let config = ConfigHandle::new(
         "app_config",

@@ -14,9 +14,12 @@ pub const EXAMPLES: &str = "Examples:
   edgezero build --adapter spin
   edgezero build --adapter native -- --release
 
-Spin: runs [adapters.spin.commands].build if set, else the component's build command in
-spin.toml, else `cargo build --target wasm32-wasip2 --release` in the Spin crate.
-When the wasm32-wasip2 target is missing, the error says how to install it.
+Spin: runs [adapters.spin.commands].build if set, else `cargo build --target wasm32-wasip2
+--release` in the Spin crate ([adapters.spin.adapter].crate), into the target directory that
+the component's `source` in spin.toml points into. Without a rustup wasm32-wasip2 target it
+uses Debian's rustc-web toolchain when installed, and otherwise says how to install one.
+The [component.<id>.build] command in spin.toml is what `spin build` runs; edgezero build
+does not read it.
 Native: `cargo build` of the native crate.";
 
 /// Arguments of `edgezero build`.

@@ -9,10 +9,11 @@ use clap::Args;
 use edgezero_core::env::StoreKind;
 use edgezero_manifest::Manifest;
 
+use edgezero_spin_manifest::{redact_url, stanza_for, RuntimeConfig, StoreConfig};
+
 use crate::platform::spin::discovery::SpinApp;
-use crate::platform::spin::runtime_config::{stanza_for, KvBackend, RuntimeConfig};
-use crate::platform::spin::{push_cloud, push_redis, push_sqlite, DEFAULT_LABEL, LOCAL_KV_FILE};
-use crate::project::load_manifest;
+use crate::platform::spin::{push_cloud, push_redis, push_sqlite, DEFAULT_LABEL};
+use crate::project::{load_manifest, native_kv_file, native_label};
 use crate::{config_file, Adapter};
 
 pub const EXAMPLES: &str = "Examples:
@@ -21,15 +22,26 @@ pub const EXAMPLES: &str = "Examples:
   edgezero config push --adapter spin --dry-run
   edgezero config push --adapter native              # the native server's SQLite file
 
-Entries come from [stores.config].file; nested tables become dotted keys (service.timeout_ms).
+Entries come from the store's own file: [stores.config].file for the default id,
+[stores.config].files.<id> for the others; nested tables become dotted keys
+(service.timeout_ms), and two entries with the same dotted key are an error.
+The label is the one the component opens: EDGEZERO__STORES__CONFIG__<ID>__NAME from the
+component's `environment` in spin.toml (native: from edgezero.toml [environment], then the
+shell, as `serve` passes them), else the id.
 Spin destination, in order:
-  1. --local: <spin.toml dir>/.spin/sqlite_key_value.db (or the label's `path`); labels other
-     than `default` still need a [key_value_store.<label>] stanza in runtime-config.toml
+  1. --local: write the local SQLite file that `spin up` reads for the label, never a remote
+     store: <spin.toml dir>/.spin/sqlite_key_value.db for `default` without a stanza, the
+     stanza's `path` for type \"spin\". Labels other than `default` need a
+     [key_value_store.<label>] stanza in runtime-config.toml.
   2. [adapters.spin.commands].deploy contains `spin deploy` / `spin cloud deploy`:
      `spin cloud key-value set --app <app> --label <label> K=V ...` (batches of <= 96 KiB)
-  3. the label's runtime-config.toml stanza: type \"spin\" -> SQLite, type \"redis\" -> Redis
+  3. the label's runtime-config.toml stanza: type \"spin\" -> its SQLite `path`,
+     type \"redis\" -> Redis
   4. no stanza: only `default` falls back to the local SQLite file
-SQLite and Redis pushes are one transaction: on failure nothing is written.";
+A type \"spin\" stanza without `path` is an in-memory store under `spin up`: the push is
+refused, since the app would never see the data.
+SQLite and Redis pushes are one transaction: on failure nothing is written. A cloud push that
+fails part-way says which keys were written and prints the command that resumes it.";
 
 /// Arguments of `edgezero config push`.
 #[derive(Debug, Args)]
@@ -52,6 +64,10 @@ pub struct PushArgs {
     /// Do not ask before writing to a remote store.
     #[arg(long)]
     pub yes: bool,
+    /// Push only the entries whose key sorts at or after KEY (entries are pushed in key
+    /// order; a failed cloud push prints the KEY to resume from).
+    #[arg(long, value_name = "KEY")]
+    pub from_key: Option<String>,
 }
 
 /// Where a push goes.
@@ -73,7 +89,7 @@ impl Target {
         match self {
             Target::Sqlite(p) => format!("SQLite file {}", p.display()),
             Target::Cloud { app } => format!("Fermyon Cloud app `{app}`"),
-            Target::Redis(url) => format!("Redis at {url}"),
+            Target::Redis(url) => format!("Redis at {}", redact_url(url)),
         }
     }
 }
@@ -93,8 +109,8 @@ pub fn resolve(
     rc: &RuntimeConfig,
     app: &SpinApp,
 ) -> Result<Target> {
-    let default_file = app.dir().join(LOCAL_KV_FILE);
-    let stanza = rc.kv.get(label);
+    let default_file = edgezero_spin_manifest::default_kv_file(app.dir());
+    let stanza = rc.key_value_stores.get(label);
     let need_stanza = || {
         anyhow::anyhow!(
             "label `{label}` has no stanza in {}; `spin up` fails with `unknown key_value_stores label \"{label}\"` without one, so nothing was pushed. Add:\n\n{}\n",
@@ -103,38 +119,36 @@ pub fn resolve(
         )
     };
     let sqlite = |path: &Option<PathBuf>| {
-        if path.is_none() && label != DEFAULT_LABEL {
-            eprintln!(
-                "warning: [key_value_store.{label}] has no `path`, so `spin up` keeps it in memory; writing {} instead",
-                default_file.display()
-            );
-        }
-        Target::Sqlite(path.clone().unwrap_or_else(|| default_file.clone()))
+        match path {
+        Some(p) => Ok(Target::Sqlite(p.clone())),
+        None => bail!(
+            "[key_value_store.{label}] in {} has type \"spin\" and no `path`, so `spin up` keeps label `{label}` in memory and the app would never see pushed data; nothing was pushed. Give it a file, e.g.\n\n{}\n",
+            rc.describe(),
+            stanza_for(label)
+        ),
+    }
     };
     if local {
         return match stanza {
             None if label == DEFAULT_LABEL => Ok(Target::Sqlite(default_file)),
             None => Err(need_stanza()),
-            Some(KvBackend::Spin { path }) => Ok(sqlite(path)),
-            Some(KvBackend::Redis { url }) => bail!(
-                "--local writes SQLite, but {} serves label `{label}` from Redis ({url}), so the app would not see it; drop --local to write to Redis",
-                rc.describe()
-            ),
-            Some(KvBackend::Other { kind }) => bail!(
-                "--local writes SQLite, but {} serves label `{label}` from `{kind}`; drop --local",
-                rc.describe()
+            Some(StoreConfig::Sqlite { path }) => sqlite(path),
+            Some(other) => bail!(
+                "--local writes a local SQLite file, but {} serves label `{label}` from {}, so the app would not see it; drop --local",
+                rc.describe(),
+                other.describe()
             ),
         };
     }
     if cloud {
         return Ok(Target::Cloud {
-            app: app.app_name.clone(),
+            app: app.app_name().to_string(),
         });
     }
     match stanza {
-        Some(KvBackend::Spin { path }) => Ok(sqlite(path)),
-        Some(KvBackend::Redis { url }) => Ok(Target::Redis(url.clone())),
-        Some(KvBackend::Other { kind }) => {
+        Some(StoreConfig::Sqlite { path }) => sqlite(path),
+        Some(StoreConfig::Redis { url }) => Ok(Target::Redis(url.clone())),
+        Some(StoreConfig::Cloud { kind }) => {
             let tool = match kind.as_str() {
                 "azure_cosmos" => "the Azure CLI (`az cosmosdb ...`) or the Azure portal",
                 "aws_dynamo" => "the AWS CLI (`aws dynamodb put-item ...`)",
@@ -165,10 +179,22 @@ fn config_id(manifest: &Manifest, wanted: Option<&str>) -> Result<String> {
 pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
     let id = config_id(&manifest, args.store.as_deref())?;
-    let file = manifest.stores.config.file.as_deref().with_context(|| {
-        format!("[stores.config] in {} has no `file`; add file = \"config/{id}.toml\" naming the entries to push", manifest.path.display())
+    let file = manifest.stores.config.file_for(&id).with_context(|| {
+        let is_default = manifest.stores.config.default.as_deref() == Some(id.as_str());
+        let line = if is_default {
+            format!("file = \"config/{id}.toml\"")
+        } else {
+            format!("files = {{ {id} = \"config/{id}.toml\" }}")
+        };
+        format!(
+            "[stores.config] in {} names no entries file for `{id}`; add {line} under [stores.config] (each config id has its own file, so one store's entries never land in another)",
+            manifest.path.display()
+        )
     })?;
-    let entries = config_file::load(&manifest.resolve(file))?;
+    let mut entries = config_file::load(&manifest.resolve(file))?;
+    if let Some(from) = &args.from_key {
+        entries.retain(|(k, _)| k >= from);
+    }
     let (label, target) = match args.adapter {
         Adapter::Spin => {
             let app = SpinApp::load(
@@ -180,17 +206,10 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
             let target = resolve(args.local, deploys_to_cloud(&manifest), &label, &rc, &app)?;
             (label, target)
         }
-        Adapter::Native => {
-            let label = edgezero_core::env::resolve_store_name(
-                StoreKind::Config,
-                &id,
-                &edgezero_core::env::process_env,
-            );
-            let path = std::env::var("EDGEZERO__ADAPTER__KV_PATH")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| manifest.root().join(".edgezero/sqlite_key_value.db"));
-            (label, Target::Sqlite(path))
-        }
+        Adapter::Native => (
+            native_label(&manifest, StoreKind::Config, &id),
+            Target::Sqlite(native_kv_file(&manifest)),
+        ),
     };
     eprintln!(
         "{} entries from {file} -> label `{label}` ({})",
@@ -199,7 +218,7 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     );
     if args.dry_run {
         for (k, v) in &entries {
-            println!("{k} = {}", preview(v));
+            println!("{} = {}", k.escape_debug(), preview(v));
         }
         eprintln!("dry run: nothing was written");
         return Ok(ExitCode::SUCCESS);
@@ -210,10 +229,24 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let written = match &target {
         Target::Sqlite(path) => push_sqlite::push(path, &label, &entries)?,
         Target::Redis(url) => push_redis::push(url, &entries)?,
-        Target::Cloud { app } => push_cloud::push("spin", app, &label, &entries)?,
+        Target::Cloud { app } => {
+            push_cloud::push("spin", app, &label, &entries, &resume_hint(args, &manifest))?
+        }
     };
     eprintln!("pushed {written} entries to label `{label}`");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `edgezero config push` command line that repeats this push, for resume messages.
+fn resume_hint(args: &PushArgs, manifest: &Manifest) -> String {
+    let mut cmd = format!(
+        "edgezero config push --adapter spin --manifest {} --yes",
+        manifest.path.display()
+    );
+    if let Some(id) = &args.store {
+        cmd.push_str(&format!(" --store {id}"));
+    }
+    cmd
 }
 
 fn preview(v: &str) -> String {

@@ -7,10 +7,13 @@ use anyhow::Result;
 use clap::Args;
 use edgezero_manifest::Manifest;
 
+use edgezero_core::store::secrets::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
+use edgezero_spin_manifest::ids::{store_label_problem, toml_key};
+use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
+
 use crate::config_file;
 use crate::platform::spin::discovery::SpinApp;
 use crate::platform::spin::provision::{label_backed_ids, wanted_labels};
-use crate::platform::spin::runtime_config::{stanza_for, RuntimeConfig};
 use crate::platform::spin::DEFAULT_LABEL;
 use crate::project::{adapter_crate_dir, load_manifest};
 use crate::Adapter;
@@ -21,8 +24,11 @@ pub const EXAMPLES: &str = "Examples:
 
 Checks edgezero.toml, the config entries file, and for Spin: component discovery, that
 every store label is granted in spin.toml and declared in runtime-config.toml.
+spin.toml and runtime-config.toml are checked exactly as the embedded host (and `spin up`)
+check them; features only `spin up` runs are warnings.
 --strict adds: at most one [stores.secrets] id when targeting Spin; every secret name in
-[stores.secrets].names, lower-cased, matches ^[a-z][a-z0-9_]*$ and does not collide with
+[stores.secrets].names, lower-cased, is a valid Spin variable name (lower-case letters and
+digits, starting with a letter, single underscores between them) and does not collide with
 another; no two KV/config ids resolve to the same Spin label.
 Secret names are declared in edgezero.toml ([stores.secrets] names = [\"api_token\"]): that
 list is how the CLI learns which secrets the app reads.";
@@ -47,17 +53,10 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-/// The secret-name rule of Spin variables, after lower-casing.
-pub fn valid_secret_name(lower: &str) -> bool {
-    let mut chars = lower.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// Checks a manifest (and its Spin files) and returns what is wrong.
 pub fn check(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>) -> Report {
     let mut r = Report::default();
-    if let Some(file) = &manifest.stores.config.file {
+    for file in manifest.stores.config.files.values() {
         if let Err(e) = config_file::load(&manifest.resolve(file)) {
             r.errors.push(format!("{e:#}"));
         }
@@ -80,12 +79,28 @@ fn check_spin(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>, 
         Ok(app) => app,
         Err(e) => return r.errors.push(format!("{e:#}")),
     };
+    for e in &app.spin.unsupported_by_embedded_host {
+        r.warnings.push(format!(
+            "{e} (`edgezero serve` runs `spin up` when the Spin CLI is installed)"
+        ));
+    }
     let rc = match RuntimeConfig::discover(runtime_config, app.dir()) {
         Ok(rc) => rc,
         Err(e) => return r.errors.push(format!("{e:#}")),
     };
+    if let Err(e) = rc.check_embedded_host_support() {
+        r.warnings.push(e.to_string());
+    }
     let granted = app.key_value_stores();
     for label in wanted_labels(&app, manifest) {
+        if let Some(problem) = store_label_problem(&label) {
+            r.errors.push(format!(
+                "the Spin label `{}` is not a valid store label: {problem}; Spin labels are kebab-case or snake_case (set EDGEZERO__STORES__*__NAME in [component.{}].environment to a valid label)",
+                label.escape_debug(),
+                app.component
+            ));
+            continue;
+        }
         if !granted.contains(&label) {
             r.errors.push(format!(
                 "label `{label}` is not in [component.{}].key_value_stores of {}; run `edgezero provision --adapter spin` or add it by hand",
@@ -93,7 +108,7 @@ fn check_spin(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>, 
                 app.path.display()
             ));
         }
-        if label != DEFAULT_LABEL && !rc.kv.contains_key(&label) {
+        if label != DEFAULT_LABEL && !rc.key_value_stores.contains_key(&label) {
             r.errors.push(format!(
                 "label `{label}` has no stanza in {}; `spin up` would fail with `unknown key_value_stores label \"{label}\" for component \"{}\"`. Add:\n\n{}\n",
                 rc.describe(),
@@ -102,15 +117,17 @@ fn check_spin(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>, 
             ));
         }
     }
-    let variables = &app.doc["component"][app.component.as_str()]["variables"];
+    let variables = &app.spec().variables;
     for name in &manifest.stores.secrets.names {
-        let lower = name.to_ascii_lowercase();
-        if valid_secret_name(&lower) && variables.get(&lower).is_none() {
+        let Ok(lower) = secret_variable_name(name) else {
+            continue; // reported by the strict rules
+        };
+        if !variables.contains_key(&lower) {
             r.warnings.push(format!(
                 "secret `{name}` is not a variable of [component.{}] in {}; add `{lower} = \"{{{{ {lower} }}}}\"` under [component.{}.variables] and `{lower} = {{ required = true, secret = true }}` under [variables]",
                 app.component,
                 app.path.display(),
-                app.component
+                toml_key(&app.component)
             ));
         }
     }
@@ -131,9 +148,11 @@ fn strict_rules(manifest: &Manifest, app: &SpinApp, r: &mut Report) {
     let mut seen: Vec<(String, &str)> = Vec::new();
     for name in &secrets.names {
         let lower = name.to_ascii_lowercase();
-        if !valid_secret_name(&lower) {
+        if secret_variable_name(name).is_err() {
             r.errors.push(format!(
-                "secret `{name}` lower-cased is `{lower}`, which is not a valid Spin variable name (^[a-z][a-z0-9_]*$); rename it"
+                "secret `{}` lower-cased is `{}`, which is not a valid Spin variable name ({SPIN_VARIABLE_NAME_RULE}); rename it",
+                name.escape_debug(),
+                lower.escape_debug()
             ));
         }
         if let Some((_, other)) = seen.iter().find(|(l, _)| *l == lower) {

@@ -82,13 +82,19 @@ fn dep(source: &Source, crate_name: &str, crate_dir: &Path) -> String {
     }
 }
 
+/// The app name becomes the Spin component id and the crate names, so it must be a Spin
+/// component id (kebab-case words) made of lower-case letters and digits only.
 fn check_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.ends_with('-');
-    if !ok {
-        bail!("`{name}` is not a valid app name: use lower-case letters, digits and `-`, starting with a letter (e.g. my-app)");
+    let problem = edgezero_spin_manifest::ids::component_id_problem(name).or_else(|| {
+        name.chars()
+            .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            .then(|| "use lower-case letters and digits only".to_string())
+    });
+    if let Some(problem) = problem {
+        bail!(
+            "`{}` is not a valid app name ({problem}): it becomes the Spin component id, so use lower-case words of letters and digits joined by single `-`, starting with a letter (e.g. my-app); nothing was written",
+            name.escape_debug()
+        );
     }
     Ok(())
 }
@@ -268,7 +274,10 @@ mod tests {
     #[test]
     fn names() {
         assert!(check_name("my-app2").is_ok());
-        for bad in ["", "My", "1app", "my_app", "app-", "a b"] {
+        assert!(check_name("app-2").is_ok());
+        for bad in [
+            "", "My", "1app", "my_app", "app-", "a b", "my--app", "-app", "a:b",
+        ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
     }

@@ -3,12 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
+use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
+
+use crate::files::write_atomic;
 use crate::platform::spin::discovery::SpinApp;
 use crate::platform::spin::provision;
-use crate::platform::spin::runtime_config::{stanza_for, RuntimeConfig};
 use crate::project::load_manifest;
 use crate::Adapter;
 
@@ -17,8 +19,9 @@ pub const EXAMPLES: &str = "Examples:
   edgezero provision --adapter spin --dry-run
 
 Adds the label of every [stores.kv] and [stores.config] id (after the
-EDGEZERO__STORES__<KIND>__<ID>__NAME overlay) to [component.<id>].key_value_stores in
-spin.toml, keeping comments and layout. Running it twice changes nothing.
+EDGEZERO__STORES__<KIND>__<ID>__NAME overlay of the component's `environment`) to
+[component.<id>].key_value_stores in spin.toml, keeping comments and layout. Running it twice
+changes nothing; the file is replaced in one step (a crash never leaves it half-written).
 runtime-config.toml is never edited: labels that still need a stanza there are listed.";
 
 /// Arguments of `edgezero provision`.
@@ -44,12 +47,12 @@ pub fn run(args: &ProvisionArgs, manifest: Option<&Path>) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let mut app = SpinApp::load(
+    let app = SpinApp::load(
         &crate::commands::serve::spin_manifest(&manifest)?,
         &manifest,
     )?;
     let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
-    let result = provision::apply(&mut app, &manifest, &rc)?;
+    let result = provision::apply(&app, &manifest, &rc)?;
     if result.added.is_empty() {
         eprintln!(
             "{}: [component.{}].key_value_stores already grants {}; nothing to change",
@@ -63,9 +66,8 @@ pub fn run(args: &ProvisionArgs, manifest: Option<&Path>) -> Result<ExitCode> {
             app.component,
             result.added.join(", ")
         );
-    } else {
-        std::fs::write(&app.path, app.doc.to_string())
-            .with_context(|| format!("cannot write {}", app.path.display()))?;
+    } else if let Some(doc) = &result.document {
+        write_atomic(&app.path, doc.to_string().as_bytes())?;
         eprintln!(
             "{}: added {} to [component.{}].key_value_stores",
             app.path.display(),

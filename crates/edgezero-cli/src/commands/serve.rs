@@ -198,7 +198,8 @@ fn embedded(manifest: &Manifest, args: &ServeArgs) -> Result<ExitCode> {
         .parent()
         .context("spin.toml has no parent directory")?
         .to_path_buf();
-    let mut config = edgezero_spin_host::HostConfig::new(&spin_toml);
+    let mut config = edgezero_spin_host::HostConfig::new(&spin_toml)
+        .with_env(&|k| crate::project::native_env(manifest, k))?;
     if let Some(rc) = runtime_config(args, &spin_dir)? {
         config = config.runtime_config(rc);
     }

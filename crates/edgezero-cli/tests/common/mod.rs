@@ -10,6 +10,9 @@ pub const SPIN_TOML: &str = r#"spin_manifest_version = 2
 [application]
 name = "demo"
 
+[variables]
+api_token = { required = true, secret = true }
+
 [[trigger.http]]
 route = "/..."
 component = "demo"

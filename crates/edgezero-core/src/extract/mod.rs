@@ -14,30 +14,64 @@
 //! # let _ = edgezero_core::Router::new().get("/items/{id}", show);
 //! ```
 //!
-//! Extractors that read the body ([`Json`], [`Form`], [`Bytes`](bytes::Bytes), `String`)
-//! must come last; a second body extractor fails with a 500.
+//! Extractors that read the body ([`Json`], [`Form`], [`Bytes`](bytes::Bytes), `String`,
+//! [`Body`](crate::Body)) must come last; a second body extractor fails with a 500. Every one
+//! of them enforces the request body limit (`413`), the streaming [`Body`](crate::Body)
+//! included.
+//!
+//! ## Content types
+//!
+//! [`Json`] accepts a body whose `Content-Type` is `application/json` or
+//! `application/<anything>+json`, **or that has no `Content-Type` at all** (as `curl -d`
+//! and many scripts send); any other explicit type gets `415`. [`Form`] does the same for
+//! `application/x-www-form-urlencoded`.
+//!
+//! ## Optional extractors
+//!
+//! `Option<T>` works for the extractors whose input can be absent ([`OptionalFromRequest`]):
+//! it is `None` only when that input is absent (for the body extractors, an empty body) and
+//! every other rejection still answers. An oversized, mistyped or malformed body is a `413`,
+//! `415` or `400`, never `None`.
 
+mod body;
 mod path;
 
 use std::future::Future;
 
-use bytes::Bytes;
-use http::{header, HeaderMap, Method, Uri};
+use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
-use crate::body::Body;
 use crate::context::RequestContext;
+use crate::env::StoreKind;
 use crate::error::EdgeError;
 pub use crate::response::Json;
 use crate::store::config::ConfigHandle;
 use crate::store::kv::KvHandle;
 use crate::store::secrets::SecretHandle;
 pub use crate::store::Stores;
+pub use body::Form;
 
 /// Something that can be built from a request.
 pub trait FromRequest: Sized {
     /// Extracts the value, or fails with the error to answer.
     fn from_request(ctx: &mut RequestContext) -> impl Future<Output = Result<Self, EdgeError>>;
+}
+
+/// An extractor whose input can be absent, usable as `Option<Self>`.
+///
+/// `Ok(None)` means "absent" (an empty body, no query string, no such store declared);
+/// anything present but invalid is still an error.
+pub trait OptionalFromRequest: Sized {
+    /// Extracts the value, `None` when its input is absent, or fails with the error to answer.
+    fn from_request_optional(
+        ctx: &mut RequestContext,
+    ) -> impl Future<Output = Result<Option<Self>, EdgeError>>;
+}
+
+impl<T: OptionalFromRequest> FromRequest for Option<T> {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        T::from_request_optional(ctx).await
+    }
 }
 
 /// Typed path parameters: a single value, a tuple (in pattern order) or a struct (by name).
@@ -65,90 +99,13 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-fn content_type(ctx: &RequestContext) -> Option<&str> {
-    ctx.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-}
-
-async fn read_body(ctx: &mut RequestContext) -> Result<Bytes, EdgeError> {
-    let limit = ctx.body_limit();
-    match ctx.take_body() {
-        Some(body) => body.collect(limit).await,
-        None => Err(EdgeError::internal(
-            "request body was already taken by another extractor",
-        )),
-    }
-}
-
-fn is_json(ct: &str) -> bool {
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-}
-
-/// A JSON body. A request with a non-JSON `Content-Type` gets 415; malformed JSON gets 400.
-impl<T: DeserializeOwned> FromRequest for Json<T> {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        if let Some(ct) = content_type(ctx) {
-            if !is_json(ct) {
-                return Err(EdgeError::unsupported_media_type(format!(
-                    "expected a JSON body (content-type: application/json), got `{ct}`"
-                )));
-            }
+/// `None` when the URI has no query string (or an empty one).
+impl<T: DeserializeOwned> OptionalFromRequest for Query<T> {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        match ctx.query() {
+            None | Some("") => Ok(None),
+            Some(_) => Self::from_request(ctx).await.map(Some),
         }
-        let bytes = read_body(ctx).await?;
-        serde_json::from_slice(&bytes)
-            .map(Json)
-            .map_err(|e| EdgeError::bad_request(format!("invalid JSON body: {e}")))
-    }
-}
-
-/// An `application/x-www-form-urlencoded` body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Form<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest for Form<T> {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        if let Some(ct) = content_type(ctx) {
-            let mime = ct.split(';').next().unwrap_or("").trim();
-            if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-                return Err(EdgeError::unsupported_media_type(format!(
-                    "expected a form body (content-type: application/x-www-form-urlencoded), got `{ct}`"
-                )));
-            }
-        }
-        let bytes = read_body(ctx).await?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|e| EdgeError::bad_request(format!("invalid form body: {e}")))
-    }
-}
-
-impl FromRequest for Bytes {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        read_body(ctx).await
-    }
-}
-
-impl FromRequest for String {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        let bytes = read_body(ctx).await?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| EdgeError::bad_request("request body is not valid UTF-8"))
-    }
-}
-
-/// The body, unread (for streaming).
-impl FromRequest for Body {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        ctx.take_body().ok_or_else(|| {
-            EdgeError::internal("request body was already taken by another extractor")
-        })
     }
 }
 
@@ -191,6 +148,19 @@ impl<S: Clone + Send + Sync + 'static> FromRequest for State<S> {
     }
 }
 
+/// `None` when no state of type `S` was registered.
+impl<S: Clone + Send + Sync + 'static> OptionalFromRequest for State<S> {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        Ok(ctx.state_value::<S>().map(State))
+    }
+}
+
+fn has_default(ctx: &RequestContext, kind: StoreKind) -> bool {
+    ctx.stores()
+        .bindings()
+        .is_some_and(|b| b.default_binding(kind).is_some())
+}
+
 /// The default key-value store (`[stores.kv].default`).
 #[derive(Debug, Clone)]
 pub struct Kv(pub KvHandle);
@@ -198,6 +168,16 @@ pub struct Kv(pub KvHandle);
 impl FromRequest for Kv {
     async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
         Ok(Kv(ctx.stores().default_kv().await?))
+    }
+}
+
+/// `None` when the app declares no default KV store; opening errors still answer.
+impl OptionalFromRequest for Kv {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        if !has_default(ctx, StoreKind::Kv) {
+            return Ok(None);
+        }
+        Self::from_request(ctx).await.map(Some)
     }
 }
 
@@ -211,6 +191,16 @@ impl FromRequest for Config {
     }
 }
 
+/// `None` when the app declares no default config store; opening errors still answer.
+impl OptionalFromRequest for Config {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        if !has_default(ctx, StoreKind::Config) {
+            return Ok(None);
+        }
+        Self::from_request(ctx).await.map(Some)
+    }
+}
+
 /// The default secret store (`[stores.secrets].default`).
 #[derive(Debug, Clone)]
 pub struct Secrets(pub SecretHandle);
@@ -221,8 +211,12 @@ impl FromRequest for Secrets {
     }
 }
 
-impl<T: FromRequest> FromRequest for Option<T> {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        Ok(T::from_request(ctx).await.ok())
+/// `None` when the app declares no default secret store; opening errors still answer.
+impl OptionalFromRequest for Secrets {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        if !has_default(ctx, StoreKind::Secrets) {
+            return Ok(None);
+        }
+        Self::from_request(ctx).await.map(Some)
     }
 }

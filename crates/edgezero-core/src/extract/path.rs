@@ -199,6 +199,38 @@ impl ValueDeserializer<'_> {
     }
 }
 
+impl ValueDeserializer<'_> {
+    /// Parses an integer, telling "not a number" apart from "out of range".
+    fn parse_int<T>(&self, min: T, max: T, unsigned: bool) -> Result<T, Error>
+    where
+        T: std::str::FromStr<Err = std::num::ParseIntError> + std::fmt::Display,
+    {
+        use std::num::IntErrorKind;
+        self.value.parse().map_err(|e: std::num::ParseIntError| {
+            let (name, value) = (self.name, self.value);
+            match e.kind() {
+                IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => Error(format!(
+                    "`{name}` is out of range: it must be between {min} and {max}, got `{value}`"
+                )),
+                _ if unsigned && value.starts_with('-') => Error(format!(
+                    "`{name}` must be a non-negative integer (0 to {max}), got `{value}`"
+                )),
+                _ => Error(format!(
+                    "`{name}` must be an integer between {min} and {max}, got `{value}`"
+                )),
+            }
+        })
+    }
+}
+
+macro_rules! parse_int {
+    ($($method:ident => $visit:ident, $ty:ty;)*) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.$visit(self.parse_int::<$ty>(<$ty>::MIN, <$ty>::MAX, <$ty>::MIN == 0)?)
+        })*
+    };
+}
+
 macro_rules! parse_value {
     ($($method:ident => $visit:ident, $ty:ty, $what:literal;)*) => {
         $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -214,18 +246,21 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         visitor.visit_borrowed_str(self.value)
     }
 
+    parse_int! {
+        deserialize_i8 => visit_i8, i8;
+        deserialize_i16 => visit_i16, i16;
+        deserialize_i32 => visit_i32, i32;
+        deserialize_i64 => visit_i64, i64;
+        deserialize_i128 => visit_i128, i128;
+        deserialize_u8 => visit_u8, u8;
+        deserialize_u16 => visit_u16, u16;
+        deserialize_u32 => visit_u32, u32;
+        deserialize_u64 => visit_u64, u64;
+        deserialize_u128 => visit_u128, u128;
+    }
+
     parse_value! {
         deserialize_bool => visit_bool, bool, "true or false";
-        deserialize_i8 => visit_i8, i8, "an integer";
-        deserialize_i16 => visit_i16, i16, "an integer";
-        deserialize_i32 => visit_i32, i32, "an integer";
-        deserialize_i64 => visit_i64, i64, "an integer";
-        deserialize_i128 => visit_i128, i128, "an integer";
-        deserialize_u8 => visit_u8, u8, "a non-negative integer";
-        deserialize_u16 => visit_u16, u16, "a non-negative integer";
-        deserialize_u32 => visit_u32, u32, "a non-negative integer";
-        deserialize_u64 => visit_u64, u64, "a non-negative integer";
-        deserialize_u128 => visit_u128, u128, "a non-negative integer";
         deserialize_f32 => visit_f32, f32, "a number";
         deserialize_f64 => visit_f64, f64, "a number";
         deserialize_char => visit_char, char, "a single character";
@@ -276,11 +311,40 @@ mod tests {
         let n: u64 = from_params(&params(&[("id", "42")])).unwrap();
         assert_eq!(n, 42);
         let err = from_params::<u64>(&params(&[("id", "x")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`id` must be an integer between 0 and 18446744073709551615, got `x`"
+        );
+        let err = from_params::<u64>(&params(&[("id", "-1")])).unwrap_err();
         assert!(
             err.to_string()
                 .contains("`id` must be a non-negative integer"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn overflow_says_out_of_range_with_the_range() {
+        let err = from_params::<u64>(&params(&[("id", "18446744073709551616")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`id` is out of range: it must be between 0 and 18446744073709551615, \
+             got `18446744073709551616`"
+        );
+        let err = from_params::<i8>(&params(&[("n", "-129")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`n` is out of range: it must be between -128 and 127, got `-129`"
+        );
+        let err = from_params::<u8>(&params(&[("n", "256")])).unwrap_err();
+        assert!(err.to_string().contains("between 0 and 255"), "{err}");
+        let err = from_params::<i128>(&params(&[("n", &"9".repeat(40))])).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
+        let err = from_params::<u128>(&params(&[("n", &"9".repeat(40))])).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
+        for ok in ["0", "255"] {
+            assert!(from_params::<u8>(&params(&[("n", ok)])).is_ok());
+        }
     }
 
     #[test]

@@ -36,6 +36,21 @@ pub enum KvError {
         /// The environment variable that raises it.
         env_var: String,
     },
+    /// `increment` found a value that is not a counter under `key`. HTTP 409.
+    #[error("key `{key}` does not hold a counter (a 64-bit integer written by `increment`); delete it or use another key")]
+    NotACounter {
+        /// The key, as given.
+        key: String,
+    },
+    /// A compare-and-swap update lost to concurrent writers `attempts` times in a row.
+    /// HTTP 503: the request may be retried.
+    #[error("key `{key}` changed under {attempts} attempts in a row to update it; too many concurrent writers, retry later")]
+    Contention {
+        /// The key, as given.
+        key: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
     /// The store could not be opened or reached. HTTP 503; `reason` is logged, not returned.
     #[error("key-value store `{store}` is unavailable: {reason}")]
     Unavailable {
@@ -64,6 +79,12 @@ pub trait KvStore {
     async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError>;
     /// Stores `value` under `key`, replacing any value (and expiry).
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError>;
+    /// Whether [`KvStore::put_bytes_with_ttl`] can store an expiry. A backend that returns
+    /// `false` gets no TTL writes: the handle answers [`KvError::Unsupported`] before it
+    /// checks anything else about the TTL.
+    fn supports_ttl(&self) -> bool {
+        true
+    }
     /// Stores `value` under `key` until `ttl` has passed.
     async fn put_bytes_with_ttl(
         &self,
@@ -82,6 +103,56 @@ pub trait KvStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<KeyPage, KvError>;
+
+    /// Atomically adds `delta` to the counter under `key` (a missing key counts as 0) and
+    /// returns the new value. See [`super::atomic`] for the storage format.
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        let _ = (key, delta);
+        Err(KvError::Unsupported {
+            operation: "increment",
+        })
+    }
+
+    /// Atomically replaces the value under `key` with `new` if it currently is `expected`
+    /// (`None`: if the key is absent). `Ok(false)` when it was not.
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Bytes,
+    ) -> Result<bool, KvError> {
+        let _ = (key, expected, new);
+        Err(KvError::Unsupported {
+            operation: "compare_and_swap",
+        })
+    }
+
+    /// The values of `keys`, in the same order (`None` for a missing key). The default reads
+    /// them one by one.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.get_bytes(key).await?);
+        }
+        Ok(out)
+    }
+
+    /// Stores every entry. The default writes them one by one; backends that can write
+    /// them in one transaction do.
+    async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
+        for (key, value) in entries {
+            self.put_bytes(&key, value).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes every key. The default removes them one by one.
+    async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        for key in keys {
+            self.delete(key).await?;
+        }
+        Ok(())
+    }
 }
 
 /// One page of a listing, as handlers see it.
@@ -105,6 +176,11 @@ fn invalid(msg: String) -> KvError {
 }
 
 impl KvHandle {
+    /// The backend, for the operations implemented in other modules.
+    pub(crate) fn backend(&self) -> &dyn KvStore {
+        &*self.store
+    }
+
     /// Wraps a backend opened for the logical id `id`.
     pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn KvStore>) -> Self {
         KvHandle {
@@ -132,14 +208,25 @@ impl KvHandle {
         self.store.put_bytes(key, value).await
     }
 
+    /// Whether this store can keep values with an expiry ([`KvHandle::put_bytes_with_ttl`]).
+    pub fn supports_ttl(&self) -> bool {
+        self.store.supports_ttl()
+    }
+
     /// Stores `value` under `key` for `ttl` (60 s to one year). Platforms without expiry
-    /// return [`KvError::Unsupported`] and write nothing.
+    /// return [`KvError::Unsupported`] (checked first, so a caller never fixes a TTL only to
+    /// learn that TTLs are unavailable) and write nothing.
     pub async fn put_bytes_with_ttl(
         &self,
         key: &str,
         value: impl Into<Bytes>,
         ttl: Duration,
     ) -> Result<(), KvError> {
+        if !self.store.supports_ttl() {
+            return Err(KvError::Unsupported {
+                operation: "put_bytes_with_ttl",
+            });
+        }
         let value = value.into();
         validate::key(key).map_err(invalid)?;
         validate::value(value.len()).map_err(invalid)?;
@@ -226,5 +313,63 @@ impl std::fmt::Debug for KvHandle {
         f.debug_struct("KvHandle")
             .field("id", &self.id)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_executor::block_on;
+
+    /// A store without expiry whose other operations must never be reached.
+    struct NoTtl;
+
+    #[async_trait(?Send)]
+    impl KvStore for NoTtl {
+        async fn get_bytes(&self, _: &str) -> Result<Option<Bytes>, KvError> {
+            unreachable!()
+        }
+        async fn put_bytes(&self, _: &str, _: Bytes) -> Result<(), KvError> {
+            unreachable!()
+        }
+        fn supports_ttl(&self) -> bool {
+            false
+        }
+        async fn put_bytes_with_ttl(&self, _: &str, _: Bytes, _: Duration) -> Result<(), KvError> {
+            unreachable!("the handle refuses TTL writes before reaching the backend")
+        }
+        async fn delete(&self, _: &str) -> Result<(), KvError> {
+            unreachable!()
+        }
+        async fn exists(&self, _: &str) -> Result<bool, KvError> {
+            unreachable!()
+        }
+        async fn list_keys_page(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<KeyPage, KvError> {
+            unreachable!()
+        }
+    }
+
+    #[test]
+    fn unsupported_ttl_is_reported_before_ttl_validation() {
+        let kv = KvHandle::new("cache", Rc::new(NoTtl));
+        assert!(!kv.supports_ttl());
+        for secs in [0, 5, 120, 400 * 24 * 3600] {
+            let err =
+                block_on(kv.put_bytes_with_ttl("k", "v", Duration::from_secs(secs))).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    KvError::Unsupported {
+                        operation: "put_bytes_with_ttl"
+                    }
+                ),
+                "ttl {secs}s: {err}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! opened through the adapter's [`StoreProvider`] the first time a handler asks for it, and
 //! at most once per request.
 
+pub mod atomic;
 pub mod config;
 pub mod kv;
 pub mod paging;

@@ -36,11 +36,17 @@ fn main() {
     } else {
         args.from
     };
-    let config = HostConfig {
-        spin_toml,
-        runtime_config: args.runtime_config,
-        listen: args.listen,
+    let mut config = match HostConfig::new(spin_toml)
+        .listen(args.listen)
+        .with_env(&edgezero_core::env::process_env)
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
     };
+    config.runtime_config = args.runtime_config;
     if let Err(e) = run(config) {
         eprintln!("error: {e:#}");
         std::process::exit(1);

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 
-use crate::manifest::Manifest;
-use crate::runtime_config::{RuntimeConfig, StoreConfig};
+use edgezero_spin_manifest::Manifest;
+use edgezero_spin_manifest::{RuntimeConfig, StoreConfig};
 
 pub use self::redis::RedisDb;
 pub use self::sqlite::SqliteDb;
@@ -74,7 +74,7 @@ impl Backend {
                 Some(p) => format!("SQLite {}", p.display()),
                 None => "SQLite in memory".to_string(),
             },
-            Backend::Redis(db) => format!("Redis {}", db.url),
+            Backend::Redis(db) => format!("Redis {}", edgezero_spin_manifest::redact_url(&db.url)),
         }
     }
 }
@@ -85,11 +85,6 @@ pub struct StoreHandle {
     pub label: String,
     /// Its backend.
     pub backend: Backend,
-}
-
-/// The default store's file for a manifest: `.spin/sqlite_key_value.db` next to spin.toml.
-pub fn default_store_path(manifest: &Manifest) -> PathBuf {
-    manifest.dir.join(".spin").join("sqlite_key_value.db")
 }
 
 /// Opens a backend for every label the given components use. A label without a backend is
@@ -110,7 +105,7 @@ pub fn open_backends<'a>(
             let config = match runtime_config.key_value_stores.get(label) {
                 Some(c) => c.clone(),
                 None if label == "default" => StoreConfig::Sqlite {
-                    path: Some(default_store_path(manifest)),
+                    path: Some(edgezero_spin_manifest::default_kv_file(&manifest.dir)),
                 },
                 None => bail!(unknown_label(manifest, runtime_config, id, label, *line)),
             };
@@ -135,6 +130,9 @@ pub fn open_backends<'a>(
                 StoreConfig::Redis { url } => {
                     Backend::Redis(Arc::new(RedisDb::new(&url).map_err(anyhow::Error::msg)?))
                 }
+                StoreConfig::Cloud { kind } => bail!(
+                    "key-value label \"{label}\" is served by `{kind}`, which `spin up` supports and the embedded host does not; use type = \"spin\" or \"redis\" locally"
+                ),
             };
             backends.insert(label.clone(), backend);
         }
@@ -159,10 +157,9 @@ fn unknown_label(
     format!(
         "unknown key_value_stores label \"{label}\" for component \"{component}\" ({}:{line}).\n\
          Only `default` exists without configuration. Add this stanza {target}:\n\n\
-         [key_value_store.{label}]\n\
-         type = \"spin\"\n\
-         path = \".spin/sqlite_key_value.db\"   # relative to runtime-config.toml; omit for an in-memory store\n",
-        manifest.path.display()
+         {}   # path relative to runtime-config.toml; omit it for an in-memory store\n",
+        manifest.path.display(),
+        edgezero_spin_manifest::stanza_for(label)
     )
 }
 

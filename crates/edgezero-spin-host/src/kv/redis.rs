@@ -42,7 +42,12 @@ impl RedisDb {
             })
             .await
             .cloned()
-            .map_err(|e| format!("cannot connect to {}: {e}", self.url))
+            .map_err(|e| {
+                format!(
+                    "cannot connect to {}: {e}",
+                    edgezero_spin_manifest::redact_url(&self.url)
+                )
+            })
     }
 
     /// `GET key`

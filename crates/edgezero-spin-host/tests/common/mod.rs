@@ -100,7 +100,11 @@ impl TestApp {
 
     /// Loads the app and serves it on a free loopback port.
     pub async fn start(&self) -> Running {
-        let config = self.config();
+        self.start_with(self.config()).await
+    }
+
+    /// Like [`TestApp::start`], with a changed configuration.
+    pub async fn start_with(&self, config: HostConfig) -> Running {
         let host = Host::load(&config)
             .await
             .unwrap_or_else(|e| panic!("host failed to start: {e:#}"));

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use edgezero_manifest::Manifest;
 
 use super::discovery::SpinApp;
@@ -77,17 +77,7 @@ pub fn run(manifest: &Manifest, app: &SpinApp, extra: &[String]) -> Result<()> {
 
 /// The component file named by `source` in spin.toml, resolved against its directory.
 pub fn source(app: &SpinApp) -> Result<PathBuf> {
-    let source = app.doc["component"][app.component.as_str()]
-        .get("source")
-        .and_then(|s| s.as_str())
-        .with_context(|| {
-            format!(
-                "{}: [component.{}] has no `source` path",
-                app.path.display(),
-                app.component
-            )
-        })?;
-    Ok(app.dir().join(source))
+    Ok(app.spec().source.clone())
 }
 
 #[cfg(test)]

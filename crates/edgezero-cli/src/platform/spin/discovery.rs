@@ -1,102 +1,73 @@
 //! Reading `spin.toml` and choosing the component EdgeZero works on.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use edgezero_core::env::{self, StoreKind};
+use edgezero_core::env::StoreKind;
 use edgezero_manifest::Manifest;
-use toml_edit::DocumentMut;
+use edgezero_spin_manifest::{ComponentSpec, Manifest as SpinManifest};
 
-/// A parsed `spin.toml` and the component chosen from it.
+/// A parsed, checked `spin.toml` and the component chosen from it.
 #[derive(Debug)]
 pub struct SpinApp {
-    /// Path of `spin.toml`.
+    /// Path of `spin.toml` (absolute).
     pub path: PathBuf,
-    /// The document, with comments and layout, for editing.
-    pub doc: DocumentMut,
-    /// `[application].name`.
-    pub app_name: String,
+    /// The manifest, checked exactly as the embedded host checks it.
+    pub spin: SpinManifest,
     /// The chosen component id.
     pub component: String,
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 impl SpinApp {
     /// Loads `spin.toml` and discovers the component: the only one, or the one named by
     /// `[adapters.spin.adapter].component` (required when there are several).
     pub fn load(path: &Path, manifest: &Manifest) -> Result<SpinApp> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-            let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
-            anyhow::anyhow!("{}:{line}: invalid TOML: {}", path.display(), e.message())
-        })?;
-        let app_name = doc
-            .get("application")
-            .and_then(|a| a.get("name"))
-            .and_then(|n| n.as_str())
-            .with_context(|| format!("{}: missing `application.name`", path.display()))?
-            .to_string();
-        let component_ids: Vec<String> = doc
-            .get("component")
-            .and_then(|c| c.as_table_like())
-            .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
-            .unwrap_or_default();
+        let spin = SpinManifest::load(path)?;
+        let ids: Vec<String> = spin.components.keys().cloned().collect();
         let wanted = manifest
             .adapter("spin")
             .and_then(|a| a.adapter.component.clone());
-        let component = choose(path, &component_ids, wanted.as_deref(), &manifest.path)?;
+        let component = choose(path, &ids, wanted.as_deref(), &manifest.path)?;
         Ok(SpinApp {
             path: path.to_path_buf(),
-            doc,
-            app_name,
+            spin,
             component,
         })
     }
 
     /// The directory of `spin.toml`.
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        &self.spin.dir
     }
 
-    /// `[component.<id>].environment` of the chosen component.
-    pub fn environment(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        let env = self.doc["component"][self.component.as_str()].get("environment");
-        if let Some(t) = env.and_then(|e| e.as_table_like()) {
-            for (k, v) in t.iter() {
-                if let Some(s) = v.as_str() {
-                    out.insert(k.to_string(), s.to_string());
-                }
-            }
-        }
-        out
+    /// `[application].name`.
+    pub fn app_name(&self) -> &str {
+        &self.spin.name
+    }
+
+    /// The chosen component.
+    pub fn spec(&self) -> &ComponentSpec {
+        &self.spin.components[&self.component]
     }
 
     /// `[component.<id>].key_value_stores` of the chosen component.
     pub fn key_value_stores(&self) -> Vec<String> {
-        self.doc["component"][self.component.as_str()]
-            .get("key_value_stores")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.spec().store_labels().map(str::to_string).collect()
     }
 
-    /// The Spin label of a logical store: `EDGEZERO__STORES__<KIND>__<ID>__NAME` from the
-    /// process environment, else from the component's `environment`, else the id.
+    /// The Spin label of a logical store: what the component opens, i.e.
+    /// `EDGEZERO__STORES__<KIND>__<ID>__NAME` from its `environment` in spin.toml, else the
+    /// id. The caller's shell is not consulted: the component never sees it.
     pub fn label(&self, kind: StoreKind, id: &str) -> String {
-        let spin_env = self.environment();
-        env::resolve_store_name(kind, id, &|k| {
-            std::env::var(k).ok().or_else(|| spin_env.get(k).cloned())
-        })
+        self.spec().store_label(kind, id)
+    }
+
+    /// Reads spin.toml again as an editable document (comments and layout kept).
+    pub fn document(&self) -> Result<toml_edit::DocumentMut> {
+        let text = std::fs::read_to_string(&self.path)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        text.parse()
+            .with_context(|| format!("{} is no longer valid TOML", self.path.display()))
     }
 }
 

@@ -5,12 +5,14 @@ use edgezero_core::env::StoreKind;
 use edgezero_manifest::Manifest;
 use toml_edit::{Array, Item, Value};
 
+use edgezero_spin_manifest::RuntimeConfig;
+use toml_edit::DocumentMut;
+
 use super::discovery::SpinApp;
-use super::runtime_config::RuntimeConfig;
 use super::DEFAULT_LABEL;
 
 /// What provisioning found and changed.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Provision {
     /// Every label the app needs, in manifest order (KV ids, then config ids).
     pub labels: Vec<String>,
@@ -18,6 +20,8 @@ pub struct Provision {
     pub added: Vec<String>,
     /// Labels (other than `default`) with no `[key_value_store.<label>]` stanza.
     pub missing_stanzas: Vec<String>,
+    /// The edited spin.toml, when labels were added.
+    pub document: Option<DocumentMut>,
 }
 
 /// Every KV and config id of the manifest, KV first: the stores that live on Spin KV labels.
@@ -47,18 +51,33 @@ pub fn wanted_labels(app: &SpinApp, manifest: &Manifest) -> Vec<String> {
 
 /// Adds missing labels to the chosen component's `key_value_stores`, keeping comments and
 /// layout. Idempotent: a second run adds nothing.
-pub fn apply(app: &mut SpinApp, manifest: &Manifest, rc: &RuntimeConfig) -> Result<Provision> {
+pub fn apply(app: &SpinApp, manifest: &Manifest, rc: &RuntimeConfig) -> Result<Provision> {
     let labels = wanted_labels(app, manifest);
+    if let Some((label, problem)) = labels
+        .iter()
+        .find_map(|l| edgezero_spin_manifest::ids::store_label_problem(l).map(|p| (l, p)))
+    {
+        anyhow::bail!(
+            "the Spin label `{}` is not a valid store label: {problem}; set EDGEZERO__STORES__*__NAME in [component.{}].environment of {} to a kebab-case or snake_case label",
+            label.escape_debug(),
+            app.component,
+            app.path.display()
+        );
+    }
     let existing = app.key_value_stores();
     let added: Vec<String> = labels
         .iter()
         .filter(|l| !existing.contains(l))
         .cloned()
         .collect();
+    let mut document = None;
     if !added.is_empty() {
         let component = app.component.clone();
-        let table = app.doc["component"][component.as_str()]
-            .as_table_like_mut()
+        let mut doc = app.document()?;
+        let table = doc
+            .get_mut("component")
+            .and_then(|c| c.get_mut(component.as_str()))
+            .and_then(|c| c.as_table_like_mut())
             .with_context(|| {
                 format!(
                     "[component.{component}] in {} is not a table",
@@ -82,15 +101,17 @@ pub fn apply(app: &mut SpinApp, manifest: &Manifest, rc: &RuntimeConfig) -> Resu
                 table.insert("key_value_stores", Item::Value(Value::Array(array)));
             }
         }
+        document = Some(doc);
     }
     let missing_stanzas = labels
         .iter()
-        .filter(|l| l.as_str() != DEFAULT_LABEL && !rc.kv.contains_key(*l))
+        .filter(|l| l.as_str() != DEFAULT_LABEL && !rc.key_value_stores.contains_key(*l))
         .cloned()
         .collect();
     Ok(Provision {
         labels,
         added,
         missing_stanzas,
+        document,
     })
 }

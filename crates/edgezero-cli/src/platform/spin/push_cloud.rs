@@ -72,8 +72,15 @@ pub fn hint(stderr: &str, app: &str, label: &str) -> String {
     }
 }
 
-/// Runs every batch; stops at the first failure and says how many entries landed.
-pub fn push(spin: &str, app: &str, label: &str, entries: &[(String, String)]) -> Result<usize> {
+/// Runs every batch; stops at the first failure and says exactly which keys were written,
+/// which were not, and how to resume (`resume` is the command line that repeats the push).
+pub fn push(
+    spin: &str,
+    app: &str,
+    label: &str,
+    entries: &[(String, String)],
+    resume: &str,
+) -> Result<usize> {
     let batches = batches(app, label, entries)?;
     // indicatif draws nothing when stderr is not a terminal.
     let bar = indicatif::ProgressBar::new(entries.len() as u64).with_style(
@@ -89,16 +96,22 @@ pub fn push(spin: &str, app: &str, label: &str, entries: &[(String, String)]) ->
             .output();
         let out = match out {
             Ok(o) => o,
-            Err(e) => bail!("cannot run `{spin}`: {e}; install the Spin CLI from https://spinframework.dev/install and the cloud plugin with `spin plugins install cloud`"),
+            Err(e) => {
+                bar.abandon();
+                bail!(
+                    "cannot run `{spin}`: {e}; install the Spin CLI from https://spinframework.dev/install and the cloud plugin with `spin plugins install cloud`{}",
+                    progress(entries, written, resume)
+                )
+            }
         };
         if !out.status.success() {
             bar.abandon();
             let stderr = String::from_utf8_lossy(&out.stderr);
             eprint!("{stderr}");
             bail!(
-                "`spin cloud key-value set` failed after {written} of {} entries were written: {}",
-                entries.len(),
-                hint(&stderr, app, label)
+                "`spin cloud key-value set` failed: {}{}",
+                hint(&stderr, app, label),
+                progress(entries, written, resume)
             );
         }
         written += batch.len();
@@ -106,6 +119,44 @@ pub fn push(spin: &str, app: &str, label: &str, entries: &[(String, String)]) ->
     }
     bar.finish_and_clear();
     Ok(written)
+}
+
+/// What a failed push wrote and did not write, and how to resume it.
+fn progress(entries: &[(String, String)], written: usize, resume: &str) -> String {
+    let keys = |range: &[(String, String)]| -> String {
+        let names: Vec<String> = range
+            .iter()
+            .take(20)
+            .map(|(k, _)| format!("{:?}", k))
+            .collect();
+        let more = range.len().saturating_sub(20);
+        if more > 0 {
+            format!("{} and {more} more", names.join(", "))
+        } else {
+            names.join(", ")
+        }
+    };
+    let Some((first_unwritten, _)) = entries.get(written) else {
+        return String::new();
+    };
+    format!(
+        "\nwritten ({written} of {}): {}\nnot written ({}): {}\nentries are pushed in key order; to resume from {first_unwritten:?} once the cause is fixed, run:\n  {resume} --from-key {}",
+        entries.len(),
+        if written == 0 { "none".to_string() } else { keys(&entries[..written]) },
+        entries.len() - written,
+        keys(&entries[written..]),
+        shell_word(first_unwritten),
+    )
+}
+
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 #[cfg(test)]

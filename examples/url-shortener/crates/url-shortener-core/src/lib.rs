@@ -1,5 +1,5 @@
 //! A URL shortener: `POST /create` stores a link under a random short code, `GET /<short>`
-//! redirects to it, `GET /all` lists every link.
+//! redirects to it, `GET /all?cursor=&limit=` lists the links a page at a time.
 
 edgezero_core::app!("../../edgezero.toml");
 
@@ -7,12 +7,18 @@ edgezero_core::app!("../../edgezero.toml");
 pub mod handlers {
     use std::collections::BTreeMap;
 
-    use edgezero_core::extract::{Kv, Path};
+    use edgezero_core::extract::{Kv, Path, Query};
     use edgezero_core::{EdgeError, Json, Redirect};
     use serde::{Deserialize, Serialize};
 
     /// Short codes are stored under this prefix, so other data can share the store.
     pub const LINK_PREFIX: &str = "link:";
+    /// Links per page of `GET /all` when `limit` is not given.
+    pub const DEFAULT_PAGE: usize = 100;
+    /// The largest `limit` `GET /all` accepts.
+    pub const MAX_PAGE: usize = 1000;
+    /// The longest URL `POST /create` accepts, in bytes.
+    pub const MAX_URL_BYTES: usize = 4096;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     const SHORT_LEN: usize = 5;
 
@@ -42,17 +48,47 @@ pub mod handlers {
             .collect())
     }
 
+    /// The rules a link must meet; each message names the rule it breaks.
+    pub fn check_url(url: &str) -> Result<(), String> {
+        if url.len() > MAX_URL_BYTES {
+            return Err(format!(
+                "`url` must be at most {MAX_URL_BYTES} bytes, got {} bytes",
+                url.len()
+            ));
+        }
+        if let Some((at, c)) = url.char_indices().find(|(_, c)| c.is_control()) {
+            return Err(format!(
+                "`url` must not contain control characters; found U+{:04X} at byte {at}",
+                c as u32
+            ));
+        }
+        let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+        let rest = if lower.starts_with("https://") {
+            &url[8..]
+        } else if lower.starts_with("http://") {
+            &url[7..]
+        } else {
+            return Err(
+                "`url` must be an absolute URL starting with http:// or https://".to_string(),
+            );
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty() || host.contains(' ') {
+            return Err(
+                "`url` must name a host after the scheme, e.g. https://example.com/page"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
+
     /// `POST /create`
     pub async fn create(
         Kv(kv): Kv,
         Json(link): Json<CreateLink>,
     ) -> Result<Json<LinkCreated>, EdgeError> {
         let url = link.url.trim().to_string();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 4096 {
-            return Err(EdgeError::bad_request(
-                "`url` must be an http:// or https:// URL of at most 4096 bytes",
-            ));
-        }
+        check_url(&url).map_err(EdgeError::bad_request)?;
         let mut short = short_code()?;
         while kv.exists(&format!("{LINK_PREFIX}{short}")).await? {
             short = short_code()?;
@@ -65,74 +101,56 @@ pub mod handlers {
     /// `GET /<short>`: 308 to the long URL, or 404.
     pub async fn open(Kv(kv): Kv, Path(short): Path<String>) -> Result<Redirect, EdgeError> {
         match kv.get_bytes(&format!("{LINK_PREFIX}{short}")).await? {
-            Some(url) => Ok(Redirect::permanent(
-                String::from_utf8_lossy(&url).into_owned(),
-            )),
+            Some(url) => Ok(Redirect::permanent(String::from_utf8_lossy(&url))?),
             None => Err(EdgeError::not_found(format!(
                 "no link with short code `{short}`"
             ))),
         }
     }
 
-    /// `GET /all`: every link, as `{"<short>": "<url>"}`.
-    pub async fn all(Kv(kv): Kv) -> Result<Json<BTreeMap<String, String>>, EdgeError> {
+    /// `GET /all` query.
+    #[derive(Debug, Default, Deserialize)]
+    pub struct AllQuery {
+        /// The `cursor` of the previous page; absent or empty for the first page.
+        pub cursor: Option<String>,
+        /// Links per page, 1 to 1000 (default 100).
+        pub limit: Option<usize>,
+    }
+
+    /// One page of `GET /all`.
+    #[derive(Debug, Serialize)]
+    pub struct LinkPage {
+        /// `{"<short>": "<url>"}` for the links of this page, in short-code order.
+        pub links: BTreeMap<String, String>,
+        /// Pass as `?cursor=` to get the next page; `null` on the last page.
+        pub cursor: Option<String>,
+    }
+
+    /// `GET /all?cursor=&limit=`: one page of links and the cursor of the next one.
+    pub async fn all(Kv(kv): Kv, q: Option<Query<AllQuery>>) -> Result<Json<LinkPage>, EdgeError> {
+        let q = q.map(|Query(q)| q).unwrap_or_default();
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(EdgeError::bad_request(format!(
+                "`limit` must be between 1 and {MAX_PAGE}, got {limit}"
+            )));
+        }
+        let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
+        let page = kv.list_keys_page(LINK_PREFIX, cursor, limit).await?;
         let mut links = BTreeMap::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = kv
-                .list_keys_page(LINK_PREFIX, cursor.as_deref(), 1000)
-                .await?;
-            for key in &page.keys {
-                if let Some(url) = kv.get_bytes(key).await? {
-                    let short = key.trim_start_matches(LINK_PREFIX).to_string();
-                    links.insert(short, String::from_utf8_lossy(&url).into_owned());
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
+        for key in &page.keys {
+            // A link deleted between the listing and this read is simply left out.
+            if let Some(url) = kv.get_bytes(key).await? {
+                let short = key.trim_start_matches(LINK_PREFIX).to_string();
+                links.insert(short, String::from_utf8_lossy(&url).into_owned());
             }
         }
-        Ok(Json(links))
+        Ok(Json(LinkPage {
+            links,
+            cursor: page.cursor,
+        }))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use edgezero_core::Body;
-    use edgezero_testkit::TestApp;
-
-    fn create(app: &TestApp, body: &str) -> edgezero_testkit::TestResponse {
-        app.send(
-            edgezero_core::http::Request::post("/create")
-                .header("content-type", "application/json")
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-        )
-    }
-
-    #[test]
-    fn create_open_and_list() {
-        let app = TestApp::for_app::<crate::App>(&|_| None);
-        let created = create(&app, r#"{"url": "https://example.com/a"}"#);
-        assert_eq!(created.status(), 200);
-        let short = created.json()["short"].as_str().unwrap().to_string();
-        assert_eq!(short.len(), 5);
-        let open = app.get(&format!("/{short}"));
-        assert_eq!(open.status(), 308);
-        assert_eq!(open.header("location"), Some("https://example.com/a"));
-        assert_eq!(
-            app.get("/all").json(),
-            serde_json::json!({ short: "https://example.com/a" })
-        );
-    }
-
-    #[test]
-    fn errors() {
-        let app = TestApp::for_app::<crate::App>(&|_| None);
-        assert_eq!(app.get("/nope1").status(), 404);
-        assert_eq!(create(&app, "{bad").status(), 400);
-        assert_eq!(create(&app, r#"{"url": "ftp://x"}"#).status(), 400);
-        assert_eq!(app.get("/all").json(), serde_json::json!({}));
-    }
-}
+mod tests;

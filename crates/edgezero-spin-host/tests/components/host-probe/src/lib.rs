@@ -70,7 +70,8 @@ fn kv_error(e: &KvError) -> String {
 }
 
 /// `/raw/open/<label>`, `/raw/keys/<label>/<n>`, `/raw/var/<name>`, `/raw/env/<NAME>`,
-/// `/raw/headers`, `/raw/big/<bytes>`, `/raw/outbound`, `/raw/trap`.
+/// `/raw/headers`, `/raw/big/<bytes>`, `/raw/outbound`, `/raw/trap`, `/raw/instance` (this
+/// instance's id and how many requests it has served), `/raw/spin` (loops forever).
 async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
@@ -132,11 +133,41 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
             Err(e) => json!({ "error": format!("{e:?}") }),
         }),
         ["trap"] => panic!("host-probe: deliberate trap"),
+        ["instance"] => {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            use std::sync::OnceLock;
+            static SERVED: AtomicU64 = AtomicU64::new(0);
+            static ID: OnceLock<String> = OnceLock::new();
+            // Unique per instance: the address of a fresh allocation plus a random value
+            // from the host, taken once per instance.
+            let id = ID.get_or_init(|| {
+                let mut buf = [0u8; 8];
+                let _ = getrandom_like(&mut buf);
+                buf.iter().map(|b| format!("{b:02x}")).collect()
+            });
+            let served = SERVED.fetch_add(1, Ordering::SeqCst) + 1;
+            json_response(json!({ "instance": id, "served": served }))
+        }
+        ["spin"] => {
+            let mut x: u64 = 0;
+            loop {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        }
         _ => respond((
             spin_sdk::http::StatusCode::NOT_FOUND,
             "no such probe\n".to_string(),
         )),
     }
+}
+
+/// Random bytes from the host (`wasi:random`), through std's hasher seed.
+fn getrandom_like(buf: &mut [u8; 8]) -> Result<(), ()> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    *buf = h.finish().to_le_bytes();
+    Ok(())
 }
 
 #[http_service]

@@ -3,35 +3,7 @@
 
 use std::collections::BTreeMap;
 
-/// Whether `name` is a valid variable name in spin.toml:
-/// `^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$`.
-pub fn is_manifest_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('_').all(|word| {
-            let mut chars = word.chars();
-            chars.next().is_some_and(|c| c.is_ascii_lowercase())
-                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-}
-
-/// Whether `name` passes the check Spin applies when a component reads a variable:
-/// `^[a-z](_?[a-z0-9])*$`.
-pub fn is_runtime_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    if !bytes.first().is_some_and(u8::is_ascii_lowercase) {
-        return false;
-    }
-    let mut prev_underscore = false;
-    for &b in &bytes[1..] {
-        match b {
-            b'_' if prev_underscore => return false,
-            b'_' => prev_underscore = true,
-            b'a'..=b'z' | b'0'..=b'9' => prev_underscore = false,
-            _ => return false,
-        }
-    }
-    !prev_underscore
-}
+use crate::ids::{is_spin_variable_name, SPIN_VARIABLE_NAME_RULE};
 
 /// The environment variable that gives `name` a value: `SPIN_VARIABLE_<UPPER_NAME>`.
 pub fn env_name(name: &str) -> String {
@@ -75,9 +47,9 @@ impl Template {
                 ));
             };
             let name = after[..end].trim();
-            if !is_manifest_name(name) {
+            if !is_spin_variable_name(name) {
                 return Err(format!(
-                    "`{text}` references `{name}`, which is not a valid variable name (lower-case letters, digits and single underscores, starting with a letter)"
+                    "`{text}` references `{name}`, which is not a valid variable name ({SPIN_VARIABLE_NAME_RULE})"
                 ));
             }
             parts.push(Part::Variable(name.to_string()));
@@ -166,9 +138,9 @@ impl ComponentVariables {
 
     /// Reads a variable as `spin:variables/variables.get` does.
     pub fn get(&self, name: &str) -> Result<String, VariableError> {
-        if !is_runtime_name(name) {
+        if !is_spin_variable_name(name) {
             return Err(VariableError::InvalidName(format!(
-                "invalid variable name {name:?}: use lower-case letters, digits and single underscores, starting with a letter"
+                "invalid variable name {name:?}: use {SPIN_VARIABLE_NAME_RULE}"
             )));
         }
         self.values.get(name).cloned().ok_or_else(|| {
@@ -185,18 +157,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn name_rules() {
-        for ok in ["a", "api_token", "a1", "x9_y"] {
-            assert!(is_manifest_name(ok), "{ok}");
-            assert!(is_runtime_name(ok), "{ok}");
-        }
-        for bad in ["", "A", "api__token", "_a", "a_", "1a", "api-token", "a_1"] {
-            assert!(!is_manifest_name(bad), "{bad}");
-        }
-        assert!(is_runtime_name("a_1"));
-        for bad in ["", "API_TOKEN", "a__b", "a_", "1a", "a-b"] {
-            assert!(!is_runtime_name(bad), "{bad}");
-        }
+    fn env_names() {
         assert_eq!(env_name("api_token"), "SPIN_VARIABLE_API_TOKEN");
     }
 

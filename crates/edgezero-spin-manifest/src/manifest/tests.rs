@@ -1,4 +1,5 @@
 use super::*;
+use edgezero_core::env::StoreKind;
 
 const GOOD: &str = r#"spin_manifest_version = 2
 
@@ -104,10 +105,12 @@ fn malformed_entries() {
     let e = err(&GOOD.replace("spin_manifest_version = 2", "spin_manifest_version = \"1\""));
     assert!(e.contains(":1:") && e.contains("version 2"), "{e}");
 
-    let e = err(&GOOD.replace(
+    let m = parse(&GOOD.replace(
         "[component.kv-api]\n",
         "[component.kv-api]\nfiles = [\"x\"]\n",
-    ));
+    ))
+    .expect("spin up accepts `files`");
+    let e = m.check_embedded_host_support().unwrap_err().to_string();
     assert!(
         e.contains("`component.kv-api.files`") && e.contains("spin up"),
         "{e}"
@@ -136,4 +139,37 @@ fn malformed_entries() {
 
     let e = err("spin_manifest_version = 2\n[application\n");
     assert!(e.starts_with("/app/spin.toml:2:"), "{e}");
+}
+
+#[test]
+fn labels_come_from_the_component_environment_only() {
+    let m = parse(GOOD).unwrap();
+    let c = &m.components["kv-api"];
+    assert_eq!(c.store_label(StoreKind::Kv, "data"), "default");
+    assert_eq!(c.store_label(StoreKind::Config, "app_config"), "app_config");
+}
+
+#[test]
+fn build_commands_and_spin_id_rules() {
+    let m = parse(GOOD).unwrap();
+    let b = m.components["kv-api"].build.as_ref().unwrap();
+    assert_eq!(b.commands, ["cargo build"]);
+    assert_eq!(b.workdir, Path::new("/app"));
+    let m = parse(&GOOD.replace(
+        "command = \"cargo build\"",
+        "command = [\"a\", \"b\"]\nworkdir = \"sub\"",
+    ))
+    .unwrap();
+    let b = m.components["kv-api"].build.as_ref().unwrap();
+    assert_eq!(b.commands, ["a", "b"]);
+    assert_eq!(b.workdir, Path::new("/app/sub"));
+    // Spin accepts a later word starting with a digit, and rejects empty words.
+    let text = "spin_manifest_version = 2\n[application]\nname = \"x\"\n[component.app-2]\nsource = \"a.wasm\"\n";
+    assert!(parse(text).is_ok());
+    let e = err(&text.replace("app-2", "my--app"));
+    assert!(e.contains("empty word"), "{e}");
+    let e = err(&GOOD.replace("\"data\", \"app_config\"", "\"Bad Label!\""));
+    assert!(e.contains("not a valid store label"), "{e}");
+    let e = err(&GOOD.replace("hello = ", "bad__name = "));
+    assert!(e.contains("single underscores"), "{e}");
 }

@@ -7,9 +7,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use edgezero_core::env::{resolve_store_name, StoreKind};
+
 use crate::diag::{LoadError, Source};
+use crate::ids::{
+    component_id_problem, is_spin_variable_name, store_label_problem, SPIN_VARIABLE_NAME_RULE,
+};
 use crate::routes::Route;
-use crate::variables::{is_manifest_name, AppVariable, Template};
+use crate::variables::{AppVariable, Template};
 
 /// A loaded and checked spin.toml.
 #[derive(Debug, Clone)]
@@ -26,6 +31,9 @@ pub struct Manifest {
     pub routes: Vec<(Route, String)>,
     /// `[component.<id>]`, by id.
     pub components: BTreeMap<String, ComponentSpec>,
+    /// Features `spin up` runs but the embedded host does not (`files`, `static_response`,
+    /// …), each as an error naming its line; the host refuses to load while any is present.
+    pub unsupported_by_embedded_host: Vec<LoadError>,
 }
 
 /// One `[component.<id>]`.
@@ -43,6 +51,38 @@ pub struct ComponentSpec {
     pub variables: BTreeMap<String, Template>,
     /// `allowed_outbound_hosts`.
     pub allowed_outbound_hosts: Vec<String>,
+    /// `[component.<id>.build]`, if any.
+    pub build: Option<BuildSpec>,
+}
+
+/// `[component.<id>.build]`: how `spin build` builds the component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildSpec {
+    /// `command`: one shell command, or several run in order.
+    pub commands: Vec<String>,
+    /// `workdir`, resolved against the manifest's directory (default: that directory).
+    pub workdir: PathBuf,
+}
+
+impl ComponentSpec {
+    /// The value of `name` in the component's `environment`.
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.environment
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The Spin label a logical store of this component opens: what the component sees, i.e.
+    /// `EDGEZERO__STORES__<KIND>__<ID>__NAME` from its `environment`, else the id.
+    pub fn store_label(&self, kind: StoreKind, id: &str) -> String {
+        resolve_store_name(kind, id, &|k| self.env(k).map(str::to_string))
+    }
+
+    /// The labels in `key_value_stores`.
+    pub fn store_labels(&self) -> impl Iterator<Item = &str> {
+        self.key_value_stores.iter().map(|(l, _)| l.as_str())
+    }
 }
 
 type Table<V> = BTreeMap<Spanned<String>, Spanned<V>>;
@@ -116,7 +156,7 @@ struct RawComponent {
     #[serde(default)]
     allowed_outbound_hosts: Vec<Spanned<String>>,
     allowed_http_hosts: Option<Spanned<toml::Value>>,
-    build: Option<toml::Table>,
+    build: Option<Spanned<RawBuild>>,
     tool: Option<toml::Table>,
     files: Option<Spanned<toml::Value>>,
     exclude_files: Option<Spanned<toml::Value>>,
@@ -126,15 +166,14 @@ struct RawComponent {
     dependencies_inherit_configuration: Option<Spanned<toml::Value>>,
 }
 
-/// Whether `id` is kebab-case as Spin requires for component ids: lower-case words of
-/// letters and digits, each starting with a letter, joined by single `-`.
-fn is_kebab_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.split('-').all(|word| {
-            let mut chars = word.chars();
-            chars.next().is_some_and(|c| c.is_ascii_lowercase())
-                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // `watch` is read by serde for validation only
+struct RawBuild {
+    command: Spanned<toml::Value>,
+    workdir: Option<String>,
+    #[serde(default)]
+    watch: Vec<String>,
 }
 
 impl Manifest {
@@ -177,13 +216,14 @@ impl Manifest {
         }
 
         let variables = app_variables(&src, &raw.variables)?;
+        let mut unsupported = Vec::new();
         let mut components = BTreeMap::new();
         for (id, comp) in &raw.component {
-            let spec = component(&src, &dir, id, comp.get_ref(), &variables)?;
+            let spec = component(&src, &dir, id, comp.get_ref(), &variables, &mut unsupported)?;
             components.insert(id.get_ref().clone(), spec);
         }
         let routes = match &raw.trigger {
-            Some(t) => http_routes(&src, &t.http, &components)?,
+            Some(t) => http_routes(&src, &t.http, &components, &mut unsupported)?,
             None => Vec::new(),
         };
         Ok(Manifest {
@@ -193,7 +233,21 @@ impl Manifest {
             variables,
             routes,
             components,
+            unsupported_by_embedded_host: unsupported,
         })
+    }
+
+    /// Checks that the embedded host can run everything this manifest asks for.
+    pub fn check_embedded_host_support(&self) -> Result<(), LoadError> {
+        match self.unsupported_by_embedded_host.first() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The component ids, in file order of their ids (sorted).
+    pub fn component_ids(&self) -> impl Iterator<Item = &str> {
+        self.components.keys().map(String::as_str)
     }
 }
 
@@ -204,11 +258,11 @@ fn app_variables(
     let mut out = BTreeMap::new();
     for (name, var) in raw {
         let key = format!("variables.{}", name.get_ref());
-        if !is_manifest_name(name.get_ref()) {
+        if !is_spin_variable_name(name.get_ref()) {
             return Err(src.at(
                 name.span(),
                 key,
-                "variable names are lower-case letters, digits and single underscores, starting with a letter (e.g. `api_token`)",
+                format!("variable names are {SPIN_VARIABLE_NAME_RULE}, e.g. `api_token`"),
             ));
         }
         let v = var.get_ref();
@@ -236,17 +290,17 @@ fn unsupported(
     src: &Source<'_>,
     id: &str,
     fields: &[(&str, &Option<Spanned<toml::Value>>)],
-) -> Result<(), LoadError> {
+    out: &mut Vec<LoadError>,
+) {
     for (name, value) in fields {
         if let Some(v) = value {
-            return Err(src.at(
+            out.push(src.at(
                 v.span(),
                 format!("component.{id}.{name}"),
                 format!("`{name}` is supported by `spin up` but not by the embedded host; remove it or run the app with the Spin CLI"),
             ));
         }
     }
-    Ok(())
 }
 
 fn component(
@@ -255,13 +309,14 @@ fn component(
     id: &Spanned<String>,
     raw: &RawComponent,
     app_vars: &BTreeMap<String, AppVariable>,
+    unsupported_here: &mut Vec<LoadError>,
 ) -> Result<ComponentSpec, LoadError> {
     let name = id.get_ref();
-    if !is_kebab_id(name) {
+    if let Some(problem) = component_id_problem(name) {
         return Err(src.at(
             id.span(),
-            format!("component.{name}"),
-            "component ids are kebab-case: lower-case words of letters and digits joined by `-` (e.g. `my-app`)",
+            format!("component.{}", crate::ids::toml_key(name)),
+            format!("`{}` is not a valid component id: {problem}; component ids are kebab-case words of letters and digits (e.g. `my-app`)", name.escape_debug()),
         ));
     }
     let key = |field: &str| format!("component.{name}.{field}");
@@ -286,7 +341,8 @@ fn component(
                 &raw.dependencies_inherit_configuration,
             ),
         ],
-    )?;
+        unsupported_here,
+    );
     let source = match raw.source.get_ref() {
         toml::Value::String(s) if !s.is_empty() => dir.join(s),
         toml::Value::Table(_) => {
@@ -306,11 +362,14 @@ fn component(
     };
     let mut stores: Vec<(String, usize)> = Vec::new();
     for label in &raw.key_value_stores {
-        if label.get_ref().is_empty() {
+        if let Some(problem) = store_label_problem(label.get_ref()) {
             return Err(src.at(
                 label.span(),
                 key("key_value_stores"),
-                "a store label must not be empty",
+                format!(
+                    "`{}` is not a valid store label: {problem}; labels are kebab-case or snake_case (e.g. `default`, `app_config`)",
+                    label.get_ref().escape_debug()
+                ),
             ));
         }
         if !stores.iter().any(|(l, _)| l == label.get_ref()) {
@@ -331,11 +390,11 @@ fn component(
     let mut variables = BTreeMap::new();
     for (var, value) in &raw.variables {
         let vkey = key(&format!("variables.{}", var.get_ref()));
-        if !is_manifest_name(var.get_ref()) {
+        if !is_spin_variable_name(var.get_ref()) {
             return Err(src.at(
                 var.span(),
                 vkey,
-                "variable names are lower-case letters, digits and single underscores, starting with a letter",
+                format!("variable names are {SPIN_VARIABLE_NAME_RULE}"),
             ));
         }
         let template =
@@ -362,6 +421,41 @@ fn component(
             .iter()
             .map(|h| h.get_ref().clone())
             .collect(),
+        build: match &raw.build {
+            Some(b) => Some(build_spec(src, dir, name, b)?),
+            None => None,
+        },
+    })
+}
+
+fn build_spec(
+    src: &Source<'_>,
+    dir: &Path,
+    id: &str,
+    raw: &Spanned<RawBuild>,
+) -> Result<BuildSpec, LoadError> {
+    let b = raw.get_ref();
+    let bad = || {
+        src.at(
+            b.command.span(),
+            format!("component.{id}.build.command"),
+            "must be a shell command (a string) or a list of them",
+        )
+    };
+    let commands = match b.command.get_ref() {
+        toml::Value::String(c) => vec![c.clone()],
+        toml::Value::Array(list) => list
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .collect::<Result<_, _>>()?,
+        _ => return Err(bad()),
+    };
+    Ok(BuildSpec {
+        commands,
+        workdir: b
+            .workdir
+            .as_deref()
+            .map_or_else(|| dir.to_path_buf(), |w| dir.join(w)),
     })
 }
 
@@ -369,22 +463,24 @@ fn http_routes(
     src: &Source<'_>,
     triggers: &[Spanned<RawHttpTrigger>],
     components: &BTreeMap<String, ComponentSpec>,
+    unsupported_here: &mut Vec<LoadError>,
 ) -> Result<Vec<(Route, String)>, LoadError> {
     let mut routes = Vec::new();
     for (i, trigger) in triggers.iter().enumerate() {
         let t = trigger.get_ref();
         let key = |field: &str| format!("trigger.http.{i}.{field}");
         if let Some(v) = &t.static_response {
-            return Err(src.at(
+            unsupported_here.push(src.at(
                 v.span(),
                 key("static_response"),
                 "`static_response` is supported by `spin up` but not by the embedded host",
             ));
+            continue;
         }
         if let Some(exec) = &t.executor {
             let kind = exec.get_ref().get("type").and_then(|v| v.as_str());
             if kind != Some("http") && kind != Some("spin") {
-                return Err(src.at(
+                unsupported_here.push(src.at(
                     exec.span(),
                     key("executor"),
                     "the embedded host runs `wasi:http` components only (no Wagi executor); remove `executor`",

@@ -1,0 +1,171 @@
+//! Body extractors: JSON, forms, bytes, text and the raw (limited) stream.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::header;
+use serde::de::DeserializeOwned;
+
+use super::{FromRequest, OptionalFromRequest};
+use crate::body::Body;
+use crate::context::RequestContext;
+use crate::error::EdgeError;
+use crate::response::Json;
+
+/// The `Content-Type` header, if the request has one (shown lossily when it is not text).
+fn content_type(ctx: &RequestContext) -> Option<Cow<'_, str>> {
+    ctx.headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+}
+
+fn mime(ct: &str) -> String {
+    ct.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn taken() -> EdgeError {
+    EdgeError::internal("request body was already taken by another extractor")
+}
+
+/// Reads the whole body, enforcing the request body limit (`413`).
+async fn read_body(ctx: &mut RequestContext) -> Result<Bytes, EdgeError> {
+    let limit = ctx.body_limit();
+    ctx.take_body().ok_or_else(taken)?.collect(limit).await
+}
+
+/// A missing `Content-Type` is accepted; an explicit one must be JSON.
+fn check_json(ctx: &RequestContext) -> Result<(), EdgeError> {
+    match content_type(ctx) {
+        Some(ct) => {
+            let m = mime(&ct);
+            if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")) {
+                Ok(())
+            } else {
+                Err(EdgeError::unsupported_media_type(format!(
+                    "expected a JSON body (content-type: application/json), got `{ct}`; \
+                     send `content-type: application/json` or no content-type"
+                )))
+            }
+        }
+        None => Ok(()),
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, EdgeError> {
+    serde_json::from_slice(bytes)
+        .map(Json)
+        .map_err(|e| EdgeError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// A JSON body. No `Content-Type`, `application/json` or `application/*+json` is accepted;
+/// another explicit type gets `415`, malformed JSON `400`, a body over the limit `413`.
+impl<T: DeserializeOwned> FromRequest for Json<T> {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        check_json(ctx)?;
+        let bytes = read_body(ctx).await?;
+        parse_json(&bytes)
+    }
+}
+
+/// `None` only for an empty body; every other rejection (`413`, `415`, `400`) still answers.
+impl<T: DeserializeOwned> OptionalFromRequest for Json<T> {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        let bytes = read_body(ctx).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        check_json(ctx)?;
+        parse_json(&bytes).map(Some)
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body (a missing `Content-Type` is accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form<T>(pub T);
+
+fn check_form(ctx: &RequestContext) -> Result<(), EdgeError> {
+    match content_type(ctx) {
+        Some(ct) if mime(&ct) != "application/x-www-form-urlencoded" => {
+            Err(EdgeError::unsupported_media_type(format!(
+                "expected a form body (content-type: application/x-www-form-urlencoded), got `{ct}`"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<Form<T>, EdgeError> {
+    serde_urlencoded::from_bytes(bytes)
+        .map(Form)
+        .map_err(|e| EdgeError::bad_request(format!("invalid form body: {e}")))
+}
+
+impl<T: DeserializeOwned> FromRequest for Form<T> {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        check_form(ctx)?;
+        let bytes = read_body(ctx).await?;
+        parse_form(&bytes)
+    }
+}
+
+/// `None` only for an empty body.
+impl<T: DeserializeOwned> OptionalFromRequest for Form<T> {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        let bytes = read_body(ctx).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        check_form(ctx)?;
+        parse_form(&bytes).map(Some)
+    }
+}
+
+impl FromRequest for Bytes {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        read_body(ctx).await
+    }
+}
+
+/// `None` only for an empty body.
+impl OptionalFromRequest for Bytes {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        let bytes = read_body(ctx).await?;
+        Ok((!bytes.is_empty()).then_some(bytes))
+    }
+}
+
+fn utf8(bytes: Bytes) -> Result<String, EdgeError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| EdgeError::bad_request("request body is not valid UTF-8"))
+}
+
+impl FromRequest for String {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        utf8(read_body(ctx).await?)
+    }
+}
+
+/// `None` only for an empty body.
+impl OptionalFromRequest for String {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        let bytes = read_body(ctx).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        utf8(bytes).map(Some)
+    }
+}
+
+/// The body, unread (for streaming), held to the request body limit: a buffered body over
+/// it is a `413` at once, and a stream yields the `413` [`EdgeError`] as an error item once
+/// more than the limit has arrived ([`Body::collect`] passes it on unchanged).
+impl FromRequest for Body {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        let limit = ctx.body_limit();
+        ctx.take_body().ok_or_else(taken)?.limited(limit)
+    }
+}
