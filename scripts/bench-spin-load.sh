@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Load-tests the embedded Spin host (crates/edgezero-spin-host) with two components that do
-# the same work per request — read `app-data` from the default key-value store, increment,
-# write it back, answer JSON:
-#   (a) examples/counter, the EdgeZero app through edgezero-adapter-spin;
-#   (b) benches/spin-size/bare-counter, the same handler written against spin-sdk 6 alone.
+# Load-tests the embedded Spin host (crates/edgezero-spin-host) with two view counters that
+# answer the same JSON:
+#   (a) examples/counter, the EdgeZero app through edgezero-adapter-spin: an atomic
+#       `increment` and a compare-and-swap `exchange` (wasi:keyvalue), so no view is lost;
+#   (b) benches/spin-size/bare-counter, the seed's handler on spin-sdk 6 alone: read
+#       `app-data`, add one, write it back (loses views under concurrency).
 # Both run in the same host binary, on loopback, loaded with wrk in alternating rounds
 # (a, b, a, b, ...) so that drift on the machine hits both alike. Prints requests/s of
 # (a)/(b) (goal >= 0.95), p50/p99 latency, and each host's RSS after warm-up and after every

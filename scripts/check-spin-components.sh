@@ -2,7 +2,9 @@
 # Builds every example's Spin component for wasm32-wasip2 and checks what Spin will load:
 #   - the file is a WebAssembly component (00 61 73 6d 0d 00 01 00), not a core module;
 #   - it exports wasi:http/handler@0.3.0-rc-2026-03-15 (what spin-sdk 6 targets);
-#   - the key-value examples import spin:key-value/key-value@3.0.0.
+#   - the key-value examples import spin:key-value/key-value@3.0.0;
+#   - the counter (atomic increments) imports wasi:keyvalue/atomics@0.2.0-draft2, and the
+#     others do not (the `wasi-keyvalue` feature is opt-in).
 # Prints each size. Exits non-zero, naming the example and the check, on any failure.
 #
 #   scripts/check-spin-components.sh [example ...]     (default: all)
@@ -14,6 +16,8 @@ source "$repo/scripts/wasm-toolchain.sh"
 
 HANDLER_EXPORT="export wasi:http/handler@0.3.0-rc-2026-03-15;"
 KV_IMPORT="import spin:key-value/key-value@3.0.0;"
+ATOMICS_IMPORT="import wasi:keyvalue/atomics@0.2.0-draft2;"
+declare -A USES_ATOMICS=([counter]=yes [url-shortener]=no [kv-api]=no)
 COMPONENT_MAGIC="0061736d0d000100"
 
 # example → does it use key-value stores?
@@ -60,6 +64,12 @@ for ex in "${examples[@]}"; do
     if [ "${USES_KV[$ex]}" = yes ]; then
         grep -qF "$KV_IMPORT" <<<"$world" ||
             fail "$ex" "does not import spin:key-value/key-value@3.0.0"
+    fi
+    if [ "${USES_ATOMICS[$ex]}" = yes ]; then
+        grep -qF "$ATOMICS_IMPORT" <<<"$world" ||
+            fail "$ex" "does not import wasi:keyvalue/atomics@0.2.0-draft2 (enable the wasi-keyvalue feature)"
+    elif grep -qF "$ATOMICS_IMPORT" <<<"$world"; then
+        fail "$ex" "imports wasi:keyvalue/atomics@0.2.0-draft2 without using it"
     fi
     size=$(wc -c <"$artifact")
     summary+=("$(printf '%-14s %8d bytes (%d KiB)  %s' "$ex" "$size" $((size / 1024)) "${artifact#"$repo"/}")")

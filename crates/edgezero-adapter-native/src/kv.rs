@@ -3,6 +3,9 @@
 //! TTLs are this adapter's extension: expiries live in a side table, `edgezero_kv_expiry`,
 //! that Spin ignores. Rows written with a TTL are therefore visible to Spin until this
 //! adapter deletes them.
+//!
+//! Counters, compare-and-swap and batches are single transactions; see
+//! `kv_atomic.rs` (counters are Spin's 8 little-endian bytes).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,6 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::Database;
 use crate::error::kv_error;
+use crate::kv_atomic;
 
 /// The expiry side table: one row per key written with a TTL.
 pub const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS edgezero_kv_expiry (
@@ -31,13 +35,13 @@ pub fn enable_expiry(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Milliseconds since the Unix epoch.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-const GET_LIVE: &str = "SELECT v.value, e.expires_at_ms FROM spin_key_value v
+pub(crate) const GET_LIVE: &str = "SELECT v.value, e.expires_at_ms FROM spin_key_value v
     LEFT JOIN edgezero_kv_expiry e ON e.store = v.store AND e.key = v.key
     WHERE v.store = ?1 AND v.key = ?2";
 const LIST_LIVE: &str = "SELECT v.key FROM spin_key_value v
@@ -48,7 +52,8 @@ const LIST_LIVE: &str = "SELECT v.key FROM spin_key_value v
 const SET_EXPIRY: &str =
     "INSERT INTO edgezero_kv_expiry (store, key, expires_at_ms) VALUES (?1, ?2, ?3)
     ON CONFLICT(store, key) DO UPDATE SET expires_at_ms = ?3";
-const CLEAR_EXPIRY: &str = "DELETE FROM edgezero_kv_expiry WHERE store = ?1 AND key = ?2";
+pub(crate) const CLEAR_EXPIRY: &str =
+    "DELETE FROM edgezero_kv_expiry WHERE store = ?1 AND key = ?2";
 
 /// A KV store: the rows of one label in the SQLite file.
 pub struct SqliteKv {
@@ -57,7 +62,10 @@ pub struct SqliteKv {
     db: Arc<Database>,
 }
 
-fn stmt(operation: &'static str, key: &str) -> impl FnOnce(rusqlite::Error) -> SqliteKvError {
+pub(crate) fn stmt(
+    operation: &'static str,
+    key: &str,
+) -> impl FnOnce(rusqlite::Error) -> SqliteKvError {
     let key = key.to_string();
     move |source| SqliteKvError::Statement {
         operation,
@@ -212,6 +220,43 @@ impl KvStore for SqliteKv {
         let prefix = prefix.to_string();
         let after = after.unwrap_or("").to_string();
         self.run(move |c, l| list(c, l, &prefix, &after, limit))
+            .await
+    }
+
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        let key = key.to_string();
+        self.run(move |c, l| kv_atomic::increment(c, l, &key, delta))
+            .await?
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Bytes,
+    ) -> Result<bool, KvError> {
+        let key = key.to_string();
+        let expected = expected.map(<[u8]>::to_vec);
+        self.run(move |c, l| kv_atomic::compare_and_swap(c, l, &key, expected.as_deref(), &new))
+            .await
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {
+        let keys = keys.to_vec();
+        let values = self
+            .run(move |c, l| kv_atomic::get_many(c, l, &keys))
+            .await?;
+        Ok(values.into_iter().map(|v| v.map(Bytes::from)).collect())
+    }
+
+    async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
+        self.run(move |c, l| kv_atomic::set_many(c, l, &entries))
+            .await
+    }
+
+    async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        let keys = keys.to_vec();
+        self.run(move |c, l| kv_atomic::delete_many(c, l, &keys))
             .await
     }
 }

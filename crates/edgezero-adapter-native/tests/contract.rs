@@ -43,6 +43,21 @@ fn sqlite_kv_passes_the_kv_suite_twice() {
 }
 
 #[test]
+fn sqlite_kv_passes_the_atomic_suite_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = NativeProvider::new(dir.path().join("kv.db"));
+    block_on(async {
+        let store = provider
+            .open_kv(&binding(StoreKind::Kv, "data", "data"))
+            .await
+            .unwrap();
+        let kv = KvHandle::new("data", store);
+        contract::assert_all_passed(&contract::kv_atomic_suite(&kv).await);
+        contract::assert_all_passed(&contract::kv_atomic_suite(&kv).await);
+    });
+}
+
+#[test]
 fn sqlite_config_passes_the_config_suite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kv.db");

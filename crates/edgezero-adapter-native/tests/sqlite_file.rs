@@ -94,3 +94,23 @@ fn replaced_file_is_read_and_written_in_place_of_the_old_one() {
     });
     assert_eq!(spin_row(&path, "k2").as_deref(), Some(&b"x"[..]));
 }
+
+#[test]
+fn atomic_operations_reopen_a_deleted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kv.db");
+    let provider = NativeProvider::new(path.clone());
+    block_on(async {
+        let kv = kv(&provider).await;
+        assert_eq!(kv.increment("n", 5).await.unwrap(), 5);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(kv.increment("n", 1).await.unwrap(), 1, "a fresh file");
+        std::fs::remove_file(&path).unwrap();
+        assert!(kv.compare_and_swap("c", None, "v").await.unwrap());
+        std::fs::remove_file(&path).unwrap();
+        kv.set_many([("a", "1"), ("b", "2")]).await.unwrap();
+    });
+    assert_eq!(spin_row(&path, "n"), None);
+    assert_eq!(spin_row(&path, "c"), None);
+    assert_eq!(spin_row(&path, "b").as_deref(), Some(&b"2"[..]));
+}

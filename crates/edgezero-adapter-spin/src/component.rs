@@ -1,5 +1,9 @@
 //! The Spin entry point and the `spin_sdk` implementation of [`SpinHost`]. This is the only
-//! module that touches the SDK, and the only one compiled for `wasm32` alone.
+//! module that touches the SDK, and the only one compiled for `wasm32` alone; its `bucket`
+//! submodule (`wasi:keyvalue`) is compiled only with the `wasi-keyvalue` feature.
+
+#[cfg(feature = "wasi-keyvalue")]
+mod bucket;
 
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -91,7 +95,12 @@ impl SpinHost for Sdk {
     type Store = SdkStore;
 
     async fn open_store(&self, label: &str) -> Result<SdkStore, SpinKvError> {
-        Store::open(label).await.map(SdkStore).map_err(kv_error)
+        let store = Store::open(label).await.map_err(kv_error)?;
+        Ok(SdkStore {
+            store,
+            #[cfg(feature = "wasi-keyvalue")]
+            label: label.to_string(),
+        })
     }
 
     async fn variable(&self, name: &str) -> Result<String, VariableError> {
@@ -113,29 +122,48 @@ fn kv_error(e: SdkKvError) -> SpinKvError {
     }
 }
 
-struct SdkStore(Store);
+struct SdkStore {
+    store: Store,
+    /// To open the `wasi:keyvalue` bucket of the same label.
+    #[cfg(feature = "wasi-keyvalue")]
+    label: String,
+}
 
 impl KvBackend for SdkStore {
     type Keys = SdkKeys;
+    #[cfg(feature = "wasi-keyvalue")]
+    type Bucket = bucket::SdkBucket;
+    #[cfg(not(feature = "wasi-keyvalue"))]
+    type Bucket = crate::kv::NoBucket;
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
-        self.0.get(key).await.map_err(kv_error)
+        self.store.get(key).await.map_err(kv_error)
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), SpinKvError> {
-        self.0.set(key, value).await.map_err(kv_error)
+        self.store.set(key, value).await.map_err(kv_error)
     }
 
     async fn delete(&self, key: &str) -> Result<(), SpinKvError> {
-        self.0.delete(key).await.map_err(kv_error)
+        self.store.delete(key).await.map_err(kv_error)
     }
 
     async fn exists(&self, key: &str) -> Result<bool, SpinKvError> {
-        self.0.exists(key).await.map_err(kv_error)
+        self.store.exists(key).await.map_err(kv_error)
     }
 
     async fn get_keys(&self) -> SdkKeys {
-        SdkKeys(self.0.get_keys().await)
+        SdkKeys(self.store.get_keys().await)
+    }
+
+    #[cfg(feature = "wasi-keyvalue")]
+    fn open_bucket(&self) -> Option<Result<bucket::SdkBucket, SpinKvError>> {
+        Some(bucket::SdkBucket::open(&self.label))
+    }
+
+    #[cfg(not(feature = "wasi-keyvalue"))]
+    fn open_bucket(&self) -> Option<Result<crate::kv::NoBucket, SpinKvError>> {
+        None
     }
 }
 

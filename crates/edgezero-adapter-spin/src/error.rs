@@ -1,13 +1,16 @@
 //! The one place where Spin key-value errors become EdgeZero store errors.
 //!
 //! Spin's `key_value::Error` is mirrored by [`SpinKvError`] so the mapping is plain Rust
-//! that host tests exercise; on `wasm32` the SDK error converts into it losslessly.
+//! that host tests exercise; on `wasm32` the SDK error converts into it losslessly, and so
+//! does `wasi:keyvalue/store`'s `error` (`no-such-store`, `access-denied`, `other`), which
+//! Spin raises for the same labels and the same reasons.
 
 use edgezero_core::env::{self, StoreKind};
 use edgezero_core::store::config::ConfigError;
 use edgezero_core::store::kv::KvError;
 
-/// Spin's `spin:key-value/key-value@3.0.0` error, variant for variant.
+/// Spin's `spin:key-value/key-value@3.0.0` error, variant for variant (`wasi:keyvalue`'s
+/// error is the same without `StoreTableFull`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpinKvError {
     /// Too many stores are open in this component instance.
@@ -35,6 +38,18 @@ pub enum Op<'a> {
     Exists(&'a str),
     /// Listing keys.
     ListKeys,
+    /// Opening the `wasi:keyvalue` bucket of the label (for atomic and batch operations).
+    OpenBucket,
+    /// Incrementing a counter.
+    Increment(&'a str),
+    /// A compare-and-swap.
+    CompareAndSwap(&'a str),
+    /// Reading this many keys in one batch.
+    GetMany(usize),
+    /// Writing this many keys in one batch.
+    SetMany(usize),
+    /// Deleting this many keys in one batch.
+    DeleteMany(usize),
 }
 
 impl std::fmt::Display for Op<'_> {
@@ -46,6 +61,12 @@ impl std::fmt::Display for Op<'_> {
             Op::Delete(k) => write!(f, "delete `{k}`"),
             Op::Exists(k) => write!(f, "check `{k}`"),
             Op::ListKeys => f.write_str("list keys"),
+            Op::OpenBucket => f.write_str("open the `wasi:keyvalue` bucket of"),
+            Op::Increment(k) => write!(f, "increment `{k}`"),
+            Op::CompareAndSwap(k) => write!(f, "compare-and-swap `{k}`"),
+            Op::GetMany(n) => write!(f, "read {n} keys"),
+            Op::SetMany(n) => write!(f, "write {n} keys"),
+            Op::DeleteMany(n) => write!(f, "delete {n} keys"),
         }
     }
 }
@@ -119,7 +140,7 @@ impl FromSpinFailure for ConfigError {
 /// | `AccessDenied` | `Unavailable` (503) | add the label to `[component.<id>].key_value_stores` in spin.toml (and to runtime-config.toml unless it is `default`) |
 /// | `NoSuchStore` | `Unavailable` (503) | declare `[key_value_store.<label>]` in runtime-config.toml |
 /// | `StoreTableFull` | `Unavailable` (503) | too many stores open in this instance; retry |
-/// | `Other` on open | `Unavailable` (503) | the host's message |
+/// | `Other` on open (store or `wasi:keyvalue` bucket) | `Unavailable` (503) | the host's message |
 /// | `Other` otherwise | `Internal` (500) | the operation, the key and the host's message |
 pub fn map_kv_error<E: FromSpinFailure>(err: SpinKvError, store: StoreRef<'_>, op: Op<'_>) -> E {
     let what = store.describe();
@@ -160,6 +181,9 @@ pub fn map_kv_error<E: FromSpinFailure>(err: SpinKvError, store: StoreRef<'_>, o
         ),
         SpinKvError::Other(msg) if op == Op::Open => {
             E::unavailable(store.id, format!("cannot open {what}: {msg}"))
+        }
+        SpinKvError::Other(msg) if op == Op::OpenBucket => {
+            E::unavailable(store.id, format!("cannot {op} {what}: {msg}"))
         }
         SpinKvError::Other(msg) => E::internal(format!("cannot {op} on {what}: {msg}")),
     }
@@ -255,6 +279,31 @@ mod tests {
         );
         let err: ConfigError = map_kv_error(SpinKvError::Other("io".into()), DATA, Op::Get("a.b"));
         assert!(matches!(err, ConfigError::Internal(m) if m.contains("read `a.b`")));
+    }
+
+    #[test]
+    fn bucket_errors_read_like_store_errors() {
+        let err = kv(SpinKvError::Other("gone".into()), DATA, Op::OpenBucket);
+        assert!(
+            matches!(&err, KvError::Unavailable { reason, .. }
+                if reason.contains("open the `wasi:keyvalue` bucket of Spin key-value store `data`")
+                    && reason.contains("gone")),
+            "{err}"
+        );
+        assert!(matches!(
+            kv(SpinKvError::AccessDenied, DATA, Op::OpenBucket),
+            KvError::Unavailable { reason, .. } if reason.contains("key_value_stores")
+        ));
+        let err = kv(SpinKvError::Other("busy".into()), DATA, Op::Increment("n"));
+        assert!(
+            matches!(&err, KvError::Internal(m) if m.contains("increment `n`") && m.contains("busy")),
+            "{err}"
+        );
+        let err = kv(SpinKvError::Other("x".into()), DATA, Op::DeleteMany(3));
+        assert!(
+            matches!(&err, KvError::Internal(m) if m.contains("delete 3 keys")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,19 +10,27 @@
 //!   matching the prefix, and fails with `KvError::LimitExceeded` (HTTP 503) as soon as more
 //!   than `max_list_keys` match; then it sorts only what the page needs.
 //!
+//! Counters, compare-and-swap and batches go through `wasi:keyvalue` when the component is
+//! built with the `wasi-keyvalue` feature; see [`atomic`].
+//!
 //! The logic is generic over [`KvBackend`], implemented for `spin_sdk::key_value::Store` on
 //! `wasm32` and by fakes in host tests.
 
+pub mod atomic;
+
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use edgezero_core::env::StoreKind;
-use edgezero_core::store::kv::{KvError, KvStore};
+use edgezero_core::store::kv::{KvError, KvStore, UpdateFn};
 use edgezero_core::store::paging::{KeyPage, PageCollector};
 use edgezero_core::store::StoreBinding;
 
 use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
+
+pub use atomic::{BucketBackend, Found, NoBucket};
 
 /// The stream of keys returned by `get_keys()`: keys first, then the final result.
 #[allow(
@@ -36,7 +44,8 @@ pub trait KeyStream {
     async fn finish(self) -> Result<(), SpinKvError>;
 }
 
-/// One opened Spin key-value label: the five operations of `spin_sdk::key_value::Store`.
+/// One opened Spin key-value label: the five operations of `spin_sdk::key_value::Store`,
+/// and the way to the same label's `wasi:keyvalue` bucket.
 #[allow(
     async_fn_in_trait,
     reason = "component futures are single-threaded; no Send bound wanted"
@@ -44,6 +53,8 @@ pub trait KeyStream {
 pub trait KvBackend {
     /// The key stream of [`KvBackend::get_keys`].
     type Keys: KeyStream;
+    /// The label's `wasi:keyvalue` bucket ([`NoBucket`] where there is none).
+    type Bucket: BucketBackend;
     /// The value under `key`.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError>;
     /// Stores `value` under `key`.
@@ -54,6 +65,10 @@ pub trait KvBackend {
     async fn exists(&self, key: &str) -> Result<bool, SpinKvError>;
     /// Every key of the label, unordered.
     async fn get_keys(&self) -> Self::Keys;
+    /// Opens the `wasi:keyvalue` bucket with this label (`store::open`). `None` when the
+    /// component does not import `wasi:keyvalue` (built without the `wasi-keyvalue`
+    /// feature). Synchronous, as the WIT function is.
+    fn open_bucket(&self) -> Option<Result<Self::Bucket, SpinKvError>>;
 }
 
 /// Why [`collect_page`] stopped.
@@ -84,13 +99,26 @@ pub async fn collect_page<S: KeyStream>(
 }
 
 /// A KV store (`[stores.kv]` id) backed by one Spin label.
-#[derive(Debug)]
-pub struct SpinKv<B> {
+pub struct SpinKv<B: KvBackend> {
     backend: B,
+    /// The label's `wasi:keyvalue` bucket, opened by the first operation that needs it.
+    bucket: OnceCell<B::Bucket>,
     id: String,
     label: String,
     cap: Result<usize, String>,
     cap_var: String,
+}
+
+impl<B: KvBackend + std::fmt::Debug> std::fmt::Debug for SpinKv<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpinKv")
+            .field("backend", &self.backend)
+            .field("bucket_open", &self.bucket.get().is_some())
+            .field("id", &self.id)
+            .field("label", &self.label)
+            .field("cap", &self.cap)
+            .finish()
+    }
 }
 
 impl<B: KvBackend> SpinKv<B> {
@@ -98,6 +126,7 @@ impl<B: KvBackend> SpinKv<B> {
     pub fn new(backend: B, binding: &StoreBinding) -> Self {
         SpinKv {
             backend,
+            bucket: OnceCell::new(),
             id: binding.id.clone(),
             label: binding.name.clone(),
             cap: binding.max_list_keys.clone(),
@@ -172,6 +201,39 @@ impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
             .exists(key)
             .await
             .map_err(|e| self.fail(e, Op::Exists(key)))
+    }
+
+    async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.atomic_increment(key, delta).await
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Bytes,
+    ) -> Result<bool, KvError> {
+        self.atomic_compare_and_swap(key, expected, &new)
+    }
+
+    async fn update_bytes(
+        &self,
+        key: &str,
+        update: &mut UpdateFn<'_>,
+    ) -> Result<(Option<Bytes>, Bytes), KvError> {
+        self.atomic_update(key, update).await
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {
+        self.batch_get_many(keys).await
+    }
+
+    async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
+        self.batch_set_many(entries).await
+    }
+
+    async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        self.batch_delete_many(keys).await
     }
 
     async fn list_keys_page(

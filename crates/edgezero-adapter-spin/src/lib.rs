@@ -31,10 +31,30 @@
 //! `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS`), over which they fail with
 //! `KvError::LimitExceeded` (HTTP 503).
 //!
+//! ## Cargo features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `wasi-keyvalue` | off | imports `wasi:keyvalue@0.2.0-draft2` (Spin 4) for atomic `increment` / `compare_and_swap` and one-call batches; see [`kv::atomic`] |
+//!
+//! Without `wasi-keyvalue`, `increment`, `counter`, `compare_and_swap` and `update_json`
+//! return `KvError::Unsupported` (HTTP 501, "operation `increment` is not supported by this
+//! platform's key-value store"): **enable the `wasi-keyvalue` feature of
+//! edgezero-adapter-spin** in the component crate:
+//!
+//! ```toml
+//! [dependencies]
+//! edgezero-adapter-spin = { version = "0.1", features = ["wasi-keyvalue"] }
+//! ```
+//!
+//! `get_many` / `set_many` / `delete_many` work either way (one key at a time without it).
+//! The feature changes only the `wasm32` build; host tests always run the atomic logic.
+//!
 //! ## Layout
 //!
 //! Everything except [`run_app`] is plain Rust, generic over [`provider::SpinHost`] (open a
-//! label, read a variable), and unit-tested on the host with fakes. The `spin_sdk`
+//! label, read a variable) and [`kv::KvBackend`] / [`kv::BucketBackend`] (one label's
+//! `spin:key-value` store and `wasi:keyvalue` bucket), and unit-tested on the host with fakes. The `spin_sdk`
 //! implementation of that trait and `run_app` live in one module compiled only for
 //! `wasm32`.
 

@@ -12,14 +12,21 @@ use wasmtime::component::{
 use crate::kv::{Backend, StoreHandle};
 use edgezero_spin_manifest::variables::{ComponentVariables, VariableError};
 
-mod generated {
+pub(crate) mod generated {
     #![allow(missing_docs)]
     wasmtime::component::bindgen!({
         path: "wit",
         world: "edgezero:spin-host/host",
-        imports: { default: trappable },
+        imports: {
+            "wasi:keyvalue/store": async | trappable,
+            "wasi:keyvalue/atomics": async | trappable,
+            "wasi:keyvalue/batch": async | trappable,
+            default: trappable,
+        },
         with: {
             "spin:key-value/key-value.store": crate::kv::StoreHandle,
+            "wasi:keyvalue/store.bucket": crate::kv::BucketHandle,
+            "wasi:keyvalue/atomics.cas": crate::kv::CasHandle,
         },
     });
 }
@@ -58,6 +65,7 @@ pub fn add_to_linker<T: Send + 'static>(
     view: fn(&mut T) -> SpinView<'_>,
 ) -> wasmtime::Result<()> {
     key_value::add_to_linker::<T, SpinApi>(linker, view)?;
+    crate::wasi_kv::add_to_linker(linker, view)?;
     variables::add_to_linker::<T, SpinApi>(linker, view)
 }
 

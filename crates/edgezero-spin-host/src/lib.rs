@@ -48,6 +48,7 @@ mod host;
 mod kv;
 mod logger;
 mod server;
+mod wasi_kv;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

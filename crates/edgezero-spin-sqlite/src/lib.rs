@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+pub mod atomics;
+
 /// Spin's table, byte for byte as Spin creates it.
 pub const SPIN_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
                            store TEXT NOT NULL,

@@ -7,9 +7,10 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use edgezero_adapter_spin::kv::{KeyStream, KvBackend};
+use edgezero_adapter_spin::kv::{BucketBackend, Found, KeyStream, KvBackend};
 use edgezero_adapter_spin::secrets::VariableError;
 use edgezero_adapter_spin::{SpinHost, SpinKvError, SpinProvider};
+use edgezero_core::store::atomic::decode_counter;
 use edgezero_core::store::StoreIds;
 use edgezero_core::{App, Router, StoreBindings, StoreMetadata, Stores};
 
@@ -24,6 +25,18 @@ pub struct Counters {
     pub writes: Cell<usize>,
     /// Keys pulled from `get_keys()` streams.
     pub keys_pulled: Cell<usize>,
+    /// `wasi:keyvalue` buckets opened.
+    pub buckets_opened: Cell<usize>,
+    /// `atomics.increment` calls.
+    pub increments: Cell<usize>,
+    /// `atomics.swap` calls.
+    pub swaps: Cell<usize>,
+    /// `batch.*` calls.
+    pub batches: Cell<usize>,
+}
+
+fn bump(counter: &Cell<usize>) {
+    counter.set(counter.get() + 1);
 }
 
 /// The fake host.
@@ -41,6 +54,14 @@ pub struct FakeHost {
     pub list_error: RefCell<Option<SpinKvError>>,
     /// Component variables.
     pub variables: HashMap<String, String>,
+    /// Models a component built without the `wasi-keyvalue` feature: no bucket to open.
+    pub no_wasi_keyvalue: bool,
+    /// Error returned when opening a `wasi:keyvalue` bucket, when set.
+    pub bucket_error: RefCell<Option<SpinKvError>>,
+    /// The next this-many `cas.current` calls are each followed by another writer's write
+    /// to the same key: a decimal-text counter is incremented, anything else gets `!`
+    /// appended (a missing key stays missing).
+    pub racing_writes: Rc<Cell<usize>>,
     /// Shared counters.
     pub counters: Rc<Counters>,
 }
@@ -72,6 +93,125 @@ pub struct FakeStore {
     host_error: Option<SpinKvError>,
     list_error: Option<SpinKvError>,
     counters: Rc<Counters>,
+    bucket: Option<Result<(), SpinKvError>>,
+    racing_writes: Rc<Cell<usize>>,
+}
+
+/// One opened `wasi:keyvalue` bucket, with the semantics of Spin's SQLite store.
+pub struct FakeBucket {
+    data: Data,
+    host_error: Option<SpinKvError>,
+    counters: Rc<Counters>,
+    racing_writes: Rc<Cell<usize>>,
+}
+
+/// A `cas` handle: the key and the value `current` read.
+pub struct FakeCas {
+    key: String,
+    read: RefCell<Option<Option<Vec<u8>>>>,
+}
+
+impl FakeBucket {
+    fn check(&self) -> Result<(), SpinKvError> {
+        match &self.host_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl BucketBackend for FakeBucket {
+    type Cas = FakeCas;
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, SpinKvError> {
+        self.check()?;
+        bump(&self.counters.increments);
+        let mut data = self.data.borrow_mut();
+        let current = match data.get(key) {
+            None => 0,
+            // Spin's SQLite store: `i64::from_le_bytes(v.try_into().expect("incorrect length"))`.
+            Some(v) => i64::from_le_bytes(v.as_slice().try_into().unwrap_or_else(|_| {
+                panic!(
+                    "Spin's host panics: increment on the {}-byte value of `{key}`",
+                    v.len()
+                )
+            })),
+        };
+        let next = current.wrapping_add(delta);
+        data.insert(key.to_string(), next.to_le_bytes().to_vec());
+        Ok(next)
+    }
+
+    fn cas(&self, key: &str) -> Result<FakeCas, SpinKvError> {
+        self.check()?;
+        Ok(FakeCas {
+            key: key.to_string(),
+            read: RefCell::new(None),
+        })
+    }
+
+    fn current(&self, cas: &FakeCas) -> Result<Option<Vec<u8>>, SpinKvError> {
+        self.check()?;
+        let value = self.data.borrow().get(&cas.key).cloned();
+        *cas.read.borrow_mut() = Some(value.clone());
+        if self.racing_writes.get() > 0 {
+            self.racing_writes.set(self.racing_writes.get() - 1);
+            let mut data = self.data.borrow_mut();
+            if let Some(v) = data.get_mut(&cas.key) {
+                match decode_counter(v).filter(|_| v.len() != 8) {
+                    Some(n) => *v = (n + 1).to_string().into_bytes(),
+                    None => v.push(b'!'),
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn swap(&self, cas: FakeCas, value: &[u8]) -> Result<bool, SpinKvError> {
+        self.check()?;
+        bump(&self.counters.swaps);
+        let mut data = self.data.borrow_mut();
+        // Spin: `UPDATE ... WHERE value = <read>` when a value was read, else an upsert.
+        match cas.read.into_inner().flatten() {
+            Some(read) if data.get(&cas.key) != Some(&read) => return Ok(false),
+            _ => {}
+        }
+        data.insert(cas.key, value.to_vec());
+        Ok(true)
+    }
+
+    fn get_many(&self, keys: &[String]) -> Result<Found, SpinKvError> {
+        self.check()?;
+        bump(&self.counters.batches);
+        let data = self.data.borrow();
+        // Only the keys that exist, in an order of the host's choosing (here: reversed).
+        let mut found: Found = Vec::new();
+        for key in keys.iter().rev() {
+            if let Some(v) = data.get(key) {
+                if !found.iter().any(|(k, _)| k == key) {
+                    found.push((key.clone(), Some(v.clone())));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), SpinKvError> {
+        self.check()?;
+        bump(&self.counters.batches);
+        self.data.borrow_mut().extend(entries.iter().cloned());
+        Ok(())
+    }
+
+    fn delete_many(&self, keys: &[String]) -> Result<(), SpinKvError> {
+        self.check()?;
+        bump(&self.counters.batches);
+        let mut data = self.data.borrow_mut();
+        for key in keys {
+            data.remove(key);
+        }
+        Ok(())
+    }
 }
 
 /// A `get_keys()` stream.
@@ -106,6 +246,18 @@ impl FakeStore {
 
 impl KvBackend for FakeStore {
     type Keys = FakeKeys;
+    type Bucket = FakeBucket;
+
+    fn open_bucket(&self) -> Option<Result<FakeBucket, SpinKvError>> {
+        let opened = self.bucket.clone()?;
+        bump(&self.counters.buckets_opened);
+        Some(opened.map(|()| FakeBucket {
+            data: Rc::clone(&self.data),
+            host_error: self.host_error.clone(),
+            counters: Rc::clone(&self.counters),
+            racing_writes: Rc::clone(&self.racing_writes),
+        }))
+    }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
         self.check()?;
@@ -164,6 +316,12 @@ impl SpinHost for FakeHost {
             host_error: self.op_error.borrow().clone(),
             list_error: self.list_error.borrow().clone(),
             counters: Rc::clone(&self.counters),
+            bucket: match (self.no_wasi_keyvalue, self.bucket_error.borrow().clone()) {
+                (true, _) => None,
+                (false, Some(e)) => Some(Err(e)),
+                (false, None) => Some(Ok(())),
+            },
+            racing_writes: Rc::clone(&self.racing_writes),
         })
     }
 

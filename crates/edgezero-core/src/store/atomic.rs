@@ -45,8 +45,27 @@ use super::validate;
 
 /// Most keys one batch operation takes.
 pub const MAX_BATCH_KEYS: usize = 1000;
-/// Attempts [`KvHandle::update_json`] makes before it reports [`KvError::Contention`].
-pub const MAX_UPDATE_ATTEMPTS: u32 = 32;
+/// Attempts [`KvHandle::update_json`] makes before it reports [`KvError::Contention`]. Each
+/// lost race means another writer succeeded, so under fair scheduling even dozens of
+/// writers on one key finish long before this.
+pub const MAX_UPDATE_ATTEMPTS: u32 = 1000;
+
+/// Lets other tasks of this executor run once (after a lost compare-and-swap, so that the
+/// writer that won can finish instead of racing again at once). Needs no timer, so it works
+/// in a component as well as natively.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
 
 /// The stored form of a counter: a little-endian `i64` (Spin's SQLite format).
 pub fn encode_counter(value: i64) -> [u8; 8] {
@@ -164,39 +183,56 @@ impl KvHandle {
         self.backend().delete_many(&keys).await
     }
 
+    /// Atomically stores `new` under `key` and returns the value it replaced (`None` when
+    /// absent): concurrent exchanges each see a different previous value, as if they ran one
+    /// after another. [`KvError::Contention`] when the backend's retries run out.
+    pub async fn exchange(
+        &self,
+        key: &str,
+        new: impl Into<Bytes>,
+    ) -> Result<Option<Bytes>, KvError> {
+        let new = new.into();
+        validate::key(key).map_err(invalid)?;
+        validate::value(new.len()).map_err(invalid)?;
+        let (previous, _) = self
+            .backend()
+            .update_bytes(key, &mut |_| Ok(new.clone()))
+            .await?;
+        Ok(previous)
+    }
+
     /// Reads the JSON value under `key`, passes it to `update` (`None` when missing), and
-    /// stores the result with compare-and-swap, retrying from a fresh read when another
-    /// writer got there first. Returns what was stored. After [`MAX_UPDATE_ATTEMPTS`] lost
-    /// races the update is abandoned with [`KvError::Contention`]; nothing partial is written.
+    /// stores the result atomically: with compare-and-swap retried from a fresh read when
+    /// another writer got there first (at most [`MAX_UPDATE_ATTEMPTS`] times, then
+    /// [`KvError::Contention`]), or in one step where the backend can. Returns what was
+    /// stored; nothing partial is ever written.
     pub async fn update_json<T, F>(&self, key: &str, mut update: F) -> Result<T, KvError>
     where
         T: Serialize + DeserializeOwned,
         F: FnMut(Option<T>) -> T,
     {
         validate::key(key).map_err(invalid)?;
-        for _ in 0..MAX_UPDATE_ATTEMPTS {
-            let current = self.get_bytes(key).await?;
-            let old = match &current {
-                Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| {
-                    KvError::Internal(format!("value under `{key}` is not the expected JSON: {e}"))
-                })?),
-                None => None,
-            };
-            let new = update(old);
-            let bytes = serde_json::to_vec(&new).map_err(|e| {
-                KvError::Internal(format!("cannot serialise value for `{key}`: {e}"))
-            })?;
-            if self
-                .compare_and_swap(key, current.as_deref(), bytes)
-                .await?
-            {
-                return Ok(new);
-            }
-        }
-        Err(KvError::Contention {
-            key: key.to_string(),
-            attempts: MAX_UPDATE_ATTEMPTS,
-        })
+        let mut stored: Option<T> = None;
+        self.backend()
+            .update_bytes(key, &mut |current| {
+                let old = match current {
+                    Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| {
+                        KvError::Internal(format!(
+                            "value under `{key}` is not the expected JSON: {e}"
+                        ))
+                    })?),
+                    None => None,
+                };
+                let new = update(old);
+                let bytes = serde_json::to_vec(&new).map_err(|e| {
+                    KvError::Internal(format!("cannot serialise value for `{key}`: {e}"))
+                })?;
+                validate::value(bytes.len()).map_err(invalid)?;
+                stored = Some(new);
+                Ok(Bytes::from(bytes))
+            })
+            .await?;
+        stored.ok_or_else(|| KvError::Internal("the backend stored no value".into()))
     }
 }
 

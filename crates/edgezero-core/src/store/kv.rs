@@ -70,6 +70,9 @@ pub enum KvError {
     Internal(String),
 }
 
+/// What [`KvStore::update_bytes`] applies: the current value (`None`: absent) to the new one.
+pub type UpdateFn<'a> = dyn for<'v> FnMut(Option<&'v [u8]>) -> Result<Bytes, KvError> + 'a;
+
 /// A key-value backend. Implemented by adapters; handlers use [`KvHandle`].
 ///
 /// Inputs reaching a backend have already been validated by the handle.
@@ -124,6 +127,33 @@ pub trait KvStore {
         let _ = (key, expected, new);
         Err(KvError::Unsupported {
             operation: "compare_and_swap",
+        })
+    }
+
+    /// Atomically replaces the value under `key` (`None`: absent) with what `update` makes of
+    /// it, and returns `(previous, new)`. The default reads, then writes with
+    /// [`KvStore::compare_and_swap`], from a fresh read after each lost race, up to
+    /// [`MAX_UPDATE_ATTEMPTS`](super::atomic::MAX_UPDATE_ATTEMPTS) times; a backend that can
+    /// read and write without other writers in between does so.
+    async fn update_bytes(
+        &self,
+        key: &str,
+        update: &mut UpdateFn<'_>,
+    ) -> Result<(Option<Bytes>, Bytes), KvError> {
+        for _ in 0..super::atomic::MAX_UPDATE_ATTEMPTS {
+            let current = self.get_bytes(key).await?;
+            let new = update(current.as_deref())?;
+            if self
+                .compare_and_swap(key, current.as_deref(), new.clone())
+                .await?
+            {
+                return Ok((current, new));
+            }
+            super::atomic::yield_now().await;
+        }
+        Err(KvError::Contention {
+            key: key.to_string(),
+            attempts: super::atomic::MAX_UPDATE_ATTEMPTS,
         })
     }
 

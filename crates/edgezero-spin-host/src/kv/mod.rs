@@ -67,6 +67,46 @@ impl Backend {
         }
     }
 
+    /// Adds `delta` to a counter (missing = 0) and returns the new value.
+    pub async fn increment(&self, label: &str, key: &str, delta: i64) -> Result<i64, String> {
+        match self {
+            Backend::Sqlite(db) => db.increment(label, key, delta).await,
+            Backend::Redis(db) => db.increment(key, delta).await,
+        }
+    }
+
+    /// The keys that exist among `keys`, with their values.
+    pub async fn get_many(
+        &self,
+        label: &str,
+        keys: Vec<String>,
+    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        match self {
+            Backend::Sqlite(db) => db.get_many(label, keys).await,
+            Backend::Redis(db) => db.get_many(keys).await,
+        }
+    }
+
+    /// Writes every entry (one transaction in SQLite, `MSET` in Redis).
+    pub async fn set_many(
+        &self,
+        label: &str,
+        entries: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), String> {
+        match self {
+            Backend::Sqlite(db) => db.set_many(label, entries).await,
+            Backend::Redis(db) => db.set_many(entries).await,
+        }
+    }
+
+    /// Deletes every key.
+    pub async fn delete_many(&self, label: &str, keys: Vec<String>) -> Result<(), String> {
+        match self {
+            Backend::Sqlite(db) => db.delete_many(label, keys).await,
+            Backend::Redis(db) => db.delete_many(keys).await,
+        }
+    }
+
     /// Where the data is, for the startup summary.
     pub fn describe(&self) -> String {
         match self {
@@ -80,11 +120,68 @@ impl Backend {
 }
 
 /// An open store: the resource behind `spin:key-value/key-value.store`.
+#[derive(Clone)]
 pub struct StoreHandle {
     /// The label as opened (the `store` column in SQLite).
     pub label: String,
     /// Its backend.
     pub backend: Backend,
+}
+
+/// An open `wasi:keyvalue` bucket: the same label and backend as a `spin:key-value` store.
+pub type BucketHandle = StoreHandle;
+
+/// A compare-and-swap in progress (`wasi:keyvalue/atomics.cas`): what `current` read, and,
+/// for Redis, the connection that watches the key.
+pub struct CasHandle {
+    /// The label and backend.
+    pub store: StoreHandle,
+    /// The key.
+    pub key: String,
+    /// The value `current` read: `None` until it is called, `Some(None)` for an absent key.
+    pub read: Option<Option<Vec<u8>>>,
+    /// Redis: the connection holding the `WATCH`.
+    pub redis: Option<::redis::aio::MultiplexedConnection>,
+}
+
+impl CasHandle {
+    /// `cas.current`: reads the value (Redis: after `WATCH`) and remembers it.
+    pub async fn current(&mut self) -> Result<Option<Vec<u8>>, String> {
+        let value = match &self.store.backend {
+            Backend::Sqlite(db) => db.get(&self.store.label, &self.key).await?,
+            Backend::Redis(db) => {
+                let mut conn = match self.redis.take() {
+                    Some(c) => c,
+                    None => db.cas().await?,
+                };
+                let value = self::redis::cas_read(&mut conn, &self.key).await;
+                self.redis = Some(conn);
+                value?
+            }
+        };
+        self.read = Some(value.clone());
+        Ok(value)
+    }
+
+    /// `atomics.swap`: writes `value` if the key is unchanged since [`CasHandle::current`]
+    /// (SQLite: the row still holds the value read; Redis: the `WATCH` did not fire).
+    /// Without a read, or after reading an absent key, the write is unconditional, as
+    /// under Spin. `false` when the swap lost.
+    pub async fn swap(mut self, value: Vec<u8>) -> Result<bool, String> {
+        match &self.store.backend {
+            Backend::Sqlite(db) => {
+                let read = self.read.take().flatten();
+                db.swap(&self.store.label, &self.key, read, value).await
+            }
+            Backend::Redis(db) => {
+                let mut conn = match self.redis.take() {
+                    Some(c) => c,
+                    None => db.cas().await?,
+                };
+                self::redis::cas_write(&mut conn, &self.key, value).await
+            }
+        }
+    }
 }
 
 /// Opens a backend for every label the given components use. A label without a backend is

@@ -74,4 +74,76 @@ impl RedisDb {
     pub async fn keys(&self) -> Result<Vec<String>, String> {
         self.conn().await?.keys("*").await.map_err(err)
     }
+
+    /// `INCRBY key delta` (Redis keeps the counter as decimal text, as under Spin).
+    pub async fn increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+        self.conn().await?.incr(key, delta).await.map_err(err)
+    }
+
+    /// `MGET keys...`: the keys that exist, with their values.
+    pub async fn get_many(&self, keys: Vec<String>) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let values: Vec<Option<Vec<u8>>> = redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(err)?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect())
+    }
+
+    /// `MSET k v ...` (atomic in Redis).
+    pub async fn set_many(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), String> {
+        self.conn().await?.mset(&entries).await.map_err(err)
+    }
+
+    /// `DEL keys...`
+    pub async fn delete_many(&self, keys: Vec<String>) -> Result<(), String> {
+        self.conn().await?.del(keys).await.map_err(err)
+    }
+
+    /// A compare-and-swap on its own connection (a `WATCH` belongs to one connection).
+    pub async fn cas(&self) -> Result<redis::aio::MultiplexedConnection, String> {
+        self.client
+            .get_multiplexed_async_connection()
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot connect to {}: {e}",
+                    edgezero_spin_manifest::redact_url(&self.url)
+                )
+            })
+    }
+}
+
+/// `WATCH key` then `GET key`: the read of a compare-and-swap.
+pub async fn cas_read(
+    conn: &mut redis::aio::MultiplexedConnection,
+    key: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    redis::cmd("WATCH")
+        .arg(key)
+        .exec_async(conn)
+        .await
+        .map_err(err)?;
+    conn.get(key).await.map_err(err)
+}
+
+/// `MULTI SET EXEC`: `false` when the watched key changed since [`cas_read`] (Redis then
+/// discards the transaction). Without a read there is no `WATCH` and the write happens, as
+/// under Spin.
+pub async fn cas_write(
+    conn: &mut redis::aio::MultiplexedConnection,
+    key: &str,
+    value: Vec<u8>,
+) -> Result<bool, String> {
+    let reply: redis::Value = redis::pipe()
+        .atomic()
+        .set(key, value)
+        .query_async(conn)
+        .await
+        .map_err(err)?;
+    Ok(!matches!(reply, redis::Value::Nil))
 }

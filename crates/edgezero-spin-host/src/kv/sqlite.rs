@@ -30,12 +30,14 @@ impl SqliteDb {
     /// process holds the write lock).
     async fn run<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<R, edgezero_spin_sqlite::SqliteKvError> + Send + 'static,
+        f: impl FnOnce(&mut Connection) -> Result<R, edgezero_spin_sqlite::SqliteKvError>
+            + Send
+            + 'static,
     ) -> Result<R, String> {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&conn).map_err(|e| e.to_string())
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| format!("key-value task failed: {e}"))?
@@ -71,6 +73,78 @@ impl SqliteDb {
     pub async fn keys(&self, store: &str) -> Result<Vec<String>, String> {
         let store = store.to_string();
         self.run(move |c| edgezero_spin_sqlite::keys(c, &store))
+            .await
+    }
+
+    /// `wasi:keyvalue/atomics.increment`: one immediate transaction over Spin's row.
+    /// Spin's own host panics on a row that is not 8 bytes; this answers an error instead.
+    pub async fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, String> {
+        use edgezero_spin_sqlite::atomics::{self, IncrementRefused};
+        let (store, key) = (store.to_string(), key.to_string());
+        let k = key.clone();
+        match self
+            .run(move |c| atomics::increment(c, &store, &key, delta))
+            .await?
+        {
+            Ok(n) => Ok(n),
+            Err(IncrementRefused::NotACounter { len }) => Err(format!(
+                "key {k:?} holds {len} bytes, not an 8-byte counter"
+            )),
+            Err(IncrementRefused::Overflow { current }) => Err(format!(
+                "incrementing key {k:?} ({current}) by {delta} overflows a 64-bit counter"
+            )),
+        }
+    }
+
+    /// The write of a compare-and-swap: only if the row still holds `read` (upsert when
+    /// nothing was read), as Spin's SQLite store does.
+    pub async fn swap(
+        &self,
+        store: &str,
+        key: &str,
+        read: Option<Vec<u8>>,
+        new: Vec<u8>,
+    ) -> Result<bool, String> {
+        let (store, key) = (store.to_string(), key.to_string());
+        self.run(move |c| {
+            edgezero_spin_sqlite::atomics::swap(c, &store, &key, read.as_deref(), &new)
+        })
+        .await
+    }
+
+    /// `wasi:keyvalue/batch.get-many`: the keys that exist, with their values.
+    pub async fn get_many(
+        &self,
+        store: &str,
+        keys: Vec<String>,
+    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let store = store.to_string();
+        self.run(move |c| edgezero_spin_sqlite::atomics::get_many(c, &store, &keys))
+            .await
+    }
+
+    /// `wasi:keyvalue/batch.set-many`, in one transaction.
+    pub async fn set_many(
+        &self,
+        store: &str,
+        entries: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), String> {
+        let store = store.to_string();
+        self.run(move |c| {
+            edgezero_spin_sqlite::set_many(
+                c,
+                &store,
+                entries.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// `wasi:keyvalue/batch.delete-many`, in one transaction.
+    pub async fn delete_many(&self, store: &str, keys: Vec<String>) -> Result<(), String> {
+        let store = store.to_string();
+        self.run(move |c| edgezero_spin_sqlite::atomics::delete_many(c, &store, &keys))
             .await
     }
 }

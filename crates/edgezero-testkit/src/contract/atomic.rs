@@ -209,6 +209,34 @@ async fn kv_update_json(kv: &KvHandle) -> Result<(), String> {
     clear(kv, "ct:upd:").await
 }
 
+async fn kv_exchange(kv: &KvHandle) -> Result<(), String> {
+    clear(kv, "ct:xchg:").await?;
+    let results = join_all((0..20).map(|i| kv.exchange("ct:xchg:k", format!("v{i}")))).await;
+    let mut previous: Vec<Option<String>> = Vec::new();
+    for r in results {
+        previous.push(
+            r.map_err(kv_err)?
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        );
+    }
+    let last = kv.get_bytes("ct:xchg:k").await.map_err(kv_err)?;
+    let last = last.map(|b| String::from_utf8_lossy(&b).into_owned());
+    ensure!(
+        previous.iter().filter(|p| p.is_none()).count() == 1,
+        "exactly one exchange saw the key absent: {previous:?}"
+    );
+    let mut seen: Vec<String> = previous.into_iter().flatten().collect();
+    seen.extend(last);
+    seen.sort();
+    let mut all: Vec<String> = (0..20).map(|i| format!("v{i}")).collect();
+    all.sort();
+    ensure!(
+        seen == all,
+        "each value is replaced exactly once, and the last one stays: {seen:?}"
+    );
+    clear(kv, "ct:xchg:").await
+}
+
 /// Runs every atomic and batch case against one store.
 pub async fn kv_atomic_suite(kv: &KvHandle) -> Vec<CaseResult> {
     let mut out = Vec::new();
@@ -225,5 +253,6 @@ pub async fn kv_atomic_suite(kv: &KvHandle) -> Vec<CaseResult> {
     case!(kv_compare_and_swap);
     case!(kv_batches);
     case!(kv_update_json);
+    case!(kv_exchange);
     out
 }

@@ -1,5 +1,20 @@
-//! A view counter: every `GET /counter` increments `views` in the default key-value store
-//! and reports the path of the previous request.
+//! A view counter: every `GET /counter` counts one view in the default key-value store and
+//! reports the path of the previous request.
+//!
+//! The seed's counter read one JSON document, added one and wrote it back, so requests that
+//! ran at the same time (Spin runs up to 16 per instance, and several instances) overwrote
+//! each other and views were lost. Here both parts are atomic:
+//!
+//! - `views` is a counter ([`KvHandle::increment`](edgezero_core::store::kv::KvHandle)), kept
+//!   as Spin keeps counters (8 little-endian bytes);
+//! - `previous-request` is swapped with compare-and-swap
+//!   ([`KvHandle::exchange`](edgezero_core::store::kv::KvHandle)): each request stores its own
+//!   path and gets the one it replaced. (On Spin's SQLite store the very first requests, which
+//!   find the key absent, may each see no previous request: Spin writes an absent key with an
+//!   upsert. Every later swap is exact.)
+//!
+//! On Spin this needs `wasi:keyvalue`, which the Spin component enables with the
+//! `wasi-keyvalue` feature of `edgezero-adapter-spin`.
 
 edgezero_core::app!("../../edgezero.toml");
 
@@ -10,29 +25,30 @@ pub mod handlers {
     use edgezero_core::{EdgeError, Json};
     use serde::{Deserialize, Serialize};
 
-    /// The key that holds the counter state.
-    pub const DATA_KEY: &str = "app-data";
+    /// The counter of views.
+    pub const VIEWS_KEY: &str = "views";
+    /// The path of the latest request.
+    pub const PREVIOUS_KEY: &str = "previous-request";
 
-    /// The persisted state.
+    /// The answer.
     #[derive(Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
     pub struct Data {
         /// Number of requests seen, this one included.
-        pub views: u64,
+        pub views: i64,
         /// Path of the request before this one.
         pub previous_request: String,
     }
 
     /// `GET /counter`
     pub async fn counter(Kv(kv): Kv, uri: Uri) -> Result<Json<Data>, EdgeError> {
-        let mut data: Data = kv.get_json(DATA_KEY).await?.unwrap_or_default();
-        data.views += 1;
-        let shown = Data {
-            views: data.views,
-            previous_request: data.previous_request.clone(),
-        };
-        data.previous_request = uri.path().to_string();
-        kv.put_json(DATA_KEY, &data).await?;
-        Ok(Json(shown))
+        let views = kv.increment(VIEWS_KEY, 1).await?;
+        let previous = kv.exchange(PREVIOUS_KEY, uri.path().to_string()).await?;
+        Ok(Json(Data {
+            views,
+            previous_request: previous
+                .map(|p| String::from_utf8_lossy(&p).into_owned())
+                .unwrap_or_default(),
+        }))
     }
 }
 

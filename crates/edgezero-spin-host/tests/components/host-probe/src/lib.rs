@@ -3,12 +3,15 @@
 //! - `GET /contract/<id>`: runs `edgezero_testkit::contract::kv_suite` against key-value id
 //!   `<id>` (through `edgezero-adapter-spin`, i.e. the real Spin key-value API) and answers
 //!   `[{"name", "ok", "error"}]`.
+//! - `POST /bump/<id>`: adds one to a JSON document with `update_json` (compare-and-swap).
+//! - `GET /atomic/<id>`: runs `edgezero_testkit::contract::kv_atomic_suite` the same way
+//!   (through `wasi:keyvalue`).
 //! - `.../raw/...`: probes of the host API with spin-sdk alone (see [`raw`]).
 
 use edgezero_core::extract::Path;
 use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{App, EdgeError, Json, Router, Stores};
-use edgezero_testkit::contract::{kv_suite, KvCapabilities};
+use edgezero_testkit::contract::{kv_atomic_suite, kv_suite, KvCapabilities};
 use serde_json::{json, Value};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
@@ -37,13 +40,39 @@ impl App for Probe {
     }
 
     fn router() -> Router {
-        Router::new().get("/contract/{id}", contract)
+        Router::new()
+            .get("/contract/{id}", contract)
+            .get("/atomic/{id}", atomic)
+            .post("/bump/{id}", bump)
     }
 }
 
 async fn contract(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
     let kv = stores.kv(&id).await?;
     let results = kv_suite(&kv, KvCapabilities { ttl: false }).await;
+    Ok(Json(Value::Array(
+        results
+            .iter()
+            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err()}))
+            .collect(),
+    )))
+}
+
+/// `POST /bump/<id>`: +1 on the JSON document `{"n": ...}` under `doc`, by `update_json`.
+async fn bump(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
+    let kv = stores.kv(&id).await?;
+    let doc = kv
+        .update_json("doc", |old: Option<Value>| {
+            let n = old.as_ref().and_then(|d| d["n"].as_u64()).unwrap_or(0);
+            json!({ "n": n + 1 })
+        })
+        .await?;
+    Ok(Json(doc))
+}
+
+async fn atomic(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
+    let kv = stores.kv(&id).await?;
+    let results = kv_atomic_suite(&kv).await;
     Ok(Json(Value::Array(
         results
             .iter()
@@ -70,7 +99,8 @@ fn kv_error(e: &KvError) -> String {
 }
 
 /// `/raw/open/<label>`, `/raw/keys/<label>/<n>`, `/raw/var/<name>`, `/raw/env/<NAME>`,
-/// `/raw/headers`, `/raw/big/<bytes>`, `/raw/outbound`, `/raw/trap`, `/raw/instance` (this
+/// `/raw/getset/<label>/<key>` (racy get + set, for benchmarks), `/raw/bytes/<label>/<key>`, `/raw/setbytes/<label>/<key>/<hex>`, `/raw/wkv/...`
+/// (see [`wasi_kv`]), `/raw/headers`, `/raw/big/<bytes>`, `/raw/outbound`, `/raw/trap`, `/raw/instance` (this
 /// instance's id and how many requests it has served), `/raw/spin` (loops forever).
 async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
     let parts: Vec<&str> = path.split('/').collect();
@@ -133,6 +163,48 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
             Err(e) => json!({ "error": format!("{e:?}") }),
         }),
         ["trap"] => panic!("host-probe: deliberate trap"),
+        ["wkv", rest @ ..] => wasi_kv(rest),
+        ["getset", label, key] => {
+            // The racy read-add-write pair the seeds' counters do, for benchmarks.
+            let store = Store::open(label)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            let current = store
+                .get(key)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?
+                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+                .map_or(0, i64::from_le_bytes);
+            store
+                .set(key, (current + 1).to_le_bytes())
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            json_response(json!({ "value": current + 1 }))
+        }
+        ["bytes", label, key] => {
+            let store = Store::open(label)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            let value = store
+                .get(key)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            json_response(json!({ "bytes": value }))
+        }
+        ["setbytes", label, key, hex] => {
+            let store = Store::open(label)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+                .collect::<Result<_, _>>()?;
+            store
+                .set(key, bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!(kv_error(&e)))?;
+            json_response(json!({ "ok": true }))
+        }
         ["instance"] => {
             use std::sync::atomic::{AtomicU64, Ordering};
             use std::sync::OnceLock;
@@ -158,6 +230,61 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
             spin_sdk::http::StatusCode::NOT_FOUND,
             "no such probe\n".to_string(),
         )),
+    }
+}
+
+fn wkv_error(e: &wkv::store::Error) -> String {
+    match e {
+        wkv::store::Error::NoSuchStore => "no-such-store".into(),
+        wkv::store::Error::AccessDenied => "access-denied".into(),
+        wkv::store::Error::Other(m) => format!("other: {m}"),
+    }
+}
+
+use spin_sdk::experimental::wasi::keyvalue as wkv;
+
+/// `wasi:keyvalue` as spin-sdk's own bindings call it:
+/// `wkv/open/<label>`, `wkv/incr/<label>/<key>/<delta>`,
+/// `wkv/cas/<label>/<key>/<expected|->/<new>` (`-`: expect absent),
+/// `wkv/batch/<label>` (set-many a,b; get-many a,missing,b; delete-many a,b).
+fn wasi_kv(parts: &[&str]) -> anyhow::Result<Response> {
+    let open = |label: &str| wkv::store::open(label).map_err(|e| anyhow::anyhow!(wkv_error(&e)));
+    match parts {
+        ["open", label] => json_response(json!({
+            "result": match wkv::store::open(label) { Ok(_) => "ok".to_string(), Err(e) => wkv_error(&e) }
+        })),
+        ["incr", label, key, delta] => {
+            let bucket = open(label)?;
+            json_response(match wkv::atomics::increment(&bucket, key, delta.parse()?) {
+                Ok(v) => json!({ "value": v }),
+                Err(e) => json!({ "error": wkv_error(&e) }),
+            })
+        }
+        ["cas", label, key, expected, new] => {
+            let bucket = open(label)?;
+            let cas = wkv::atomics::Cas::new(&bucket, key).map_err(|e| anyhow::anyhow!(wkv_error(&e)))?;
+            let current = cas.current().map_err(|e| anyhow::anyhow!(wkv_error(&e)))?;
+            let expected = (*expected != "-").then(|| expected.as_bytes().to_vec());
+            if current != expected {
+                return json_response(json!({ "swapped": false, "current": current }));
+            }
+            json_response(match wkv::atomics::swap(cas, new.as_bytes()) {
+                Ok(()) => json!({ "swapped": true }),
+                Err(wkv::atomics::CasError::CasFailed(_)) => json!({ "swapped": false, "lost": true }),
+                Err(wkv::atomics::CasError::StoreError(e)) => json!({ "error": wkv_error(&e) }),
+            })
+        }
+        ["batch", label] => {
+            let bucket = open(label)?;
+            let err = |e: wkv::store::Error| anyhow::anyhow!(wkv_error(&e));
+            wkv::batch::set_many(&bucket, &[("a".to_string(), b"1".to_vec()), ("b".to_string(), b"2".to_vec())]).map_err(err)?;
+            let mut got = wkv::batch::get_many(&bucket, &["a".to_string(), "missing".to_string(), "b".to_string()]).map_err(err)?;
+            got.sort();
+            wkv::batch::delete_many(&bucket, &["a".to_string(), "b".to_string()]).map_err(err)?;
+            let after = wkv::batch::get_many(&bucket, &["a".to_string(), "b".to_string()]).map_err(err)?;
+            json_response(json!({ "got": got, "after": after }))
+        }
+        _ => respond((spin_sdk::http::StatusCode::NOT_FOUND, "no such wkv probe\n".to_string())),
     }
 }
 
