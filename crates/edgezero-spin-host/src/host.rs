@@ -47,11 +47,22 @@ impl Host {
             None => RuntimeConfig::default(),
         };
         runtime_config.check_embedded_host_support()?;
-        let env = |name: &str| std::env::var(name).ok();
+        let sources = edgezero_spin_manifest::up_options::VariableSources {
+            cli: config.up.variables.clone(),
+            dotenv: config.up.dotenv.clone(),
+        };
+        let env = sources
+            .lookup(|name: &str| std::env::var(name).ok())
+            .map_err(anyhow::Error::msg)?;
         let values = resolve_app_variables(&manifest.variables, &env).map_err(|missing| {
             let lines: Vec<String> = missing
                 .iter()
-                .map(|n| format!("  {n}: set {}=<value>", env_name(n)))
+                .map(|n| {
+                    format!(
+                        "  {n}: pass --variable {n}=<value>, or set {}=<value>",
+                        env_name(n)
+                    )
+                })
                 .collect();
             anyhow!(
                 "{}: required variable(s) without a value:\n{}",
@@ -73,7 +84,28 @@ impl Host {
                 manifest.path.display()
             );
         }
-        let backends = kv::open_backends(&manifest, &runtime_config, used.iter().copied())?;
+        let default_file = match &config.up.state_dir {
+            Some(dir) => dir.join("sqlite_key_value.db"),
+            None => edgezero_spin_manifest::default_kv_file(&manifest.dir),
+        };
+        let backends = kv::open_backends(
+            &manifest,
+            &runtime_config,
+            &default_file,
+            used.iter().copied(),
+        )?;
+        if !config.up.key_values.is_empty() {
+            let default = match backends.get("default") {
+                Some(b) => b.clone(),
+                None => kv::open_default(&runtime_config, &default_file)?,
+            };
+            for (k, v) in &config.up.key_values {
+                default
+                    .set("default", k, v.clone().into_bytes())
+                    .await
+                    .map_err(|e| anyhow!("--key-value {k}: cannot write the default store: {e}"))?;
+            }
+        }
 
         let engine = tokio::task::spawn_blocking(engine::engine)
             .await
@@ -112,24 +144,30 @@ impl Host {
                 stores,
                 variables: ComponentVariables::new(id, &spec.variables, &values),
             };
-            let limit =
-                edgezero_core::env::resolve_max_body_bytes(&|k| spec.env(k).map(str::to_string))
-                    .map_err(|e| {
-                        anyhow!(
-                            "component \"{id}\" in {}: {e} (set in its `environment`)",
-                            manifest.path.display()
-                        )
-                    })?;
+            // spin.toml's environment, with `--env` over it (as `spin up -e` does).
+            let environment: Vec<(String, String)> = spec
+                .environment
+                .iter()
+                .filter(|(k, _)| !config.up.env.iter().any(|(e, _)| e == k))
+                .chain(config.up.env.iter())
+                .cloned()
+                .collect();
+            let lookup = |k: &str| {
+                environment
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+            };
+            let limit = edgezero_core::env::resolve_max_body_bytes(&lookup).map_err(|e| {
+                anyhow!(
+                    "component \"{id}\" in {}: {e} (set in its `environment`)",
+                    manifest.path.display()
+                )
+            })?;
             body_limits.insert(id.to_string(), limit);
             handlers.insert(
                 id.to_string(),
-                ComponentHandler::new(
-                    &engine,
-                    pre,
-                    ctx,
-                    spec.environment.clone(),
-                    config.request_timeout,
-                ),
+                ComponentHandler::new(&engine, pre, ctx, environment, config.request_timeout),
             );
         }
         for (route, component) in router.routes() {

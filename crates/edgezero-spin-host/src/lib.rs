@@ -60,6 +60,7 @@ pub use edgezero_spin_manifest::{
 pub use engine::{MAX_INSTANCE_CONCURRENCY, MAX_INSTANCE_REUSE};
 pub use host::{Host, Server, ShutdownHandle};
 
+
 /// The address `spin up` listens on by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 
@@ -80,6 +81,32 @@ pub struct HostConfig {
     /// is no limit, as under `spin up`. Either way a busy guest yields every 10 ms, so one
     /// that loops forever does not stop other requests from being served.
     pub request_timeout: Option<std::time::Duration>,
+    /// What `spin up` takes besides its files: `--key-value`, `--env`, `--variable`,
+    /// `--state-dir` and the `.env` file (see [`UpOptions`]).
+    pub up: UpOptions,
+}
+
+/// `spin up`'s options, with its semantics:
+///
+/// - `key_values` (`--key-value K=V`) are written into the `default` store before serving;
+/// - `env` (`-e K=V`) is added to every component's environment (over spin.toml's);
+/// - `variables` (`--variable`) give application variables their values, before
+///   `SPIN_VARIABLE_<NAME>` from the process environment, then the `dotenv` file, then the
+///   manifest default;
+/// - `state_dir` (`--state-dir`) holds the `default` store's file
+///   (`<state_dir>/sqlite_key_value.db` instead of `.spin/` next to spin.toml).
+#[derive(Debug, Clone, Default)]
+pub struct UpOptions {
+    /// `--key-value` pairs, in order.
+    pub key_values: Vec<(String, String)>,
+    /// `-e/--env` pairs.
+    pub env: Vec<(String, String)>,
+    /// `--variable` values by name.
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// The `.env` file read for variables (`spin up` reads `.env` in its working directory).
+    pub dotenv: Option<PathBuf>,
+    /// `--state-dir`.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl HostConfig {
@@ -93,7 +120,14 @@ impl HostConfig {
                 edgezero_core::env::DEFAULT_HEADER_READ_TIMEOUT_MS,
             ),
             request_timeout: None,
+            up: UpOptions::default(),
         }
+    }
+
+    /// Sets `spin up`'s options.
+    pub fn up(mut self, up: UpOptions) -> Self {
+        self.up = up;
+        self
     }
 
     /// Sets the request timeout.

@@ -14,6 +14,7 @@
 //! | HTTP routes and `spin-*` headers | [`routes`] |
 //! | which label a logical store opens | [`ComponentSpec::store_label`] (the component's `environment`) |
 //! | label backends, default file, stanza text | [`runtime_config`], [`LOCAL_KV_FILE`] |
+//! | `spin up`'s `--key-value`, `--env`, `--variable`, `.env` | [`up_options`] |
 //!
 //! It has no WebAssembly runtime in it: the CLI builds without wasmtime.
 //!
@@ -44,6 +45,7 @@ pub mod ids;
 mod manifest;
 pub mod routes;
 pub mod runtime_config;
+pub mod up_options;
 pub mod variables;
 
 use std::path::{Path, PathBuf};

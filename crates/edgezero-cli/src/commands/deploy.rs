@@ -11,11 +11,14 @@ use crate::{process, Adapter};
 
 pub const EXAMPLES: &str = "Examples:
   edgezero deploy --adapter spin
-  edgezero deploy --adapter spin -- --variable api_token=...
+  edgezero deploy --adapter spin --key-value kv-credentials=admin:secret --variable api_token=...
+  edgezero deploy --adapter spin -- --build
 
 Spin: `spin deploy --from <dir of spin.toml>`. Spin 4 needs a deploy plugin: set
 SPIN_DEPLOY_PLUGIN (e.g. `cloud`) or put `spin cloud deploy --from ...` in
-[adapters.spin.commands].deploy. That override replaces the built-in command.";
+[adapters.spin.commands].deploy. That override replaces the built-in command.
+--key-value and --variable are passed to the deploy command as they are (Fermyon Cloud
+pre-seeds the `default` store and sets application variables with them).";
 
 /// Arguments of `edgezero deploy`.
 #[derive(Debug, Args)]
@@ -23,18 +26,48 @@ pub struct DeployArgs {
     /// Which platform to deploy to.
     #[arg(long, value_enum)]
     pub adapter: Adapter,
+    /// KEY=VALUE written into the `default` store at deploy (`spin deploy --key-value`).
+    #[arg(long = "key-value", value_name = "KEY=VALUE")]
+    pub key_value: Vec<String>,
+    /// An application variable (`spin deploy --variable`): NAME=VALUE, NAME=@file, @file.json.
+    #[arg(long, value_name = "VARIABLE")]
+    pub variable: Vec<String>,
     /// Extra arguments passed to the deploy command (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,
+}
+
+impl DeployArgs {
+    /// `--key-value` / `--variable` as the deploy command's arguments, checked first.
+    fn passthrough(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for kv in &self.key_value {
+            edgezero_spin_manifest::up_options::key_value(kv, "--key-value")
+                .map_err(anyhow::Error::msg)?;
+            out.extend(["--key-value".to_string(), kv.clone()]);
+        }
+        for v in &self.variable {
+            if !v.starts_with('@') {
+                edgezero_spin_manifest::up_options::key_value(v, "--variable")
+                    .map_err(anyhow::Error::msg)?;
+            }
+            out.extend(["--variable".to_string(), v.clone()]);
+        }
+        out.extend(self.args.iter().cloned());
+        Ok(out)
+    }
 }
 
 /// Runs `edgezero deploy`.
 pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
     let section = adapter_section(&manifest, args.adapter)?;
+    let extra = args.passthrough()?;
     if let Some(deploy) = &section.commands.deploy {
-        let mut cmd = process::shell(deploy);
-        cmd.args(&args.args).current_dir(manifest.root());
+        let mut cmd = process::shell(&format!("{deploy} \"$@\""));
+        cmd.arg("edgezero-deploy")
+            .args(&extra)
+            .current_dir(manifest.root());
         let status = process::run(&mut cmd)?;
         if !status.success() {
             bail!("deploy command failed ({status}): {deploy}");
@@ -52,7 +85,7 @@ pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
             let spin_toml = crate::commands::serve::spin_manifest(&manifest)?;
             let dir = spin_toml.parent().context("spin.toml has no parent directory")?;
             let mut cmd = Command::new("spin");
-            cmd.arg("deploy").arg("--from").arg(dir).args(&args.args).current_dir(manifest.root());
+            cmd.arg("deploy").arg("--from").arg(dir).args(&extra).current_dir(manifest.root());
             cmd.stderr(Stdio::piped());
             let child = cmd.spawn().context("cannot start `spin deploy`")?;
             let out = child.wait_with_output().context("waiting for `spin deploy` failed")?;

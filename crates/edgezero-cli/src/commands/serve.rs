@@ -8,6 +8,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use edgezero_manifest::Manifest;
 
+use edgezero_spin_manifest::up_options;
+
 use crate::platform::spin::{self, discovery::SpinApp};
 use crate::project::{adapter_crate_dir, adapter_section, load_manifest};
 use crate::{process, Adapter};
@@ -16,12 +18,16 @@ pub const EXAMPLES: &str = "Examples:
   edgezero serve --adapter native
   edgezero serve --adapter native --manifest examples/url-shortener/edgezero.toml --listen 127.0.0.1:8080
   edgezero serve --adapter spin --runtime-config runtime-config.toml
+  edgezero serve --adapter spin --key-value kv-credentials=admin:secret --variable api_token=@token.txt
 
 Native: runs the crate of [adapters.native.adapter].crate with `cargo run`, in the manifest's
 directory (KV data goes to .edgezero/sqlite_key_value.db there).
 Spin: builds the component (skip with --no-build), then runs `spin up --from <spin.toml>
 --runtime-config-file <file>` when the Spin CLI is on PATH, and the embedded Spin-compatible
-host otherwise (--embedded forces it). Both read and write .spin/sqlite_key_value.db next to
+host otherwise (--embedded forces it). `spin up`'s --key-value, --env, --variable and
+--state-dir are passed to it as they are; the embedded host gives them Spin's meaning, and
+reads variables from --variable, then SPIN_VARIABLE_<NAME>, then a .env file next to
+edgezero.toml (where `spin up` runs), then spin.toml defaults. Both read and write .spin/sqlite_key_value.db next to
 spin.toml, so data pushed with `edgezero config push --local` is what the app reads.
 [adapters.<name>.commands].serve in edgezero.toml replaces the built-in command.";
 
@@ -51,11 +57,79 @@ pub struct ServeArgs {
     /// Spin: do not build the component first.
     #[arg(long)]
     pub no_build: bool,
+
+    /// Spin: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`).
+    #[arg(long = "key-value", value_name = "KEY=VALUE")]
+    pub key_value: Vec<String>,
+
+    /// Spin: an environment variable for every component (as `spin up --env`).
+    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`).
+    #[arg(long, value_name = "VARIABLE")]
+    pub variable: Vec<String>,
+
+    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    fn spin_only_flags(&self) -> Option<&'static str> {
+        if !self.key_value.is_empty() {
+            Some("--key-value")
+        } else if !self.env.is_empty() {
+            Some("--env")
+        } else if !self.variable.is_empty() {
+            Some("--variable")
+        } else if self.state_dir.is_some() {
+            Some("--state-dir")
+        } else {
+            None
+        }
+    }
+
+    /// `spin up`'s options: checked, with the caller's relative paths made absolute (the
+    /// Spin CLI and the embedded host run from the manifest's directory).
+    fn up_args(&self) -> Result<Vec<String>> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let mut out = Vec::new();
+        for kv in &self.key_value {
+            up_options::key_value(kv, "--key-value").map_err(anyhow::Error::msg)?;
+            out.extend(["--key-value".to_string(), kv.clone()]);
+        }
+        for e in &self.env {
+            up_options::key_value(e, "--env").map_err(anyhow::Error::msg)?;
+            out.extend(["--env".to_string(), e.clone()]);
+        }
+        for v in &self.variable {
+            up_options::variable(v, &cwd).map_err(anyhow::Error::msg)?;
+            let absolute = match v.split_once("=@") {
+                Some((name, file)) => format!("{name}=@{}", cwd.join(file).display()),
+                None => match v.strip_prefix('@') {
+                    Some(file) => format!("@{}", cwd.join(file).display()),
+                    None => v.clone(),
+                },
+            };
+            out.extend(["--variable".to_string(), absolute]);
+        }
+        if let Some(dir) = &self.state_dir {
+            out.extend([
+                "--state-dir".to_string(),
+                cwd.join(dir).display().to_string(),
+            ]);
+        }
+        Ok(out)
+    }
 }
 
 /// Runs `edgezero serve`.
 pub fn run(args: &ServeArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
+    if let (Adapter::Native, Some(flag)) = (args.adapter, args.spin_only_flags()) {
+        bail!("{flag} is an option of `spin up`, for --adapter spin; the native server reads EDGEZERO__* variables from edgezero.toml [environment] and the shell");
+    }
     let mut cmd = match args.adapter {
         Adapter::Native => native_command(&manifest, args)?,
         Adapter::Spin => match spin_command(&manifest, args)? {
@@ -188,6 +262,7 @@ fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Option<Command>
     if let Some(listen) = spin_listen(manifest, args)? {
         cmd.arg("--listen").arg(listen.to_string());
     }
+    cmd.args(args.up_args()?);
     Ok(Some(cmd))
 }
 
@@ -198,8 +273,27 @@ fn embedded(manifest: &Manifest, args: &ServeArgs) -> Result<ExitCode> {
         .parent()
         .context("spin.toml has no parent directory")?
         .to_path_buf();
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let mut up = edgezero_spin_host::UpOptions {
+        dotenv: Some(manifest.root().join(".env")),
+        state_dir: args.state_dir.as_ref().map(|d| cwd.join(d)),
+        ..Default::default()
+    };
+    for kv in &args.key_value {
+        up.key_values
+            .push(up_options::key_value(kv, "--key-value").map_err(anyhow::Error::msg)?);
+    }
+    for e in &args.env {
+        up.env
+            .push(up_options::key_value(e, "--env").map_err(anyhow::Error::msg)?);
+    }
+    for v in &args.variable {
+        up.variables
+            .extend(up_options::variable(v, &cwd).map_err(anyhow::Error::msg)?);
+    }
     let mut config = edgezero_spin_host::HostConfig::new(&spin_toml)
-        .with_env(&|k| crate::project::native_env(manifest, k))?;
+        .with_env(&|k| crate::project::native_env(manifest, k))?
+        .up(up);
     if let Some(rc) = runtime_config(args, &spin_dir)? {
         config = config.runtime_config(rc);
     }

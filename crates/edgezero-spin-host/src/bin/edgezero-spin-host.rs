@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use edgezero_spin_host::{run, HostConfig, DEFAULT_LISTEN};
+use edgezero_spin_host::{run, HostConfig, UpOptions, DEFAULT_LISTEN};
 
 /// Serve a Spin app (spin.toml) with the embedded, Spin-compatible host.
 #[derive(Debug, Parser)]
@@ -27,6 +27,39 @@ struct Args {
     /// The address to listen on.
     #[arg(long, default_value = DEFAULT_LISTEN)]
     listen: std::net::SocketAddr,
+    /// KEY=VALUE written into the `default` store before serving.
+    #[arg(long = "key-value", value_name = "KEY=VALUE")]
+    key_value: Vec<String>,
+    /// An environment variable for every component.
+    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// An application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml.
+    #[arg(long, value_name = "VARIABLE")]
+    variable: Vec<String>,
+    /// Where the `default` store's file lives (default: .spin next to spin.toml).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+/// `spin up`'s options, read with Spin's syntax; `.env` is read in the working directory.
+fn up_options(args: &Args) -> Result<UpOptions, String> {
+    use edgezero_spin_manifest::up_options::{key_value, variable};
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let mut up = UpOptions {
+        dotenv: Some(cwd.join(".env")),
+        state_dir: args.state_dir.clone(),
+        ..Default::default()
+    };
+    for kv in &args.key_value {
+        up.key_values.push(key_value(kv, "--key-value")?);
+    }
+    for e in &args.env {
+        up.env.push(key_value(e, "--env")?);
+    }
+    for v in &args.variable {
+        up.variables.extend(variable(v, &cwd)?);
+    }
+    Ok(up)
 }
 
 fn main() {
@@ -34,7 +67,7 @@ fn main() {
     let spin_toml = if args.from.is_dir() {
         args.from.join("spin.toml")
     } else {
-        args.from
+        args.from.clone()
     };
     let mut config = match HostConfig::new(spin_toml)
         .listen(args.listen)
@@ -44,6 +77,13 @@ fn main() {
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);
+        }
+    };
+    config.up = match up_options(&args) {
+        Ok(up) => up,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
         }
     };
     config.runtime_config = args.runtime_config;

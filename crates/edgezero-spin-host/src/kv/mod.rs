@@ -189,6 +189,7 @@ impl CasHandle {
 pub fn open_backends<'a>(
     manifest: &Manifest,
     runtime_config: &RuntimeConfig,
+    default_file: &Path,
     component_ids: impl IntoIterator<Item = &'a str>,
 ) -> anyhow::Result<BTreeMap<String, Backend>> {
     let mut backends: BTreeMap<String, Backend> = BTreeMap::new();
@@ -202,7 +203,7 @@ pub fn open_backends<'a>(
             let config = match runtime_config.key_value_stores.get(label) {
                 Some(c) => c.clone(),
                 None if label == "default" => StoreConfig::Sqlite {
-                    path: Some(edgezero_spin_manifest::default_kv_file(&manifest.dir)),
+                    path: Some(default_file.to_path_buf()),
                 },
                 None => bail!(unknown_label(manifest, runtime_config, id, label, *line)),
             };
@@ -235,6 +236,31 @@ pub fn open_backends<'a>(
         }
     }
     Ok(backends)
+}
+
+/// The `default` store when no component lists it (for `--key-value`).
+pub fn open_default(
+    runtime_config: &RuntimeConfig,
+    default_file: &Path,
+) -> anyhow::Result<Backend> {
+    let config = runtime_config
+        .key_value_stores
+        .get("default")
+        .cloned()
+        .unwrap_or(StoreConfig::Sqlite {
+            path: Some(default_file.to_path_buf()),
+        });
+    Ok(match config {
+        StoreConfig::Sqlite { path } => Backend::Sqlite(Arc::new(
+            SqliteDb::open(path.as_deref()).map_err(anyhow::Error::msg)?,
+        )),
+        StoreConfig::Redis { url } => {
+            Backend::Redis(Arc::new(RedisDb::new(&url).map_err(anyhow::Error::msg)?))
+        }
+        StoreConfig::Cloud { kind } => {
+            bail!("the default store is `{kind}`, which the embedded host cannot open")
+        }
+    })
 }
 
 fn unknown_label(
