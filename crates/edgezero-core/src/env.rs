@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `EDGEZERO__STORES__<KIND>__<ID>__NAME` | platform name (Spin label) of a logical store; unset or blank → the id |
 //! | `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS` | listing cap of a KV store on platforms that list client-side (default 1000) |
+//! | `EDGEZERO__STORES__KV__<ID>__LIMITS` | a limits profile for a KV store: `fermyon-cloud` (see [`crate::store::limits`]) |
 //! | `EDGEZERO__ADAPTER__HOST` / `EDGEZERO__ADAPTER__PORT` | where the native server listens |
 //! | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | request body limit (default 32 MiB) |
 //! | `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` | time to send complete request headers (native server, embedded host; default 10000) |

@@ -10,6 +10,7 @@
 pub mod atomic;
 pub mod config;
 pub mod kv;
+pub mod limits;
 pub mod paging;
 pub mod secrets;
 pub mod validate;
@@ -107,6 +108,8 @@ pub struct StoreBindings {
     config: Vec<StoreBinding>,
     secrets: Vec<StoreBinding>,
     defaults: [Option<usize>; 3],
+    /// KV only, parallel to `kv`: the limits profile (`EDGEZERO__STORES__KV__<ID>__LIMITS`).
+    kv_limits: Vec<Result<Option<limits::KvLimits>, String>>,
 }
 
 impl StoreBindings {
@@ -135,7 +138,14 @@ impl StoreBindings {
                 .default_id()
                 .and_then(|d| bindings.iter().position(|b| b.id == d));
             match kind {
-                StoreKind::Kv => out.kv = bindings,
+                StoreKind::Kv => {
+                    out.kv_limits = ids
+                        .ids
+                        .iter()
+                        .map(|id| limits::resolve(id, lookup))
+                        .collect();
+                    out.kv = bindings
+                }
                 StoreKind::Config => out.config = bindings,
                 StoreKind::Secrets => out.secrets = bindings,
             }
@@ -162,6 +172,14 @@ impl StoreBindings {
     /// The binding for `id`.
     pub fn get(&self, kind: StoreKind, id: &str) -> Option<&StoreBinding> {
         self.all(kind).iter().find(|b| b.id == id)
+    }
+
+    /// The limits profile of KV store `id` (`None`: the usual rules only).
+    pub fn kv_limits(&self, id: &str) -> Result<Option<limits::KvLimits>, String> {
+        match self.kv.iter().position(|b| b.id == id) {
+            Some(i) => self.kv_limits.get(i).cloned().unwrap_or(Ok(None)),
+            None => Ok(None),
+        }
     }
 
     /// The default binding of a kind.
@@ -208,7 +226,19 @@ fn no_default(kind: StoreKind) -> String {
 }
 
 macro_rules! open_cached {
-    ($self:ident, $id:ident, $kind:expr, $cache:ident, $open:ident, $handle:ident, $unknown:expr) => {{
+    ($self:ident, $id:ident, $kind:expr, $cache:ident, $open:ident, $handle:ident, $unknown:expr) => {
+        open_cached!(
+            $self,
+            $id,
+            $kind,
+            $cache,
+            $open,
+            $handle,
+            $unknown,
+            |_, store| Ok(store)
+        )
+    };
+    ($self:ident, $id:ident, $kind:expr, $cache:ident, $open:ident, $handle:ident, $unknown:expr, $wrap:expr) => {{
         let Some(inner) = &$self.inner else {
             return Err($unknown($id.map(str::to_string)));
         };
@@ -220,6 +250,7 @@ macro_rules! open_cached {
         }
         let binding = &inner.bindings.all($kind)[idx];
         let store = inner.provider.$open(binding).await?;
+        let store = $wrap(&*inner.bindings, store)?;
         let handle = $handle::new(binding.id.as_str(), store);
         inner.$cache.borrow_mut().push((idx, handle.clone()));
         Ok(handle)
@@ -255,7 +286,34 @@ impl Stores {
             Some(id) => KvError::UnknownStore(id),
             None => KvError::Misconfigured(no_default(StoreKind::Kv)),
         };
-        open_cached!(self, id, StoreKind::Kv, kv, open_kv, KvHandle, unknown)
+        let wrap = |bindings: &StoreBindings,
+                    store: Rc<dyn KvStore>|
+         -> Result<Rc<dyn KvStore>, KvError> {
+            let Some(binding) = bindings
+                .default_binding(StoreKind::Kv)
+                .filter(|_| id.is_none())
+                .or_else(|| id.and_then(|id| bindings.get(StoreKind::Kv, id)))
+            else {
+                return Ok(store);
+            };
+            match bindings
+                .kv_limits(&binding.id)
+                .map_err(KvError::Misconfigured)?
+            {
+                Some(l) => Ok(Rc::new(limits::LimitedKv::new(store, l))),
+                None => Ok(store),
+            }
+        };
+        open_cached!(
+            self,
+            id,
+            StoreKind::Kv,
+            kv,
+            open_kv,
+            KvHandle,
+            unknown,
+            wrap
+        )
     }
 
     async fn config_opt(&self, id: Option<&str>) -> Result<ConfigHandle, ConfigError> {
