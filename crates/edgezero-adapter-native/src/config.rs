@@ -47,4 +47,34 @@ impl ConfigStore for SqliteConfig {
             })
             .transpose()
     }
+
+    async fn entries(&self) -> Result<Vec<(String, String)>, ConfigError> {
+        let label = self.label.clone();
+        let rows = self
+            .db
+            .run(move |c| {
+                let keys = edgezero_spin_sqlite::keys(c, &label)?;
+                let mut rows = Vec::with_capacity(keys.len());
+                for key in keys {
+                    if let Some(value) = edgezero_spin_sqlite::get(c, &label, &key)? {
+                        rows.push((key, value));
+                    }
+                }
+                Ok(rows)
+            })
+            .await;
+        let rows = match rows {
+            Ok(r) => r.map_err(|e| config_error(&self.id, e))?,
+            Err(join) => return Err(ConfigError::Internal(join)),
+        };
+        rows.into_iter()
+            .map(|(key, bytes)| match String::from_utf8(bytes) {
+                Ok(value) => Ok((key, value)),
+                Err(_) => Err(ConfigError::InvalidValue {
+                    key,
+                    reason: "the stored value is not UTF-8 text".into(),
+                }),
+            })
+            .collect()
+    }
 }

@@ -10,7 +10,7 @@ use edgezero_core::store::config::{ConfigError, ConfigStore};
 use edgezero_core::store::StoreBinding;
 
 use crate::error::{map_kv_error, Op, StoreRef};
-use crate::kv::KvBackend;
+use crate::kv::{KeyStream, KvBackend};
 
 /// A config store (`[stores.config]` id) backed by one Spin label.
 #[derive(Debug)]
@@ -60,5 +60,35 @@ impl<B: KvBackend + 'static> ConfigStore for SpinConfig<B> {
             Ok(None) => Ok(None),
             Err(e) => Err(map_kv_error(e, store, Op::Get(key))),
         }
+    }
+
+    /// `get_keys()`, then one `get` per key (a key deleted in between is left out).
+    async fn entries(&self) -> Result<Vec<(String, String)>, ConfigError> {
+        let store = || StoreRef {
+            kind: StoreKind::Config,
+            id: &self.id,
+            label: &self.label,
+        };
+        let mut stream = self.backend.get_keys().await;
+        let mut keys = Vec::new();
+        while let Some(key) = stream.next_key().await {
+            keys.push(key);
+        }
+        stream
+            .finish()
+            .await
+            .map_err(|e| map_kv_error::<ConfigError>(e, store(), Op::ListKeys))?;
+        let mut entries = Vec::with_capacity(keys.len());
+        for key in keys {
+            match self.backend.get(&key).await {
+                Ok(Some(bytes)) => {
+                    let value = decode_value(&key, bytes)?;
+                    entries.push((key, value));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(map_kv_error(e, store(), Op::Get(&key))),
+            }
+        }
+        Ok(entries)
     }
 }

@@ -11,6 +11,25 @@ use toml_edit::{ImDocument, Item, Value};
 /// Two entries that flatten to the same dotted key (`"a.b" = 1` and `[a] b = 2`) are an
 /// error naming both lines.
 pub fn load(path: &Path) -> Result<Vec<(String, String)>> {
+    Ok(load_entries(path)?
+        .into_iter()
+        .map(|e| (e.key, e.value))
+        .collect())
+}
+
+/// One flattened entry and the line it is written on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The dotted key.
+    pub key: String,
+    /// The value as it is pushed.
+    pub value: String,
+    /// The 1-based line of the key in the file (0 when unknown).
+    pub line: usize,
+}
+
+/// [`load`], keeping each entry's line.
+pub fn load_entries(path: &Path) -> Result<Vec<Entry>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
@@ -39,7 +58,10 @@ pub fn load(path: &Path) -> Result<Vec<(String, String)>> {
         }
         seen.insert(key, (line, value));
     }
-    Ok(seen.into_iter().map(|(k, (_, v))| (k, v)).collect())
+    Ok(seen
+        .into_iter()
+        .map(|(key, (line, value))| Entry { key, value, line })
+        .collect())
 }
 
 type Flat = Vec<(String, String, Option<usize>)>;

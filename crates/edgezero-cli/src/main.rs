@@ -5,6 +5,7 @@
 //!
 //! Exit codes: `0` success, `1` the command failed, `2` invalid usage.
 
+mod app_config_scan;
 mod commands;
 mod config_file;
 mod files;

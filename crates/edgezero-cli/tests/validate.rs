@@ -226,3 +226,214 @@ fn strict_secret_names_follow_spins_runtime_rule() {
         );
     }
 }
+
+/// Config types of the demo project: the CLI learns the secrets from these sources.
+const SETTINGS_RS: &str = r#"
+#[derive(serde::Deserialize, edgezero_core::AppConfig)]
+pub struct Settings {
+    pub service: Service,
+    #[secret]
+    pub api_token: String,
+    #[secret]
+    pub webhook_key: Option<String>,
+}
+
+#[derive(serde::Deserialize, edgezero_core::AppConfig)]
+pub struct Service {
+    pub timeout_ms: u64,
+    #[secret]
+    pub key: Option<String>,
+}
+"#;
+
+fn typed_project(config: &str) -> Project {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    p.write("crates/demo-core/src/settings.rs", SETTINGS_RS);
+    // Sources under target/ and hidden directories are not the project's.
+    p.write(
+        "target/x/bad.rs",
+        &SETTINGS_RS.replace("api_token", "other"),
+    );
+    p.write(".git/x/bad.rs", &SETTINGS_RS.replace("api_token", "other"));
+    p.write("config.toml", config);
+    p
+}
+
+const GOOD_CONFIG: &str = "api_token = \"API_TOKEN\"\n[service]\ntimeout_ms = 2500\n";
+
+#[test]
+fn secret_fields_found_in_the_sources_pass_when_declared() {
+    let p = typed_project(GOOD_CONFIG);
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("ok (strict)") && !err.contains("warning"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_secret_name_that_is_no_spin_variable_name_is_an_error_naming_file_line_and_field() {
+    let p = typed_project("[service]\ntimeout_ms = 2500\n\napi_token = \"api__token\"\n");
+    // TOML puts `api_token` in [service] here: the field's entry is then missing.
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("has no entry `api_token`") && err.contains("Settings.api_token"),
+        "{err}"
+    );
+    p.write(
+        "config.toml",
+        "\napi_token = \"api__token\"\n[service]\ntimeout_ms = 2500\n",
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("config.toml:2: `api_token` (#[secret] field Settings.api_token in ")
+            && err.contains("settings.rs)")
+            && err.contains(
+                "read as the Spin variable `api__token`, which is not a valid Spin variable name"
+            ),
+        "{err}"
+    );
+    let (code, _) = validate(&p, false);
+    assert_eq!(code, 0, "the name rules are --strict rules");
+}
+
+#[test]
+fn two_spellings_of_one_secret_collide() {
+    let p = typed_project(&format!("{GOOD_CONFIG}key = \"Api_Token\"\n"));
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("config.toml:4: `service.key` (#[secret] field Service.key in ")
+            && err.contains("names the secret `Api_Token` and ")
+            && err.contains("config.toml:1: `api_token` (#[secret] field Settings.api_token")
+            && err.contains("names `API_TOKEN`: both lower-case to the Spin variable `api_token`"),
+        "{err}"
+    );
+    // The same spelling twice is one secret read by two fields.
+    p.write(
+        "config.toml",
+        &format!("{GOOD_CONFIG}key = \"API_TOKEN\"\n"),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn secrets_must_be_declared_and_mapped_in_spin_toml() {
+    let p = typed_project(&format!("{GOOD_CONFIG}key = \"svc_key\"\n"));
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("config.toml:4: `service.key` (#[secret] field Service.key")
+            && err.contains("declares no variable `svc_key`; add\n\n[variables]\nsvc_key = { default = \"\", secret = true }\n\n[component.demo.variables]\nsvc_key = \"{{ svc_key }}\"\n"),
+        "{err}"
+    );
+    let (code, err) = validate(&p, false);
+    assert_eq!(code, 0, "without --strict it is a warning: {err}");
+    assert!(
+        err.contains("warning: ") && err.contains("no variable `svc_key`"),
+        "{err}"
+    );
+
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml").replace(
+            "[variables]\n",
+            "[variables]\nsvc_key = { default = \"\", secret = true }\n",
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the variable `svc_key` is not mapped into [component.demo]")
+            && err.contains("add\n\n[component.demo.variables]\nsvc_key = \"{{ svc_key }}\"\n"),
+        "{err}"
+    );
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml").replace(
+            "api_token = \"{{ api_token }}\"",
+            "api_token = \"{{ api_token }}\"\nsvc_key = \"{{ svc_key }}\"",
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn secret_fields_need_exactly_one_secret_store_on_spin() {
+    let p = typed_project(GOOD_CONFIG);
+    p.write(
+        "edgezero.toml",
+        &common::EDGEZERO_TOML.replace(
+            "ids = [\"default\"]\nnames = [\"api_token\"]",
+            "ids = [\"default\", \"vault\"]\ndefault = \"default\"",
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("[stores.secrets] declares 2 ids (default, vault)"),
+        "{err}"
+    );
+    p.write(
+        "edgezero.toml",
+        &common::EDGEZERO_TOML.replace(
+            "[stores.secrets]\nids = [\"default\"]\nnames = [\"api_token\"]\n",
+            "",
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("is a #[secret] field, but") && err.contains("declares no secret store"),
+        "{err}"
+    );
+}
+
+#[test]
+fn strict_checks_outbound_hosts_and_fermyon_cloud_labels() {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml").replace(
+            "allowed_outbound_hosts = []",
+            "allowed_outbound_hosts = [\"example.com\"]",
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("allowed_outbound_hosts") && err.contains("no scheme"),
+        "{err}"
+    );
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml")
+            .replace("[\"example.com\"]", "[\"https://example.com\"]"),
+    );
+    p.write(
+        "edgezero.toml",
+        &format!(
+            "{}\n[adapters.spin.commands]\ndeploy = \"spin cloud deploy\"\n",
+            common::EDGEZERO_TOML
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("Fermyon Cloud") && err.contains("label `cache`"),
+        "{err}"
+    );
+}

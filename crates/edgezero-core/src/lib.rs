@@ -42,10 +42,21 @@
 //!
 //! Stores are addressed by the logical ids of `edgezero.toml`; see [`store`] for the model
 //! and [`env`] for the `EDGEZERO__*` variables that map ids to platform names.
+//!
+//! ## Typed configuration
+//!
+//! `#[derive(serde::Deserialize, AppConfig)]` on a struct of settings and the
+//! [`AppConfig<C>`](AppConfig) extractor read the default config store into it, once per
+//! process or component instance, with `#[secret]` fields filled from the secret store; see
+//! [`app_config`].
 
 #![warn(missing_docs)]
 
+// Lets `#[derive(AppConfig)]`, which names `::edgezero_core`, run in this crate's own tests.
+extern crate self as edgezero_core;
+
 pub mod app;
+pub mod app_config;
 pub mod body;
 pub mod context;
 pub mod env;
@@ -58,6 +69,7 @@ pub mod router;
 pub mod store;
 
 pub use app::App;
+pub use app_config::AppConfig;
 pub use body::Body;
 pub use context::{PathParams, RequestContext};
 pub use error::EdgeError;
@@ -74,8 +86,13 @@ pub use http;
 /// Bakes an `edgezero.toml` into an [`App`] at compile time. See `edgezero-macros`.
 pub use edgezero_macros::app;
 
+/// Derives [`app_config::ConfigSchema`] for a struct read with the [`AppConfig`] extractor;
+/// `#[secret]` marks the fields filled from the secret store. See [`app_config`].
+pub use edgezero_macros::AppConfig;
+
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::app_config::probe::{Probe, ViaLeaf, ViaSchema};
     pub use crate::store::StoreIds;
 }
 

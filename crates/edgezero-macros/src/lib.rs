@@ -1,4 +1,9 @@
-//! # `app!`
+//! # `app!` and `#[derive(AppConfig)]`
+//!
+//! Both are re-exported by `edgezero-core`; use them as `edgezero_core::app!` and
+//! `edgezero_core::AppConfig`.
+//!
+//! ## `app!`
 //!
 //! `edgezero_core::app!("../../edgezero.toml")` reads the manifest at compile time, relative
 //! to the calling crate's `Cargo.toml`, and generates `pub struct App` implementing
@@ -22,6 +27,19 @@
 //!     router.get("/healthz", || async { "ok" })
 //! }
 //! ```
+//!
+//! ## `#[derive(AppConfig)]`
+//!
+//! Implements `edgezero_core::app_config::ConfigSchema` for a struct that also derives
+//! `serde::Deserialize`, so handlers can take `AppConfig<Settings>`. Fields marked `#[secret]`
+//! (`String` or `Option<String>`) hold a secret's *name* in the config store and receive its
+//! *value*. The rules are read by `edgezero-config-schema`, the same code
+//! `edgezero config validate --strict` runs on the project's sources; breaking one (a
+//! `#[secret]` on a number, `#[secret(...)]`, `#[serde(flatten)]`, `#[serde(alias)]` on a
+//! secret, a generic struct) is a compile error. The manual is the `edgezero_core::app_config`
+//! module.
+
+mod app_config;
 
 use std::path::PathBuf;
 
@@ -69,6 +87,18 @@ impl Parse for AppArgs {
 pub fn app(input: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(input as AppArgs);
     match expand(&args) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// Implements `edgezero_core::app_config::ConfigSchema` for a struct of config entries,
+/// whose `#[secret]` fields hold a secret's name in the config store and receive the
+/// secret's value. See `edgezero_core::app_config` for the rules and the extractor.
+#[proc_macro_derive(AppConfig, attributes(secret))]
+pub fn derive_app_config(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    match app_config::expand(&input) {
         Ok(tokens) => tokens.into(),
         Err(e) => e.to_compile_error().into(),
     }

@@ -19,6 +19,7 @@ use wasmtime_wasi_http::p3::{RequestOptions, WasiHttpCtxView, WasiHttpHooks, Was
 use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, ComponentCtx, SpinView};
+use edgezero_spin_manifest::outbound::AllowedHost;
 
 /// Requests one instance serves before it is replaced (Spin 4 / `wasmtime serve` for WASIp3).
 pub const MAX_INSTANCE_REUSE: usize = 128;
@@ -36,7 +37,7 @@ pub struct InstanceState {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
-    hooks: NoOutboundHttp,
+    hooks: OutboundHttp,
     ctx: Arc<ComponentCtx>,
 }
 
@@ -66,10 +67,40 @@ fn spin_view(state: &mut InstanceState) -> SpinView<'_> {
     }
 }
 
-/// Outbound HTTP is not part of the embedded host: every request a component sends is
-/// denied with `http-request-denied` (an error the component sees, never a trap).
-struct NoOutboundHttp {
+/// Outbound HTTP as Spin allows it: a request goes out only when an entry of the
+/// component's `allowed_outbound_hosts` allows its scheme, host and port; otherwise the
+/// guest gets `http-request-denied` (an error, never a trap) and the host logs one line
+/// naming the component, the URL and the entry to add.
+struct OutboundHttp {
     component: String,
+    allowed: Arc<Vec<AllowedHost>>,
+}
+
+impl OutboundHttp {
+    fn check(&self, uri: &http::Uri) -> Result<(), String> {
+        let Some(host) = uri.host() else {
+            let hint = if self.allowed.iter().any(AllowedHost::allows_self) {
+                "requests to the app itself (`self`) are served by `spin up`, not by the embedded host"
+            } else {
+                "relative URLs reach the app itself and need \"http://self\" in allowed_outbound_hosts"
+            };
+            return Err(format!(
+                "component \"{}\" sent a request to {uri}: denied ({hint})",
+                self.component
+            ));
+        };
+        let scheme = uri.scheme_str().unwrap_or("http");
+        let port = uri.port_u16();
+        if self.allowed.iter().any(|a| a.allows(scheme, host, port)) {
+            return Ok(());
+        }
+        Err(format!(
+            "component \"{}\" sent a request to {uri}: denied; allow it with allowed_outbound_hosts = [\"{}\"] under [component.{}] in spin.toml",
+            self.component,
+            edgezero_spin_manifest::outbound::entry_for(scheme, host, port),
+            edgezero_spin_manifest::ids::toml_key(&self.component)
+        ))
+    }
 }
 
 type HostBody = UnsyncBoxBody<Bytes, ErrorCode>;
@@ -85,19 +116,25 @@ type SendFuture = Box<
         > + Send,
 >;
 
-impl WasiHttpHooks for NoOutboundHttp {
+impl WasiHttpHooks for OutboundHttp {
     fn send_request(
         &mut self,
         request: http::Request<HostBody>,
-        _options: Option<RequestOptions>,
+        options: Option<RequestOptions>,
         _fut: Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
     ) -> SendFuture {
-        log::warn!(
-            "component \"{}\" sent an outbound request to {}: denied (the embedded host has no outbound HTTP; use `spin up`)",
-            self.component,
-            request.uri()
-        );
-        Box::new(std::future::ready(Err(ErrorCode::HttpRequestDenied.into())))
+        if let Err(denied) = self.check(request.uri()) {
+            log::warn!("{denied}");
+            return Box::new(std::future::ready(Err(ErrorCode::HttpRequestDenied.into())));
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (res, io) = wasmtime_wasi_http::p3::default_send_request(request, options).await?;
+            Ok((
+                res.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
+            ))
+        })
     }
 }
 
@@ -216,6 +253,7 @@ pub struct ComponentHandler {
     ctx: Arc<ComponentCtx>,
     environment: Vec<(String, String)>,
     request_timeout: Duration,
+    allowed_outbound: Arc<Vec<AllowedHost>>,
 }
 
 impl ComponentHandler {
@@ -226,6 +264,7 @@ impl ComponentHandler {
         ctx: ComponentCtx,
         environment: Vec<(String, String)>,
         request_timeout: Option<Duration>,
+        allowed_outbound: Vec<AllowedHost>,
     ) -> ProxyHandler<ComponentHandler> {
         ProxyHandler::new(
             ComponentHandler {
@@ -233,6 +272,7 @@ impl ComponentHandler {
                 ctx: Arc::new(ctx),
                 environment,
                 request_timeout: request_timeout.unwrap_or(Duration::MAX),
+                allowed_outbound: Arc::new(allowed_outbound),
             },
             ProxyPre::P3(pre),
         )
@@ -252,8 +292,9 @@ impl HandlerState for ComponentHandler {
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
-            hooks: NoOutboundHttp {
+            hooks: OutboundHttp {
                 component: self.ctx.id.clone(),
+                allowed: Arc::clone(&self.allowed_outbound),
             },
             ctx: Arc::clone(&self.ctx),
         };

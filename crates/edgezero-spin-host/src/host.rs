@@ -16,7 +16,9 @@ use crate::kv;
 use crate::server::{self, App};
 use crate::HostConfig;
 use edgezero_spin_manifest::routes::Router;
-use edgezero_spin_manifest::variables::{env_name, resolve_app_variables, ComponentVariables};
+use edgezero_spin_manifest::variables::{
+    env_name, resolve_app_variables, ComponentVariables, Template,
+};
 use edgezero_spin_manifest::Manifest;
 use edgezero_spin_manifest::RuntimeConfig;
 
@@ -133,12 +135,24 @@ impl Host {
                     backend.describe()
                 ));
             }
-            let http_hosts = spec.allowed_outbound_hosts.iter().filter(|h| !h.is_empty());
-            if http_hosts.count() > 0 {
-                log::warn!(
-                    "component \"{id}\" lists allowed_outbound_hosts, but the embedded host has no outbound networking: its requests will be denied (use `spin up` for outbound HTTP)"
-                );
+            // `{{ variable }}` templates resolve at load, as under `spin up`.
+            let mut entries = Vec::new();
+            for raw in &spec.allowed_outbound_hosts {
+                let template = Template::parse(raw).map_err(|e| {
+                    anyhow!(
+                        "component \"{id}\" in {}: allowed_outbound_hosts entry {raw:?}: {e}",
+                        manifest.path.display()
+                    )
+                })?;
+                entries.push(template.expand(&values));
             }
+            let allowed_outbound =
+                edgezero_spin_manifest::outbound::parse_all(&entries).map_err(|e| {
+                    anyhow!(
+                        "component \"{id}\" in {}: invalid allowed_outbound_hosts entry: {e}",
+                        manifest.path.display()
+                    )
+                })?;
             let ctx = ComponentCtx {
                 id: id.to_string(),
                 stores,
@@ -167,7 +181,14 @@ impl Host {
             body_limits.insert(id.to_string(), limit);
             handlers.insert(
                 id.to_string(),
-                ComponentHandler::new(&engine, pre, ctx, environment, config.request_timeout),
+                ComponentHandler::new(
+                    &engine,
+                    pre,
+                    ctx,
+                    environment,
+                    config.request_timeout,
+                    allowed_outbound,
+                ),
             );
         }
         for (route, component) in router.routes() {

@@ -10,13 +10,15 @@
 //! | `spin:key-value@3.0.0` | Spin's SQLite file and statements (`.spin/sqlite_key_value.db` next to spin.toml for `default`), or Redis |
 //! | `[key_value_store.<label>]` | `type = "spin"` (`path` relative to runtime-config.toml, none = in memory), `type = "redis"` (`url`) |
 //! | `spin:variables@3.0.0` | `{{ name }}` templates over `[variables]`; values from `SPIN_VARIABLE_<NAME>`, then defaults |
-//! | `environment` | the component's WASI environment |
+//! | `environment` | the component's WASI environment (plus `spin up --env`) |
+//! | `allowed_outbound_hosts` | outbound HTTP (`wasi:http` client) to allowed hosts only, with Spin's grammar: schemes, `*.domain`, `*`, CIDR, ports, ranges, `{{ variable }}` templates; others get `http-request-denied` and a log line naming the entry to add |
+//! | `wasi:keyvalue` | `store`, `atomics`, `batch` on the same labels as `spin:key-value` |
 //! | instances | pre-instantiated; each serves up to 128 requests, 16 at a time (Spin 4) |
 //!
 //! Not provided (an error at load names the key and says to use `spin up`): `files`,
 //! `sqlite_databases`, `ai_models`, component `dependencies`, remote `source`s, Wagi,
-//! `static_response`, other trigger types, and cloud key-value backends. Outbound HTTP is
-//! denied with `http-request-denied`.
+//! `static_response`, other trigger types, cloud key-value backends, and requests a component
+//! sends to the app itself (`self`).
 //!
 //! ```no_run
 //! use edgezero_spin_host::{run, HostConfig};
@@ -59,7 +61,6 @@ pub use edgezero_spin_manifest::{
 };
 pub use engine::{MAX_INSTANCE_CONCURRENCY, MAX_INSTANCE_REUSE};
 pub use host::{Host, Server, ShutdownHandle};
-
 
 /// The address `spin up` listens on by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";

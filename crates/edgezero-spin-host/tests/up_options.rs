@@ -52,7 +52,10 @@ async fn spin_up_options_have_spins_meaning() {
     let state = tempfile::tempdir().unwrap();
     let up = UpOptions {
         key_values: vec![("kv-credentials".into(), "admin:secret".into())],
-        env: vec![("PROBE_ENV".into(), "from --env".into()), ("EXTRA".into(), "x".into())],
+        env: vec![
+            ("PROBE_ENV".into(), "from --env".into()),
+            ("EXTRA".into(), "x".into()),
+        ],
         variables: BTreeMap::from([("from_cli".to_string(), "cli".to_string())]),
         dotenv: Some(dotenv),
         state_dir: Some(state.path().to_path_buf()),
@@ -78,6 +81,9 @@ async fn spin_up_options_have_spins_meaning() {
     host.stop().await;
     // The default store lives in the state directory, not next to spin.toml.
     let rows = common::rows(&state.path().join("sqlite_key_value.db"), "default");
-    assert_eq!(rows, vec![("kv-credentials".to_string(), b"admin:secret".to_vec())]);
+    assert_eq!(
+        rows,
+        vec![("kv-credentials".to_string(), b"admin:secret".to_vec())]
+    );
     assert!(!app.default_db().exists());
 }

@@ -12,6 +12,7 @@
 //! | variable names (`^[a-z](_?[a-z0-9])*$`) | [`ids::is_spin_variable_name`] (from `edgezero-core`) |
 //! | `{{ name }}` templates and `SPIN_VARIABLE_<NAME>` values | [`variables`] |
 //! | HTTP routes and `spin-*` headers | [`routes`] |
+//! | `allowed_outbound_hosts` grammar and matching | [`outbound`] |
 //! | which label a logical store opens | [`ComponentSpec::store_label`] (the component's `environment`) |
 //! | label backends, default file, stanza text | [`runtime_config`], [`LOCAL_KV_FILE`] |
 //! | `spin up`'s `--key-value`, `--env`, `--variable`, `.env` | [`up_options`] |
@@ -43,6 +44,7 @@
 mod diag;
 pub mod ids;
 mod manifest;
+pub mod outbound;
 pub mod routes;
 pub mod runtime_config;
 pub mod up_options;

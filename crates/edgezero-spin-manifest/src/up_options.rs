@@ -142,7 +142,10 @@ mod tests {
             variable("@vars.json", dir.path()).unwrap(),
             [("c".into(), "x\":y".into()), ("d".into(), "4".into())]
         );
-        assert_eq!(variable("x=1=2", dir.path()).unwrap(), [("x".into(), "1=2".into())]);
+        assert_eq!(
+            variable("x=1=2", dir.path()).unwrap(),
+            [("x".into(), "1=2".into())]
+        );
         assert_eq!(
             variable("api_token=@token.txt", dir.path()).unwrap(),
             [("api_token".into(), "s3cret".into())]
@@ -151,21 +154,33 @@ mod tests {
             variable("@vars.toml", dir.path()).unwrap(),
             [("a".into(), "1".into()), ("b".into(), "two".into())]
         );
-        assert!(variable("API=1", dir.path()).unwrap_err().contains("not a valid variable name"));
-        assert!(variable("novalue", dir.path()).unwrap_err().contains("KEY=VALUE"));
-        assert!(variable("@vars.yaml", dir.path()).unwrap_err().contains(".json or .toml"));
+        assert!(variable("API=1", dir.path())
+            .unwrap_err()
+            .contains("not a valid variable name"));
+        assert!(variable("novalue", dir.path())
+            .unwrap_err()
+            .contains("KEY=VALUE"));
+        assert!(variable("@vars.yaml", dir.path())
+            .unwrap_err()
+            .contains(".json or .toml"));
     }
 
     #[test]
     fn precedence_is_cli_then_process_then_dotenv() {
         let dir = tempfile::tempdir().unwrap();
         let env = dir.path().join(".env");
-        std::fs::write(&env, "SPIN_VARIABLE_A=dotenv\nSPIN_VARIABLE_B=dotenv\nSPIN_VARIABLE_C=dotenv\n").unwrap();
+        std::fs::write(
+            &env,
+            "SPIN_VARIABLE_A=dotenv\nSPIN_VARIABLE_B=dotenv\nSPIN_VARIABLE_C=dotenv\n",
+        )
+        .unwrap();
         let sources = VariableSources {
             cli: BTreeMap::from([("a".to_string(), "cli".to_string())]),
             dotenv: Some(env),
         };
-        let process = |k: &str| matches!(k, "SPIN_VARIABLE_A" | "SPIN_VARIABLE_B").then(|| "process".to_string());
+        let process = |k: &str| {
+            matches!(k, "SPIN_VARIABLE_A" | "SPIN_VARIABLE_B").then(|| "process".to_string())
+        };
         let lookup = sources.lookup(process).unwrap();
         assert_eq!(lookup("SPIN_VARIABLE_A").as_deref(), Some("cli"));
         assert_eq!(lookup("SPIN_VARIABLE_B").as_deref(), Some("process"));

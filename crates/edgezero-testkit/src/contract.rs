@@ -409,6 +409,20 @@ pub async fn config_suite(config: &ConfigHandle) -> Vec<CaseResult> {
             )),
         }
     };
+    let entries = async {
+        let all = config.entries().await.map_err(cfg_err)?;
+        for (k, v) in CONFIG_FIXTURE {
+            ensure!(
+                all.iter().any(|(ek, ev)| ek == k && ev == v),
+                "entries() must list `{k}` = {v:?}, got {all:?}"
+            );
+        }
+        ensure!(
+            all.windows(2).all(|w| w[0].0 < w[1].0),
+            "entries() must be sorted by key, got {all:?}"
+        );
+        Ok(())
+    };
     let validation = async {
         match config.get("").await {
             Err(ConfigError::Validation(_)) => Ok(()),
@@ -423,6 +437,10 @@ pub async fn config_suite(config: &ConfigHandle) -> Vec<CaseResult> {
         CaseResult {
             name: "config_typed",
             result: typed.await,
+        },
+        CaseResult {
+            name: "config_entries",
+            result: entries.await,
         },
         CaseResult {
             name: "config_validation",

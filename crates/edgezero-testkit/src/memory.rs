@@ -184,6 +184,14 @@ impl ConfigStore for MemoryConfig {
     async fn get(&self, key: &str) -> Result<Option<String>, ConfigError> {
         Ok(self.entries.get(key).cloned())
     }
+
+    async fn entries(&self) -> Result<Vec<(String, String)>, ConfigError> {
+        Ok(self
+            .entries
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
 }
 
 /// An in-memory secret store.

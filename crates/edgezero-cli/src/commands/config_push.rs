@@ -94,7 +94,8 @@ impl Target {
     }
 }
 
-fn deploys_to_cloud(manifest: &Manifest) -> bool {
+/// Whether the Spin deploy command targets Fermyon Cloud (`spin deploy` / `spin cloud deploy`).
+pub fn deploys_to_cloud(manifest: &Manifest) -> bool {
     manifest
         .adapter("spin")
         .and_then(|a| a.commands.deploy.as_deref())

@@ -11,6 +11,7 @@ use edgezero_core::store::secrets::{secret_variable_name, SPIN_VARIABLE_NAME_RUL
 use edgezero_spin_manifest::ids::{store_label_problem, toml_key};
 use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
 
+use super::config_validate_secrets::{self as secret_fields, SecretEntry};
 use crate::config_file;
 use crate::platform::spin::discovery::SpinApp;
 use crate::platform::spin::provision::{label_backed_ids, wanted_labels};
@@ -26,12 +27,16 @@ Checks edgezero.toml, the config entries file, and for Spin: component discovery
 every store label is granted in spin.toml and declared in runtime-config.toml.
 spin.toml and runtime-config.toml are checked exactly as the embedded host (and `spin up`)
 check them; features only `spin up` runs are warnings.
---strict adds: at most one [stores.secrets] id when targeting Spin; every secret name in
-[stores.secrets].names, lower-cased, is a valid Spin variable name (lower-case letters and
-digits, starting with a letter, single underscores between them) and does not collide with
-another; no two KV/config ids resolve to the same Spin label.
-Secret names are declared in edgezero.toml ([stores.secrets] names = [\"api_token\"]): that
-list is how the CLI learns which secrets the app reads.";
+--strict adds: at most one [stores.secrets] id when targeting Spin; every secret name,
+lower-cased, is a valid Spin variable name (lower-case letters and digits, starting with a
+letter, single underscores between them) and does not collide with another spelling; for
+Spin, every secret named by a #[secret] field is declared in spin.toml [variables] and mapped
+in the component's variables (without --strict these are warnings); no two KV/config ids
+resolve to the same Spin label.
+Secret names come from the #[secret] fields of the #[derive(AppConfig)] structs found in the
+project's Rust sources (under the directory of edgezero.toml, skipping target/ and hidden
+directories): each field's entry in the config file of the default config id holds a secret
+name. [stores.secrets].names lists further secrets the app reads by name.";
 
 /// Arguments of `edgezero config validate`.
 #[derive(Debug, Args)]
@@ -61,18 +66,28 @@ pub fn check(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>) -
             r.errors.push(format!("{e:#}"));
         }
     }
+    let secrets = secret_fields::collect(manifest, &mut r);
+    if strict {
+        secret_fields::name_rules(manifest, &secrets, &mut r);
+    }
     if manifest.adapter("native").is_some() {
         if let Err(e) = adapter_crate_dir(manifest, Adapter::Native) {
             r.errors.push(format!("{e:#}"));
         }
     }
     if manifest.adapter("spin").is_some() {
-        check_spin(manifest, strict, runtime_config, &mut r);
+        check_spin(manifest, strict, runtime_config, &secrets, &mut r);
     }
     r
 }
 
-fn check_spin(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>, r: &mut Report) {
+fn check_spin(
+    manifest: &Manifest,
+    strict: bool,
+    runtime_config: Option<&Path>,
+    secrets: &[SecretEntry],
+    r: &mut Report,
+) {
     let app = match crate::commands::serve::spin_manifest(manifest)
         .and_then(|p| SpinApp::load(&p, manifest))
     {
@@ -131,12 +146,39 @@ fn check_spin(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>, 
             ));
         }
     }
+    secret_fields::spin_variables(&app, secrets, strict, r);
     if strict {
         strict_rules(manifest, &app, r);
     }
 }
 
 fn strict_rules(manifest: &Manifest, app: &SpinApp, r: &mut Report) {
+    // allowed_outbound_hosts, as the host parses them (templates resolve at startup).
+    let literal: Vec<String> = app
+        .spec()
+        .allowed_outbound_hosts
+        .iter()
+        .filter(|e| !e.contains("{{"))
+        .cloned()
+        .collect();
+    if let Err(e) = edgezero_spin_manifest::outbound::parse_all(&literal) {
+        r.errors.push(format!(
+            "[component.{}].allowed_outbound_hosts in {}: {e}",
+            toml_key(&app.component),
+            app.path.display()
+        ));
+    }
+    // Fermyon Cloud gives an app only the `default` store.
+    if crate::commands::config_push::deploys_to_cloud(manifest) {
+        for label in wanted_labels(app, manifest) {
+            if label != DEFAULT_LABEL {
+                r.warnings.push(format!(
+                    "the deploy command targets Fermyon Cloud, which provides only the `default` key-value store; label `{label}` must be linked with `spin cloud link key-value {label} --app {} --store <STORE>`, or set EDGEZERO__STORES__*__NAME to `default`",
+                    app.app_name()
+                ));
+            }
+        }
+    }
     let secrets = &manifest.stores.secrets;
     if secrets.ids.len() > 1 {
         r.errors.push(format!(

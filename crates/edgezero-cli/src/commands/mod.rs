@@ -4,6 +4,7 @@ pub mod build;
 pub mod config;
 mod config_push;
 mod config_validate;
+mod config_validate_secrets;
 pub mod deploy;
 pub mod new;
 pub mod provision;

@@ -43,6 +43,10 @@ pub enum ConfigError {
 pub trait ConfigStore {
     /// The value under `key`, if any.
     async fn get(&self, key: &str) -> Result<Option<String>, ConfigError>;
+
+    /// Every entry, in any order. Used to read a typed config ([`crate::AppConfig`]) once
+    /// per process or instance, never per request.
+    async fn entries(&self) -> Result<Vec<(String, String)>, ConfigError>;
 }
 
 /// A config store opened for one logical id.
@@ -70,6 +74,13 @@ impl ConfigHandle {
     pub async fn get(&self, key: &str) -> Result<Option<String>, ConfigError> {
         validate::key(key).map_err(ConfigError::Validation)?;
         self.store.get(key).await
+    }
+
+    /// Every entry, sorted by key.
+    pub async fn entries(&self) -> Result<Vec<(String, String)>, ConfigError> {
+        let mut entries = self.store.entries().await?;
+        entries.sort();
+        Ok(entries)
     }
 
     /// The value under `key` parsed with [`FromStr`] (e.g. a number of milliseconds).

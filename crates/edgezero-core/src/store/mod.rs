@@ -110,6 +110,9 @@ pub struct StoreBindings {
     defaults: [Option<usize>; 3],
     /// KV only, parallel to `kv`: the limits profile (`EDGEZERO__STORES__KV__<ID>__LIMITS`).
     kv_limits: Vec<Result<Option<limits::KvLimits>, String>>,
+    /// The typed configs read through these bindings ([`crate::AppConfig`]): they live as
+    /// long as the adapter keeps the bindings, once per process or component instance.
+    typed_config: crate::app_config::Cache,
 }
 
 impl StoreBindings {
@@ -185,6 +188,10 @@ impl StoreBindings {
     /// The default binding of a kind.
     pub fn default_binding(&self, kind: StoreKind) -> Option<&StoreBinding> {
         self.defaults[kind as usize].map(|i| &self.all(kind)[i])
+    }
+
+    pub(crate) fn typed_config(&self) -> &crate::app_config::Cache {
+        &self.typed_config
     }
 }
 

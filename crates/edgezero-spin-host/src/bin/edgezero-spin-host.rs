@@ -44,7 +44,8 @@ struct Args {
 /// `spin up`'s options, read with Spin's syntax; `.env` is read in the working directory.
 fn up_options(args: &Args) -> Result<UpOptions, String> {
     use edgezero_spin_manifest::up_options::{key_value, variable};
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let mut up = UpOptions {
         dotenv: Some(cwd.join(".env")),
         state_dir: args.state_dir.clone(),

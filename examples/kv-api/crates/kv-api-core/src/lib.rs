@@ -1,5 +1,6 @@
 //! A key-value HTTP API: raw values under `/kv/<key>`, paged listing at `/kv`, config reads
-//! at `/config/<key>`, and `/secret-check/<name>`, which says whether a secret is set.
+//! at `/config/<key>`, `/secret-check/<name>`, which says whether a secret is set, and
+//! `/settings`, the config read as a typed struct with a `#[secret]` field.
 
 edgezero_core::app!("../../edgezero.toml");
 
@@ -9,7 +10,7 @@ pub mod handlers {
 
     use edgezero_core::extract::{Config, Kv, Path, Query, Secrets};
     use edgezero_core::http::StatusCode;
-    use edgezero_core::{Bytes, EdgeError, Json};
+    use edgezero_core::{AppConfig, Bytes, EdgeError, Json};
     use serde::Deserialize;
     use serde_json::{json, Value};
 
@@ -92,6 +93,35 @@ pub mod handlers {
         }
     }
 
+    /// The `app_config` store as a struct (read once per instance, see
+    /// `edgezero_core::app_config`).
+    #[derive(Debug, Deserialize, AppConfig)]
+    pub struct Settings {
+        /// `greeting`
+        pub greeting: String,
+        /// The `[service]` table.
+        pub service: Service,
+        /// `api_token = "API_TOKEN"` names the secret; this is its value.
+        #[secret]
+        pub api_token: String,
+    }
+
+    /// `[service]` of the config file.
+    #[derive(Debug, Deserialize)]
+    pub struct Service {
+        /// `service.timeout_ms`
+        pub timeout_ms: u64,
+    }
+
+    /// `GET /settings`: the typed config; says whether the token is set, never its value.
+    pub async fn settings(AppConfig(s): AppConfig<Settings>) -> Json<Value> {
+        Json(json!({
+            "greeting": s.greeting,
+            "timeout_ms": s.service.timeout_ms,
+            "api_token_set": !s.api_token.is_empty(),
+        }))
+    }
+
     /// `GET /secret-check/<name>`: `{"name": ..., "set": true|false}`; never the value.
     pub async fn secret_check(
         Secrets(secrets): Secrets,
@@ -106,14 +136,24 @@ pub mod handlers {
 mod tests {
     use edgezero_testkit::{MemoryConfig, MemoryProvider, MemorySecrets, TestApp};
 
-    fn app() -> TestApp {
+    const CONFIG: &[(&str, &str)] = &[
+        ("greeting", "hi"),
+        ("service.timeout_ms", "2500"),
+        ("api_token", "API_TOKEN"),
+    ];
+
+    fn app_with(config: &[(&str, &str)], secrets: &[(&str, &str)]) -> TestApp {
         let provider = MemoryProvider::new()
-            .with_config(
-                "app_config",
-                MemoryConfig::new([("service.timeout_ms", "2500")]),
-            )
-            .with_secrets("default", MemorySecrets::new([("api_token", "t")]));
+            .with_config("app_config", MemoryConfig::new(config.iter().copied()))
+            .with_secrets(
+                "default",
+                MemorySecrets::new(secrets.iter().map(|(k, v)| (*k, v.to_string()))),
+            );
         TestApp::for_app::<crate::App>(&|_| None).with_provider(provider)
+    }
+
+    fn app() -> TestApp {
+        app_with(CONFIG, &[("api_token", "t")])
     }
 
     #[test]
@@ -161,5 +201,53 @@ mod tests {
         assert_eq!(app.get("/config/missing").status(), 404);
         assert_eq!(app.get("/secret-check/api_token").json()["set"], true);
         assert_eq!(app.get("/secret-check/other").json()["set"], false);
+    }
+
+    #[test]
+    fn settings_are_typed_and_the_secret_never_leaves() {
+        let app = app_with(CONFIG, &[("api_token", "s3cr3t-token")]);
+        let resp = app.get("/settings");
+        assert_eq!(resp.status(), 200, "{}", resp.text());
+        assert_eq!(
+            resp.json(),
+            serde_json::json!({"greeting": "hi", "timeout_ms": 2500, "api_token_set": true})
+        );
+        assert!(!resp.text().contains("s3cr3t"));
+        // Spin's `default = ""` gives a set, empty secret.
+        let empty = app_with(CONFIG, &[("api_token", "")]);
+        assert_eq!(empty.get("/settings").json()["api_token_set"], false);
+    }
+
+    #[test]
+    fn settings_errors_are_503s_naming_the_key() {
+        let message = |app: TestApp| {
+            let resp = app.get("/settings");
+            assert_eq!(resp.status(), 503, "{}", resp.text());
+            resp.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let no_timeout = message(app_with(
+            &[CONFIG[0], ("service.retries", "3"), CONFIG[2]],
+            &[("api_token", "t")],
+        ));
+        assert!(
+            no_timeout.contains("`service.timeout_ms` is missing"),
+            "{no_timeout}"
+        );
+        let mistyped = message(app_with(
+            &[CONFIG[0], ("service.timeout_ms", "soon"), CONFIG[2]],
+            &[("api_token", "t")],
+        ));
+        assert!(
+            mistyped.contains("`service.timeout_ms` is invalid"),
+            "{mistyped}"
+        );
+        let no_secret = message(app_with(CONFIG, &[]));
+        assert!(
+            no_secret.contains("`api_token` names the secret `API_TOKEN`, which is not set"),
+            "{no_secret}"
+        );
     }
 }

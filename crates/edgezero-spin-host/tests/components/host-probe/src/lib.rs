@@ -163,6 +163,21 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
             Err(e) => json!({ "error": format!("{e:?}") }),
         }),
         ["trap"] => panic!("host-probe: deliberate trap"),
+        ["fetch", rest @ ..] => {
+            use spin_sdk::http::body::IncomingBodyExt;
+            let url = format!("http://{}", rest.join("/"));
+            json_response(match spin_sdk::http::get(&url).await {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let body = r.into_body().bytes().await;
+                    json!({
+                        "status": status,
+                        "body": body.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
+                    })
+                }
+                Err(e) => json!({ "error": format!("{e:?}") }),
+            })
+        }
         ["wkv", rest @ ..] => wasi_kv(rest),
         ["getset", label, key] => {
             // The racy read-add-write pair the seeds' counters do, for benchmarks.

@@ -1,0 +1,176 @@
+//! `config validate`: the secret names that the `#[secret]` fields of the app's `AppConfig`
+//! types hold in the config file of the default config id.
+//!
+//! The fields come from the project's sources ([`crate::app_config_scan`]); their values (the
+//! secret names) and lines from the config file. Each name, lower-cased as the runtime reads
+//! it, must be a valid Spin variable name, must not collide with another spelling of the same
+//! name, and on Spin must be declared in `[variables]` and mapped in the component's
+//! `variables`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use edgezero_core::store::secrets::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
+use edgezero_manifest::Manifest;
+use edgezero_spin_manifest::ids::toml_key;
+
+use super::config_validate::Report;
+use crate::app_config_scan::{scan, SecretFieldRef};
+use crate::config_file;
+use crate::platform::spin::discovery::SpinApp;
+
+/// A `#[secret]` field's entry in the config file.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    /// The field.
+    pub field: SecretFieldRef,
+    /// The entry's value: the secret's name.
+    pub name: String,
+    /// The config file.
+    pub file: PathBuf,
+    /// The entry's line in it.
+    pub line: usize,
+}
+
+impl SecretEntry {
+    /// `config.toml:3: `api_token` (#[secret] field Settings.api_token in src/lib.rs)`.
+    fn who(&self) -> String {
+        format!(
+            "{}:{}: `{}` (#[secret] field {} in {})",
+            self.file.display(),
+            self.line,
+            self.field.key,
+            self.field.field,
+            self.field.source.display()
+        )
+    }
+
+    fn lower(&self) -> String {
+        self.name.to_ascii_lowercase()
+    }
+}
+
+/// The `#[secret]` entries of the default config id's file; warns about required secret
+/// fields that have no entry and about sources the scan skipped.
+pub fn collect(manifest: &Manifest, r: &mut Report) -> Vec<SecretEntry> {
+    let Some(file) = manifest
+        .stores
+        .config
+        .default
+        .as_deref()
+        .and_then(|id| manifest.stores.config.file_for(id))
+    else {
+        return Vec::new();
+    };
+    let path = manifest.resolve(file);
+    let Ok(entries) = config_file::load_entries(&path) else {
+        return Vec::new(); // reported by the config file check
+    };
+    let found = scan(manifest.root());
+    r.warnings.extend(found.warnings);
+    let mut out = Vec::new();
+    for field in found.secrets {
+        match entries.iter().find(|e| e.key == field.key) {
+            Some(e) => out.push(SecretEntry {
+                field,
+                name: e.value.clone(),
+                file: path.clone(),
+                line: e.line,
+            }),
+            None if !field.optional => r.warnings.push(format!(
+                "{} has no entry `{}` for the #[secret] field {} ({}); requests that read {} answer 503 until it names a secret and is pushed",
+                path.display(),
+                field.key,
+                field.field,
+                field.source.display(),
+                field.root
+            )),
+            None => {}
+        }
+    }
+    // In file order, so a collision is reported at the later line.
+    out.sort_by_key(|e| e.line);
+    out
+}
+
+/// `--strict`: a secret store is declared, every name is a valid Spin variable name once
+/// lower-cased, and no two fields spell the same name differently (`[stores.secrets].names`
+/// has its own rules in `config_validate`).
+pub fn name_rules(manifest: &Manifest, entries: &[SecretEntry], r: &mut Report) {
+    if let (Some(first), true) = (entries.first(), manifest.stores.secrets.ids.is_empty()) {
+        r.errors.push(format!(
+            "{} is a #[secret] field, but {} declares no secret store; add\n\n[stores.secrets]\nids = [\"default\"]\n",
+            first.who(),
+            manifest.path.display()
+        ));
+    }
+    // Spelling -> first field with it, by lower-cased name. The same spelling twice is one
+    // secret read by two fields; two spellings are a mistake the runtime would hide.
+    let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for e in entries {
+        let lower = e.lower();
+        if secret_variable_name(&e.name).is_err() {
+            r.errors.push(format!(
+                "{} names the secret `{}`, read as the Spin variable `{}`, which is not a valid Spin variable name ({SPIN_VARIABLE_NAME_RULE}); rename the secret",
+                e.who(),
+                e.name.escape_debug(),
+                lower.escape_debug()
+            ));
+            continue;
+        }
+        match seen.get(&lower) {
+            Some((spelling, other)) if *spelling != e.name => r.errors.push(format!(
+                "{} names the secret `{}` and {other} names `{spelling}`: both lower-case to the Spin variable `{lower}`; spell them the same or rename one",
+                e.who(),
+                e.name
+            )),
+            Some(_) => {}
+            None => {
+                seen.insert(lower, (e.name.clone(), e.who()));
+            }
+        }
+    }
+}
+
+/// Spin: each name is an application variable and a variable of the chosen component.
+/// Errors under `--strict`, warnings otherwise; each names the lines to add.
+pub fn spin_variables(app: &SpinApp, entries: &[SecretEntry], strict: bool, r: &mut Report) {
+    let component = toml_key(&app.component);
+    let mut done: Vec<String> = Vec::new();
+    for e in entries {
+        let lower = e.lower();
+        if secret_variable_name(&e.name).is_err() || done.contains(&lower) {
+            continue;
+        }
+        done.push(lower.clone());
+        let declaration = if e.field.optional {
+            format!("{lower} = {{ default = \"\", secret = true }}")
+        } else {
+            format!("{lower} = {{ required = true, secret = true }}")
+        };
+        let problem = if !app.spin.variables.contains_key(&lower) {
+            Some(format!(
+                "{} names the secret `{}`, but {} declares no variable `{lower}`; add\n\n[variables]\n{declaration}\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n",
+                e.who(),
+                e.name,
+                app.path.display(),
+            ))
+        } else if !app.spec().variables.contains_key(&lower) {
+            Some(format!(
+                "{} names the secret `{}`, but the variable `{lower}` is not mapped into [component.{component}] of {}, so the component cannot read it; add\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n",
+                e.who(),
+                e.name,
+                app.path.display(),
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            if strict {
+                r.errors.push(p);
+            } else {
+                r.warnings.push(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+#[derive(serde::Deserialize, edgezero_core::AppConfig)]
+struct Settings<T> {
+    value: T,
+}
+
+fn main() {}

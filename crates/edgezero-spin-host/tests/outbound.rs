@@ -1,0 +1,122 @@
+//! Outbound HTTP from a component, allowed exactly as Spin's `allowed_outbound_hosts`
+//! allows it: an allowed origin is reached over real HTTP; any other request is denied with
+//! `http-request-denied` and never reaches the network; invalid entries stop the host at
+//! startup, naming the component and the entry.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::{TestApp, PROBE};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A loopback origin answering every request with its path; counts the requests.
+async fn origin() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = head.split(' ').nth(1).unwrap_or("?").to_string();
+                let body = format!("origin saw {path}");
+                let _ = s
+                    .write_all(format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
+                    .await;
+            });
+        }
+    });
+    (port, hits)
+}
+
+fn spin_toml(allowed: &str) -> String {
+    format!(
+        r#"spin_manifest_version = 2
+
+[application]
+name = "host-probe"
+
+[variables]
+origin_port = {{ default = "1" }}
+
+[[trigger.http]]
+route = "/..."
+component = "probe"
+
+[component.probe]
+source = "{{source}}"
+allowed_outbound_hosts = [{allowed}]
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_hosts_are_reached_and_others_denied() {
+    let (port, hits) = origin().await;
+    let (other_port, other_hits) = origin().await;
+    // A `{{ variable }}` template, resolved at load from SPIN_VARIABLE_* / --variable.
+    let app = TestApp::new(&spin_toml("\"http://127.0.0.1:{{ origin_port }}\""), PROBE);
+    let mut up = edgezero_spin_host::UpOptions::default();
+    up.variables.insert("origin_port".into(), port.to_string());
+    let host = app.start_with(app.config().up(up)).await;
+    let ok = host
+        .get(&format!("/raw/fetch/127.0.0.1:{port}/hello"))
+        .await
+        .json();
+    assert_eq!(ok["status"], 200, "{ok}");
+    assert_eq!(ok["body"], "origin saw /hello");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let denied = host
+        .get(&format!("/raw/fetch/127.0.0.1:{other_port}/x"))
+        .await
+        .json();
+    assert!(
+        denied["error"]
+            .as_str()
+            .unwrap()
+            .contains("HttpRequestDenied"),
+        "{denied}"
+    );
+    assert_eq!(
+        other_hits.load(Ordering::SeqCst),
+        0,
+        "a denied request must not reach the network"
+    );
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_wildcards_and_invalid_entries() {
+    let (port, hits) = origin().await;
+    let app = TestApp::new(&spin_toml("\"http://127.0.0.1:*\""), PROBE);
+    let host = app.start().await;
+    let ok = host
+        .get(&format!("/raw/fetch/127.0.0.1:{port}/any"))
+        .await
+        .json();
+    assert_eq!(ok["status"], 200, "{ok}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    host.stop().await;
+
+    for (entry, says) in [
+        ("\"127.0.0.1\"", "no scheme"),
+        ("\"insecure:allow-all\"", "*://*:*"),
+        ("\"https://exa*mple.com\"", "wildcard"),
+    ] {
+        let err = TestApp::new(&spin_toml(entry), PROBE).start_error().await;
+        assert!(
+            err.contains("component \"probe\"") && err.contains(says),
+            "{entry}: {err}"
+        );
+    }
+}
