@@ -18,9 +18,6 @@ pub(crate) mod generated {
         path: "wit",
         world: "edgezero:spin-host/host",
         imports: {
-            "wasi:keyvalue/store": async | trappable,
-            "wasi:keyvalue/atomics": async | trappable,
-            "wasi:keyvalue/batch": async | trappable,
             default: trappable,
         },
         with: {

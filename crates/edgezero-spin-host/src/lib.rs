@@ -169,7 +169,9 @@ impl HostConfig {
 /// Loads the app, prints `listening on http://ADDR` to stderr, and serves until Ctrl-C or
 /// SIGTERM; then lets requests in flight finish and returns.
 ///
-/// Blocking: it runs its own tokio runtime. Request logs go to stderr (set `RUST_LOG=warn`
+/// Blocking: it runs its own (multi-threaded) tokio runtime. [`Host`] needs a multi-threaded
+/// runtime too: `wasi:keyvalue` calls, synchronous in WIT, run their store access on the
+/// calling thread with `block_in_place`. Request logs go to stderr (set `RUST_LOG=warn`
 /// to silence them).
 pub fn run(config: HostConfig) -> anyhow::Result<()> {
     logger::init();

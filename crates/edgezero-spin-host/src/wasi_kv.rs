@@ -41,7 +41,7 @@ impl SpinView<'_> {
 }
 
 impl store::Host for SpinView<'_> {
-    async fn open(&mut self, identifier: String) -> KvResult<Resource<BucketHandle>> {
+    fn open(&mut self, identifier: String) -> KvResult<Resource<BucketHandle>> {
         trace("open", &identifier, "");
         let Some(backend) = self.ctx.stores.get(&identifier).cloned() else {
             log::warn!(
@@ -59,40 +59,31 @@ impl store::Host for SpinView<'_> {
 }
 
 impl store::HostBucket for SpinView<'_> {
-    async fn get(
-        &mut self,
-        bucket: Resource<BucketHandle>,
-        key: String,
-    ) -> KvResult<Option<Vec<u8>>> {
+    fn get(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<Option<Vec<u8>>> {
         let b = self.bucket(&bucket)?;
         trace("get", &b.label, &key);
-        Ok(other(b.backend.get(&b.label, &key).await))
+        Ok(other(blocking(b.backend.get(&b.label, &key))))
     }
 
-    async fn set(
-        &mut self,
-        bucket: Resource<BucketHandle>,
-        key: String,
-        value: Vec<u8>,
-    ) -> KvResult<()> {
+    fn set(&mut self, bucket: Resource<BucketHandle>, key: String, value: Vec<u8>) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("set", &b.label, &key);
-        Ok(other(b.backend.set(&b.label, &key, value).await))
+        Ok(other(blocking(b.backend.set(&b.label, &key, value))))
     }
 
-    async fn delete(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<()> {
+    fn delete(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("delete", &b.label, &key);
-        Ok(other(b.backend.delete(&b.label, &key).await))
+        Ok(other(blocking(b.backend.delete(&b.label, &key))))
     }
 
-    async fn exists(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<bool> {
+    fn exists(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<bool> {
         let b = self.bucket(&bucket)?;
         trace("exists", &b.label, &key);
-        Ok(other(b.backend.exists(&b.label, &key).await))
+        Ok(other(blocking(b.backend.exists(&b.label, &key))))
     }
 
-    async fn list_keys(
+    fn list_keys(
         &mut self,
         bucket: Resource<BucketHandle>,
         _cursor: Option<String>,
@@ -100,18 +91,26 @@ impl store::HostBucket for SpinView<'_> {
         let b = self.bucket(&bucket)?;
         trace("list-keys", &b.label, "");
         // Spin answers every key at once, without a cursor.
-        Ok(other(b.backend.keys(&b.label).await)
+        Ok(other(blocking(b.backend.keys(&b.label)))
             .map(|keys| store::KeyResponse { keys, cursor: None }))
     }
 
-    async fn drop(&mut self, bucket: Resource<BucketHandle>) -> wasmtime::Result<()> {
+    fn drop(&mut self, bucket: Resource<BucketHandle>) -> wasmtime::Result<()> {
         self.table.delete(bucket)?;
         Ok(())
     }
 }
 
+/// Runs a backend call to completion on this thread. `wasi:keyvalue` functions are
+/// synchronous in WIT: while one runs, its instance can run nothing else, so it is better to
+/// hold this thread (other requests move to other threads and instances) than to park the
+/// instance on an async wait that new requests would queue behind.
+fn blocking<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}
+
 impl atomics::Host for SpinView<'_> {
-    async fn increment(
+    fn increment(
         &mut self,
         bucket: Resource<BucketHandle>,
         key: String,
@@ -119,10 +118,10 @@ impl atomics::Host for SpinView<'_> {
     ) -> KvResult<i64> {
         let b = self.bucket(&bucket)?;
         trace("increment", &b.label, &key);
-        Ok(other(b.backend.increment(&b.label, &key, delta).await))
+        Ok(other(blocking(b.backend.increment(&b.label, &key, delta))))
     }
 
-    async fn swap(
+    fn swap(
         &mut self,
         cas: Resource<CasHandle>,
         value: Vec<u8>,
@@ -131,7 +130,7 @@ impl atomics::Host for SpinView<'_> {
         trace("swap", &handle.store.label, &handle.key);
         let store = handle.store.clone();
         let key = handle.key.clone();
-        match handle.swap(value).await {
+        match blocking(handle.swap(value)) {
             Ok(true) => Ok(Ok(())),
             Ok(false) => {
                 // The guest gets the compare-and-swap back, to read again and retry.
@@ -149,7 +148,7 @@ impl atomics::Host for SpinView<'_> {
 }
 
 impl atomics::HostCas for SpinView<'_> {
-    async fn new(
+    fn new(
         &mut self,
         bucket: Resource<BucketHandle>,
         key: String,
@@ -165,47 +164,43 @@ impl atomics::HostCas for SpinView<'_> {
         Ok(Ok(handle))
     }
 
-    async fn current(&mut self, cas: Resource<CasHandle>) -> KvResult<Option<Vec<u8>>> {
+    fn current(&mut self, cas: Resource<CasHandle>) -> KvResult<Option<Vec<u8>>> {
         let handle = self.table.get_mut(&cas)?;
         trace("current", &handle.store.label, &handle.key);
-        Ok(other(handle.current().await))
+        Ok(other(blocking(handle.current())))
     }
 
-    async fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
+    fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
         self.table.delete(cas)?;
         Ok(())
     }
 }
 
 impl batch::Host for SpinView<'_> {
-    async fn get_many(
+    fn get_many(
         &mut self,
         bucket: Resource<BucketHandle>,
         keys: Vec<String>,
     ) -> KvResult<Vec<(String, Option<Vec<u8>>)>> {
         let b = self.bucket(&bucket)?;
         trace("get-many", &b.label, "");
-        Ok(other(b.backend.get_many(&b.label, keys).await)
+        Ok(other(blocking(b.backend.get_many(&b.label, keys)))
             .map(|found| found.into_iter().map(|(k, v)| (k, Some(v))).collect()))
     }
 
-    async fn set_many(
+    fn set_many(
         &mut self,
         bucket: Resource<BucketHandle>,
         key_values: Vec<(String, Vec<u8>)>,
     ) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("set-many", &b.label, "");
-        Ok(other(b.backend.set_many(&b.label, key_values).await))
+        Ok(other(blocking(b.backend.set_many(&b.label, key_values))))
     }
 
-    async fn delete_many(
-        &mut self,
-        bucket: Resource<BucketHandle>,
-        keys: Vec<String>,
-    ) -> KvResult<()> {
+    fn delete_many(&mut self, bucket: Resource<BucketHandle>, keys: Vec<String>) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("delete-many", &b.label, "");
-        Ok(other(b.backend.delete_many(&b.label, keys).await))
+        Ok(other(blocking(b.backend.delete_many(&b.label, keys))))
     }
 }
