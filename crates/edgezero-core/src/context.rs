@@ -48,6 +48,7 @@ pub struct RequestContext {
     stores: Stores,
     body_limit: usize,
     pub(crate) state: Option<Arc<Extensions>>,
+    http: Option<std::rc::Rc<dyn crate::fetch::HttpClient>>,
 }
 
 impl RequestContext {
@@ -62,7 +63,19 @@ impl RequestContext {
             stores,
             body_limit: DEFAULT_MAX_BODY_BYTES,
             state: None,
+            http: None,
         }
+    }
+
+    /// Gives handlers an outbound HTTP client ([`crate::fetch::Client`]).
+    pub fn with_http_client(mut self, client: std::rc::Rc<dyn crate::fetch::HttpClient>) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The outbound HTTP client the adapter supplied, if any.
+    pub fn http_client(&self) -> Option<&std::rc::Rc<dyn crate::fetch::HttpClient>> {
+        self.http.as_ref()
     }
 
     /// Sets the largest body that extractors will read (bytes).

@@ -62,6 +62,7 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod extract;
+pub mod fetch;
 pub mod handler;
 pub mod middleware;
 pub mod response;

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod contract;
+pub mod fake_http;
 pub mod memory;
 
 use std::rc::Rc;
@@ -30,6 +31,7 @@ use edgezero_core::{
 use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 
+pub use fake_http::FakeHttp;
 pub use memory::{MemoryConfig, MemoryKv, MemoryProvider, MemorySecrets};
 
 /// A router plus in-memory stores, driven synchronously.
@@ -38,6 +40,7 @@ pub struct TestApp {
     bindings: Arc<StoreBindings>,
     provider: MemoryProvider,
     body_limit: Option<usize>,
+    http: Option<std::rc::Rc<dyn edgezero_core::fetch::HttpClient>>,
 }
 
 /// A response body that failed while streaming, returned by [`TestApp::try_send`].
@@ -127,6 +130,7 @@ impl TestApp {
             bindings: Arc::new(StoreBindings::resolve(meta, env)),
             provider: MemoryProvider::new(),
             body_limit: None,
+            http: None,
         }
     }
 
@@ -140,6 +144,15 @@ impl TestApp {
     /// Replaces the provider (to seed config or secrets).
     pub fn with_provider(mut self, provider: MemoryProvider) -> Self {
         self.provider = provider;
+        self
+    }
+
+    /// Gives handlers an outbound HTTP client (e.g. a [`FakeHttp`]).
+    pub fn with_http_client(
+        mut self,
+        client: std::rc::Rc<dyn edgezero_core::fetch::HttpClient>,
+    ) -> Self {
+        self.http = Some(client);
         self
     }
 
@@ -166,6 +179,10 @@ impl TestApp {
         let ctx = RequestContext::new(request, stores);
         let ctx = match self.body_limit {
             Some(limit) => ctx.with_body_limit(limit),
+            None => ctx,
+        };
+        let ctx = match &self.http {
+            Some(client) => ctx.with_http_client(client.clone()),
             None => ctx,
         };
         futures_executor::block_on(async {

@@ -1,0 +1,393 @@
+//! Outbound HTTP: the portable client a handler gets as an extractor, its one error enum, and
+//! the header rules of a reverse proxy.
+//!
+//! An adapter supplies the client ([`RequestContext::with_http_client`]); a handler asks for
+//! it with the [`Client`] extractor and sends core [`Request`]s, whose [`Body`] may be
+//! buffered or streamed both ways. Without a client from the platform adapter, the extractor
+//! answers 501.
+//!
+//! | [`FetchError`] | status |
+//! |---|---|
+//! | `NotAllowed` (e.g. not in Spin's `allowed_outbound_hosts`) | 502, naming the host and the key to change |
+//! | `Connect` (DNS, refused, TLS) | 502 |
+//! | `Timeout` | 504 |
+//! | `InvalidUrl` | 500 (a programming error; logged, never echoed) |
+//! | `Other` | 502 |
+//!
+//! ```
+//! use edgezero_core::fetch::{Client, FetchError};
+//! use edgezero_core::{EdgeError, Json};
+//!
+//! async fn status(Client(http): Client) -> Result<Json<serde_json::Value>, EdgeError> {
+//!     let health: serde_json::Value = http.get_json("https://origin.example/health").await?;
+//!     Ok(Json(health))
+//! }
+//! # let _ = edgezero_core::Router::new().get("/status", status);
+//! ```
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::Uri;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::body::Body;
+use crate::context::RequestContext;
+use crate::error::EdgeError;
+use crate::extract::FromRequest;
+use crate::response::{Request, Response};
+
+/// Default time an outbound request may take (`EDGEZERO__HTTP__TIMEOUT_MS`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything that can go wrong with an outbound request.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The platform refused the destination. HTTP 502.
+    #[error("outbound request to `{host}` is not allowed: {fix}")]
+    NotAllowed {
+        /// The host asked for.
+        host: String,
+        /// What to change (e.g. the `allowed_outbound_hosts` entry to add).
+        fix: String,
+    },
+    /// The origin could not be reached (DNS, connection, TLS). HTTP 502.
+    #[error("cannot reach `{host}`: {reason}")]
+    Connect {
+        /// The host asked for.
+        host: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The origin did not answer in time. HTTP 504.
+    #[error("`{host}` did not answer within {timeout:?}")]
+    Timeout {
+        /// The host asked for.
+        host: String,
+        /// The limit in force.
+        timeout: Duration,
+    },
+    /// The URL is not absolute, or not http(s). HTTP 500: a programming error, logged.
+    #[error("invalid outbound URL `{0}`: use an absolute http:// or https:// URL")]
+    InvalidUrl(String),
+    /// The response could not be read or decoded. HTTP 502.
+    #[error("outbound request failed: {0}")]
+    Other(String),
+}
+
+impl From<FetchError> for EdgeError {
+    fn from(err: FetchError) -> Self {
+        let message = err.to_string();
+        match err {
+            FetchError::NotAllowed { .. } | FetchError::Connect { .. } | FetchError::Other(_) => {
+                log::warn!("{message}");
+                EdgeError::new(http::StatusCode::BAD_GATEWAY, "bad_gateway", message)
+            }
+            FetchError::Timeout { .. } => {
+                log::warn!("{message}");
+                EdgeError::new(
+                    http::StatusCode::GATEWAY_TIMEOUT,
+                    "gateway_timeout",
+                    message,
+                )
+            }
+            FetchError::InvalidUrl(_) => EdgeError::internal(message),
+        }
+    }
+}
+
+/// An outbound HTTP client, implemented by adapters (and by test fakes).
+#[async_trait(?Send)]
+pub trait HttpClient {
+    /// Sends `request` (an absolute URI) and returns the response, its body streaming.
+    async fn send(&self, request: Request) -> Result<Response, FetchError>;
+}
+
+/// The host of an absolute http(s) URI, or [`FetchError::InvalidUrl`].
+pub fn check_url(uri: &Uri) -> Result<&str, FetchError> {
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(host),
+        _ => Err(FetchError::InvalidUrl(uri.to_string())),
+    }
+}
+
+/// The client, as handlers get it. Cheap to clone.
+#[derive(Clone)]
+pub struct Client(pub HttpHandle);
+
+/// The platform's client with small helpers.
+#[derive(Clone)]
+pub struct HttpHandle(Rc<dyn HttpClient>);
+
+impl HttpHandle {
+    /// Wraps an adapter's client.
+    pub fn new(client: Rc<dyn HttpClient>) -> Self {
+        HttpHandle(client)
+    }
+
+    /// Sends a request with an absolute http(s) URI.
+    pub async fn send(&self, request: Request) -> Result<Response, FetchError> {
+        check_url(request.uri())?;
+        self.0.send(request).await
+    }
+
+    /// `GET url`.
+    pub async fn get(&self, url: &str) -> Result<Response, FetchError> {
+        let request = http::Request::get(url)
+            .body(Body::Empty)
+            .map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
+        self.send(request).await
+    }
+
+    /// `GET url` and decode a JSON answer (a non-2xx status is [`FetchError::Other`]).
+    pub async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, FetchError> {
+        json_answer(url, self.get(url).await?).await
+    }
+
+    /// `POST url` with a JSON body, and decode a JSON answer.
+    pub async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        url: &str,
+        body: &B,
+    ) -> Result<T, FetchError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| FetchError::Other(e.to_string()))?;
+        let request = http::Request::post(url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(bytes))
+            .map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
+        json_answer(url, self.send(request).await?).await
+    }
+}
+
+async fn json_answer<T: DeserializeOwned>(url: &str, response: Response) -> Result<T, FetchError> {
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect(crate::env::DEFAULT_MAX_BODY_BYTES)
+        .await
+        .map_err(|e| FetchError::Other(format!("reading the answer of {url}: {e}")))?;
+    if !status.is_success() {
+        return Err(FetchError::Other(format!("{url} answered {status}")));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| FetchError::Other(format!("{url} did not answer the expected JSON: {e}")))
+}
+
+impl FromRequest for Client {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        ctx.http_client()
+            .cloned()
+            .map(|c| Client(HttpHandle(c)))
+            .ok_or_else(|| {
+                EdgeError::not_implemented("this platform adapter provides no outbound HTTP client")
+            })
+    }
+}
+
+/// Headers that describe one connection, never forwarded by a proxy.
+pub const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+];
+
+fn is_hop_by_hop(name: &HeaderName, listed: &[String]) -> bool {
+    let n = name.as_str();
+    HOP_BY_HOP.contains(&n) || n.starts_with("proxy-") || listed.iter().any(|l| l == n)
+}
+
+/// Removes hop-by-hop headers, including those the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let listed: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let names: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| is_hop_by_hop(n, &listed))
+        .cloned()
+        .collect();
+    for n in names {
+        headers.remove(&n);
+    }
+}
+
+/// Turns an incoming request into the request a reverse proxy sends to `origin` (an absolute
+/// base such as `https://api.internal/v1`): `rest` (the part of the path after the proxied
+/// prefix) and the query are appended, hop-by-hop headers dropped, `x-forwarded-for`
+/// (`client` appended), `-host` and `-proto` set. The body is passed on as it is, streaming.
+pub fn forward_request(
+    request: Request,
+    origin: &str,
+    rest: &str,
+    client: Option<&str>,
+) -> Result<Request, FetchError> {
+    let (mut parts, body) = request.into_parts();
+    let base = origin.trim_end_matches('/');
+    let rest = rest.trim_start_matches('/');
+    let mut url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}/{rest}")
+    };
+    if let Some(q) = parts.uri.query() {
+        url.push('?');
+        url.push_str(q);
+    }
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| FetchError::InvalidUrl(url.clone()))?;
+    let host = check_url(&uri)?.to_string();
+    let incoming_host = parts.headers.get(header::HOST).cloned().or_else(|| {
+        parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    });
+    let proto = parts.uri.scheme_str().unwrap_or("http").to_string();
+    strip_hop_by_hop(&mut parts.headers);
+    parts.headers.remove(header::HOST);
+    if let Some(client) = client {
+        let forwarded = match parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(prior) => format!("{prior}, {client}"),
+            None => client.to_string(),
+        };
+        if let Ok(v) = HeaderValue::from_str(&forwarded) {
+            parts.headers.insert("x-forwarded-for", v);
+        }
+    }
+    if let Some(h) = incoming_host {
+        parts.headers.insert("x-forwarded-host", h);
+    }
+    if let Ok(v) = HeaderValue::from_str(&proto) {
+        parts.headers.insert("x-forwarded-proto", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&host) {
+        parts.headers.insert(header::HOST, v);
+    }
+    parts.uri = uri;
+    Ok(http::Request::from_parts(parts, body))
+}
+
+/// The origin's response as the proxy answers it: status, headers (repeated ones such as
+/// `Set-Cookie` kept) minus hop-by-hop ones, and the body streaming through.
+pub fn forward_response(mut response: Response) -> Response {
+    strip_hop_by_hop(response.headers_mut());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_requests_rewrite_the_uri_and_headers() {
+        let request = http::Request::post("/api/users/7?x=1&y=2")
+            .header("host", "edge.example")
+            .header("connection", "keep-alive, x-secret-hop")
+            .header("x-secret-hop", "1")
+            .header("keep-alive", "timeout=5")
+            .header("proxy-authorization", "Basic abc")
+            .header("x-forwarded-for", "10.0.0.1")
+            .header("cookie", "a=1")
+            .body(Body::from("payload"))
+            .unwrap();
+        let out = forward_request(
+            request,
+            "https://origin.internal/v1/",
+            "users/7",
+            Some("192.0.2.5"),
+        )
+        .unwrap();
+        assert_eq!(out.uri(), "https://origin.internal/v1/users/7?x=1&y=2");
+        assert_eq!(out.method(), http::Method::POST);
+        let h = out.headers();
+        for gone in [
+            "connection",
+            "x-secret-hop",
+            "keep-alive",
+            "proxy-authorization",
+        ] {
+            assert!(h.get(gone).is_none(), "{gone} must not be forwarded");
+        }
+        assert_eq!(h["host"], "origin.internal");
+        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 192.0.2.5");
+        assert_eq!(h["x-forwarded-host"], "edge.example");
+        assert_eq!(h["x-forwarded-proto"], "http");
+        assert_eq!(h["cookie"], "a=1");
+    }
+
+    #[test]
+    fn responses_keep_repeated_headers_and_drop_hop_by_hop_ones() {
+        let response = http::Response::builder()
+            .status(201)
+            .header("set-cookie", "a=1")
+            .header("set-cookie", "b=2")
+            .header("transfer-encoding", "chunked")
+            .header("upgrade", "h2c")
+            .body(Body::Empty)
+            .unwrap();
+        let out = forward_response(response);
+        assert_eq!(out.status(), 201);
+        assert_eq!(out.headers().get_all("set-cookie").iter().count(), 2);
+        assert!(out.headers().get("transfer-encoding").is_none());
+        assert!(out.headers().get("upgrade").is_none());
+    }
+
+    #[test]
+    fn errors_map_to_gateway_statuses_and_bad_urls_are_not_panics() {
+        let status = |e: FetchError| EdgeError::from(e).status().as_u16();
+        assert_eq!(
+            status(FetchError::NotAllowed {
+                host: "a".into(),
+                fix: "b".into()
+            }),
+            502
+        );
+        assert_eq!(
+            status(FetchError::Connect {
+                host: "a".into(),
+                reason: "refused".into()
+            }),
+            502
+        );
+        assert_eq!(
+            status(FetchError::Timeout {
+                host: "a".into(),
+                timeout: DEFAULT_TIMEOUT
+            }),
+            504
+        );
+        assert_eq!(status(FetchError::InvalidUrl("x".into())), 500);
+        assert!(matches!(
+            check_url(&"/relative".parse().unwrap()),
+            Err(FetchError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            check_url(&"ftp://h/x".parse().unwrap()),
+            Err(FetchError::InvalidUrl(_))
+        ));
+        let request = http::Request::get("/x").body(Body::Empty).unwrap();
+        assert!(matches!(
+            forward_request(request, "not a url", "", None),
+            Err(FetchError::InvalidUrl(_))
+        ));
+    }
+}
