@@ -4,6 +4,8 @@
 
 #[cfg(feature = "wasi-keyvalue")]
 mod bucket;
+#[cfg(feature = "outbound-http")]
+mod client;
 
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -68,6 +70,8 @@ pub async fn run_app<A: App>(
             let provider = Rc::new(SpinProvider::<Sdk, A>::new(Rc::new(Sdk)));
             let stores = Stores::new(Arc::clone(&instance.bindings), provider);
             let ctx = RequestContext::new(request, stores).with_body_limit(*limit);
+            #[cfg(feature = "outbound-http")]
+            let ctx = ctx.with_http_client(Rc::new(client::SpinHttp));
             instance.router.dispatch(ctx).await
         }
         Err(msg) => EdgeError::internal(msg.clone()).into_response(),

@@ -68,6 +68,20 @@ pub fn describe_body_error(e: BodyReadError) -> String {
     }
 }
 
+/// Streams any `http_body::Body` (e.g. an outbound response from Spin) into a core
+/// [`Body`]; read errors are described with `describe`.
+pub fn into_core_body<B, F>(body: B, describe: F) -> Body
+where
+    B: HttpBody<Data = Bytes> + 'static,
+    F: Fn(B::Error) -> String + 'static,
+{
+    if body.is_end_stream() || body.size_hint().exact() == Some(0) {
+        Body::Empty
+    } else {
+        stream_body(body, describe)
+    }
+}
+
 fn stream_body<B, F>(body: B, describe: F) -> Body
 where
     B: HttpBody<Data = Bytes> + 'static,

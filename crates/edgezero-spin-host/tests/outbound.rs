@@ -120,3 +120,26 @@ async fn port_wildcards_and_invalid_entries() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portable_client_reaches_allowed_origins_and_maps_denials_to_502() {
+    let (port, hits) = origin().await;
+    let (other_port, other_hits) = origin().await;
+    let app = TestApp::new(&spin_toml(&format!("\"http://127.0.0.1:{port}\"")), PROBE);
+    let host = app.start().await;
+    let ok = host
+        .get(&format!("/client/127.0.0.1:{port}/through-core"))
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(ok.json()["body"], "origin saw /through-core");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let denied = host.get(&format!("/client/127.0.0.1:{other_port}/x")).await;
+    assert_eq!(denied.status, 502, "{}", denied.text());
+    let text = denied.text();
+    assert!(
+        text.contains("127.0.0.1") && text.contains("allowed_outbound_hosts"),
+        "{text}"
+    );
+    assert_eq!(other_hits.load(Ordering::SeqCst), 0);
+    host.stop().await;
+}

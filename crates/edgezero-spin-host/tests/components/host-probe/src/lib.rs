@@ -3,6 +3,7 @@
 //! - `GET /contract/<id>`: runs `edgezero_testkit::contract::kv_suite` against key-value id
 //!   `<id>` (through `edgezero-adapter-spin`, i.e. the real Spin key-value API) and answers
 //!   `[{"name", "ok", "error"}]`.
+//! - `GET /client/<host:port>/<path>`: an outbound GET through `edgezero_core::fetch::Client`.
 //! - `POST /bump/<id>`: adds one to a JSON document with `update_json` (compare-and-swap).
 //! - `GET /atomic/<id>`: runs `edgezero_testkit::contract::kv_atomic_suite` the same way
 //!   (through `wasi:keyvalue`).
@@ -44,6 +45,7 @@ impl App for Probe {
             .get("/contract/{id}", contract)
             .get("/atomic/{id}", atomic)
             .post("/bump/{id}", bump)
+            .get("/client/{*rest}", client)
     }
 }
 
@@ -68,6 +70,17 @@ async fn bump(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, Edg
         })
         .await?;
     Ok(Json(doc))
+}
+
+/// `GET /client/<host:port>/<path>`: the portable client (`edgezero_core::fetch`) on Spin.
+async fn client(
+    edgezero_core::fetch::Client(http): edgezero_core::fetch::Client,
+    Path(rest): Path<String>,
+) -> Result<Json<Value>, EdgeError> {
+    let response = http.get(&format!("http://{rest}")).await?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect(1 << 20).await?;
+    Ok(Json(json!({ "status": status, "body": String::from_utf8_lossy(&body) })))
 }
 
 async fn atomic(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
