@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# One cold build per run: incremental caches only cost disk and time here.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "rustfmt"
 cargo fmt --all -- --check
 

@@ -185,3 +185,64 @@ async fn remapped_label_and_config_from_spin_rows() {
     );
     assert!(common::rows(&db, "data").is_empty());
 }
+
+/// `AppConfig<Settings>` on Spin: typed entries from Spin's table, the `#[secret]` resolved
+/// from the Spin variable it names, 503s naming the dotted key, and the secret's value never
+/// in a response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_settings_with_a_secret_on_spin() {
+    let seeded = |entries: &[(&str, &str)]| {
+        let app = app("");
+        let db = app.dir.path().join(".spin/sqlite_key_value.db");
+        let conn = edgezero_spin_sqlite::open(&db).unwrap();
+        for (k, v) in entries {
+            edgezero_spin_sqlite::set(&conn, "app_config", k, v.as_bytes()).unwrap();
+        }
+        app
+    };
+    let up = || {
+        let mut up = edgezero_spin_host::UpOptions::default();
+        up.variables
+            .insert("api_token".into(), "t0p-s3cret-value".into());
+        up
+    };
+    let app = seeded(&[
+        ("greeting", "hello from config"),
+        ("service.timeout_ms", "2500"),
+        ("api_token", "API_TOKEN"),
+    ]);
+    let host = app.start_with(app.config().up(up())).await;
+    let settings = host.get("/settings").await;
+    assert_eq!(settings.status, 200, "{}", settings.text());
+    assert_eq!(
+        settings.json(),
+        serde_json::json!({"greeting": "hello from config", "timeout_ms": 2500, "api_token_set": true})
+    );
+    assert!(!settings.text().contains("t0p-s3cret-value"));
+    host.stop().await;
+
+    // A missing entry (here the whole `service` table) and a mistyped one are 503s naming
+    // the dotted key.
+    for (entries, key) in [
+        (
+            &[("greeting", "hi"), ("api_token", "API_TOKEN")][..],
+            "`service`",
+        ),
+        (
+            &[
+                ("greeting", "hi"),
+                ("service.timeout_ms", "soon"),
+                ("api_token", "API_TOKEN"),
+            ][..],
+            "service.timeout_ms",
+        ),
+    ] {
+        let app = seeded(entries);
+        let host = app.start_with(app.config().up(up())).await;
+        let r = host.get("/settings").await;
+        assert_eq!(r.status, 503, "{}", r.text());
+        assert!(r.text().contains(key), "{}", r.text());
+        assert!(!r.text().contains("t0p-s3cret-value"));
+        host.stop().await;
+    }
+}
