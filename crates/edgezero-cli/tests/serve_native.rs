@@ -30,16 +30,20 @@ struct Served {
 
 impl Served {
     fn start(manifest: &Path, kv_path: &Path) -> Served {
+        Served::start_with(manifest, kv_path, |_| {})
+    }
+
+    fn start_with(manifest: &Path, kv_path: &Path, f: impl FnOnce(&mut Command)) -> Served {
         let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_edgezero"))
-            .args(["serve", "--adapter", "native", "--manifest"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_edgezero"));
+        cmd.args(["serve", "--adapter", "native", "--manifest"])
             .arg(manifest)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("EDGEZERO__ADAPTER__KV_PATH", kv_path)
             .env("EDGEZERO__LOGGING__LEVEL", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stdout(Stdio::null());
+        f(&mut cmd);
+        let child = cmd.spawn().unwrap();
         let served = Served {
             child: common::KillOnDrop(child),
             port,
@@ -132,6 +136,49 @@ fn url_shortener_contract_over_http_and_restart() {
     assert_eq!(status, 308, "links must survive a restart");
     assert!(head.contains("location: https://example.com/x"));
     again.stop();
+}
+
+/// kv-api natively: config pushed with `config push --adapter native`, the `#[secret]` read
+/// from SPIN_VARIABLE_API_TOKEN; the secret's value is in no response and no log line.
+#[test]
+fn kv_api_typed_settings_natively_never_show_the_secret() {
+    const SECRET: &str = "t0p-native-s3cret";
+    let manifest = repo_root().join("examples/kv-api/edgezero.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let kv = dir.path().join("kv.db");
+    let push = Command::new(env!("CARGO_BIN_EXE_edgezero"))
+        .args(["config", "push", "--adapter", "native", "--manifest"])
+        .arg(&manifest)
+        .env("EDGEZERO__ADAPTER__KV_PATH", &kv)
+        .output()
+        .unwrap();
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+    let log = dir.path().join("server.log");
+    let log_file = std::fs::File::create(&log).unwrap();
+    let server = Served::start_with(&manifest, &kv, |c| {
+        c.env("SPIN_VARIABLE_API_TOKEN", SECRET)
+            .env("EDGEZERO__LOGGING__LEVEL", "debug")
+            .stderr(log_file);
+    });
+    let (status, _, body) = server.request("GET", "/settings", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"greeting": "hello from config", "timeout_ms": 2500, "api_token_set": true})
+    );
+    assert!(!body.contains(SECRET));
+    let (_, _, check) = server.request("GET", "/secret-check/api_token", "");
+    assert!(
+        check.contains("\"set\":true") && !check.contains(SECRET),
+        "{check}"
+    );
+    server.stop();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(!log.contains(SECRET), "the secret reached the log:\n{log}");
 }
 
 #[test]
