@@ -17,7 +17,8 @@
 //! The crate is rebuilt whenever the manifest changes. A manifest error (including two routes
 //! that conflict, such as `/items/{id}` and `/items/{item_id}`) is a compile error that names
 //! the file, line and key; a handler path that does not exist is a compile error at the macro
-//! call. A Rust route that conflicts with another makes `App::router()` panic at startup with
+//! call whose note names the edgezero.toml line ("this error originates in the macro
+//! `handler_at_edgezero_toml_line_6_0`"). A Rust route that conflicts with another makes `App::router()` panic at startup with
 //! a message naming both routes (see `Router::build`).
 //!
 //! ```ignore
@@ -128,7 +129,22 @@ fn expand(args: &AppArgs) -> syn::Result<Tokens> {
     let secrets = store_ids(&manifest.stores.secrets);
 
     let mut routes = Vec::new();
-    for t in &manifest.http_triggers {
+    let mut searched_from = 0;
+    for (i, t) in manifest.http_triggers.iter().enumerate() {
+        // The line of `handler = "..."` in edgezero.toml, put into the name of a one-use
+        // macro around the handler path: when the path does not resolve, rustc's note
+        // "this error originates in the macro `handler_at_edgezero_toml_line_N`" names it.
+        let line = text[searched_from..]
+            .find(&format!("\"{}\"", t.handler))
+            .map(|at| {
+                searched_from += at + 1;
+                text[..searched_from].matches('\n').count() + 1
+            })
+            .unwrap_or(0);
+        let wrapper = syn::Ident::new(
+            &format!("handler_at_edgezero_toml_line_{line}_{i}"),
+            Span::call_site(),
+        );
         let handler: syn::Path = syn::parse_str(&t.handler).map_err(|e| {
             syn::Error::new(
                 args.path.span(),
@@ -136,11 +152,15 @@ fn expand(args: &AppArgs) -> syn::Result<Tokens> {
             )
         })?;
         let handler = respan(handler, args.path.span());
+        routes.push(quote! {
+            #[allow(unused_macros)]
+            macro_rules! #wrapper { () => { #handler }; }
+        });
         for m in &t.methods {
             let method = syn::Ident::new(m, Span::call_site());
             let path = &t.path;
             routes.push(quote! {
-                let router = router.route(#path, ::edgezero_core::http::Method::#method, #handler);
+                let router = router.route(#path, ::edgezero_core::http::Method::#method, #wrapper!());
             });
         }
     }
