@@ -36,8 +36,9 @@ use crate::store::Stores;
 mod error;
 mod pattern;
 
+use edgezero_route_pattern::{invalid_reason, shape};
 pub use error::{RouteError, RouterError};
-use pattern::{percent_decode, shape};
+use pattern::percent_decode;
 
 /// Routes, middleware and shared state. Built once, then shared by every request.
 #[derive(Clone, Default)]
@@ -248,21 +249,9 @@ impl RouterInner {
                 });
             }
             Err(e) => {
-                let reason = match e {
-                    matchit::InsertError::InvalidParamSegment => {
-                        "a segment may hold one parameter, and nothing may follow it".to_string()
-                    }
-                    matchit::InsertError::InvalidCatchAll => {
-                        "a catch-all `{*name}` must be the last segment".to_string()
-                    }
-                    matchit::InsertError::InvalidParam => {
-                        "a brace is unbalanced or a parameter has no name".to_string()
-                    }
-                    other => other.to_string(),
-                };
                 return Err(RouteError::Invalid {
                     route: path.to_string(),
-                    reason,
+                    reason: invalid_reason(&e),
                 });
             }
         }

@@ -1,6 +1,7 @@
 //! Route patterns checked the way the router will check them at startup, so a route table
 //! that `matchit` would refuse is a manifest error with a line, not a panic later.
 
+use edgezero_route_pattern::{invalid_reason, shape};
 use toml::Spanned;
 
 use crate::error::TomlSource;
@@ -64,18 +65,7 @@ impl RouteTable {
                 });
             }
             Err(e) => {
-                let reason = match e {
-                    matchit::InsertError::InvalidParamSegment => {
-                        "a segment may hold one parameter, and nothing may follow it".to_string()
-                    }
-                    matchit::InsertError::InvalidCatchAll => {
-                        "a catch-all `{*name}` must be the last segment".to_string()
-                    }
-                    matchit::InsertError::InvalidParam => {
-                        "a brace is unbalanced or a parameter has no name".to_string()
-                    }
-                    other => other.to_string(),
-                };
+                let reason = invalid_reason(&e);
                 return fail(format!(
                     "route path `{pattern}` is not a valid pattern: {reason}; write a parameter \
                      as `{{name}}` (one per segment, optionally after static text), a catch-all \
@@ -90,37 +80,4 @@ impl RouteTable {
         });
         Ok(())
     }
-}
-
-/// The pattern with parameter names removed (`/items/{id}` → `/items/{}`), or `None` when
-/// its braces do not balance. The same rule as `edgezero-core`'s router uses.
-fn shape(pattern: &str) -> Option<String> {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' | '}' if chars.peek() == Some(&c) => {
-                chars.next();
-                out.extend([c, c]);
-            }
-            '{' => {
-                let mut catch_all = false;
-                let mut closed = false;
-                for (i, p) in chars.by_ref().enumerate() {
-                    if p == '}' {
-                        closed = true;
-                        break;
-                    }
-                    catch_all |= i == 0 && p == '*';
-                }
-                if !closed {
-                    return None;
-                }
-                out.push_str(if catch_all { "{*}" } else { "{}" });
-            }
-            '}' => return None,
-            other => out.push(other),
-        }
-    }
-    Some(out)
 }

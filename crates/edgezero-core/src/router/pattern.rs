@@ -1,42 +1,5 @@
-//! Route pattern helpers: comparing pattern shapes and decoding captured segments.
-
-/// The pattern with every parameter name removed (`/items/{id}` → `/items/{}`,
-/// `/files/{*rest}` → `/files/{*}`), or `None` when the braces do not balance (matchit
-/// reports those itself). Two patterns with the same shape match the same paths.
-pub(crate) fn shape(pattern: &str) -> Option<String> {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                out.push_str("{{");
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                out.push_str("}}");
-            }
-            '{' => {
-                let mut catch_all = false;
-                let mut closed = false;
-                for (i, p) in chars.by_ref().enumerate() {
-                    if p == '}' {
-                        closed = true;
-                        break;
-                    }
-                    catch_all |= i == 0 && p == '*';
-                }
-                if !closed {
-                    return None;
-                }
-                out.push_str(if catch_all { "{*}" } else { "{}" });
-            }
-            '}' => return None,
-            other => out.push(other),
-        }
-    }
-    Some(out)
-}
+//! Decoding captured path segments. (Pattern shapes and refusal reasons live in
+//! `edgezero-route-pattern`, shared with the manifest checks.)
 
 fn hex(b: u8) -> Option<u8> {
     match b {
@@ -81,15 +44,5 @@ mod tests {
         assert_eq!(percent_decode("%2"), "%2");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%ff"), "%ff");
-    }
-
-    #[test]
-    fn shapes_ignore_parameter_names() {
-        assert_eq!(shape("/items/{id}"), shape("/items/{item_id}"));
-        assert_eq!(shape("/f/{*rest}").as_deref(), Some("/f/{*}"));
-        assert_ne!(shape("/items/{id}"), shape("/items/{*id}"));
-        assert_eq!(shape("/{{x}}").as_deref(), Some("/{{x}}"));
-        assert_eq!(shape("/{x"), None);
-        assert_eq!(shape("/x}"), None);
     }
 }
