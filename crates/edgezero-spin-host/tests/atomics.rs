@@ -147,31 +147,19 @@ async fn sqlite_counters_are_spins_eight_bytes_both_ways() {
     host.stop().await;
 }
 
-fn assert_suite_passed(resp: &common::Resp) {
-    assert_eq!(resp.status, 200, "{}", resp.text());
-    let cases = resp.json();
-    let cases = cases.as_array().expect("a list of cases");
-    assert!(!cases.is_empty());
-    let failed: Vec<_> = cases.iter().filter(|c| c["ok"] != true).collect();
-    assert!(
-        failed.is_empty(),
-        "atomic contract cases failed: {failed:#?}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_atomic_contract_suite_passes_inside_the_component() {
     let app = TestApp::new(SPIN_TOML, PROBE).with_runtime_config(&rc_sqlite());
     let host = app.start().await;
     for _ in 0..2 {
-        assert_suite_passed(&host.get("/atomic/default").await);
-        assert_suite_passed(&host.get("/atomic/second").await);
+        common::assert_suite_passed(&host.get("/atomic/default").await);
+        common::assert_suite_passed(&host.get("/atomic/second").await);
     }
     host.stop().await;
     let redis = RedisServer::start();
     let app = TestApp::new(SPIN_TOML, PROBE).with_runtime_config(&rc_redis(&redis.url()));
     let host = app.start().await;
-    assert_suite_passed(&host.get("/atomic/default").await);
+    common::assert_suite_passed(&host.get("/atomic/default").await);
     host.stop().await;
 }
 

@@ -42,23 +42,14 @@ async fn start() -> (TestApp, Running) {
     (app, host)
 }
 
-fn assert_suite_passed(resp: &common::Resp) {
-    assert_eq!(resp.status, 200, "{}", resp.text());
-    let cases = resp.json();
-    let cases = cases.as_array().expect("a list of cases");
-    assert!(!cases.is_empty());
-    let failed: Vec<_> = cases.iter().filter(|c| c["ok"] != true).collect();
-    assert!(failed.is_empty(), "contract cases failed: {failed:#?}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kv_contract_suite_runs_inside_the_component() {
     let (app, host) = start().await;
     // `default`: Spin's SQLite file next to spin.toml; `second`: SQLite in memory.
-    assert_suite_passed(&host.get("/contract/default").await);
-    assert_suite_passed(&host.get("/contract/second").await);
+    common::assert_suite_passed(&host.get("/contract/default").await);
+    common::assert_suite_passed(&host.get("/contract/second").await);
     // Again, on a reused instance and against the data the first run left.
-    assert_suite_passed(&host.get("/contract/default").await);
+    common::assert_suite_passed(&host.get("/contract/default").await);
     host.stop().await;
     assert!(app.default_db().is_file());
 }

@@ -175,6 +175,17 @@ impl Resp {
     }
 }
 
+/// Asserts that a contract suite run inside a component (`[{"name", "ok", "error"}]`)
+/// passed every case.
+pub fn assert_suite_passed(resp: &Resp) {
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let cases = resp.json();
+    let cases = cases.as_array().expect("a list of cases");
+    assert!(!cases.is_empty());
+    let failed: Vec<_> = cases.iter().filter(|c| c["ok"] != true).collect();
+    assert!(failed.is_empty(), "contract cases failed: {failed:#?}");
+}
+
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`).
 pub async fn request(
     addr: SocketAddr,
