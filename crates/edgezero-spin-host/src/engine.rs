@@ -19,6 +19,7 @@ use wasmtime_wasi_http::p3::{RequestOptions, WasiHttpCtxView, WasiHttpHooks, Was
 use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, ComponentCtx, SpinView};
+use crate::internal::{self, AppSlot, Target};
 use edgezero_spin_manifest::outbound::AllowedHost;
 
 /// Requests one instance serves before it is replaced (Spin 4 / `wasmtime serve` for WASIp3).
@@ -70,40 +71,46 @@ fn spin_view(state: &mut InstanceState) -> SpinView<'_> {
 /// Outbound HTTP as Spin allows it: a request goes out only when an entry of the
 /// component's `allowed_outbound_hosts` allows its scheme, host and port; otherwise the
 /// guest gets `http-request-denied` (an error, never a trap) and the host logs one line
-/// naming the component, the URL and the entry to add.
+/// naming the component, the URL and the entry to add. Requests to the app itself (self
+/// requests, service chaining) are served in the process ([`internal`]).
 struct OutboundHttp {
     component: String,
     allowed: Arc<Vec<AllowedHost>>,
+    app: Arc<AppSlot>,
 }
 
 impl OutboundHttp {
-    fn check(&self, uri: &http::Uri) -> Result<(), String> {
-        let Some(host) = uri.host() else {
-            let hint = if self.allowed.iter().any(AllowedHost::allows_self) {
-                "requests to the app itself (`self`) are served by `spin up`, not by the embedded host"
-            } else {
-                "relative URLs reach the app itself and need \"http://self\" in allowed_outbound_hosts"
-            };
+    fn check(&self, uri: &http::Uri, target: &Target<'_>) -> Result<(), String> {
+        let component = &self.component;
+        let key = edgezero_spin_manifest::ids::toml_key(component);
+        if *target == Target::SelfApp {
+            if self.allowed.iter().any(AllowedHost::allows_self) {
+                return Ok(());
+            }
             return Err(format!(
-                "component \"{}\" sent a request to {uri}: denied ({hint})",
-                self.component
+                "component \"{component}\" sent a request to the app itself ({uri}): denied; allow it with allowed_outbound_hosts = [\"http://self\"] under [component.{key}] in spin.toml"
             ));
-        };
+        }
+        let host = uri.host().unwrap_or_default();
         let scheme = uri.scheme_str().unwrap_or("http");
         let port = uri.port_u16();
         if self.allowed.iter().any(|a| a.allows(scheme, host, port)) {
             return Ok(());
         }
         Err(format!(
-            "component \"{}\" sent a request to {uri}: denied; allow it with allowed_outbound_hosts = [\"{}\"] under [component.{}] in spin.toml",
-            self.component,
+            "component \"{component}\" sent a request to {uri}: denied; allow it with allowed_outbound_hosts = [\"{}\"] under [component.{key}] in spin.toml",
             edgezero_spin_manifest::outbound::entry_for(scheme, host, port),
-            edgezero_spin_manifest::ids::toml_key(&self.component)
         ))
     }
 }
 
 type HostBody = UnsyncBoxBody<Bytes, ErrorCode>;
+
+/// An owned [`Target`] that can move into the request's future.
+enum InternalTarget {
+    SelfApp,
+    Component(String),
+}
 type SendFuture = Box<
     dyn std::future::Future<
             Output = Result<
@@ -123,9 +130,29 @@ impl WasiHttpHooks for OutboundHttp {
         options: Option<RequestOptions>,
         _fut: Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
     ) -> SendFuture {
-        if let Err(denied) = self.check(request.uri()) {
+        let target = internal::target(request.uri());
+        if let Err(denied) = self.check(request.uri(), &target) {
             log::warn!("{denied}");
             return Box::new(std::future::ready(Err(ErrorCode::HttpRequestDenied.into())));
+        }
+        if target != Target::Network {
+            let slot = Arc::clone(&self.app);
+            let target = match target {
+                Target::Component(id) => InternalTarget::Component(id.to_string()),
+                _ => InternalTarget::SelfApp,
+            };
+            return Box::new(async move {
+                let target = match &target {
+                    InternalTarget::Component(id) => Target::Component(id),
+                    InternalTarget::SelfApp => Target::SelfApp,
+                };
+                let res = internal::send(&slot, target, request).await?;
+                Ok((
+                    res,
+                    Box::new(async { Ok(()) })
+                        as Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
+                ))
+            });
         }
         Box::new(async move {
             use http_body_util::BodyExt;
@@ -254,6 +281,7 @@ pub struct ComponentHandler {
     environment: Vec<(String, String)>,
     request_timeout: Duration,
     allowed_outbound: Arc<Vec<AllowedHost>>,
+    app: Arc<AppSlot>,
 }
 
 impl ComponentHandler {
@@ -265,6 +293,7 @@ impl ComponentHandler {
         environment: Vec<(String, String)>,
         request_timeout: Option<Duration>,
         allowed_outbound: Vec<AllowedHost>,
+        app: Arc<AppSlot>,
     ) -> ProxyHandler<ComponentHandler> {
         ProxyHandler::new(
             ComponentHandler {
@@ -273,6 +302,7 @@ impl ComponentHandler {
                 environment,
                 request_timeout: request_timeout.unwrap_or(Duration::MAX),
                 allowed_outbound: Arc::new(allowed_outbound),
+                app,
             },
             ProxyPre::P3(pre),
         )
@@ -295,6 +325,7 @@ impl HandlerState for ComponentHandler {
             hooks: OutboundHttp {
                 component: self.ctx.id.clone(),
                 allowed: Arc::clone(&self.allowed_outbound),
+                app: Arc::clone(&self.app),
             },
             ctx: Arc::clone(&self.ctx),
         };

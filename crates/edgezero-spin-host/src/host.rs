@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::bindings::ComponentCtx;
 use crate::engine::{self, ComponentHandler};
+use crate::internal::AppSlot;
 use crate::kv;
 use crate::server::{self, App};
 use crate::HostConfig;
@@ -77,15 +78,22 @@ impl Host {
         for w in warnings {
             log::warn!("{w}");
         }
-        let mut used: Vec<&str> = manifest.routes.iter().map(|(_, c)| c.as_str()).collect();
-        used.sort_unstable();
-        used.dedup();
-        if used.is_empty() {
+        if manifest.routes.is_empty() {
             bail!(
                 "{}: no [[trigger.http]] with a route; add e.g.\n\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"<component id>\"\n",
                 manifest.path.display()
             );
         }
+        // Components with a public route, and those reachable only by service chaining.
+        let mut used: Vec<&str> = manifest
+            .routes
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .chain(manifest.private_components.iter().map(String::as_str))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let app_slot = Arc::new(AppSlot::default());
         let default_file = match &config.up.state_dir {
             Some(dir) => dir.join("sqlite_key_value.db"),
             None => edgezero_spin_manifest::default_kv_file(&manifest.dir),
@@ -188,19 +196,29 @@ impl Host {
                     environment,
                     config.request_timeout,
                     allowed_outbound,
+                    Arc::clone(&app_slot),
                 ),
+            );
+        }
+        for id in manifest.private_components.iter().rev() {
+            summary.insert(
+                0,
+                format!("  {id}: private (http://{id}.spin.internal only)"),
             );
         }
         for (route, component) in router.routes() {
             summary.insert(0, format!("  {component}: {}", route.raw()));
         }
+        let app = Arc::new(App {
+            router,
+            handlers,
+            body_limits,
+            header_read_timeout: config.header_read_timeout,
+            self_origin: Default::default(),
+        });
+        app_slot.set(&app);
         Ok(Host {
-            app: Arc::new(App {
-                router,
-                handlers,
-                body_limits,
-                header_read_timeout: config.header_read_timeout,
-            }),
+            app,
             summary,
             compile_times,
         })
@@ -226,6 +244,7 @@ impl Host {
             }
         })?;
         let local_addr = listener.local_addr()?;
+        let _ = self.app.self_origin.set(local_addr);
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(Arc::clone(&self.app), listener, rx));
         Ok(Server {

@@ -12,6 +12,7 @@
 //! | `spin:variables@3.0.0` | `{{ name }}` templates over `[variables]`; values from `SPIN_VARIABLE_<NAME>`, then defaults |
 //! | `environment` | the component's WASI environment (plus `spin up --env`) |
 //! | `allowed_outbound_hosts` | outbound HTTP (`wasi:http` client) to allowed hosts only, with Spin's grammar: schemes, `*.domain`, `*`, CIDR, ports, ranges, `{{ variable }}` templates; others get `http-request-denied` and a log line naming the entry to add |
+//! | requests to the app itself | `http://self.alt/...` through the app's routes (needs `"http://self"`); service chaining `http://<id>.spin.internal/...` straight to a component, also one with `route = { private = true }` (needs that host allowed); both in the process |
 //! | `wasi:keyvalue` | `store`, `atomics`, `batch` on the same labels as `spin:key-value` |
 //! | instances | pre-instantiated; each serves up to 128 requests, 16 at a time (Spin 4) |
 //!
@@ -47,6 +48,7 @@
 mod bindings;
 mod engine;
 mod host;
+mod internal;
 mod kv;
 mod logger;
 mod server;

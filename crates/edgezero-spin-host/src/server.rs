@@ -27,12 +27,13 @@ use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::p3::Request as WasiRequest;
 
 use crate::engine::{ComponentHandler, InstanceState};
-use edgezero_spin_manifest::routes::{set_spin_headers, Router};
+use edgezero_spin_manifest::routes::{set_spin_headers, Route, RouteMatch, Router};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The body of every response the host sends.
 pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
-type GuestBody = UnsyncBoxBody<Bytes, ErrorCode>;
+/// A request or response body between the host and a guest.
+pub type GuestBody = UnsyncBoxBody<Bytes, ErrorCode>;
 
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -49,6 +50,8 @@ pub struct App {
     pub body_limits: HashMap<String, usize>,
     /// How long a connection may take to send a request's headers.
     pub header_read_timeout: Duration,
+    /// The address the app was first bound to: the `Host` of its requests to itself.
+    pub self_origin: std::sync::OnceLock<SocketAddr>,
 }
 
 /// The declared `Content-Length`, when there is one and it parses.
@@ -94,43 +97,25 @@ fn empty(status: StatusCode) -> Response<ResponseBody> {
     res
 }
 
+/// The `spin-client-addr` of a request a component sent to another by service chaining
+/// (as under `spin up`).
+const CHAINED_CLIENT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
+
 /// Handles one request: route, add the `spin-*` headers, run the component, log.
 pub async fn handle(
     app: Arc<App>,
-    mut req: http::Request<Incoming>,
+    mut req: http::Request<GuestBody>,
     client: SocketAddr,
 ) -> Response<ResponseBody> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string());
+    let path_and_query = path_and_query(&req);
     let (component, res) = match app.router.route(req.uri().path()) {
         None => ("-".to_string(), empty(StatusCode::NOT_FOUND)),
         Some((route, component, matched)) => {
             set_spin_headers(req.headers_mut(), &path_and_query, route, &matched, client);
-            // The component sees the path and query only, as under `spin up`.
-            if let Ok(uri) = path_and_query.parse() {
-                *req.uri_mut() = uri;
-            }
-            let limit = app.body_limits.get(component).copied();
-            let declared = declared_length(req.headers());
-            let res = match app.handlers.get(component) {
-                Some(_) if matches!((declared, limit), (Some(n), Some(l)) if n > l as u64) => {
-                    too_large(limit.unwrap_or_default())
-                }
-                Some(handler) => {
-                    match dispatch(handler, req).await {
-                        Ok(res) => res,
-                        Err(e) => {
-                            log::error!("component \"{component}\" failed on {method} {path_and_query}: {e}");
-                            empty(StatusCode::INTERNAL_SERVER_ERROR)
-                        }
-                    }
-                }
-                None => empty(StatusCode::INTERNAL_SERVER_ERROR),
-            };
+            let res = run(&app, component, req, &path_and_query).await;
             (component.to_string(), res)
         }
     };
@@ -142,14 +127,84 @@ pub async fn handle(
     res
 }
 
+/// Handles a request one component sent to another by service chaining
+/// (`http://<id>.spin.internal/...`): the target runs it as if matched by a `/...` route,
+/// whatever its own routes (it may have none: `route = { private = true }`). `None` when
+/// the app has no such component.
+pub async fn handle_chained(
+    app: Arc<App>,
+    component: &str,
+    mut req: http::Request<GuestBody>,
+) -> Option<Response<ResponseBody>> {
+    if !app.handlers.contains_key(component) {
+        return None;
+    }
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path_and_query = path_and_query(&req);
+    let route = Route::parse("/...").ok()?;
+    let matched = RouteMatch {
+        params: Vec::new(),
+        path_info: req.uri().path().to_string(),
+    };
+    set_spin_headers(
+        req.headers_mut(),
+        &path_and_query,
+        &route,
+        &matched,
+        CHAINED_CLIENT,
+    );
+    let res = run(&app, component, req, &path_and_query).await;
+    log::info!(
+        "{method} {path_and_query} -> {} [{component}, chained] {:.1} ms",
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Some(res)
+}
+
+fn path_and_query<B>(req: &http::Request<B>) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string())
+}
+
+/// Runs a routed request on `component`: the 413 check, then an instance.
+async fn run(
+    app: &App,
+    component: &str,
+    mut req: http::Request<GuestBody>,
+    path_and_query: &str,
+) -> Response<ResponseBody> {
+    // The component sees the path and query only, as under `spin up`.
+    if let Ok(uri) = path_and_query.parse() {
+        *req.uri_mut() = uri;
+    }
+    let limit = app.body_limits.get(component).copied();
+    let declared = declared_length(req.headers());
+    let method = req.method().clone();
+    match app.handlers.get(component) {
+        Some(_) if matches!((declared, limit), (Some(n), Some(l)) if n > l as u64) => {
+            too_large(limit.unwrap_or_default())
+        }
+        Some(handler) => match dispatch(handler, req).await {
+            Ok(res) => res,
+            Err(e) => {
+                log::error!("component \"{component}\" failed on {method} {path_and_query}: {e}");
+                empty(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        },
+        None => empty(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
 /// Runs the request on an instance of the component and returns its response; the body
 /// streams from the instance, which stays alive until the body is done.
 async fn dispatch(
     handler: &ProxyHandler<ComponentHandler>,
-    req: http::Request<Incoming>,
+    req: http::Request<GuestBody>,
 ) -> Result<Response<ResponseBody>, String> {
     let (tx, rx) = oneshot::channel::<Result<Response<GuestBody>, String>>();
-    let req = req.map(|body| body.map_err(ErrorCode::from_hyper_request_error));
     handler.spawn(
         None,
         Box::new(move |accessor: &Accessor<InstanceState>, proxy: &Proxy| {
@@ -278,6 +333,10 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, mut shutdown: watch::Re
         connections.spawn(async move {
             let service = service_fn(move |req| {
                 let app = Arc::clone(&app);
+                let req = req.map(|body: Incoming| {
+                    body.map_err(ErrorCode::from_hyper_request_error)
+                        .boxed_unsync()
+                });
                 async move { Ok::<_, Infallible>(handle(app, req, client).await) }
             });
             let conn = http1::Builder::new()

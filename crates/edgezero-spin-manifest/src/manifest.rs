@@ -29,6 +29,9 @@ pub struct Manifest {
     pub variables: BTreeMap<String, AppVariable>,
     /// `[[trigger.http]]` entries that have a public route.
     pub routes: Vec<(Route, String)>,
+    /// Components of `[[trigger.http]]` entries with `route = { private = true }`: reachable
+    /// only by service chaining (`http://<id>.spin.internal`).
+    pub private_components: Vec<String>,
     /// `[component.<id>]`, by id.
     pub components: BTreeMap<String, ComponentSpec>,
     /// Features `spin up` runs but the embedded host does not (`files`, `static_response`,
@@ -222,9 +225,9 @@ impl Manifest {
             let spec = component(&src, &dir, id, comp.get_ref(), &variables, &mut unsupported)?;
             components.insert(id.get_ref().clone(), spec);
         }
-        let routes = match &raw.trigger {
+        let (routes, private_components) = match &raw.trigger {
             Some(t) => http_routes(&src, &t.http, &components, &mut unsupported)?,
-            None => Vec::new(),
+            None => Default::default(),
         };
         Ok(Manifest {
             path: path.to_path_buf(),
@@ -232,6 +235,7 @@ impl Manifest {
             name: app.name.get_ref().clone(),
             variables,
             routes,
+            private_components,
             components,
             unsupported_by_embedded_host: unsupported,
         })
@@ -459,13 +463,17 @@ fn build_spec(
     })
 }
 
+/// Public routes with their components, and the components of private triggers.
+type HttpTriggers = (Vec<(Route, String)>, Vec<String>);
+
 fn http_routes(
     src: &Source<'_>,
     triggers: &[Spanned<RawHttpTrigger>],
     components: &BTreeMap<String, ComponentSpec>,
     unsupported_here: &mut Vec<LoadError>,
-) -> Result<Vec<(Route, String)>, LoadError> {
+) -> Result<HttpTriggers, LoadError> {
     let mut routes = Vec::new();
+    let mut private = Vec::new();
     for (i, trigger) in triggers.iter().enumerate() {
         let t = trigger.get_ref();
         let key = |field: &str| format!("trigger.http.{i}.{field}");
@@ -522,7 +530,10 @@ fn http_routes(
                 routes.push((route, comp_id.to_string()));
             }
             toml::Value::Table(tab)
-                if tab.get("private").and_then(|v| v.as_bool()) == Some(true) => {}
+                if tab.get("private").and_then(|v| v.as_bool()) == Some(true) =>
+            {
+                private.push(comp_id.to_string());
+            }
             _ => {
                 return Err(src.at(
                     t.route.span(),
@@ -532,7 +543,7 @@ fn http_routes(
             }
         }
     }
-    Ok(routes)
+    Ok((routes, private))
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ fn reads_a_v2_manifest() {
     assert_eq!(m.dir, Path::new("/app"));
     assert_eq!(m.routes.len(), 1);
     assert_eq!(m.routes[0].0.raw(), "/...");
+    assert_eq!(m.private_components, ["kv-api"]);
     let c = &m.components["kv-api"];
     assert_eq!(c.source, Path::new("/app/target/kv.wasm"));
     let labels: Vec<&str> = c.key_value_stores.iter().map(|(l, _)| l.as_str()).collect();

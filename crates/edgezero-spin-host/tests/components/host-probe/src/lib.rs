@@ -176,9 +176,13 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
             Err(e) => json!({ "error": format!("{e:?}") }),
         }),
         ["trap"] => panic!("host-probe: deliberate trap"),
-        ["fetch", rest @ ..] => {
+        [kind @ ("fetch" | "fetch-relative"), rest @ ..] => {
             use spin_sdk::http::body::IncomingBodyExt;
-            let url = format!("http://{}", rest.join("/"));
+            // `fetch-relative` sends a URL without scheme or host: a request to the app itself.
+            let url = match *kind {
+                "fetch" => format!("http://{}", rest.join("/")),
+                _ => format!("/{}", rest.join("/")),
+            };
             json_response(match spin_sdk::http::get(&url).await {
                 Ok(r) => {
                     let status = r.status().as_u16();

@@ -1,0 +1,123 @@
+//! Requests a component sends to the app itself, as `spin up` serves them:
+//!
+//! - **self requests** — `http://self.alt/api/x` — are routed by the app's own routes;
+//!   `allowed_outbound_hosts` must contain `"http://self"` (or `"self"`, or a wildcard
+//!   host). (A URL without scheme and host is refused by `wasi:http` 0.3 before it gets
+//!   here, as under `spin up`.)
+//! - **service chaining** — `http://<component id>.spin.internal/path` — runs the request on
+//!   that component directly, as if matched by a `/...` route, even when its trigger is
+//!   `route = { private = true }`; `allowed_outbound_hosts` must allow that host (e.g.
+//!   `"http://<id>.spin.internal"` or `"http://*.spin.internal"`).
+//!
+//! Both stay in the process: no socket, no DNS.
+
+use std::sync::{Arc, OnceLock, Weak};
+
+use http_body_util::BodyExt;
+use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
+
+use crate::server::{self, App, GuestBody};
+
+/// The suffix of service-chaining hosts.
+pub const CHAINING_SUFFIX: &str = ".spin.internal";
+/// The host SDKs that need an authority use for self requests.
+pub const SELF_HOST: &str = "self.alt";
+
+/// Where an outbound request goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// The app's own routes.
+    SelfApp,
+    /// One component, by id.
+    Component(&'a str),
+    /// Anywhere else.
+    Network,
+}
+
+/// Classifies an outbound request's URI as Spin does.
+pub fn target(uri: &http::Uri) -> Target<'_> {
+    match uri.host() {
+        None | Some("") | Some(SELF_HOST) => Target::SelfApp,
+        Some(host) => match host.strip_suffix(CHAINING_SUFFIX) {
+            Some(id) if !id.is_empty() => Target::Component(id),
+            _ => Target::Network,
+        },
+    }
+}
+
+/// The app, once loaded: components' outbound hooks are created before the app they belong
+/// to, so they reach it through this slot.
+#[derive(Default)]
+pub struct AppSlot(OnceLock<Weak<App>>);
+
+impl AppSlot {
+    /// Fills the slot (once).
+    pub fn set(&self, app: &Arc<App>) {
+        let _ = self.0.set(Arc::downgrade(app));
+    }
+
+    fn get(&self) -> Option<Arc<App>> {
+        self.0.get().and_then(Weak::upgrade)
+    }
+}
+
+/// Serves an internal request; the response body streams from the target component.
+pub async fn send(
+    slot: &AppSlot,
+    target: Target<'_>,
+    mut request: http::Request<GuestBody>,
+) -> Result<http::Response<GuestBody>, ErrorCode> {
+    let app = slot
+        .get()
+        .ok_or_else(|| ErrorCode::InternalError(Some("the app is shutting down".into())))?;
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/"));
+    *request.uri_mut() = http::Uri::from(path_and_query);
+    let response = match target {
+        Target::SelfApp => {
+            let host = match app.self_origin.get() {
+                Some(addr) => addr.to_string(),
+                None => "localhost".to_string(),
+            };
+            if let Ok(v) = http::HeaderValue::from_str(&host) {
+                request.headers_mut().insert(http::header::HOST, v);
+            }
+            let client = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            server::handle(Arc::clone(&app), request, client).await
+        }
+        Target::Component(id) => server::handle_chained(Arc::clone(&app), id, request)
+            .await
+            .ok_or_else(|| {
+                log::warn!("service chaining to \"{id}\": the app has no component \"{id}\"");
+                ErrorCode::DestinationNotFound
+            })?,
+        Target::Network => return Err(ErrorCode::HttpRequestUriInvalid),
+    };
+    Ok(response.map(|body| {
+        body.map_err(|e| ErrorCode::InternalError(Some(e.to_string())))
+            .boxed_unsync()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_follow_spins_rules() {
+        let t = |u: &str| format!("{:?}", target(&u.parse().unwrap()));
+        assert_eq!(t("/api/x?q=1"), "SelfApp");
+        assert_eq!(t("http://self.alt/api"), "SelfApp");
+        assert_eq!(
+            t("http://counter.spin.internal/x"),
+            "Component(\"counter\")"
+        );
+        assert_eq!(t("https://a.b.spin.internal/"), "Component(\"a.b\")");
+        assert_eq!(t("http://.spin.internal/"), "Network");
+        assert_eq!(t("http://example.com/"), "Network");
+        assert_eq!(t("http://self/"), "Network");
+    }
+}
