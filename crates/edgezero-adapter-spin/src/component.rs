@@ -28,6 +28,8 @@ struct Instance {
     router: Router,
     bindings: Arc<StoreBindings>,
     body_limit: Result<usize, String>,
+    #[cfg(feature = "outbound-http")]
+    http_timeout: Result<std::time::Duration, String>,
 }
 
 /// One per component instance. A component exports a single app, so one slot is enough even
@@ -41,6 +43,8 @@ fn instance<A: App>() -> &'static Instance {
             router: A::router(),
             bindings: Arc::new(StoreBindings::resolve(A::stores(), &process_env)),
             body_limit: env::resolve_max_body_bytes(&process_env),
+            #[cfg(feature = "outbound-http")]
+            http_timeout: env::resolve_http_timeout(&process_env),
         }
     })
 }
@@ -71,7 +75,16 @@ pub async fn run_app<A: App>(
             let stores = Stores::new(Arc::clone(&instance.bindings), provider);
             let ctx = RequestContext::new(request, stores).with_body_limit(*limit);
             #[cfg(feature = "outbound-http")]
-            let ctx = ctx.with_http_client(Rc::new(client::SpinHttp));
+            let ctx = match &instance.http_timeout {
+                Ok(timeout) => {
+                    ctx.with_http_client(Rc::new(client::SpinHttp { timeout: *timeout }))
+                }
+                Err(msg) => {
+                    return Ok(from_core_response(
+                        EdgeError::internal(msg.clone()).into_response(),
+                    ))
+                }
+            };
             instance.router.dispatch(ctx).await
         }
         Err(msg) => EdgeError::internal(msg.clone()).into_response(),

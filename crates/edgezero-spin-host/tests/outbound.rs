@@ -143,3 +143,32 @@ async fn the_portable_client_reaches_allowed_origins_and_maps_denials_to_502() {
     assert_eq!(other_hits.load(Ordering::SeqCst), 0);
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_origin_is_a_504_after_edgezero_http_timeout_ms() {
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let toml = spin_toml(&format!("\"http://127.0.0.1:{port}\"")).replace(
+        "allowed_outbound_hosts",
+        "environment = { EDGEZERO__HTTP__TIMEOUT_MS = \"300\" }\nallowed_outbound_hosts",
+    );
+    let app = TestApp::new(&toml, PROBE);
+    let host = app.start().await;
+    let started = std::time::Instant::now();
+    let res = host.get(&format!("/client/127.0.0.1:{port}/slow")).await;
+    let took = started.elapsed();
+    assert_eq!(res.status, 504, "{}", res.text());
+    assert!(res.text().contains("300ms"), "{}", res.text());
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "the timeout must end the request, took {took:?}"
+    );
+    host.stop().await;
+}

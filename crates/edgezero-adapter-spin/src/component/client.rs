@@ -1,19 +1,35 @@
 //! Outbound HTTP through Spin (`wasi:http` client, `spin_sdk::http::send`), streaming both
 //! ways. Compiled only with the `outbound-http` feature, so components that never call an
 //! origin do not import the client.
+//!
+//! `EDGEZERO__HTTP__TIMEOUT_MS` (default 30 s) becomes the request's `wasi:http` options:
+//! the connect timeout, the time to the response's first byte and the longest pause
+//! between two body chunks; the host enforces them (Spin's own default is 600 s each).
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use edgezero_core::fetch::{FetchError, HttpClient};
 use edgezero_core::{Request, Response};
-use spin_sdk::wasip3::http::types::ErrorCode;
+use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
+use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 
 use crate::request::into_core_body;
 use crate::response::ResponseBody;
 
 /// The client handed to handlers on Spin.
-pub(super) struct SpinHttp;
+pub(super) struct SpinHttp {
+    /// Connect, first-byte and between-bytes timeout of every request.
+    pub timeout: Duration,
+}
 
-fn fetch_error(e: ErrorCode, scheme: &str, host: &str, port: Option<u16>) -> FetchError {
+fn fetch_error(
+    e: ErrorCode,
+    scheme: &str,
+    host: &str,
+    port: Option<u16>,
+    timeout: Duration,
+) -> FetchError {
     let host_s = host.to_string();
     match e {
         ErrorCode::HttpRequestDenied => FetchError::NotAllowed {
@@ -31,7 +47,7 @@ fn fetch_error(e: ErrorCode, scheme: &str, host: &str, port: Option<u16>) -> Fet
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::DnsTimeout => FetchError::Timeout {
             host: host_s,
-            timeout: edgezero_core::fetch::DEFAULT_TIMEOUT,
+            timeout,
         },
         ErrorCode::HttpRequestUriInvalid => FetchError::InvalidUrl(host_s),
         ErrorCode::DnsError(_)
@@ -57,11 +73,18 @@ impl HttpClient for SpinHttp {
         let scheme = request.uri().scheme_str().unwrap_or("http").to_string();
         let host = request.uri().host().unwrap_or("").to_string();
         let port = request.uri().port_u16();
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        let options = RequestOptions::new();
+        let nanos = Some(u64::try_from(self.timeout.as_nanos()).unwrap_or(u64::MAX));
+        // A host that does not support one of them keeps its own default for it.
+        let _ = options.set_connect_timeout(nanos);
+        let _ = options.set_first_byte_timeout(nanos);
+        let _ = options.set_between_bytes_timeout(nanos);
+        parts.extensions.insert(RequestOptionsExtension(options));
         let outgoing = http::Request::from_parts(parts, ResponseBody::new(body));
         let response = spin_sdk::http::send(outgoing)
             .await
-            .map_err(|e| fetch_error(e, &scheme, &host, port))?;
+            .map_err(|e| fetch_error(e, &scheme, &host, port, self.timeout))?;
         let (parts, body) = response.into_parts();
         Ok(http::Response::from_parts(
             parts,
