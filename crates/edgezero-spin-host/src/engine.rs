@@ -282,6 +282,15 @@ pub struct ComponentHandler {
     request_timeout: Duration,
     allowed_outbound: Arc<Vec<AllowedHost>>,
     app: Arc<AppSlot>,
+    max_reuse: usize,
+}
+
+/// How a component's instances are run.
+pub struct Limits {
+    /// The longest a request may run (`None`: no limit).
+    pub request_timeout: Option<Duration>,
+    /// Requests per instance before it is replaced.
+    pub max_reuse: usize,
 }
 
 impl ComponentHandler {
@@ -291,7 +300,7 @@ impl ComponentHandler {
         pre: ServicePre<InstanceState>,
         ctx: ComponentCtx,
         environment: Vec<(String, String)>,
-        request_timeout: Option<Duration>,
+        limits: Limits,
         allowed_outbound: Vec<AllowedHost>,
         app: Arc<AppSlot>,
     ) -> ProxyHandler<ComponentHandler> {
@@ -300,9 +309,10 @@ impl ComponentHandler {
                 engine: engine.clone(),
                 ctx: Arc::new(ctx),
                 environment,
-                request_timeout: request_timeout.unwrap_or(Duration::MAX),
+                request_timeout: limits.request_timeout.unwrap_or(Duration::MAX),
                 allowed_outbound: Arc::new(allowed_outbound),
                 app,
+                max_reuse: limits.max_reuse.max(1),
             },
             ProxyPre::P3(pre),
         )
@@ -348,7 +358,7 @@ impl HandlerState for ComponentHandler {
     }
 
     fn max_instance_reuse_count(&self) -> usize {
-        MAX_INSTANCE_REUSE
+        self.max_reuse
     }
 
     fn max_instance_concurrent_reuse_count(&self) -> usize {

@@ -194,7 +194,10 @@ impl Host {
                     pre,
                     ctx,
                     environment,
-                    config.request_timeout,
+                    engine::Limits {
+                        request_timeout: config.request_timeout,
+                        max_reuse: config.max_instance_reuse,
+                    },
                     allowed_outbound,
                     Arc::clone(&app_slot),
                 ),
@@ -232,6 +235,23 @@ impl Host {
     /// Routes and stores, one line each, for the startup message.
     pub fn summary(&self) -> &[String] {
         &self.summary
+    }
+
+    /// Serves one request in the process, without a socket: routed, given the `spin-*`
+    /// headers and run on a (reused) instance exactly as a request over HTTP. For
+    /// benchmarks and tests; the response body streams from the instance.
+    pub async fn handle(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> http::Response<server::ResponseBody> {
+        use http_body_util::BodyExt;
+        let request = request.map(|body| {
+            http_body_util::Full::new(body)
+                .map_err(|never| match never {})
+                .boxed_unsync()
+        });
+        let client = SocketAddr::from(([127, 0, 0, 1], 0));
+        server::handle(Arc::clone(&self.app), request, client).await
     }
 
     /// Binds `addr` (port 0 picks a free port) and starts serving in the background.

@@ -63,6 +63,7 @@ pub use edgezero_spin_manifest::{
 };
 pub use engine::{MAX_INSTANCE_CONCURRENCY, MAX_INSTANCE_REUSE};
 pub use host::{Host, Server, ShutdownHandle};
+pub use server::ResponseBody;
 
 /// The address `spin up` listens on by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -87,6 +88,9 @@ pub struct HostConfig {
     /// What `spin up` takes besides its files: `--key-value`, `--env`, `--variable`,
     /// `--state-dir` and the `.env` file (see [`UpOptions`]).
     pub up: UpOptions,
+    /// Requests one instance serves before it is replaced: [`MAX_INSTANCE_REUSE`] (Spin 4's
+    /// figure) by default; 1 gives every request a fresh instance.
+    pub max_instance_reuse: usize,
 }
 
 /// `spin up`'s options, with its semantics:
@@ -124,7 +128,14 @@ impl HostConfig {
             ),
             request_timeout: None,
             up: UpOptions::default(),
+            max_instance_reuse: MAX_INSTANCE_REUSE,
         }
+    }
+
+    /// Sets how many requests an instance serves before it is replaced (at least 1).
+    pub fn max_instance_reuse(mut self, n: usize) -> Self {
+        self.max_instance_reuse = n.max(1);
+        self
     }
 
     /// Sets `spin up`'s options.

@@ -1,32 +1,39 @@
-//! `GET /counter` of examples/counter with spin-sdk alone: read `{views, previous_request}`
-//! from key `app-data` of the default store, increment, write back, answer the old path.
+//! `GET /counter` of examples/counter with spin-sdk alone, doing the same work: `views` is
+//! incremented atomically (`wasi:keyvalue/atomics`, Spin's 8-byte counter) and
+//! `previous-request` is swapped with compare-and-swap; the answer is
+//! `{"views": n, "previous_request": "<path>"}`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use spin_sdk::experimental::wasi::keyvalue::atomics::{self, Cas, CasError};
+use spin_sdk::experimental::wasi::keyvalue::store;
 use spin_sdk::http::{IntoResponse, Json, Request};
 use spin_sdk::http_service;
-use spin_sdk::key_value::Store;
 
-const DATA_KEY: &str = "app-data";
-
-#[derive(Default, Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Data {
-    views: u64,
+    views: i64,
     previous_request: String,
 }
 
 #[http_service]
 async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    let store = Store::open_default().await?;
-    let mut data: Data = match store.get(DATA_KEY).await? {
-        Some(bytes) => serde_json::from_slice(&bytes)?,
-        None => Data::default(),
+    let bucket = store::open("default").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let views =
+        atomics::increment(&bucket, "views", 1).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let path = req.uri().path().as_bytes();
+    let previous = loop {
+        let cas = Cas::new(&bucket, "previous-request").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let current = cas.current().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        match atomics::swap(cas, path) {
+            Ok(()) => break current,
+            Err(CasError::CasFailed(_)) => continue,
+            Err(CasError::StoreError(e)) => return Err(anyhow::anyhow!("{e:?}")),
+        }
     };
-    data.views += 1;
-    let shown = Data {
-        views: data.views,
-        previous_request: data.previous_request.clone(),
-    };
-    data.previous_request = req.uri().path().to_string();
-    store.set(DATA_KEY, serde_json::to_vec(&data)?).await?;
-    Ok(Json(shown))
+    Ok(Json(Data {
+        views,
+        previous_request: previous
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .unwrap_or_default(),
+    }))
 }

@@ -1,0 +1,157 @@
+//! What the framework costs a Spin component, measured in the process: examples/counter
+//! against benches/spin-size/bare-counter (the same atomic KV work with spin-sdk alone),
+//! both loaded into the host we ship (its engine, linker and instance reuse), requests
+//! driven through `wasi:http` without a socket, the `default` store in memory.
+//!
+//! For each mode — instances reused (Spin 4: up to 128 requests each) and a fresh instance
+//! per request — it runs alternating pairs (ours, bare, ours, bare, …) of N requests each,
+//! and prints every pair's requests/s, their ratio, and the median ratio with its range.
+//! Then both component sizes and their ratio.
+//!
+//! ```sh
+//! cargo bench -p edgezero-spin-host --bench in_process            # 9 pairs of 2000
+//! PAIRS=15 REQUESTS=5000 cargo bench -p edgezero-spin-host --bench in_process
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use bytes::Bytes;
+use edgezero_spin_host::{Host, HostConfig};
+use http_body_util::BodyExt;
+
+const OURS: &str = "examples/counter/crates/counter-adapter-spin";
+const BARE: &str = "benches/spin-size/bare-counter";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+fn build(crate_dir: &str) -> PathBuf {
+    let out = Command::new(repo().join("scripts/wasm-build.sh"))
+        .arg(repo().join(crate_dir))
+        .output()
+        .expect("run scripts/wasm-build.sh");
+    assert!(
+        out.status.success(),
+        "building {crate_dir} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .trim(),
+    )
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A one-component app over `wasm`, its `default` store in memory.
+async fn load(dir: &Path, name: &str, wasm: &Path, reuse: usize) -> Host {
+    let app = dir.join(name);
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("spin.toml"),
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"{name}\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n[component.c]\nsource = \"{}\"\nkey_value_stores = [\"default\"]\n",
+            wasm.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("runtime-config.toml"),
+        "[key_value_store.default]\ntype = \"spin\"\n",
+    )
+    .unwrap();
+    let config = HostConfig::new(app.join("spin.toml"))
+        .runtime_config(app.join("runtime-config.toml"))
+        .max_instance_reuse(reuse);
+    Host::load(&config).await.expect("load the app")
+}
+
+/// Requests per second over `n` sequential `GET /counter`s.
+async fn run(host: &Host, n: usize) -> f64 {
+    let started = Instant::now();
+    for _ in 0..n {
+        let req = http::Request::get("/counter")
+            .header("host", "localhost")
+            .body(Bytes::new())
+            .unwrap();
+        let res = host.handle(req).await;
+        assert_eq!(res.status(), 200);
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        assert!(body.starts_with(b"{\"views\":"), "{body:?}");
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let m = v.len() / 2;
+    if v.len().is_multiple_of(2) {
+        (v[m - 1] + v[m]) / 2.0
+    } else {
+        v[m]
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing to parse.
+    let pairs = env_usize("PAIRS", 9).max(1);
+    let n = env_usize("REQUESTS", 2000).max(1);
+    let ours_wasm = build(OURS);
+    let bare_wasm = build(BARE);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    rt.block_on(async {
+        for (mode, reuse) in [
+            ("reused instance", edgezero_spin_host::MAX_INSTANCE_REUSE),
+            ("fresh instance", 1),
+        ] {
+            let ours = load(dir.path(), &format!("ours-{reuse}"), &ours_wasm, reuse).await;
+            let bare = load(dir.path(), &format!("bare-{reuse}"), &bare_wasm, reuse).await;
+            // Warm-up: compile caches, allocator, first instances.
+            run(&ours, n / 10 + 1).await;
+            run(&bare, n / 10 + 1).await;
+            println!("\n{mode}: {pairs} pairs of {n} requests (ours, then bare)");
+            let mut ratios = Vec::new();
+            for i in 1..=pairs {
+                let a = run(&ours, n).await;
+                let b = run(&bare, n).await;
+                ratios.push(a / b);
+                println!(
+                    "  pair {i:2}: ours {a:8.0} req/s   bare {b:8.0} req/s   ratio {:.3}",
+                    a / b
+                );
+            }
+            let (lo, hi) = ratios
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(*r), h.max(*r)));
+            println!(
+                "  median ratio ours/bare: {:.3} (range {lo:.3}-{hi:.3}; goal >= 0.95)",
+                median(&mut ratios)
+            );
+        }
+    });
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let (a, b) = (size(&ours_wasm), size(&bare_wasm));
+    println!(
+        "\ncomponent size: ours {a} bytes, bare {b} bytes, ratio {:.3} (goal <= 1.15)",
+        a as f64 / b as f64
+    );
+}
