@@ -182,3 +182,91 @@ fn config_pushed_locally_is_read_by_the_component() {
     );
     stop(child);
 }
+
+/// One spin.toml, two components: the counter (the EdgeZero component, found as the one whose
+/// `source` is the file of [adapters.spin.adapter].crate) at `/...`, and kv-api at `/kv/...`
+/// with its own `[component.kv-api.build]`, reading the counter's `default` store through its
+/// `data` id. `edgezero serve` builds both and serves both from one host.
+#[test]
+fn two_components_are_built_and_served_from_one_host() {
+    let root = repo_root();
+    let release = root.join("target/wasm/wasm32-wasip2/release");
+    let p = Project::new();
+    p.write(
+        "edgezero.toml",
+        &format!(
+            "[app]\nname = \"counter\"\n[stores.kv]\nids = [\"default\"]\n[adapters.spin.adapter]\ncrate = \"{}\"\nmanifest = \"app/spin.toml\"\n",
+            root.join("examples/counter/crates/counter-adapter-spin").display()
+        ),
+    );
+    p.write("app/runtime-config.toml", "");
+    p.write("app/kv/.keep", "");
+    p.write(
+        "app/spin.toml",
+        &format!(
+            r#"spin_manifest_version = 2
+
+[application]
+name = "counter-and-kv"
+
+[[trigger.http]]
+route = "/..."
+component = "counter"
+
+[[trigger.http]]
+route = "/kv/..."
+component = "kv-api"
+
+[component.counter]
+source = "{release}/counter_adapter_spin.wasm"
+key_value_stores = ["default"]
+
+[component.kv-api]
+source = "{release}/kv_api_adapter_spin.wasm"
+key_value_stores = ["default"]
+environment = {{ EDGEZERO__STORES__KV__DATA__NAME = "default" }}
+
+[component.kv-api.build]
+command = ["pwd > built-here.txt", "{root}/scripts/wasm-build.sh {root}/examples/kv-api/crates/kv-api-adapter-spin"]
+workdir = "kv"
+"#,
+            release = release.display(),
+            root = root.display()
+        ),
+    );
+    let (child, port) = serve(&p);
+    assert_eq!(
+        p.read("app/kv/built-here.txt").trim(),
+        p.path("app/kv")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string(),
+        "kv-api's build command ran in its workdir"
+    );
+    let (status, _, body) = request(port, "GET", "/counter", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["views"],
+        1
+    );
+    // kv-api answers under its route, from the store the counter wrote.
+    let (status, _, body) = request(port, "GET", "/kv/previous-request", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, "/counter");
+    let (status, _, body) = request(port, "GET", "/kv", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["keys"],
+        serde_json::json!(["previous-request", "views"])
+    );
+    // Anything else is the counter's (`/...`): its router answers 404.
+    let (status, _, body) = request(port, "GET", "/elsewhere", "");
+    assert_eq!(status, 404, "{body}");
+    let (_, _, body) = request(port, "GET", "/counter", "");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["views"],
+        2
+    );
+    stop(child);
+}

@@ -47,7 +47,7 @@ fn ungranted_and_undeclared_labels_are_errors() {
 }
 
 #[test]
-fn several_components_need_an_explicit_choice() {
+fn several_components_without_a_named_one_are_checked_as_one_app() {
     let p = Project::new();
     p.write(
         "spin/spin.toml",
@@ -59,9 +59,24 @@ fn several_components_need_an_explicit_choice() {
     let (code, err) = validate(&p, false);
     assert_eq!(code, 1);
     assert!(
-        err.contains("has 2 components (demo, other)") && err.contains("component = \"demo\""),
+        err.contains("label `cache` is in the key_value_stores of no component of ")
+            && err.contains("(demo, other)")
+            && err.contains("add\n\ncomponent = \"demo\"\n\nunder [adapters.spin.adapter] in "),
         "{err}"
     );
+    // Provision cannot tell which component should get them; once some component grants
+    // every label, the app is valid.
+    let out = p.edgezero(&["provision", "--adapter", "spin"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    p.write(
+        "spin/spin.toml",
+        &p.read("spin/spin.toml").replace(
+            "key_value_stores = [\"default\"]",
+            "key_value_stores = [\"default\", \"cache\", \"app_config\"]",
+        ),
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
 }
 
 #[test]

@@ -12,14 +12,20 @@ use crate::{process, Adapter};
 
 pub const EXAMPLES: &str = "Examples:
   edgezero build --adapter spin
+  edgezero build --adapter spin --component kv-explorer
   edgezero build --adapter native -- --release
 
-Spin: runs [adapters.spin.commands].build if set, else `cargo build --target wasm32-wasip2
---release` in the Spin crate ([adapters.spin.adapter].crate), into the target directory that
-the component's `source` in spin.toml points into. Without a rustup wasm32-wasip2 target it
-uses Debian's rustc-web toolchain when installed, and otherwise says how to install one.
-The [component.<id>.build] command in spin.toml is what `spin build` runs; edgezero build
-does not read it.
+Spin: builds every component of spin.toml, in the file's order, or only those named with
+--component (repeatable). The EdgeZero component ([adapters.spin.adapter].component, the only
+component, or the one whose `source` is the file [adapters.spin.adapter].crate builds) is
+built by EdgeZero: [adapters.spin.commands].build if set, else `cargo build --target
+wasm32-wasip2 --release` in the Spin crate, into the target directory that the component's
+`source` points into; without a rustup wasm32-wasip2 target it uses Debian's rustc-web
+toolchain when installed, and otherwise says how to install one (with neither set, its
+[component.<id>.build] is used). Arguments after `--` go to that build. Every other component
+is built as `spin build` builds it: each command of
+[component.<id>.build] through `sh -c`, in its `workdir` (relative to spin.toml; default the
+directory of spin.toml); a component without one is not built. Then every `source` must exist.
 Native: `cargo build` of the native crate.";
 
 /// Arguments of `edgezero build`.
@@ -28,6 +34,9 @@ pub struct BuildArgs {
     /// Which platform to build for.
     #[arg(long, value_enum)]
     pub adapter: Adapter,
+    /// Spin: build only this component of spin.toml (repeatable; default: every component).
+    #[arg(long, value_name = "ID")]
+    pub component: Vec<String>,
     /// Extra arguments passed to the build command (after `--`).
     #[arg(last = true)]
     pub args: Vec<String>,
@@ -42,19 +51,16 @@ pub fn run(args: &BuildArgs, manifest: Option<&Path>) -> Result<ExitCode> {
                 &crate::commands::serve::spin_manifest(&manifest)?,
                 &manifest,
             )?;
-            spin::build::run(&manifest, &app, &args.args)?;
-            let artifact = spin::build::source(&app)?;
-            if !artifact.is_file() {
-                bail!(
-                    "the build succeeded but {} (the `source` of [component.{}] in {}) does not exist; point `source` at the built .wasm file",
-                    artifact.display(),
-                    app.component,
-                    app.path.display()
-                );
+            let components = spin::build::select(&app, &args.component)?;
+            let built = spin::build::build(&manifest, &app, &components, &args.args)?;
+            for line in spin::build::summary(&built) {
+                eprintln!("{line}");
             }
-            eprintln!("built {}", artifact.display());
         }
         Adapter::Native => {
+            if !args.component.is_empty() {
+                bail!("--component selects components of spin.toml; it is an option of --adapter spin");
+            }
             let section = adapter_section(&manifest, Adapter::Native)?;
             let mut cmd = match &section.commands.build {
                 Some(build) => process::shell(build),

@@ -27,7 +27,9 @@ Entries come from the store's own file: [stores.config].file for the default id,
 (service.timeout_ms), and two entries with the same dotted key are an error.
 The label is the one the component opens: EDGEZERO__STORES__CONFIG__<ID>__NAME from the
 component's `environment` in spin.toml (native: from edgezero.toml [environment], then the
-shell, as `serve` passes them), else the id.
+shell, as `serve` passes them), else the id. With several components and no EdgeZero
+component named in edgezero.toml ([adapters.spin.adapter].component), every component must
+open the same label (the store is shared); when they differ, the error names the line to add.
 Spin destination, in order:
   1. --local: write the local SQLite file that `spin up` reads for the label, never a remote
      store: <spin.toml dir>/.spin/sqlite_key_value.db for `default` without a stanza, the
@@ -202,7 +204,7 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
                 &crate::commands::serve::spin_manifest(&manifest)?,
                 &manifest,
             )?;
-            let label = app.label(StoreKind::Config, &id);
+            let label = app.label(StoreKind::Config, &id)?;
             let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
             let target = resolve(args.local, deploys_to_cloud(&manifest), &label, &rc, &app)?;
             (label, target)

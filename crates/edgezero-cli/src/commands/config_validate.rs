@@ -13,7 +13,7 @@ use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
 
 use super::config_validate_secrets::{self as secret_fields, SecretEntry};
 use crate::config_file;
-use crate::platform::spin::discovery::SpinApp;
+use crate::platform::spin::discovery::{name_component, SpinApp};
 use crate::platform::spin::provision::{label_backed_ids, wanted_labels};
 use crate::platform::spin::DEFAULT_LABEL;
 use crate::project::{adapter_crate_dir, load_manifest};
@@ -24,7 +24,11 @@ pub const EXAMPLES: &str = "Examples:
   edgezero config validate --strict
 
 Checks edgezero.toml, the config entries file, and for Spin: component discovery, that
-every store label is granted in spin.toml and declared in runtime-config.toml.
+every store label is granted in spin.toml and declared in runtime-config.toml. With several
+components, every component is checked (its labels need a runtime-config.toml stanza, its
+allowed_outbound_hosts must parse), each message naming the component; the app's store and
+secret ids belong to the EdgeZero component ([adapters.spin.adapter].component, or the one
+whose `source` is the file [adapters.spin.adapter].crate builds), else to any component.
 spin.toml and runtime-config.toml are checked exactly as the embedded host (and `spin up`)
 check them; features only `spin up` runs are warnings.
 --strict adds: at most one [stores.secrets] id when targeting Spin; every secret name,
@@ -106,77 +110,141 @@ fn check_spin(
     if let Err(e) = rc.check_embedded_host_support() {
         r.warnings.push(e.to_string());
     }
-    let granted = app.key_value_stores();
-    for label in wanted_labels(&app, manifest) {
-        if let Some(problem) = store_label_problem(&label) {
+    let wanted = match wanted_labels(&app, manifest) {
+        Ok(labels) => labels,
+        Err(e) => {
+            r.errors.push(format!("{e:#}"));
+            Vec::new()
+        }
+    };
+    // label -> the components that must find a stanza for it.
+    let mut declared: Vec<(String, Vec<String>)> = Vec::new();
+    let mut need = |label: &str, component: Option<&str>| {
+        let i = match declared.iter().position(|(l, _)| l == label) {
+            Some(i) => i,
+            None => {
+                declared.push((label.to_string(), Vec::new()));
+                declared.len() - 1
+            }
+        };
+        if let Some(c) = component.filter(|c| !declared[i].1.iter().any(|x| x == c)) {
+            declared[i].1.push(c.to_string());
+        }
+    };
+    for c in app.components() {
+        for label in c.store_labels() {
+            need(label, Some(&c.id));
+        }
+    }
+    for label in &wanted {
+        if let Some(problem) = store_label_problem(label) {
             r.errors.push(format!(
-                "the Spin label `{}` is not a valid store label: {problem}; Spin labels are kebab-case or snake_case (set EDGEZERO__STORES__*__NAME in [component.{}].environment to a valid label)",
+                "the Spin label `{}` is not a valid store label: {problem}; Spin labels are kebab-case or snake_case (set EDGEZERO__STORES__*__NAME in the `environment` of {} to a valid label)",
                 label.escape_debug(),
-                app.component
+                app.describe_scope()
             ));
             continue;
         }
-        if !granted.contains(&label) {
-            r.errors.push(format!(
-                "label `{label}` is not in [component.{}].key_value_stores of {}; run `edgezero provision --adapter spin` or add it by hand",
-                app.component,
-                app.path.display()
-            ));
+        if !app.grants(label) {
+            r.errors.push(match &app.component {
+                Some(id) => format!(
+                    "label `{label}` is not in [component.{}].key_value_stores of {}; run `edgezero provision --adapter spin` or add it by hand",
+                    toml_key(id),
+                    app.path.display()
+                ),
+                None => format!(
+                    "label `{label}` is in the key_value_stores of no component of {} ({}); add it to [component.<id>].key_value_stores of the component that uses it, or name the EdgeZero component ({}) and run `edgezero provision --adapter spin`",
+                    app.path.display(),
+                    app.order.join(", "),
+                    name_component(&app.order[0], &manifest.path)
+                ),
+            });
         }
-        if label != DEFAULT_LABEL && !rc.key_value_stores.contains_key(&label) {
-            r.errors.push(format!(
-                "label `{label}` has no stanza in {}; `spin up` would fail with `unknown key_value_stores label \"{label}\" for component \"{}\"`. Add:\n\n{}\n",
-                rc.describe(),
-                app.component,
-                stanza_for(&label)
-            ));
-        }
+        need(label, app.component.as_deref());
     }
-    let variables = &app.spec().variables;
+    for (label, components) in &declared {
+        if label == DEFAULT_LABEL || rc.key_value_stores.contains_key(label) {
+            continue;
+        }
+        let failure = match components.first() {
+            Some(first) => format!(
+                "`spin up` would fail with `unknown key_value_stores label \"{label}\" for component \"{first}\"`{}",
+                if components.len() > 1 {
+                    format!(" (components with this label: {})", components.join(", "))
+                } else {
+                    String::new()
+                }
+            ),
+            None => format!(
+                "once a component lists it in key_value_stores, `spin up` fails with `unknown key_value_stores label \"{label}\"`"
+            ),
+        };
+        r.errors.push(format!(
+            "label `{label}` has no stanza in {}; {failure}. Add:\n\n{}\n",
+            rc.describe(),
+            stanza_for(label)
+        ));
+    }
     for name in &manifest.stores.secrets.names {
         let Ok(lower) = secret_variable_name(name) else {
             continue; // reported by the strict rules
         };
-        if !variables.contains_key(&lower) {
+        if !app.scope().iter().any(|c| c.variables.contains_key(&lower)) {
             r.warnings.push(format!(
-                "secret `{name}` is not a variable of [component.{}] in {}; add `{lower} = \"{{{{ {lower} }}}}\"` under [component.{}.variables] and `{lower} = {{ required = true, secret = true }}` under [variables]",
-                app.component,
+                "secret `{name}` is not a variable of {} in {}; add `{lower} = \"{{{{ {lower} }}}}\"` under [component.{}.variables]{} and `{lower} = {{ required = true, secret = true }}` under [variables]",
+                app.describe_scope(),
                 app.path.display(),
-                toml_key(&app.component)
+                app.component.as_deref().map_or_else(|| "<id>".to_string(), toml_key),
+                if app.component.is_none() { " of the component that reads it" } else { "" }
             ));
         }
     }
     secret_fields::spin_variables(&app, secrets, strict, r);
     if strict {
-        strict_rules(manifest, &app, r);
+        strict_rules(manifest, &app, &wanted, r);
     }
 }
 
-fn strict_rules(manifest: &Manifest, app: &SpinApp, r: &mut Report) {
-    // allowed_outbound_hosts, as the host parses them (templates resolve at startup).
-    let literal: Vec<String> = app
-        .spec()
-        .allowed_outbound_hosts
-        .iter()
-        .filter(|e| !e.contains("{{"))
-        .cloned()
-        .collect();
-    if let Err(e) = edgezero_spin_manifest::outbound::parse_all(&literal) {
-        r.errors.push(format!(
-            "[component.{}].allowed_outbound_hosts in {}: {e}",
-            toml_key(&app.component),
-            app.path.display()
-        ));
+fn strict_rules(manifest: &Manifest, app: &SpinApp, wanted: &[String], r: &mut Report) {
+    // allowed_outbound_hosts of every component, as the host parses them (templates resolve
+    // at startup).
+    for c in app.components() {
+        let literal: Vec<String> = c
+            .allowed_outbound_hosts
+            .iter()
+            .filter(|e| !e.contains("{{"))
+            .cloned()
+            .collect();
+        if let Err(e) = edgezero_spin_manifest::outbound::parse_all(&literal) {
+            r.errors.push(format!(
+                "[component.{}].allowed_outbound_hosts in {}: {e}",
+                toml_key(&c.id),
+                app.path.display()
+            ));
+        }
     }
     // Fermyon Cloud gives an app only the `default` store.
     if crate::commands::config_push::deploys_to_cloud(manifest) {
-        for label in wanted_labels(app, manifest) {
-            if label != DEFAULT_LABEL {
-                r.warnings.push(format!(
-                    "the deploy command targets Fermyon Cloud, which provides only the `default` key-value store; label `{label}` must be linked with `spin cloud link key-value {label} --app {} --store <STORE>`, or set EDGEZERO__STORES__*__NAME to `default`",
-                    app.app_name()
-                ));
+        let mut labels: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        for c in app.components() {
+            labels.extend(c.store_labels());
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for label in labels {
+            if label == DEFAULT_LABEL || seen.contains(&label) {
+                continue;
             }
+            seen.push(label);
+            let users = app.granted_by(label);
+            let users = if users.is_empty() {
+                String::new()
+            } else {
+                format!(" (used by {})", users.join(", "))
+            };
+            r.warnings.push(format!(
+                "the deploy command targets Fermyon Cloud, which provides only the `default` key-value store; label `{label}`{users} must be linked with `spin cloud link key-value {label} --app {} --store <STORE>`, or set EDGEZERO__STORES__*__NAME to `default`",
+                app.app_name()
+            ));
         }
     }
     let secrets = &manifest.stores.secrets;
@@ -206,7 +274,10 @@ fn strict_rules(manifest: &Manifest, app: &SpinApp, r: &mut Report) {
     }
     let mut labels: Vec<(String, String)> = Vec::new();
     for (kind, id) in label_backed_ids(manifest) {
-        let label = app.label(kind, id);
+        // Components that disagree on a label are reported with the wanted labels.
+        let Ok(label) = app.label(kind, id) else {
+            continue;
+        };
         let who = format!("[stores.{}] id `{id}`", kind.as_str());
         if let Some((_, other)) = labels.iter().find(|(l, _)| *l == label) {
             r.errors.push(format!(

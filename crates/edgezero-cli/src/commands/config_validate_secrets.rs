@@ -132,10 +132,21 @@ pub fn name_rules(manifest: &Manifest, entries: &[SecretEntry], r: &mut Report) 
     }
 }
 
-/// Spin: each name is an application variable and a variable of the chosen component.
-/// Errors under `--strict`, warnings otherwise; each names the lines to add.
+/// Spin: each name is an application variable and a variable of the EdgeZero component
+/// (without one, of any component). Errors under `--strict`, warnings otherwise; each names
+/// the lines to add.
 pub fn spin_variables(app: &SpinApp, entries: &[SecretEntry], strict: bool, r: &mut Report) {
-    let component = toml_key(&app.component);
+    let (component, which) = match &app.component {
+        Some(id) => (toml_key(id), String::new()),
+        None => (
+            "<id>".to_string(),
+            format!(
+                " (<id>: the component that reads it, one of {})",
+                app.order.join(", ")
+            ),
+        ),
+    };
+    let scope = app.scope();
     let mut done: Vec<String> = Vec::new();
     for e in entries {
         let lower = e.lower();
@@ -150,16 +161,17 @@ pub fn spin_variables(app: &SpinApp, entries: &[SecretEntry], strict: bool, r: &
         };
         let problem = if !app.spin.variables.contains_key(&lower) {
             Some(format!(
-                "{} names the secret `{}`, but {} declares no variable `{lower}`; add\n\n[variables]\n{declaration}\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n",
+                "{} names the secret `{}`, but {} declares no variable `{lower}`; add\n\n[variables]\n{declaration}\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n{which}",
                 e.who(),
                 e.name,
                 app.path.display(),
             ))
-        } else if !app.spec().variables.contains_key(&lower) {
+        } else if !scope.iter().any(|c| c.variables.contains_key(&lower)) {
             Some(format!(
-                "{} names the secret `{}`, but the variable `{lower}` is not mapped into [component.{component}] of {}, so the component cannot read it; add\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n",
+                "{} names the secret `{}`, but the variable `{lower}` is not mapped into {} of {}, so the component cannot read it; add\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n{which}",
                 e.who(),
                 e.name,
+                app.describe_scope(),
                 app.path.display(),
             ))
         } else {

@@ -20,7 +20,11 @@ pub const EXAMPLES: &str = "Examples:
 
 Adds the label of every [stores.kv] and [stores.config] id (after the
 EDGEZERO__STORES__<KIND>__<ID>__NAME overlay of the component's `environment`) to
-[component.<id>].key_value_stores in spin.toml, keeping comments and layout. Running it twice
+[component.<id>].key_value_stores in spin.toml, keeping comments and layout. <id> is the
+EdgeZero component: [adapters.spin.adapter].component, the only component, or the one whose
+`source` is the file [adapters.spin.adapter].crate builds. With several components and none
+of these, a label already granted to any component is left as it is (components share a
+label's store), and a label no component has is an error naming the line to add. Running it twice
 changes nothing; the file is replaced in one step (a crash never leaves it half-written).
 runtime-config.toml is never edited: labels that still need a stanza there are listed.";
 
@@ -54,26 +58,36 @@ pub fn run(args: &ProvisionArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
     let result = provision::apply(&app, &manifest, &rc)?;
     if result.added.is_empty() {
+        let granted: Vec<String> = match &app.component {
+            Some(id) => vec![format!(
+                "[component.{id}].key_value_stores already grants {}",
+                result.labels.join(", ")
+            )],
+            None => result
+                .labels
+                .iter()
+                .map(|l| format!("{l} is granted to {}", app.granted_by(l).join(", ")))
+                .collect(),
+        };
         eprintln!(
-            "{}: [component.{}].key_value_stores already grants {}; nothing to change",
+            "{}: {}; nothing to change",
             app.path.display(),
-            app.component,
-            result.labels.join(", ")
+            granted.join("; ")
         );
-    } else if args.dry_run {
-        eprintln!(
-            "would add to [component.{}].key_value_stores: {} (dry run: nothing written)",
-            app.component,
-            result.added.join(", ")
-        );
-    } else if let Some(doc) = &result.document {
-        write_atomic(&app.path, doc.to_string().as_bytes())?;
-        eprintln!(
-            "{}: added {} to [component.{}].key_value_stores",
-            app.path.display(),
-            result.added.join(", "),
-            app.component
-        );
+    } else if let (Some(doc), Some(id)) = (&result.document, &app.component) {
+        if args.dry_run {
+            eprintln!(
+                "would add to [component.{id}].key_value_stores: {} (dry run: nothing written)",
+                result.added.join(", ")
+            );
+        } else {
+            write_atomic(&app.path, doc.to_string().as_bytes())?;
+            eprintln!(
+                "{}: added {} to [component.{id}].key_value_stores",
+                app.path.display(),
+                result.added.join(", ")
+            );
+        }
     }
     if !result.missing_stanzas.is_empty() {
         eprintln!(

@@ -22,9 +22,10 @@ pub const EXAMPLES: &str = "Examples:
 
 Native: runs the crate of [adapters.native.adapter].crate with `cargo run`, in the manifest's
 directory (KV data goes to .edgezero/sqlite_key_value.db there).
-Spin: builds the component (skip with --no-build), then runs `spin up --from <spin.toml>
---runtime-config-file <file>` when the Spin CLI is on PATH, and the embedded Spin-compatible
-host otherwise (--embedded forces it). `spin up`'s --key-value, --env, --variable and
+Spin: builds every component of spin.toml as `edgezero build --adapter spin` does (skip with
+--no-build), then serves the whole app, every component on its routes: `spin up --from
+<spin.toml> --runtime-config-file <file>` when the Spin CLI is on PATH, and the embedded
+Spin-compatible host otherwise (--embedded forces it). `spin up`'s --key-value, --env, --variable and
 --state-dir are passed to it as they are; the embedded host gives them Spin's meaning, and
 reads variables from --variable, then SPIN_VARIABLE_<NAME>, then a .env file next to
 edgezero.toml (where `spin up` runs), then spin.toml defaults. Both read and write .spin/sqlite_key_value.db next to
@@ -54,7 +55,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub embedded: bool,
 
-    /// Spin: do not build the component first.
+    /// Spin: do not build the components first.
     #[arg(long)]
     pub no_build: bool,
 
@@ -246,7 +247,10 @@ fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Option<Command>
     let spin_toml = spin_manifest(manifest)?;
     if !args.no_build {
         let app = SpinApp::load(&spin_toml, manifest)?;
-        spin::build::run(manifest, &app, &[])?;
+        let components = spin::build::select(&app, &[])?;
+        for line in spin::build::summary(&spin::build::build(manifest, &app, &components, &[])?) {
+            eprintln!("{line}");
+        }
     }
     if args.embedded || !process::on_path("spin") {
         return Ok(None);

@@ -1,4 +1,5 @@
-//! Writing the labels of every KV and config id into `[component.<id>].key_value_stores`.
+//! Writing the labels of every KV and config id into `[component.<id>].key_value_stores` of
+//! the EdgeZero component.
 
 use anyhow::{Context, Result};
 use edgezero_core::env::StoreKind;
@@ -37,42 +38,47 @@ pub fn label_backed_ids(manifest: &Manifest) -> impl Iterator<Item = (StoreKind,
     )
 }
 
-/// The labels the app needs on Spin.
-pub fn wanted_labels(app: &SpinApp, manifest: &Manifest) -> Vec<String> {
+/// The labels the app needs on Spin, as its component opens them (without an EdgeZero
+/// component, every component must open the same ones).
+pub fn wanted_labels(app: &SpinApp, manifest: &Manifest) -> Result<Vec<String>> {
     let mut labels: Vec<String> = Vec::new();
     for (kind, id) in label_backed_ids(manifest) {
-        let label = app.label(kind, id);
+        let label = app.label(kind, id)?;
         if !labels.contains(&label) {
             labels.push(label);
         }
     }
-    labels
+    Ok(labels)
 }
 
-/// Adds missing labels to the chosen component's `key_value_stores`, keeping comments and
-/// layout. Idempotent: a second run adds nothing.
+/// Adds missing labels to the EdgeZero component's `key_value_stores`, keeping comments and
+/// layout. Idempotent: a second run adds nothing. Without an EdgeZero component, a label
+/// that some component grants is there already; one that none grants needs the component
+/// named.
 pub fn apply(app: &SpinApp, manifest: &Manifest, rc: &RuntimeConfig) -> Result<Provision> {
-    let labels = wanted_labels(app, manifest);
+    let labels = wanted_labels(app, manifest)?;
     if let Some((label, problem)) = labels
         .iter()
         .find_map(|l| edgezero_spin_manifest::ids::store_label_problem(l).map(|p| (l, p)))
     {
         anyhow::bail!(
-            "the Spin label `{}` is not a valid store label: {problem}; set EDGEZERO__STORES__*__NAME in [component.{}].environment of {} to a kebab-case or snake_case label",
+            "the Spin label `{}` is not a valid store label: {problem}; set EDGEZERO__STORES__*__NAME in the `environment` of {} in {} to a kebab-case or snake_case label",
             label.escape_debug(),
-            app.component,
+            app.describe_scope(),
             app.path.display()
         );
     }
-    let existing = app.key_value_stores();
-    let added: Vec<String> = labels
-        .iter()
-        .filter(|l| !existing.contains(l))
-        .cloned()
-        .collect();
+    let added: Vec<String> = labels.iter().filter(|l| !app.grants(l)).cloned().collect();
     let mut document = None;
     if !added.is_empty() {
-        let component = app.component.clone();
+        let component = app
+            .require_one(&format!(
+                "none of them has {} in key_value_stores, so provision cannot tell which one to add {} to",
+                added.join(", "),
+                if added.len() == 1 { "it" } else { "them" }
+            ))?
+            .id
+            .clone();
         let mut doc = app.document()?;
         let table = doc
             .get_mut("component")
