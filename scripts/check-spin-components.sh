@@ -4,7 +4,9 @@
 #   - it exports wasi:http/handler@0.3.0-rc-2026-03-15 (what spin-sdk 6 targets);
 #   - the key-value examples import spin:key-value/key-value@3.0.0;
 #   - the counter (atomic increments) imports wasi:keyvalue/atomics@0.2.0-draft2, and the
-#     others do not (the `wasi-keyvalue` feature is opt-in).
+#     others do not (the `wasi-keyvalue` feature is opt-in);
+#   - the proxy (outbound HTTP) imports wasi:http/client@0.3.0-rc-2026-03-15, and the others
+#     do not (the `outbound-http` feature is opt-in).
 # Prints each size. Exits non-zero, naming the example and the check, on any failure.
 #
 #   scripts/check-spin-components.sh [example ...]     (default: all)
@@ -17,12 +19,15 @@ source "$repo/scripts/wasm-toolchain.sh"
 HANDLER_EXPORT="export wasi:http/handler@0.3.0-rc-2026-03-15;"
 KV_IMPORT="import spin:key-value/key-value@3.0.0;"
 ATOMICS_IMPORT="import wasi:keyvalue/atomics@0.2.0-draft2;"
-declare -A USES_ATOMICS=([counter]=yes [url-shortener]=no [kv-api]=no)
+HTTP_CLIENT_IMPORT="import wasi:http/client@0.3.0-rc-2026-03-15;"
+# example → does it call origins (edgezero-adapter-spin's `outbound-http`)? Unlisted: no.
+declare -A USES_HTTP_CLIENT=([proxy]=yes)
+declare -A USES_ATOMICS=([counter]=yes [url-shortener]=no [kv-api]=no [kv-explorer]=no [proxy]=no)
 COMPONENT_MAGIC="0061736d0d000100"
 
 # example → does it use key-value stores?
-declare -A USES_KV=([counter]=yes [url-shortener]=yes [kv-api]=yes)
-ALL=(counter url-shortener kv-api)
+declare -A USES_KV=([counter]=yes [url-shortener]=yes [kv-api]=yes [kv-explorer]=yes [proxy]=yes)
+ALL=(counter url-shortener kv-api kv-explorer proxy)
 
 examples=("$@")
 [ ${#examples[@]} -gt 0 ] || examples=("${ALL[@]}")
@@ -70,6 +75,12 @@ for ex in "${examples[@]}"; do
             fail "$ex" "does not import wasi:keyvalue/atomics@0.2.0-draft2 (enable the wasi-keyvalue feature)"
     elif grep -qF "$ATOMICS_IMPORT" <<<"$world"; then
         fail "$ex" "imports wasi:keyvalue/atomics@0.2.0-draft2 without using it"
+    fi
+    if [ "${USES_HTTP_CLIENT[$ex]:-no}" = yes ]; then
+        grep -qF "$HTTP_CLIENT_IMPORT" <<<"$world" ||
+            fail "$ex" "does not import wasi:http/client@0.3.0-rc-2026-03-15 (enable the outbound-http feature)"
+    elif grep -qF "import wasi:http/client" <<<"$world"; then
+        fail "$ex" "imports wasi:http/client without calling origins (the outbound-http feature is on)"
     fi
     size=$(wc -c <"$artifact")
     summary+=("$(printf '%-14s %8d bytes (%d KiB)  %s' "$ex" "$size" $((size / 1024)) "${artifact#"$repo"/}")")

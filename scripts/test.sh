@@ -26,6 +26,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
   $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq redis-server >/dev/null
 fi
 
+step "chromium and chromedriver (the kv-explorer's browser tests drive a headless Chromium)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 step "tests"
 cargo test --workspace --locked
 

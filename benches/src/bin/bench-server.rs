@@ -36,6 +36,7 @@ fn edgezero(addr: SocketAddr) {
         max_body_bytes: 1 << 20,
         workers: 2,
         header_read_timeout: edgezero_adapter_native::DEFAULT_HEADER_READ_TIMEOUT,
+        http_timeout: edgezero_core::fetch::DEFAULT_TIMEOUT,
     };
     let (server, handle) =
         edgezero_adapter_native::bind(router, &edgezero_core::StoreMetadata::NONE, config)

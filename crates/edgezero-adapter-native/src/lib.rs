@@ -36,12 +36,26 @@
 //! | | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | 32 MiB (larger bodies get 413) |
 //! | | `EDGEZERO__ADAPTER__WORKERS` | number of CPUs |
 //! | | `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` | 10000 (10 s) |
+//! | | `EDGEZERO__HTTP__TIMEOUT_MS` | 30000 (30 s): outbound requests, see below |
 //! | | `EDGEZERO__LOGGING__LEVEL` | `info` |
 //!
 //! `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` bounds how long a connection may take to send
 //! a request's headers; a client that stalls mid-headers (slowloris) is disconnected when it
 //! runs out, so it cannot hold a connection forever. It must be a positive number of
 //! milliseconds.
+//!
+//! ## Outbound HTTP
+//!
+//! Handlers get a real client ([`edgezero_core::fetch::Client`]): [`client::NativeHttp`], a
+//! pooled HTTP/1.1 client for `http` and `https` (rustls, Mozilla roots), one per worker
+//! thread. Request and response bodies stream; nothing is buffered, so proxying a large
+//! upload or download costs a few chunks of memory. `EDGEZERO__HTTP__TIMEOUT_MS` is how long
+//! an exchange may go without progress: connecting, sending, or waiting for the response head
+//! ends with a 504 (`FetchError::Timeout`); a response body that stalls that long ends with
+//! an error. A refused connection, a DNS or TLS failure is a 502.
+//!
+//! Each request's extensions hold the client's address as a [`std::net::SocketAddr`] (for
+//! `x-forwarded-for`).
 //!
 //! The KV file is opened on first use. If opening fails (missing directory, file locked),
 //! the request gets 503 and the next request tries again; if the file is deleted or replaced
@@ -54,6 +68,7 @@
 
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod config;
 mod db;
 mod error;
@@ -105,6 +120,8 @@ pub struct ServerConfig {
     pub workers: usize,
     /// How long a connection may take to send a request's headers before it is closed.
     pub header_read_timeout: Duration,
+    /// How long an outbound request may go without progress (`EDGEZERO__HTTP__TIMEOUT_MS`).
+    pub http_timeout: Duration,
 }
 
 use edgezero_core::env::resolve_header_read_timeout;
@@ -144,6 +161,7 @@ impl ServerConfig {
             max_body_bytes: env::resolve_max_body_bytes(lookup)?,
             workers,
             header_read_timeout: resolve_header_read_timeout(lookup)?,
+            http_timeout: env::resolve_http_timeout(lookup)?,
         })
     }
 
@@ -237,6 +255,7 @@ pub fn bind(
         provider: NativeProvider::new(config.kv_path.clone()),
         max_body_bytes: config.max_body_bytes,
         header_read_timeout: config.header_read_timeout,
+        http_timeout: config.http_timeout,
     };
     Ok((Server::bind(config)?, RunHandle(shared)))
 }
@@ -326,6 +345,18 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    #[test]
+    fn http_timeout_defaults_to_thirty_seconds_and_is_configurable() {
+        let config = ServerConfig::from_env(&env(&[])).unwrap();
+        assert_eq!(config.http_timeout, Duration::from_secs(30));
+        let config =
+            ServerConfig::from_env(&env(&[("EDGEZERO__HTTP__TIMEOUT_MS", "1500")])).unwrap();
+        assert_eq!(config.http_timeout, Duration::from_millis(1500));
+        let err =
+            ServerConfig::from_env(&env(&[("EDGEZERO__HTTP__TIMEOUT_MS", "soon")])).unwrap_err();
+        assert!(err.contains("EDGEZERO__HTTP__TIMEOUT_MS"), "{err}");
     }
 
     #[test]

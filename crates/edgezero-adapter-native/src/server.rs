@@ -3,6 +3,7 @@
 //! Handler futures need not be `Send` (see the core crate docs), so each worker runs its
 //! connections on a `LocalSet`; the router and the store bindings are shared by reference
 //! counting. SQLite calls run on tokio's blocking pool, so no worker thread waits on disk.
+//! Each worker has its own outbound HTTP client (and so its own connection pool).
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::panic::AssertUnwindSafe;
@@ -10,6 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use edgezero_core::fetch::HttpClient;
 use edgezero_core::{EdgeError, RequestContext, Router, StoreBindings, StoreProvider, Stores};
 use futures_util::FutureExt;
 use hyper::service::service_fn;
@@ -17,6 +19,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::client::NativeHttp;
 use crate::{request, response, NativeProvider, ServerConfig};
 
 /// Everything a worker needs, shared between workers.
@@ -26,12 +29,15 @@ pub(crate) struct Shared {
     pub provider: NativeProvider,
     pub max_body_bytes: usize,
     pub header_read_timeout: Duration,
+    pub http_timeout: Duration,
 }
 
-/// What one worker thread keeps: the shared parts plus its own provider handle.
+/// What one worker thread keeps: the shared parts plus its own provider handle and
+/// outbound client.
 struct WorkerState {
     shared: Arc<Shared>,
     provider: Rc<dyn StoreProvider>,
+    http: Rc<dyn HttpClient>,
 }
 
 /// A bound server, ready to run.
@@ -98,6 +104,7 @@ fn worker(
     let local = tokio::task::LocalSet::new();
     let local_state = Rc::new(WorkerState {
         provider: Rc::new(shared.provider.clone()),
+        http: Rc::new(NativeHttp::new(shared.http_timeout)),
         shared,
     });
     local.block_on(&rt, async move {
@@ -137,7 +144,7 @@ async fn connection(
     let header_read_timeout = state.shared.header_read_timeout;
     let service = service_fn(move |req| {
         let state = Rc::clone(&state);
-        async move { Ok::<_, std::convert::Infallible>(handle(req, &state).await) }
+        async move { Ok::<_, std::convert::Infallible>(handle(req, peer, &state).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -164,9 +171,11 @@ async fn connection(
 }
 
 async fn handle(
-    req: http::Request<hyper::body::Incoming>,
+    mut req: http::Request<hyper::body::Incoming>,
+    peer: SocketAddr,
     state: &WorkerState,
 ) -> http::Response<response::NativeBody> {
+    req.extensions_mut().insert(peer);
     let log_line = log::log_enabled!(log::Level::Info).then(|| {
         (
             Instant::now(),
@@ -180,7 +189,9 @@ async fn handle(
                 Arc::clone(&state.shared.bindings),
                 Rc::clone(&state.provider),
             );
-            let ctx = RequestContext::new(req, stores).with_body_limit(state.shared.max_body_bytes);
+            let ctx = RequestContext::new(req, stores)
+                .with_body_limit(state.shared.max_body_bytes)
+                .with_http_client(Rc::clone(&state.http));
             match AssertUnwindSafe(state.shared.router.dispatch(ctx))
                 .catch_unwind()
                 .await

@@ -65,6 +65,7 @@ impl Running {
             max_body_bytes: 1024,
             workers: 2,
             header_read_timeout,
+            http_timeout: Duration::from_secs(30),
         };
         let (server, handle) = bind(router(), &META, config).unwrap();
         let addr = server.local_addr().unwrap();

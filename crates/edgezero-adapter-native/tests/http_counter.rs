@@ -48,6 +48,7 @@ fn concurrent_requests_each_get_their_own_count() {
         max_body_bytes: 1024,
         workers: 4,
         header_read_timeout: Duration::from_secs(10),
+        http_timeout: Duration::from_secs(30),
     };
     let (server, handle) = bind(Router::new().post("/inc", inc), &META, config).unwrap();
     let addr = server.local_addr().unwrap();

@@ -9,6 +9,7 @@
 //! | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | request body limit (default 32 MiB) |
 //! | `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` | time to send complete request headers (native server, embedded host; default 10000) |
 //! | `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS` | longest a request may run in the embedded Spin host (default: no limit) |
+//! | `EDGEZERO__HTTP__TIMEOUT_MS` | how long an outbound request may go without progress (native client; default 30000, see [`crate::fetch`]) |
 //! | `EDGEZERO__LOGGING__LEVEL` | `error`, `warn`, `info`, `debug` or `trace` |
 //!
 //! `<KIND>` is `KV`, `CONFIG` or `SECRETS`; `<ID>` is the logical id upper-cased.
@@ -169,6 +170,27 @@ pub fn resolve_request_timeout(
     }
 }
 
+/// How long an outbound request may go without progress, from `EDGEZERO__HTTP__TIMEOUT_MS`
+/// (default [`crate::fetch::DEFAULT_TIMEOUT`], 30 s): connecting, sending, waiting for the
+/// response head, and between response body chunks.
+pub fn resolve_http_timeout(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::time::Duration, String> {
+    const VAR: &str = "EDGEZERO__HTTP__TIMEOUT_MS";
+    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
+        None => Ok(crate::fetch::DEFAULT_TIMEOUT),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis)
+            .ok_or_else(|| {
+                format!("{VAR} must be a positive number of milliseconds such as 30000, got `{v}`")
+            }),
+    }
+}
+
 /// Reads the process environment (the component environment on Spin).
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -239,6 +261,31 @@ mod tests {
             .unwrap_err();
             assert!(
                 err.contains("EDGEZERO__STORES__KV__CACHE__MAX_LIST_KEYS"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_timeout_defaults_to_thirty_seconds_and_names_the_variable() {
+        use std::time::Duration;
+        assert_eq!(
+            resolve_http_timeout(&env(&[])).unwrap(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            resolve_http_timeout(&env(&[("EDGEZERO__HTTP__TIMEOUT_MS", " ")])).unwrap(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            resolve_http_timeout(&env(&[("EDGEZERO__HTTP__TIMEOUT_MS", " 750 ")])).unwrap(),
+            Duration::from_millis(750)
+        );
+        for bad in ["0", "-5", "2s", "1.5"] {
+            let err =
+                resolve_http_timeout(&env(&[("EDGEZERO__HTTP__TIMEOUT_MS", bad)])).unwrap_err();
+            assert!(
+                err.contains("EDGEZERO__HTTP__TIMEOUT_MS") && err.contains(bad),
                 "{err}"
             );
         }

@@ -12,6 +12,7 @@
 //! | `Connect` (DNS, refused, TLS) | 502 |
 //! | `Timeout` | 504 |
 //! | `InvalidUrl` | 500 (a programming error; logged, never echoed) |
+//! | `RequestBody` (the body being sent failed, e.g. past the request body limit) | that error's own status (413, 400) |
 //! | `Other` | 502 |
 //!
 //! ```
@@ -24,6 +25,45 @@
 //! }
 //! # let _ = edgezero_core::Router::new().get("/status", status);
 //! ```
+//!
+//! ## Reverse proxying
+//!
+//! [`HttpHandle::proxy`] forwards a request to an origin and returns the origin's answer:
+//! [`forward_request`] (base URL + the rest of the path + the query, hop-by-hop headers
+//! dropped, `x-forwarded-for/-host/-proto` set), [`HttpHandle::send`], then
+//! [`forward_response`] (hop-by-hop headers dropped, repeated ones such as `Set-Cookie`
+//! kept). Both bodies stream through: a 1 GiB upload or download never sits in memory.
+//!
+//! ```
+//! use edgezero_core::fetch::Client;
+//! use edgezero_core::http::{HeaderMap, Method, Uri};
+//! use edgezero_core::{Body, EdgeError, Response};
+//!
+//! // `ANY /api/{*rest}` → `https://origin.example/v1/{rest}?{query}`
+//! async fn api(
+//!     Client(http): Client,
+//!     method: Method,
+//!     uri: Uri,
+//!     headers: HeaderMap,
+//!     body: Body, // streaming, held to the request body limit
+//! ) -> Result<Response, EdgeError> {
+//!     let rest = uri.path().strip_prefix("/api").unwrap_or("").to_string();
+//!     let mut request = edgezero_core::http::Request::new(body);
+//!     *request.method_mut() = method;
+//!     *request.uri_mut() = uri;
+//!     *request.headers_mut() = headers;
+//!     Ok(http.proxy(request, "https://origin.example/v1", &rest, None).await?)
+//! }
+//! # let _ = edgezero_core::Router::new().post("/api/{*rest}", api);
+//! ```
+//!
+//! ## Timeouts
+//!
+//! `EDGEZERO__HTTP__TIMEOUT_MS` ([`crate::env::resolve_http_timeout`], default
+//! [`DEFAULT_TIMEOUT`]) is how long a native outbound request may go without progress:
+//! connecting, sending the request body, waiting for the response head (→
+//! [`FetchError::Timeout`], 504), and between chunks of the response body (the body stream
+//! then ends with an error). On Spin the host's own limits apply.
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -73,6 +113,10 @@ pub enum FetchError {
     /// The URL is not absolute, or not http(s). HTTP 500: a programming error, logged.
     #[error("invalid outbound URL `{0}`: use an absolute http:// or https:// URL")]
     InvalidUrl(String),
+    /// The body being sent failed while it streamed, such as a proxied upload cut off at the
+    /// request body limit. Answered with that error's own status (413, 400).
+    #[error("the request body could not be sent: {0}")]
+    RequestBody(EdgeError),
     /// The response could not be read or decoded. HTTP 502.
     #[error("outbound request failed: {0}")]
     Other(String),
@@ -95,6 +139,7 @@ impl From<FetchError> for EdgeError {
                 )
             }
             FetchError::InvalidUrl(_) => EdgeError::internal(message),
+            FetchError::RequestBody(inner) => inner,
         }
     }
 }
@@ -159,6 +204,21 @@ impl HttpHandle {
             .body(Body::from(bytes))
             .map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
         json_answer(url, self.send(request).await?).await
+    }
+
+    /// Forwards `request` to `origin` as a reverse proxy and returns the answer to give the
+    /// caller: [`forward_request`] (with `rest`, the path after the proxied prefix, and
+    /// `client`, the caller's address for `x-forwarded-for`), [`send`](Self::send), then
+    /// [`forward_response`]. Both bodies stream; nothing is buffered.
+    pub async fn proxy(
+        &self,
+        request: Request,
+        origin: &str,
+        rest: &str,
+        client: Option<&str>,
+    ) -> Result<Response, FetchError> {
+        let outgoing = forward_request(request, origin, rest, client)?;
+        Ok(forward_response(self.send(outgoing).await?))
     }
 }
 
@@ -228,7 +288,9 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Turns an incoming request into the request a reverse proxy sends to `origin` (an absolute
 /// base such as `https://api.internal/v1`): `rest` (the part of the path after the proxied
 /// prefix) and the query are appended, hop-by-hop headers dropped, `x-forwarded-for`
-/// (`client` appended), `-host` and `-proto` set. The body is passed on as it is, streaming.
+/// (`client` appended), `-host` and `-proto` set, `Host` set to the origin's. `Expect` is
+/// dropped too: the proxy's own server answers `100-continue`. The body is passed on as it
+/// is, streaming.
 pub fn forward_request(
     request: Request,
     origin: &str,
@@ -250,7 +312,10 @@ pub fn forward_request(
     let uri: Uri = url
         .parse()
         .map_err(|_| FetchError::InvalidUrl(url.clone()))?;
-    let host = check_url(&uri)?.to_string();
+    let host = match uri.port() {
+        Some(port) => format!("{}:{port}", check_url(&uri)?),
+        None => check_url(&uri)?.to_string(),
+    };
     let incoming_host = parts.headers.get(header::HOST).cloned().or_else(|| {
         parts
             .uri
@@ -260,6 +325,7 @@ pub fn forward_request(
     let proto = parts.uri.scheme_str().unwrap_or("http").to_string();
     strip_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
+    parts.headers.remove(header::EXPECT);
     if let Some(client) = client {
         let forwarded = match parts
             .headers
@@ -332,6 +398,97 @@ mod tests {
         assert_eq!(h["x-forwarded-host"], "edge.example");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["cookie"], "a=1");
+    }
+
+    /// Records what it is sent and answers 202 with the request body streamed back.
+    #[derive(Default)]
+    struct Mirror {
+        seen: std::cell::RefCell<Vec<(String, HeaderMap, bool)>>,
+    }
+
+    #[async_trait(?Send)]
+    impl HttpClient for Mirror {
+        async fn send(&self, request: Request) -> Result<Response, FetchError> {
+            let (parts, body) = request.into_parts();
+            self.seen
+                .borrow_mut()
+                .push((parts.uri.to_string(), parts.headers, body.is_buffered()));
+            Ok(http::Response::builder()
+                .status(202)
+                .header("set-cookie", "a=1")
+                .header("set-cookie", "b=2")
+                .header("connection", "x-hop")
+                .header("x-hop", "1")
+                .body(body)
+                .unwrap())
+        }
+    }
+
+    fn streamed(chunks: &[&'static str]) -> Body {
+        let items: Vec<Result<bytes::Bytes, crate::body::BoxError>> = chunks
+            .iter()
+            .map(|c| Ok(bytes::Bytes::from_static(c.as_bytes())))
+            .collect();
+        Body::from_stream(futures_util::stream::iter(items))
+    }
+
+    #[test]
+    fn proxy_forwards_and_streams_both_ways() {
+        let mirror = Rc::new(Mirror::default());
+        let http = HttpHandle::new(mirror.clone());
+        let request = http::Request::put("/api/v2/items?x=1")
+            .header("host", "edge.example")
+            .header("expect", "100-continue")
+            .header("te", "trailers")
+            .header("x-custom", "kept")
+            .body(streamed(&["one,", "two,", "three"]))
+            .unwrap();
+        let response = futures_executor::block_on(http.proxy(
+            request,
+            "http://127.0.0.1:8080/base/",
+            "/v2/items",
+            Some("192.0.2.1"),
+        ))
+        .unwrap();
+        let seen = mirror.seen.borrow();
+        let (uri, headers, buffered) = &seen[0];
+        assert_eq!(uri, "http://127.0.0.1:8080/base/v2/items?x=1");
+        assert!(!buffered, "the request body must reach the client unread");
+        assert_eq!(
+            headers["host"], "127.0.0.1:8080",
+            "Host keeps the origin's port"
+        );
+        assert_eq!(headers["x-forwarded-for"], "192.0.2.1");
+        assert_eq!(headers["x-forwarded-host"], "edge.example");
+        assert_eq!(headers["x-custom"], "kept");
+        assert!(headers.get("expect").is_none() && headers.get("te").is_none());
+
+        assert_eq!(response.status(), 202);
+        assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
+        assert!(response.headers().get("x-hop").is_none());
+        assert!(response.headers().get("connection").is_none());
+        let body = response.into_body();
+        assert!(!body.is_buffered(), "the response body must stream through");
+        let bytes = futures_executor::block_on(body.collect(usize::MAX)).unwrap();
+        assert_eq!(bytes, "one,two,three");
+    }
+
+    #[test]
+    fn proxy_to_a_bad_origin_is_invalid_url_and_sends_nothing() {
+        let mirror = Rc::new(Mirror::default());
+        let http = HttpHandle::new(mirror.clone());
+        let request = http::Request::get("/api/x").body(Body::Empty).unwrap();
+        let err = futures_executor::block_on(http.proxy(request, "ftp://origin/", "x", None))
+            .unwrap_err();
+        assert!(matches!(err, FetchError::InvalidUrl(_)), "{err:?}");
+        assert!(mirror.seen.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_failed_request_body_keeps_its_own_status() {
+        let err = FetchError::RequestBody(EdgeError::payload_too_large(10));
+        assert!(err.to_string().contains("request body"), "{err}");
+        assert_eq!(EdgeError::from(err).status(), 413);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Contract suites: the behaviour every store backend must share.
+//! Contract suites: the behaviour every store backend, and every outbound HTTP client
+//! ([`http_client_suite`]), must share.
 //!
 //! Each case is an `async fn` that returns `Err(message)` on failure instead of panicking,
 //! so the same suite runs in a host test, in a native server and inside a WebAssembly
@@ -6,6 +7,7 @@
 //! the whole suite, repeatedly.
 
 mod atomic;
+mod http_client;
 
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ pub struct KvCapabilities {
 }
 
 pub use atomic::kv_atomic_suite;
+pub use http_client::{http_client_suite, HttpClientTarget};
 
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,13 @@
 //! # EdgeZero testkit
 //!
 //! - [`memory`]: in-memory KV / config / secret stores and a `StoreProvider` over them;
-//! - [`contract`]: the suites every store backend runs (in-memory, native SQLite, Spin);
+//! - [`contract`]: the suites every store backend runs (in-memory, native SQLite, Spin), and
+//!   the one every outbound HTTP client runs ([`contract::http_client_suite`]);
+//! - [`FakeHttp`]: a recording outbound client with canned answers, for handler tests;
+//! - `origin` (cargo feature `origin`): a loopback HTTP origin on its own thread, with echo,
+//!   cookie, slow-stream, hanging and status routes, for tests of real clients and proxies;
+//! - [`pattern`]: deterministic bodies of any size and their running checksum;
+//! - `browser` (cargo feature `browser`): a headless Chromium over WebDriver, for page tests;
 //! - [`TestApp`]: send requests through a router without a server.
 //!
 //! ```
@@ -16,9 +22,14 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod contract;
 pub mod fake_http;
 pub mod memory;
+#[cfg(feature = "origin")]
+pub mod origin;
+pub mod pattern;
 
 use std::rc::Rc;
 use std::sync::Arc;

@@ -58,6 +58,7 @@ pub fn component(crate_dir: &str) -> PathBuf {
 pub const COUNTER: &str = "examples/counter/crates/counter-adapter-spin";
 pub const URL_SHORTENER: &str = "examples/url-shortener/crates/url-shortener-adapter-spin";
 pub const KV_API: &str = "examples/kv-api/crates/kv-api-adapter-spin";
+pub const KV_EXPLORER: &str = "examples/kv-explorer/crates/kv-explorer-adapter-spin";
 pub const PROBE: &str = "crates/edgezero-spin-host/tests/components/host-probe";
 
 /// An app laid out in a temp dir: spin.toml (sources point at the built artifacts) and an

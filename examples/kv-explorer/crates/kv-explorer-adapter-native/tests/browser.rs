@@ -1,0 +1,286 @@
+//! The kv-explorer page in a real, headless Chromium against the native server: log in
+//! through the page's own form, add a key, find it, filter, page, delete it after the
+//! confirmation, and a narrow window. Screenshots go to target/browser-screenshots/.
+
+mod common;
+
+use common::{Server, CREDENTIALS};
+use edgezero_testkit::browser::fantoccini::key::Key;
+use edgezero_testkit::browser::{Browser, BrowserError, Locator};
+
+/// The keys listed on the page, in order.
+async fn listed(browser: &Browser) -> Result<Vec<String>, BrowserError> {
+    let keys = browser
+        .execute(
+            "return [...document.querySelectorAll('#keys button.key')].map(b => b.dataset.key);",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(keys).expect("a list of keys"))
+}
+
+async fn type_into(browser: &Browser, id: &str, text: &str) -> Result<(), BrowserError> {
+    let field = browser.find(Locator::Id(id)).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+async fn click(browser: &Browser, id: &str) -> Result<(), BrowserError> {
+    browser.find(Locator::Id(id)).await?.click().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserError> {
+    let server = Server::start(Some(CREDENTIALS));
+    for i in 1..=7 {
+        server.seed(
+            &format!("fruit:{i:02}"),
+            format!("fruit number {i}").as_bytes(),
+        );
+    }
+    server.seed("config/banner", b"Welcome!");
+    server.seed(
+        "image.bin",
+        &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
+    );
+    let browser = Browser::start().await?;
+    browser.goto(&server.url("/")).await?;
+    browser
+        .wait_until(
+            "!document.getElementById('login-section').hidden",
+            "the login form",
+        )
+        .await?;
+    assert_eq!(
+        browser.active_element().await?.attr("id").await?.as_deref(),
+        Some("login-user"),
+        "the login form takes the focus"
+    );
+
+    // A wrong password: the page says so, without the browser's own prompt.
+    type_into(&browser, "login-user", "alice").await?;
+    type_into(&browser, "login-password", "guess").await?;
+    browser
+        .find(Locator::Css("#login button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until(
+            "document.getElementById('login-error').textContent.includes('Wrong user or password')",
+            "the wrong-password message",
+        )
+        .await?;
+
+    // The right one, submitted from the keyboard.
+    let (user, password) = CREDENTIALS.split_once(':').unwrap();
+    type_into(&browser, "login-user", user).await?;
+    type_into(&browser, "login-password", password).await?;
+    browser
+        .find(Locator::Id("login-password"))
+        .await?
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length > 0",
+            "the key list",
+        )
+        .await?;
+    let keys = listed(&browser).await?;
+    assert_eq!(keys.len(), 9, "{keys:?}");
+    assert!(!keys.contains(&"kv-credentials".to_string()), "{keys:?}");
+    assert_eq!(
+        browser.active_element().await?.attr("id").await?.as_deref(),
+        Some("prefix")
+    );
+
+    // Add a key; it is stored and listed.
+    type_into(&browser, "set-key", "greeting").await?;
+    type_into(&browser, "set-value", "hello from the browser").await?;
+    browser
+        .find(Locator::Css("#set-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until(
+            "document.getElementById('value-text').textContent === 'hello from the browser'",
+            "the saved value",
+        )
+        .await?;
+    assert_eq!(
+        server.stored("greeting"),
+        Some(b"hello from the browser".to_vec())
+    );
+    assert!(listed(&browser).await?.contains(&"greeting".to_string()));
+    browser.save_screenshot("kv-explorer-native").await?;
+
+    // A binary value is shown as hex with its size.
+    browser
+        .find(Locator::Css("#keys button[data-key='image.bin']"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until(
+            "document.getElementById('value-text').textContent.startsWith('89 50 4e 47')",
+            "the hex of the binary value",
+        )
+        .await?;
+    let meta = browser
+        .find(Locator::Id("value-meta"))
+        .await?
+        .text()
+        .await?;
+    assert!(meta.contains("8 bytes") && meta.contains("hex"), "{meta}");
+
+    // Filter by prefix, five keys a page: two pages.
+    browser
+        .find(Locator::Id("limit"))
+        .await?
+        .select_by_value("5")
+        .await?;
+    type_into(&browser, "prefix", "fruit:").await?;
+    browser
+        .find(Locator::Id("prefix"))
+        .await?
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 5 && !document.getElementById('next').disabled",
+            "the first page of fruit",
+        )
+        .await?;
+    assert_eq!(
+        listed(&browser).await?,
+        ["fruit:01", "fruit:02", "fruit:03", "fruit:04", "fruit:05"]
+    );
+    click(&browser, "next").await?;
+    browser
+        .wait_until(
+            "document.getElementById('page-info').textContent === 'Page 2'",
+            "page 2",
+        )
+        .await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 2",
+            "the second page",
+        )
+        .await?;
+    assert_eq!(listed(&browser).await?, ["fruit:06", "fruit:07"]);
+    assert!(
+        browser
+            .find(Locator::Id("prev"))
+            .await?
+            .prop("disabled")
+            .await?
+            == Some("false".into())
+    );
+    assert!(
+        browser
+            .find(Locator::Id("next"))
+            .await?
+            .prop("disabled")
+            .await?
+            == Some("true".into())
+    );
+    click(&browser, "prev").await?;
+    browser
+        .wait_until(
+            "document.getElementById('page-info').textContent === 'Page 1' && document.querySelectorAll('#keys button.key').length === 5",
+            "back on page 1",
+        )
+        .await?;
+
+    // Delete the new key, after the confirmation.
+    type_into(&browser, "prefix", "greet").await?;
+    browser
+        .find(Locator::Css("#filter button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 1",
+            "only the greeting",
+        )
+        .await?;
+    browser
+        .find(Locator::Css("#keys button[data-key='greeting']"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until(
+            "document.getElementById('value-key').textContent === 'greeting'",
+            "the greeting's value",
+        )
+        .await?;
+    click(&browser, "delete").await?;
+    browser
+        .wait_until(
+            "!document.getElementById('confirm').hidden",
+            "the confirmation",
+        )
+        .await?;
+    assert_eq!(
+        browser.active_element().await?.attr("id").await?.as_deref(),
+        Some("delete-no"),
+        "the safe choice has the focus"
+    );
+    assert!(
+        server.stored("greeting").is_some(),
+        "nothing deleted before confirming"
+    );
+    click(&browser, "delete-yes").await?;
+    browser
+        .wait_until(
+            "document.getElementById('status').textContent === 'Deleted greeting.'",
+            "the deletion",
+        )
+        .await?;
+    assert_eq!(server.stored("greeting"), None);
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 0",
+            "an empty list",
+        )
+        .await?;
+
+    // A narrow screen: one column, nothing wider than the window.
+    browser.set_window_size(400, 900).await?;
+    type_into(&browser, "prefix", "").await?;
+    browser
+        .find(Locator::Css("#filter button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 5",
+            "the first page again",
+        )
+        .await?;
+    browser
+        .wait_until(
+            "document.documentElement.scrollWidth <= window.innerWidth",
+            "no horizontal scrolling",
+        )
+        .await?;
+    browser.save_screenshot("kv-explorer-native-narrow").await?;
+
+    // Logging out forgets the credentials.
+    click(&browser, "logout").await?;
+    browser
+        .wait_until(
+            "!document.getElementById('login-section').hidden && sessionStorage.length === 0",
+            "the login form after logging out",
+        )
+        .await?;
+    Ok(())
+}

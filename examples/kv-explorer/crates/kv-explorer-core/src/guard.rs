@@ -1,0 +1,267 @@
+//! The middleware in front of every explorer route: credentials, basic auth, the
+//! cross-site-request checks, and the security headers.
+//!
+//! In order, for a request under the base:
+//!
+//! 1. `kv-credentials` missing or malformed → `403` saying how to set it (the page gets an
+//!    HTML page, anything else the usual JSON error body);
+//! 2. `GET`/`HEAD` of the page, `app.js` or `app.css` → served (they hold no data);
+//! 3. no, malformed or wrong `Authorization: Basic` → `401` with
+//!    `WWW-Authenticate: Basic realm="kv-explorer"`;
+//! 4. a method other than `GET`/`HEAD` without `x-kv-explorer: 1`, or whose `Origin` is not
+//!    this host, or whose `Sec-Fetch-Site` is not `same-origin` → `403`.
+//!
+//! The credentials are compared in constant time: the work done depends only on the length
+//! of what the client sent, never on where it first differs from the stored value.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use edgezero_core::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use edgezero_core::store::kv::KvError;
+use edgezero_core::{EdgeError, Middleware, Next, RequestContext, Response, Stores};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::{assets, CREDENTIALS_KEY, CREDENTIALS_STORE, CSRF_HEADER};
+
+/// The policy of every response under the base: the page's own script and style sheet,
+/// fetches to its own origin, nothing inline, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'self'";
+
+/// The challenge of a `401`.
+pub const WWW_AUTHENTICATE: &str = "Basic realm=\"kv-explorer\"";
+
+/// How to set the credentials, as the `403` JSON message says it.
+pub const SETUP_HINT: &str = "the kv-explorer has no credentials: store `user:password` \
+     under `kv-credentials` in the `default` key-value store, e.g. \
+     `edgezero serve --adapter spin --key-value kv-credentials=user:password`, \
+     `edgezero deploy --adapter spin --key-value kv-credentials=user:password`, or natively \
+     `echo user:password | cargo run -p kv-explorer-adapter-native -- set-credentials`";
+
+/// The guard for the explorer mounted at `base` (see [`crate::mount`]).
+pub fn layer(base: &'static str) -> impl Middleware {
+    move |ctx: RequestContext, next: Next| guard(base, ctx, next)
+}
+
+async fn guard(base: &'static str, ctx: RequestContext, next: Next) -> Response {
+    let Some(rest) = under(base, ctx.path()) else {
+        return next.run(ctx).await;
+    };
+    let mut resp = match refusal(rest, &ctx).await {
+        None => next.run(ctx).await,
+        Some(resp) => resp,
+    };
+    security_headers(resp.headers_mut());
+    resp
+}
+
+/// The part of `path` after `base`, when `path` is the base or below it.
+fn under<'p>(base: &str, path: &'p str) -> Option<&'p str> {
+    let rest = path.strip_prefix(base)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+}
+
+/// The answer that refuses the request, if it is refused.
+async fn refusal(rest: &str, ctx: &RequestContext) -> Option<Response> {
+    let is_page = rest.is_empty() || rest == "/";
+    let expected = match load_credentials(ctx.stores()).await {
+        Ok(Ok(credentials)) => credentials,
+        Ok(Err(reason)) if is_page => {
+            log::warn!("kv-explorer refused a request: {reason}");
+            return Some(assets::setup_page());
+        }
+        Ok(Err(reason)) => return Some(not_configured(reason).into_response()),
+        Err(e) => return Some(EdgeError::from(e).into_response()),
+    };
+    let safe = matches!(*ctx.method(), Method::GET | Method::HEAD);
+    if safe && (is_page || rest == "/app.js" || rest == "/app.css") {
+        return None;
+    }
+    if !authorized(ctx.headers(), &expected) {
+        return Some(unauthorized().into_response());
+    }
+    if safe {
+        return None;
+    }
+    same_origin_write(ctx)
+        .err()
+        .map(|why| forbidden(why).into_response())
+}
+
+/// The stored `user:password`, or why the explorer is closed.
+async fn load_credentials(stores: &Stores) -> Result<Result<Vec<u8>, String>, KvError> {
+    let kv = stores.kv(CREDENTIALS_STORE).await?;
+    Ok(match kv.get_bytes(CREDENTIALS_KEY).await? {
+        None => Err(format!(
+            "`{CREDENTIALS_KEY}` is not set in the `{CREDENTIALS_STORE}` store"
+        )),
+        Some(raw) => check_credentials(&raw).map(|()| raw.to_vec()),
+    })
+}
+
+/// Checks a stored credentials value: `user:password`, both non-empty, no control characters.
+pub fn check_credentials(raw: &[u8]) -> Result<(), String> {
+    let rule = "it must be `user:password` with a non-empty user (without `:`) and password";
+    let Some(colon) = raw.iter().position(|b| *b == b':') else {
+        return Err(format!("`{CREDENTIALS_KEY}` has no `:`; {rule}"));
+    };
+    if colon == 0 || colon + 1 == raw.len() {
+        return Err(format!(
+            "`{CREDENTIALS_KEY}` has an empty user or password; {rule}"
+        ));
+    }
+    if raw.iter().any(|b| b.is_ascii_control()) {
+        return Err(format!(
+            "`{CREDENTIALS_KEY}` contains a control character (a trailing newline?); {rule}"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `headers` carry `Authorization: Basic <base64 of expected>`.
+pub fn authorized(headers: &HeaderMap, expected: &[u8]) -> bool {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return false;
+    };
+    let Some((scheme, token)) = value.as_bytes().split_first_chunk::<6>() else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case(b"basic ") {
+        return false;
+    }
+    match STANDARD.decode(token.trim_ascii()) {
+        Ok(given) => constant_time_eq(&given, expected),
+        Err(_) => false,
+    }
+}
+
+/// Whether `given == expected`, in time that depends only on `given.len()`.
+pub fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+    if expected.is_empty() {
+        return false;
+    }
+    let mut equal: Choice = given.len().ct_eq(&expected.len());
+    for (i, b) in given.iter().enumerate() {
+        equal &= b.ct_eq(&expected[i % expected.len()]);
+    }
+    equal.into()
+}
+
+/// A state-changing request must say it comes from the page, from the page's own origin;
+/// the error says why it does not.
+fn same_origin_write(ctx: &RequestContext) -> Result<(), String> {
+    let headers = ctx.headers();
+    if headers.get(CSRF_HEADER).map(HeaderValue::as_bytes) != Some(b"1") {
+        return Err(format!(
+            "{} requests need the header `{CSRF_HEADER}: 1` (the page sends it)",
+            ctx.method()
+        ));
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if site.as_bytes() != b"same-origin" {
+            return Err(format!(
+                "cross-site request refused (Sec-Fetch-Site: {})",
+                String::from_utf8_lossy(site.as_bytes())
+            ));
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| ctx.uri().authority().map(|a| a.as_str()));
+        let origin_host = origin.to_str().ok().and_then(|o| {
+            o.strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+        });
+        let same = matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h));
+        if !same {
+            return Err(format!(
+                "cross-origin request refused (Origin: {})",
+                String::from_utf8_lossy(origin.as_bytes())
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn not_configured(reason: String) -> EdgeError {
+    EdgeError::new(
+        StatusCode::FORBIDDEN,
+        "not_configured",
+        format!("{reason}; {SETUP_HINT}"),
+    )
+}
+
+fn unauthorized() -> EdgeError {
+    EdgeError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "send the kv-explorer's user and password with `Authorization: Basic ...`",
+    )
+    .with_header(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(WWW_AUTHENTICATE),
+    )
+}
+
+fn forbidden(message: String) -> EdgeError {
+    EdgeError::new(StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+fn security_headers(headers: &mut HeaderMap) {
+    let set = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_eq_compares_whole_values() {
+        assert!(constant_time_eq(b"alice:secret", b"alice:secret"));
+        for other in [
+            &b"alice:secreT"[..],
+            b"alice:secret ",
+            b"alice:secre",
+            b"",
+            b"bob:secret",
+            b"alice:secretalice:secret",
+        ] {
+            assert!(!constant_time_eq(other, b"alice:secret"), "{other:?}");
+        }
+        assert!(!constant_time_eq(b"", b""), "no stored value never matches");
+    }
+
+    #[test]
+    fn under_matches_the_base_and_below_only() {
+        assert_eq!(under("/x", "/x"), Some(""));
+        assert_eq!(under("/x", "/x/"), Some("/"));
+        assert_eq!(under("/x", "/x/api/keys"), Some("/api/keys"));
+        assert_eq!(under("/x", "/xy"), None);
+        assert_eq!(under("/x", "/"), None);
+        assert_eq!(under("", "/anything"), Some("/anything"));
+    }
+
+    #[test]
+    fn stored_credentials_need_a_user_and_a_password() {
+        assert!(check_credentials(b"a:b").is_ok());
+        assert!(
+            check_credentials(b"a:b:c").is_ok(),
+            "the password may hold `:`"
+        );
+        for bad in [&b"ab"[..], b":b", b"a:", b":", b"a:b\n"] {
+            assert!(check_credentials(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! A web page and a JSON API to browse and edit an app's key-value stores, behind basic auth.
+//!
+//! Everything lives under [`BASE_PATH`] (`/internal/kv-explorer`); [`mount`] puts it under
+//! any other path. The routes, relative to the base:
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /` | the page (`index.html`); `GET` without the slash redirects to it |
+//! | `GET /app.js`, `GET /app.css` | its script and style sheet |
+//! | `GET /api/stores` | `{"stores": [ids], "default": id}`: the app's declared KV ids |
+//! | `GET /api/keys?store&prefix&cursor&limit` | one page of keys: `{"keys": [...], "cursor": ...}` |
+//! | `GET /api/key/{*key}?store` | the value: text, or hex for binary, with its size |
+//! | `PUT /api/key/{*key}?store` | stores the request body |
+//! | `DELETE /api/key/{*key}?store` | removes the key |
+//!
+//! ## Access
+//!
+//! The credentials are `user:password` under [`CREDENTIALS_KEY`] in the KV store
+//! [`CREDENTIALS_STORE`]. While that key is missing or malformed, every request gets `403`
+//! and a text saying how to set it: the explorer is never open by default. The page, its
+//! script and its style sheet hold no data and load without credentials, so that the page
+//! can show its own login form; every API call needs `Authorization: Basic ...` (else `401`
+//! with `WWW-Authenticate: Basic realm="kv-explorer"`). `PUT`, `DELETE` and any other
+//! state-changing request also need the header [`CSRF_HEADER`]`: 1` and, when the browser
+//! sends `Origin` or `Sec-Fetch-Site`, a same-origin request (else `403`). The credentials
+//! key is never listed, shown, written or deleted through the explorer. See [`guard`].
+//!
+//! Every response under the base carries a restrictive `Content-Security-Policy`,
+//! `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and
+//! `Cache-Control: no-store`.
+
+edgezero_core::app!("../../edgezero.toml", routes = crate::routes);
+
+pub mod api;
+mod assets;
+pub mod guard;
+
+use edgezero_core::Router;
+
+/// Where [`routes`] mounts the explorer. Spin's `route` in spin.toml must match it
+/// (`/internal/kv-explorer/...`); use [`mount`] to serve it elsewhere.
+pub const BASE_PATH: &str = "/internal/kv-explorer";
+
+/// The key that holds `user:password`.
+pub const CREDENTIALS_KEY: &str = "kv-credentials";
+
+/// The logical KV id whose [`CREDENTIALS_KEY`] holds the credentials.
+pub const CREDENTIALS_STORE: &str = "default";
+
+/// The header every state-changing request must carry with the value `1`.
+pub const CSRF_HEADER: &str = "x-kv-explorer";
+
+/// The routes `app!` adds: the explorer under [`BASE_PATH`].
+pub fn routes(router: Router) -> Router {
+    mount(router, BASE_PATH)
+}
+
+/// Adds the explorer's routes and its guard under `base` (`""` for the root, otherwise a
+/// path starting with `/`; a trailing `/` is ignored). The app must declare the KV id
+/// [`CREDENTIALS_STORE`]. Requests outside `base` pass the guard untouched.
+pub fn mount(router: Router, base: &'static str) -> Router {
+    let base = base.trim_end_matches('/');
+    let at = |rest: &str| format!("{base}{rest}");
+    let router = if base.is_empty() {
+        router
+    } else {
+        router.get(base, assets::to_page)
+    };
+    router
+        .get(&at("/"), assets::page)
+        .get(&at("/app.js"), assets::script)
+        .get(&at("/app.css"), assets::style)
+        .get(&at("/api/stores"), api::stores)
+        .get(&at("/api/keys"), api::keys)
+        .get(&at("/api/key/{*key}"), api::get)
+        .put(&at("/api/key/{*key}"), api::put)
+        .delete(&at("/api/key/{*key}"), api::delete)
+        .layer(guard::layer(base))
+}
