@@ -110,14 +110,23 @@ struct Sdk;
 
 impl SpinHost for Sdk {
     type Store = SdkStore;
+    #[cfg(feature = "wasi-keyvalue")]
+    type Bucket = bucket::SdkBucket;
+    #[cfg(not(feature = "wasi-keyvalue"))]
+    type Bucket = crate::kv::NoBucket;
 
     async fn open_store(&self, label: &str) -> Result<SdkStore, SpinKvError> {
-        let store = Store::open(label).await.map_err(kv_error)?;
-        Ok(SdkStore {
-            store,
-            #[cfg(feature = "wasi-keyvalue")]
-            label: label.to_string(),
-        })
+        Store::open(label).await.map(SdkStore).map_err(kv_error)
+    }
+
+    #[cfg(feature = "wasi-keyvalue")]
+    fn open_bucket(&self, label: &str) -> Option<Result<bucket::SdkBucket, SpinKvError>> {
+        Some(bucket::SdkBucket::open(label))
+    }
+
+    #[cfg(not(feature = "wasi-keyvalue"))]
+    fn open_bucket(&self, _label: &str) -> Option<Result<crate::kv::NoBucket, SpinKvError>> {
+        None
     }
 
     async fn variable(&self, name: &str) -> Result<String, VariableError> {
@@ -139,48 +148,29 @@ fn kv_error(e: SdkKvError) -> SpinKvError {
     }
 }
 
-struct SdkStore {
-    store: Store,
-    /// To open the `wasi:keyvalue` bucket of the same label.
-    #[cfg(feature = "wasi-keyvalue")]
-    label: String,
-}
+struct SdkStore(Store);
 
 impl KvBackend for SdkStore {
     type Keys = SdkKeys;
-    #[cfg(feature = "wasi-keyvalue")]
-    type Bucket = bucket::SdkBucket;
-    #[cfg(not(feature = "wasi-keyvalue"))]
-    type Bucket = crate::kv::NoBucket;
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
-        self.store.get(key).await.map_err(kv_error)
+        self.0.get(key).await.map_err(kv_error)
     }
 
     async fn set(&self, key: &str, value: &[u8]) -> Result<(), SpinKvError> {
-        self.store.set(key, value).await.map_err(kv_error)
+        self.0.set(key, value).await.map_err(kv_error)
     }
 
     async fn delete(&self, key: &str) -> Result<(), SpinKvError> {
-        self.store.delete(key).await.map_err(kv_error)
+        self.0.delete(key).await.map_err(kv_error)
     }
 
     async fn exists(&self, key: &str) -> Result<bool, SpinKvError> {
-        self.store.exists(key).await.map_err(kv_error)
+        self.0.exists(key).await.map_err(kv_error)
     }
 
     async fn get_keys(&self) -> SdkKeys {
-        SdkKeys(self.store.get_keys().await)
-    }
-
-    #[cfg(feature = "wasi-keyvalue")]
-    fn open_bucket(&self) -> Option<Result<bucket::SdkBucket, SpinKvError>> {
-        Some(bucket::SdkBucket::open(&self.label))
-    }
-
-    #[cfg(not(feature = "wasi-keyvalue"))]
-    fn open_bucket(&self) -> Option<Result<crate::kv::NoBucket, SpinKvError>> {
-        None
+        SdkKeys(self.0.get_keys().await)
     }
 }
 

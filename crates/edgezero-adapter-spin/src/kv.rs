@@ -13,12 +13,14 @@
 //! Counters, compare-and-swap and batches go through `wasi:keyvalue` when the component is
 //! built with the `wasi-keyvalue` feature; see [`atomic`].
 //!
-//! The logic is generic over [`KvBackend`], implemented for `spin_sdk::key_value::Store` on
-//! `wasm32` and by fakes in host tests.
+//! The logic is generic over [`SpinHost`] and its [`KvBackend`] (implemented for
+//! `spin_sdk::key_value::Store` on `wasm32`) and [`BucketBackend`], and over fakes in host
+//! tests.
 
 pub mod atomic;
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,6 +31,7 @@ use edgezero_core::store::paging::{KeyPage, PageCollector};
 use edgezero_core::store::StoreBinding;
 
 use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
+use crate::provider::SpinHost;
 
 pub use atomic::{BucketBackend, Found, NoBucket};
 
@@ -44,8 +47,7 @@ pub trait KeyStream {
     async fn finish(self) -> Result<(), SpinKvError>;
 }
 
-/// One opened Spin key-value label: the five operations of `spin_sdk::key_value::Store`,
-/// and the way to the same label's `wasi:keyvalue` bucket.
+/// One opened Spin key-value label: the five operations of `spin_sdk::key_value::Store`.
 #[allow(
     async_fn_in_trait,
     reason = "component futures are single-threaded; no Send bound wanted"
@@ -53,8 +55,6 @@ pub trait KeyStream {
 pub trait KvBackend {
     /// The key stream of [`KvBackend::get_keys`].
     type Keys: KeyStream;
-    /// The label's `wasi:keyvalue` bucket ([`NoBucket`] where there is none).
-    type Bucket: BucketBackend;
     /// The value under `key`.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError>;
     /// Stores `value` under `key`.
@@ -65,10 +65,6 @@ pub trait KvBackend {
     async fn exists(&self, key: &str) -> Result<bool, SpinKvError>;
     /// Every key of the label, unordered.
     async fn get_keys(&self) -> Self::Keys;
-    /// Opens the `wasi:keyvalue` bucket with this label (`store::open`). `None` when the
-    /// component does not import `wasi:keyvalue` (built without the `wasi-keyvalue`
-    /// feature). Synchronous, as the WIT function is.
-    fn open_bucket(&self) -> Option<Result<Self::Bucket, SpinKvError>>;
 }
 
 /// Why [`collect_page`] stopped.
@@ -99,20 +95,25 @@ pub async fn collect_page<S: KeyStream>(
 }
 
 /// A KV store (`[stores.kv]` id) backed by one Spin label.
-pub struct SpinKv<B: KvBackend> {
-    backend: B,
-    /// The label's `wasi:keyvalue` bucket, opened by the first operation that needs it.
-    bucket: OnceCell<B::Bucket>,
+///
+/// Nothing is opened up front: the label's `spin:key-value` store is opened by the first
+/// operation that needs it (`get`, `set`, listing, …) and its `wasi:keyvalue` bucket by the
+/// first that needs that (counters, compare-and-swap, batches), each at most once per
+/// handle. A handler that only counts never opens the `spin:key-value` store.
+pub struct SpinKv<H: SpinHost> {
+    host: Rc<H>,
+    store: OnceCell<H::Store>,
+    bucket: OnceCell<H::Bucket>,
     id: String,
     label: String,
     cap: Result<usize, String>,
     cap_var: String,
 }
 
-impl<B: KvBackend + std::fmt::Debug> std::fmt::Debug for SpinKv<B> {
+impl<H: SpinHost> std::fmt::Debug for SpinKv<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpinKv")
-            .field("backend", &self.backend)
+            .field("store_open", &self.store.get().is_some())
             .field("bucket_open", &self.bucket.get().is_some())
             .field("id", &self.id)
             .field("label", &self.label)
@@ -121,11 +122,12 @@ impl<B: KvBackend + std::fmt::Debug> std::fmt::Debug for SpinKv<B> {
     }
 }
 
-impl<B: KvBackend> SpinKv<B> {
-    /// Wraps a label opened for `binding`.
-    pub fn new(backend: B, binding: &StoreBinding) -> Self {
+impl<H: SpinHost> SpinKv<H> {
+    /// The store of `binding` on `host`; opens nothing yet.
+    pub fn new(host: Rc<H>, binding: &StoreBinding) -> Self {
         SpinKv {
-            backend,
+            host,
+            store: OnceCell::new(),
             bucket: OnceCell::new(),
             id: binding.id.clone(),
             label: binding.name.clone(),
@@ -139,9 +141,15 @@ impl<B: KvBackend> SpinKv<B> {
         &self.label
     }
 
-    /// The backend (tests inspect fakes through it).
-    pub fn backend(&self) -> &B {
-        &self.backend
+    /// The label's `spin:key-value` store, opened on first use.
+    async fn backend(&self) -> Result<&H::Store, KvError> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let opened = self.host.open_store(&self.label).await;
+        let store = opened.map_err(|e| self.fail(e, Op::Open))?;
+        // Another operation of the same request may have opened it meanwhile; keep one.
+        Ok(self.store.get_or_init(|| store))
     }
 
     fn fail(&self, err: SpinKvError, op: Op<'_>) -> KvError {
@@ -155,10 +163,11 @@ impl<B: KvBackend> SpinKv<B> {
 }
 
 #[async_trait(?Send)]
-impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
+impl<H: SpinHost> KvStore for SpinKv<H> {
     async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError> {
         let value = self
-            .backend
+            .backend()
+            .await?
             .get(key)
             .await
             .map_err(|e| self.fail(e, Op::Get(key)))?;
@@ -166,7 +175,8 @@ impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
     }
 
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
-        self.backend
+        self.backend()
+            .await?
             .set(key, &value)
             .await
             .map_err(|e| self.fail(e, Op::Set(key)))
@@ -190,14 +200,16 @@ impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.backend
+        self.backend()
+            .await?
             .delete(key)
             .await
             .map_err(|e| self.fail(e, Op::Delete(key)))
     }
 
     async fn exists(&self, key: &str) -> Result<bool, KvError> {
-        self.backend
+        self.backend()
+            .await?
             .exists(key)
             .await
             .map_err(|e| self.fail(e, Op::Exists(key)))
@@ -243,7 +255,7 @@ impl<B: KvBackend + 'static> KvStore for SpinKv<B> {
         limit: usize,
     ) -> Result<KeyPage, KvError> {
         let cap = self.cap.clone().map_err(KvError::Misconfigured)?;
-        let keys = self.backend.get_keys().await;
+        let keys = self.backend().await?.get_keys().await;
         collect_page(keys, prefix, after, limit, cap)
             .await
             .map_err(|f| match f {

@@ -14,10 +14,11 @@ use edgezero_core::App;
 
 use crate::config::SpinConfig;
 use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
-use crate::kv::{KvBackend, SpinKv};
+use crate::kv::{BucketBackend, KvBackend, SpinKv};
 use crate::secrets::{SpinSecrets, VariableError, VariableSource};
 
-/// What the adapter needs from Spin: open a key-value label, read a variable.
+/// What the adapter needs from Spin: open a key-value label (as a `spin:key-value` store or
+/// a `wasi:keyvalue` bucket), read a variable.
 ///
 /// Implemented with `spin_sdk` on `wasm32`, and by in-memory fakes in host tests.
 #[allow(
@@ -27,8 +28,16 @@ use crate::secrets::{SpinSecrets, VariableError, VariableSource};
 pub trait SpinHost: 'static {
     /// An opened label.
     type Store: KvBackend + 'static;
+    /// An opened `wasi:keyvalue` bucket ([`NoBucket`](crate::kv::NoBucket) where there is
+    /// none).
+    type Bucket: BucketBackend + 'static;
     /// Opens the key-value store labelled `label` (`Store::open`).
     async fn open_store(&self, label: &str) -> Result<Self::Store, SpinKvError>;
+    /// Opens the `wasi:keyvalue` bucket labelled `label` (`store.open`), which Spin backs
+    /// and grants like the `spin:key-value` store of that label. `None` when the component
+    /// does not import `wasi:keyvalue` (built without the `wasi-keyvalue` feature).
+    /// Synchronous, as the WIT function is.
+    fn open_bucket(&self, label: &str) -> Option<Result<Self::Bucket, SpinKvError>>;
     /// Reads the variable `name` (`variables::get`).
     async fn variable(&self, name: &str) -> Result<String, VariableError>;
 }
@@ -74,14 +83,6 @@ fn store_ref(kind: StoreKind, binding: &StoreBinding) -> StoreRef<'_> {
 }
 
 impl<H: SpinHost, A: App> SpinProvider<H, A> {
-    async fn open_kv_label(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
-        let store =
-            self.host.open_store(&binding.name).await.map_err(|e| {
-                map_kv_error::<KvError>(e, store_ref(StoreKind::Kv, binding), Op::Open)
-            })?;
-        Ok(Rc::new(SpinKv::new(store, binding)))
-    }
-
     async fn open_config_label(
         &self,
         binding: &StoreBinding,
@@ -112,7 +113,10 @@ impl<H: SpinHost, A: App> StoreProvider for SpinProvider<H, A> {
         if A::stores().kv.ids.is_empty() {
             return Box::pin(ready(Err(KvError::UnknownStore(binding.id.clone()))));
         }
-        Box::pin(self.open_kv_label(binding))
+        // Nothing to ask the host yet: the handle opens the `spin:key-value` store or the
+        // `wasi:keyvalue` bucket when an operation first needs one.
+        let store: Rc<dyn KvStore> = Rc::new(SpinKv::new(Rc::clone(&self.host), binding));
+        Box::pin(ready(Ok(store)))
     }
 
     fn open_config<'s, 'b, 'f>(

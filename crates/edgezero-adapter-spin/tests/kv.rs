@@ -244,10 +244,16 @@ fn stores_open_lazily_and_once_per_request() {
     assert_eq!(*host.counters.opened.borrow(), ["data"]);
 }
 
+/// The label is opened by the first operation, so that is where an open error surfaces.
+fn first_operation(host: Rc<FakeHost>) -> KvError {
+    let kv = block_on(stores(host, &KV_API, &[]).kv("data")).unwrap();
+    block_on(kv.get_bytes("k")).unwrap_err()
+}
+
 #[test]
 fn open_errors_say_what_to_fix() {
     let host = Rc::new(FakeHost::granting(&[]));
-    let err = block_on(stores(Rc::clone(&host), &KV_API, &[]).kv("data")).unwrap_err();
+    let err = first_operation(Rc::clone(&host));
     let KvError::Unavailable { store, reason } = err else {
         panic!("expected Unavailable")
     };
@@ -261,7 +267,7 @@ fn open_errors_say_what_to_fix() {
         unbacked: vec!["data".into()],
         ..FakeHost::granting(&["data"])
     });
-    let err = block_on(stores(host, &KV_API, &[]).kv("data")).unwrap_err();
+    let err = first_operation(host);
     assert!(
         matches!(&err, KvError::Unavailable { reason, .. } if reason.contains("runtime-config.toml")),
         "{err}"

@@ -172,6 +172,11 @@ fn the_bucket_opens_once_per_store_handle() {
     block_on(kv.compare_and_swap("k", None, "v")).unwrap();
     block_on(kv.get_many(["n", "k"])).unwrap();
     assert_eq!(host.counters.buckets_opened.get(), 1);
+    assert!(
+        host.counters.opened.borrow().is_empty(),
+        "counting reads through the bucket: no `spin:key-value` store is opened"
+    );
+    block_on(kv.get_bytes("n")).unwrap();
     assert_eq!(*host.counters.opened.borrow(), ["data"]);
 }
 

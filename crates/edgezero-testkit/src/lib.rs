@@ -7,6 +7,7 @@
 //! - `origin` (cargo feature `origin`): a loopback HTTP origin on its own thread, with echo,
 //!   cookie, slow-stream, hanging and status routes, for tests of real clients and proxies;
 //! - [`pattern`]: deterministic bodies of any size and their running checksum;
+//! - `wire` (not on wasm): reads an HTTP/1.1 answer from a socket, checksumming large bodies;
 //! - `browser` (cargo feature `browser`): a headless Chromium over WebDriver, for page tests;
 //! - [`TestApp`]: send requests through a router without a server.
 //!
@@ -30,6 +31,8 @@ pub mod memory;
 #[cfg(feature = "origin")]
 pub mod origin;
 pub mod pattern;
+#[cfg(not(target_family = "wasm"))]
+pub mod wire;
 
 use std::rc::Rc;
 use std::sync::Arc;

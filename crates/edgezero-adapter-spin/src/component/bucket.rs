@@ -31,6 +31,10 @@ fn bucket_error(e: Error) -> SpinKvError {
 impl BucketBackend for SdkBucket {
     type Cas = Cas;
 
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
+        self.0.get(key).map_err(bucket_error)
+    }
+
     fn increment(&self, key: &str, delta: i64) -> Result<i64, SpinKvError> {
         atomics::increment(&self.0, key, delta).map_err(bucket_error)
     }

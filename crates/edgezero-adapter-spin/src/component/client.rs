@@ -74,6 +74,10 @@ impl HttpClient for SpinHttp {
         let host = request.uri().host().unwrap_or("").to_string();
         let port = request.uri().port_u16();
         let (mut parts, body) = request.into_parts();
+        // `wasi:http` refuses a request carrying a connection-level header (`host` among
+        // them: the host derives it from the URL), so such headers, which a forwarded request
+        // may carry, are left out rather than failing the request.
+        crate::response::strip_forbidden_headers(&mut parts.headers);
         let options = RequestOptions::new();
         let nanos = Some(u64::try_from(self.timeout.as_nanos()).unwrap_or(u64::MAX));
         // A host that does not support one of them keeps its own default for it.

@@ -11,7 +11,7 @@
 //!
 //! | operation | with `wasi-keyvalue` | without |
 //! |---|---|---|
-//! | `increment` (and `counter`) | `spin:key-value` `get`, then `atomics.increment` | `KvError::Unsupported` (501) |
+//! | `increment` (and `counter`) | `store.bucket.get`, then `atomics.increment` | `KvError::Unsupported` (501) |
 //! | `compare_and_swap` (and `update_json`) | `atomics` `cas.new`, `current`, `swap` | `KvError::Unsupported` (501) |
 //! | `get_many` / `set_many` / `delete_many` | `batch.*` (one host call) | one key at a time over `spin:key-value` |
 //!
@@ -31,7 +31,8 @@
 //! Spin's SQLite store keeps a counter as the 8 bytes of a little-endian `i64`, and its
 //! `increment` **panics in the host** on a value of any other length (with its connection
 //! lock held). Its Redis store keeps the decimal text (`INCRBY`). So `increment` first reads
-//! the value with `spin:key-value` `get`, classifies it with
+//! the value with the bucket's own `get` (no `spin:key-value` store is opened), classifies it
+//! with
 //! [`decode_counter`], and:
 //!
 //! - missing, or 8 bytes → `atomics.increment` (after refusing an `i64` overflow, which
@@ -58,6 +59,7 @@ use edgezero_core::store::kv::{KvError, UpdateFn};
 
 use super::{KvBackend, SpinKv};
 use crate::error::{Op, SpinKvError};
+use crate::provider::SpinHost;
 
 /// `batch.get-many`'s answer: the keys that exist, with their values, in any order.
 pub type Found = Vec<(String, Option<Vec<u8>>)>;
@@ -70,6 +72,8 @@ pub type Found = Vec<(String, Option<Vec<u8>>)>;
 pub trait BucketBackend {
     /// A compare-and-swap handle (`atomics.cas`), which remembers the value it read.
     type Cas;
+    /// `store.bucket.get`: the value under `key`.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError>;
     /// `atomics.increment`: adds `delta` (a missing key counts as 0), returns the new value.
     fn increment(&self, key: &str, delta: i64) -> Result<i64, SpinKvError>;
     /// `cas.new`: a handle on `key`.
@@ -87,12 +91,15 @@ pub trait BucketBackend {
 }
 
 /// The bucket of a component that does not import `wasi:keyvalue`: it cannot exist, so
-/// [`KvBackend::open_bucket`] answers `None`.
+/// [`SpinHost::open_bucket`] answers `None`.
 #[derive(Debug, Clone, Copy)]
 pub enum NoBucket {}
 
 impl BucketBackend for NoBucket {
     type Cas = NoBucket;
+    fn get(&self, _: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
+        match *self {}
+    }
     fn increment(&self, _: &str, _: i64) -> Result<i64, SpinKvError> {
         match *self {}
     }
@@ -171,13 +178,13 @@ fn in_order(keys: &[String], found: Found) -> Vec<Option<Bytes>> {
         .collect()
 }
 
-impl<B: KvBackend> SpinKv<B> {
+impl<H: SpinHost> SpinKv<H> {
     /// The label's bucket, opened on first use; `None` without `wasi:keyvalue`.
-    fn open_bucket(&self) -> Result<Option<&B::Bucket>, KvError> {
+    fn open_bucket(&self) -> Result<Option<&H::Bucket>, KvError> {
         if let Some(bucket) = self.bucket.get() {
             return Ok(Some(bucket));
         }
-        match self.backend.open_bucket() {
+        match self.host.open_bucket(self.label()) {
             None => Ok(None),
             Some(Ok(bucket)) => Ok(Some(self.bucket.get_or_init(|| bucket))),
             Some(Err(e)) => Err(self.fail(e, Op::OpenBucket)),
@@ -185,7 +192,7 @@ impl<B: KvBackend> SpinKv<B> {
     }
 
     /// The bucket `operation` needs, or `Unsupported` with the fix in the log.
-    fn bucket_for(&self, operation: &'static str) -> Result<&B::Bucket, KvError> {
+    fn bucket_for(&self, operation: &'static str) -> Result<&H::Bucket, KvError> {
         self.open_bucket()?.ok_or_else(|| {
             log::warn!(
                 "`{operation}` on key-value store `{}` needs wasi:keyvalue: enable the \
@@ -198,7 +205,7 @@ impl<B: KvBackend> SpinKv<B> {
 
     fn host_increment(
         &self,
-        bucket: &B::Bucket,
+        bucket: &H::Bucket,
         key: &str,
         current: i64,
         delta: i64,
@@ -210,7 +217,7 @@ impl<B: KvBackend> SpinKv<B> {
     }
 
     /// Increments a decimal-text counter with compare-and-swap, keeping it text.
-    fn increment_text(&self, bucket: &B::Bucket, key: &str, delta: i64) -> Result<i64, KvError> {
+    fn increment_text(&self, bucket: &H::Bucket, key: &str, delta: i64) -> Result<i64, KvError> {
         let fail = |e| self.fail(e, Op::Increment(key));
         for _ in 0..MAX_UPDATE_ATTEMPTS {
             let cas = bucket.cas(key).map_err(fail)?;
@@ -238,11 +245,7 @@ impl<B: KvBackend> SpinKv<B> {
 
     pub(super) async fn atomic_increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         let bucket = self.bucket_for("increment")?;
-        let stored = self
-            .backend
-            .get(key)
-            .await
-            .map_err(|e| self.fail(e, Op::Get(key)))?;
+        let stored = bucket.get(key).map_err(|e| self.fail(e, Op::Get(key)))?;
         match Stored::of(stored.as_deref()) {
             Stored::Missing => self.host_increment(bucket, key, 0, delta),
             Stored::Bytes(n) => self.host_increment(bucket, key, n, delta),
@@ -295,9 +298,10 @@ impl<B: KvBackend> SpinKv<B> {
         keys: &[String],
     ) -> Result<Vec<Option<Bytes>>, KvError> {
         let Some(bucket) = self.open_bucket()? else {
+            let backend = self.backend().await?;
             let mut values = Vec::with_capacity(keys.len());
             for key in keys {
-                let value = self.backend.get(key).await;
+                let value = backend.get(key).await;
                 values.push(
                     value
                         .map_err(|e| self.fail(e, Op::Get(key)))?
@@ -317,8 +321,9 @@ impl<B: KvBackend> SpinKv<B> {
         entries: Vec<(String, Bytes)>,
     ) -> Result<(), KvError> {
         let Some(bucket) = self.open_bucket()? else {
+            let backend = self.backend().await?;
             for (key, value) in &entries {
-                let done = self.backend.set(key, value).await;
+                let done = backend.set(key, value).await;
                 done.map_err(|e| self.fail(e, Op::Set(key)))?;
             }
             return Ok(());
@@ -334,8 +339,9 @@ impl<B: KvBackend> SpinKv<B> {
 
     pub(super) async fn batch_delete_many(&self, keys: &[String]) -> Result<(), KvError> {
         let Some(bucket) = self.open_bucket()? else {
+            let backend = self.backend().await?;
             for key in keys {
-                let done = self.backend.delete(key).await;
+                let done = backend.delete(key).await;
                 done.map_err(|e| self.fail(e, Op::Delete(key)))?;
             }
             return Ok(());

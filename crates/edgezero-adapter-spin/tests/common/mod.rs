@@ -93,8 +93,6 @@ pub struct FakeStore {
     host_error: Option<SpinKvError>,
     list_error: Option<SpinKvError>,
     counters: Rc<Counters>,
-    bucket: Option<Result<(), SpinKvError>>,
-    racing_writes: Rc<Cell<usize>>,
 }
 
 /// One opened `wasi:keyvalue` bucket, with the semantics of Spin's SQLite store.
@@ -122,6 +120,11 @@ impl FakeBucket {
 
 impl BucketBackend for FakeBucket {
     type Cas = FakeCas;
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
+        self.check()?;
+        Ok(self.data.borrow().get(key).cloned())
+    }
 
     fn increment(&self, key: &str, delta: i64) -> Result<i64, SpinKvError> {
         self.check()?;
@@ -246,18 +249,6 @@ impl FakeStore {
 
 impl KvBackend for FakeStore {
     type Keys = FakeKeys;
-    type Bucket = FakeBucket;
-
-    fn open_bucket(&self) -> Option<Result<FakeBucket, SpinKvError>> {
-        let opened = self.bucket.clone()?;
-        bump(&self.counters.buckets_opened);
-        Some(opened.map(|()| FakeBucket {
-            data: Rc::clone(&self.data),
-            host_error: self.host_error.clone(),
-            counters: Rc::clone(&self.counters),
-            racing_writes: Rc::clone(&self.racing_writes),
-        }))
-    }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, SpinKvError> {
         self.check()?;
@@ -300,29 +291,48 @@ impl KvBackend for FakeStore {
     }
 }
 
-impl SpinHost for FakeHost {
-    type Store = FakeStore;
-
-    async fn open_store(&self, label: &str) -> Result<FakeStore, SpinKvError> {
-        self.counters.opened.borrow_mut().push(label.to_string());
+impl FakeHost {
+    /// Spin's grant check, the same for a `spin:key-value` store and a bucket.
+    fn grant(&self, label: &str) -> Result<(), SpinKvError> {
         if !self.granted.iter().any(|g| g == label) {
             return Err(SpinKvError::AccessDenied);
         }
         if self.unbacked.iter().any(|g| g == label) {
             return Err(SpinKvError::NoSuchStore);
         }
+        Ok(())
+    }
+}
+
+impl SpinHost for FakeHost {
+    type Store = FakeStore;
+    type Bucket = FakeBucket;
+
+    async fn open_store(&self, label: &str) -> Result<FakeStore, SpinKvError> {
+        self.counters.opened.borrow_mut().push(label.to_string());
+        self.grant(label)?;
         Ok(FakeStore {
             data: self.label(label),
             host_error: self.op_error.borrow().clone(),
             list_error: self.list_error.borrow().clone(),
             counters: Rc::clone(&self.counters),
-            bucket: match (self.no_wasi_keyvalue, self.bucket_error.borrow().clone()) {
-                (true, _) => None,
-                (false, Some(e)) => Some(Err(e)),
-                (false, None) => Some(Ok(())),
-            },
-            racing_writes: Rc::clone(&self.racing_writes),
         })
+    }
+
+    fn open_bucket(&self, label: &str) -> Option<Result<FakeBucket, SpinKvError>> {
+        if self.no_wasi_keyvalue {
+            return None;
+        }
+        bump(&self.counters.buckets_opened);
+        if let Some(e) = self.bucket_error.borrow().clone() {
+            return Some(Err(e));
+        }
+        Some(self.grant(label).map(|()| FakeBucket {
+            data: self.label(label),
+            host_error: self.op_error.borrow().clone(),
+            counters: Rc::clone(&self.counters),
+            racing_writes: Rc::clone(&self.racing_writes),
+        }))
     }
 
     async fn variable(&self, name: &str) -> Result<String, VariableError> {

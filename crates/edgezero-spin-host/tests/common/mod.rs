@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod proxy;
 pub mod redis_server;
 
 use std::collections::HashMap;
@@ -59,6 +60,7 @@ pub const COUNTER: &str = "examples/counter/crates/counter-adapter-spin";
 pub const URL_SHORTENER: &str = "examples/url-shortener/crates/url-shortener-adapter-spin";
 pub const KV_API: &str = "examples/kv-api/crates/kv-api-adapter-spin";
 pub const KV_EXPLORER: &str = "examples/kv-explorer/crates/kv-explorer-adapter-spin";
+pub const PROXY: &str = "examples/proxy/crates/proxy-adapter-spin";
 pub const PROBE: &str = "crates/edgezero-spin-host/tests/components/host-probe";
 
 /// An app laid out in a temp dir: spin.toml (sources point at the built artifacts) and an

@@ -4,14 +4,14 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
 use edgezero_adapter_native::{bind, ServerConfig};
 use edgezero_core::App;
-use edgezero_testkit::pattern::Checksum;
+pub use edgezero_testkit::wire::{read_answer, Answer};
 
 pub struct Gateway {
     pub addr: SocketAddr,
@@ -97,113 +97,4 @@ impl Drop for Gateway {
             let _ = thread.join();
         }
     }
-}
-
-/// A response read from the wire: its body kept (when asked) and always checksummed.
-pub struct Answer {
-    pub status: u16,
-    /// Header lines as `(lower-case name, value)`, in order.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub sum: Checksum,
-    /// False when the connection ended before the body was complete.
-    pub complete: bool,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-/// Reads one response, decoding `chunked` or `Content-Length` bodies piece by piece; `keep`
-/// says whether to keep the body bytes (a 50 MiB download is only checksummed).
-pub fn read_answer(stream: TcpStream, keep: bool) -> std::io::Result<Answer> {
-    let mut r = BufReader::with_capacity(64 * 1024, stream);
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    let status = line.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        r.read_line(&mut line)?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let mut answer = Answer {
-        status,
-        headers,
-        body: Vec::new(),
-        sum: Checksum::new(),
-        complete: true,
-    };
-    let take = |r: &mut BufReader<TcpStream>, mut n: u64, a: &mut Answer| -> bool {
-        let mut buf = vec![0u8; 64 * 1024];
-        while n > 0 {
-            let want = n.min(buf.len() as u64) as usize;
-            match r.read(&mut buf[..want]) {
-                Ok(0) | Err(_) => return false,
-                Ok(got) => {
-                    a.sum.update(&buf[..got]);
-                    if keep {
-                        a.body.extend_from_slice(&buf[..got]);
-                    }
-                    n -= got as u64;
-                }
-            }
-        }
-        true
-    };
-    let chunked = answer
-        .header("transfer-encoding")
-        .iter()
-        .any(|v| v.eq_ignore_ascii_case("chunked"));
-    if chunked {
-        loop {
-            line.clear();
-            if r.read_line(&mut line).unwrap_or(0) == 0 {
-                answer.complete = false;
-                break;
-            }
-            let size = u64::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16);
-            let Ok(size) = size else {
-                answer.complete = false;
-                break;
-            };
-            if size == 0 {
-                break;
-            }
-            if !take(&mut r, size, &mut answer) {
-                answer.complete = false;
-                break;
-            }
-            line.clear();
-            r.read_line(&mut line)?;
-        }
-    } else if let Some(len) = answer
-        .header("content-length")
-        .first()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        answer.complete = take(&mut r, len, &mut answer);
-    }
-    Ok(answer)
 }

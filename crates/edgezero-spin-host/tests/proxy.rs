@@ -1,0 +1,114 @@
+//! examples/proxy on the embedded host over real HTTP, in front of a loopback origin:
+//! requests and answers pass through intact, a hanging origin is a 504 within the
+//! component's `EDGEZERO__HTTP__TIMEOUT_MS`, and an origin missing from
+//! `allowed_outbound_hosts` is a 502 naming the entry to add, without reaching it.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::proxy::{send, start};
+use edgezero_testkit::origin::Origin;
+use edgezero_testkit::wire::Answer;
+
+async fn call(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
+    let (head, body) = (head.to_string(), body.to_vec());
+    tokio::task::spawn_blocking(move || send(addr, &head, &body))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_and_answers_pass_through_intact() {
+    let origin = Origin::start();
+    let allowed = origin.addr().to_string();
+    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(10)).await;
+    let echo = call(
+        host.addr,
+        "POST /api/echo/a/b?x=1&y=two HTTP/1.1\r\nHost: edge.test\r\nX-Custom: v1\r\nX-Custom: v2\r\nKeep-Alive: timeout=5\r\nContent-Type: text/plain",
+        b"hello origin",
+    )
+    .await;
+    assert_eq!(echo.status, 200, "{}", echo.text());
+    assert_eq!(echo.header("x-edge"), ["edgezero"]);
+    let seen = echo.json();
+    assert_eq!(seen["method"], "POST");
+    assert_eq!(seen["path"], "/echo/a/b");
+    assert_eq!(seen["query"], "x=1&y=two");
+    assert_eq!(seen["body"], "hello origin");
+    let headers: Vec<(String, String)> = serde_json::from_value(seen["headers"].clone()).unwrap();
+    let values = |name: &str| -> Vec<&str> {
+        headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(values("x-custom"), ["v1", "v2"]);
+    assert!(
+        values("keep-alive").is_empty(),
+        "hop-by-hop headers are dropped"
+    );
+    assert_eq!(values("x-forwarded-host"), ["edge.test"]);
+    assert_eq!(values("x-forwarded-proto"), ["http"]);
+    assert!(
+        headers.iter().all(|(k, _)| !k.starts_with("spin-")),
+        "Spin's routing headers stay at the edge: {headers:?}"
+    );
+
+    let cookies = call(host.addr, "GET /api/cookies HTTP/1.1\r\nHost: e", b"").await;
+    assert_eq!(cookies.status, 200);
+    assert_eq!(
+        cookies.header("set-cookie"),
+        ["a=1; Path=/", "b=2; HttpOnly", "c=3; Secure"]
+    );
+    assert!(cookies.header("x-origin-hop").is_empty());
+    for code in [201, 404, 503] {
+        let answer = call(
+            host.addr,
+            &format!("GET /api/status/{code} HTTP/1.1\r\nHost: e"),
+            b"",
+        )
+        .await;
+        assert_eq!(answer.status, code);
+    }
+    let status = call(host.addr, "GET /status HTTP/1.1\r\nHost: e", b"").await;
+    assert_eq!(status.status, 200, "{}", status.text());
+    assert_eq!(status.json()["healthy"], true);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_origin_is_a_504_within_the_timeout() {
+    let origin = Origin::start();
+    let allowed = origin.addr().to_string();
+    let timeout = Duration::from_millis(700);
+    let (_app, host) = start(&origin.base_url(), &allowed, timeout).await;
+    let started = Instant::now();
+    let answer = call(host.addr, "GET /api/hang HTTP/1.1\r\nHost: e", b"").await;
+    let took = started.elapsed();
+    assert_eq!(answer.status, 504, "{}", answer.text());
+    assert!(
+        took >= Duration::from_millis(600) && took < timeout + Duration::from_secs(5),
+        "504 after {took:?} with a {timeout:?} timeout"
+    );
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_origin_not_allowed_is_a_502_naming_the_entry_and_never_reached() {
+    let origin = Origin::start();
+    // spin.toml allows another port of the same host.
+    let (_app, host) = start(&origin.base_url(), "127.0.0.1:1", Duration::from_secs(5)).await;
+    let answer = call(host.addr, "GET /api/echo HTTP/1.1\r\nHost: e", b"").await;
+    assert_eq!(answer.status, 502, "{}", answer.text());
+    let entry = format!("http://{}", origin.addr());
+    assert!(answer.text().contains(&entry), "{}", answer.text());
+    assert_eq!(
+        origin.requests(),
+        0,
+        "a denied request must not reach the origin"
+    );
+    host.stop().await;
+}
