@@ -131,6 +131,8 @@ fn edgezero(addr: SocketAddr, origin: &str) {
     edgezero_spin_sqlite::set(&conn, "app_config", "origin.base_url", origin.as_bytes())
         .expect("push origin.base_url");
     drop(conn);
+    // The example's edgezero.toml [environment], as `edgezero serve` passes it.
+    std::env::set_var("EDGEZERO__CONFIG__VERSION_CHECK_MS", "1000");
     let (server, handle) = edgezero_adapter_native::bind(
         proxy_core::App::router().build(),
         proxy_core::App::stores(),

@@ -191,6 +191,25 @@ pub fn resolve_http_timeout(
     }
 }
 
+/// How long a typed config ([`crate::AppConfig`]) is used without reading `config.version`
+/// again, from `EDGEZERO__CONFIG__VERSION_CHECK_MS`. Unset or `0` (the default): every
+/// request that uses it reads the version, so a pushed change shows at the next request.
+pub fn resolve_config_version_check(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::time::Duration, String> {
+    const VAR: &str = "EDGEZERO__CONFIG__VERSION_CHECK_MS";
+    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
+        None => Ok(std::time::Duration::ZERO),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(std::time::Duration::from_millis)
+            .map_err(|_| {
+                format!("{VAR} must be a number of milliseconds such as 1000 (0: check on every request), got `{v}`")
+            }),
+    }
+}
+
 /// Reads the process environment (the component environment on Spin).
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()

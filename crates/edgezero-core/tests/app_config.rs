@@ -238,6 +238,62 @@ fn the_config_is_cached_until_config_version_changes() {
     assert!(app.get("/").text().starts_with("20 "));
 }
 
+fn app_with_env(config: MemoryConfig, env: &'static [(&'static str, &'static str)]) -> TestApp {
+    let provider = MemoryProvider::new()
+        .with_config("app_config", config)
+        .with_secrets(
+            "default",
+            MemorySecrets::new([("api_token", "t".to_string())]),
+        );
+    let lookup = |k: &str| {
+        env.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    };
+    TestApp::with_stores(Router::new().get("/", settings), &STORES, &lookup).with_provider(provider)
+}
+
+#[test]
+fn a_version_check_interval_skips_the_version_read_until_it_runs_out() {
+    let app = app_with_env(
+        entries(&[]),
+        &[("EDGEZERO__CONFIG__VERSION_CHECK_MS", "3600000")],
+    );
+    assert!(app.get("/").text().starts_with("2500 "));
+    let _ = app.provider().clone().with_config(
+        "app_config",
+        entries(&[("service.timeout_ms", Some("10")), (VERSION_KEY, Some("2"))]),
+    );
+    assert!(
+        app.get("/").text().starts_with("2500 "),
+        "within the interval the loaded config is used as it is"
+    );
+
+    // With no interval (0, the default) the same change shows at once.
+    let app = app_with_env(entries(&[]), &[("EDGEZERO__CONFIG__VERSION_CHECK_MS", "0")]);
+    assert!(app.get("/").text().starts_with("2500 "));
+    let _ = app.provider().clone().with_config(
+        "app_config",
+        entries(&[("service.timeout_ms", Some("10")), (VERSION_KEY, Some("2"))]),
+    );
+    assert!(app.get("/").text().starts_with("10 "));
+}
+
+#[test]
+fn an_invalid_version_check_interval_is_a_503_naming_the_variable() {
+    let app = app_with_env(
+        entries(&[]),
+        &[("EDGEZERO__CONFIG__VERSION_CHECK_MS", "soon")],
+    );
+    let resp = app.get("/");
+    assert_eq!(resp.status(), 503);
+    assert!(
+        error_message(&resp).contains("EDGEZERO__CONFIG__VERSION_CHECK_MS"),
+        "{}",
+        error_message(&resp)
+    );
+}
+
 #[test]
 fn a_failed_load_is_kept_until_config_version_changes() {
     let app = test_app(

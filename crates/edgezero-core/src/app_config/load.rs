@@ -126,12 +126,25 @@ fn message(e: DeError, secret_fields: &[SecretField]) -> String {
 
 /// The typed configs of one app, kept as long as its store bindings (once per process or
 /// component instance), one slot per config type.
-#[derive(Clone, Default)]
-pub(crate) struct Cache(Arc<Mutex<HashMap<TypeId, Slot>>>);
+#[derive(Clone)]
+pub(crate) struct Cache {
+    slots: Arc<Mutex<HashMap<TypeId, Slot>>>,
+    /// `EDGEZERO__CONFIG__VERSION_CHECK_MS`: how long a loaded config is used without
+    /// reading `config.version` (zero: never).
+    check_every: Result<Duration, String>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache::new(Ok(Duration::ZERO))
+    }
+}
 
 struct Slot {
     version: Option<String>,
     state: Result<Arc<dyn Any + Send + Sync>, (String, Instant)>,
+    /// When `version` was last read and found current.
+    checked: Instant,
 }
 
 impl std::fmt::Debug for Cache {
@@ -141,6 +154,33 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
+    pub fn new(check_every: Result<Duration, String>) -> Self {
+        Cache {
+            slots: Arc::default(),
+            check_every,
+        }
+    }
+
+    /// The interval setting, or its error.
+    pub fn check_every(&self) -> Result<Duration, &str> {
+        self.check_every.as_ref().copied().map_err(String::as_str)
+    }
+
+    /// The cached `C` when it was loaded, or its version confirmed, less than the check
+    /// interval ago: it is used without reading `config.version`.
+    pub fn fresh<C: ConfigSchema>(&self) -> Option<Arc<C>> {
+        let every = self.check_every.as_ref().ok().copied()?;
+        if every.is_zero() {
+            return None;
+        }
+        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = slots.get(&TypeId::of::<C>())?;
+        match &slot.state {
+            Ok(value) if slot.checked.elapsed() < every => Arc::clone(value).downcast::<C>().ok(),
+            _ => None,
+        }
+    }
+
     /// The cached `C` (or the cached failure) for `version`, if it is still valid.
     pub fn lookup<C: ConfigSchema>(
         &self,
@@ -155,11 +195,12 @@ impl Cache {
         now: Instant,
         retry: Duration,
     ) -> Option<Result<Arc<C>, String>> {
-        let slots = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let slot = slots.get(&TypeId::of::<C>())?;
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = slots.get_mut(&TypeId::of::<C>())?;
         if slot.version != *version {
             return None;
         }
+        slot.checked = now;
         match &slot.state {
             Ok(value) => Arc::clone(value).downcast::<C>().ok().map(Ok),
             Err((message, at)) if now.duration_since(*at) < retry => Some(Err(message.clone())),
@@ -173,10 +214,17 @@ impl Cache {
             Ok(value) => Ok(value as Arc<dyn Any + Send + Sync>),
             Err(message) => Err((message, Instant::now())),
         };
-        self.0
+        self.slots
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(TypeId::of::<C>(), Slot { version, state });
+            .insert(
+                TypeId::of::<C>(),
+                Slot {
+                    version,
+                    state,
+                    checked: Instant::now(),
+                },
+            );
     }
 }
 

@@ -149,7 +149,11 @@ impl StoreBindings {
                         .collect();
                     out.kv = bindings
                 }
-                StoreKind::Config => out.config = bindings,
+                StoreKind::Config => {
+                    out.typed_config =
+                        crate::app_config::Cache::new(env::resolve_config_version_check(lookup));
+                    out.config = bindings
+                }
                 StoreKind::Secrets => out.secrets = bindings,
             }
         }
