@@ -270,3 +270,68 @@ workdir = "kv"
     );
     stop(child);
 }
+
+/// The seed's two-component app exactly as a user runs it, from another directory, without
+/// the Spin CLI: `edgezero serve --adapter spin --manifest examples/kv-counter-app/edgezero.toml
+/// --key-value kv-credentials=admin:secret`. Both components answer from one host and the
+/// counter's writes show in the explorer's API.
+#[test]
+fn the_kv_counter_app_serves_both_components_with_preseeded_credentials() {
+    let cwd = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let manifest = repo_root().join("examples/kv-counter-app/edgezero.toml");
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_edgezero"))
+            .arg("serve")
+            .args(["--adapter", "spin", "--embedded"])
+            .arg("--manifest")
+            .arg(&manifest)
+            .args(["--key-value", "kv-credentials=admin:secret"])
+            .arg("--state-dir")
+            .arg(state.path())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .current_dir(cwd.path())
+            .env("PATH", "/usr/bin:/bin")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(900);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "edgezero serve exited early"
+        );
+        assert!(Instant::now() < deadline, "the embedded host did not start");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    for expected in 1..=2 {
+        let (status, _, body) = request(port, "GET", "/counter", "");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(&format!("\"views\":{expected}")), "{body}");
+    }
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // admin:secret
+    s.write_all(b"GET /internal/kv-explorer/api/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWRtaW46c2VjcmV0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.contains("\"views\"") && !out.contains("kv-credentials"),
+        "{out}"
+    );
+    let (status, _, _) = request(port, "GET", "/internal/kv-explorer/api/keys", "");
+    assert_eq!(status, 401, "no credentials, no access");
+    assert!(
+        state.path().join("sqlite_key_value.db").is_file(),
+        "--state-dir holds the default store"
+    );
+    stop(child);
+}
