@@ -1,4 +1,4 @@
-//! The servers of the proxy load comparison (scripts/bench-proxy-native.sh):
+//! The servers of the proxy load comparison (scripts/bench-proxy.sh):
 //!
 //! - `bench-proxy origin ADDR`: the origin, a bare hyper server answering every request with
 //!   a small body and a `Set-Cookie`;
@@ -35,11 +35,18 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use proxy_core::handlers::{forward, Caller};
 
 const USAGE: &str =
-    "usage: bench-proxy origin ADDR | bench-proxy edgezero|edgezero-static|hyper ADDR ORIGIN_URL";
+    "usage: bench-proxy origin ADDR | bench-proxy edgezero|edgezero-static|hyper ADDR ORIGIN_URL | bench-proxy seed-config FILE ORIGIN_URL";
 const ORIGIN_BODY: &str = "{\"id\":42,\"name\":\"an item from the origin\",\"tags\":[\"a\",\"b\"]}";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let ["seed-config", file, origin] = args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        // The embedded host's config row, as `edgezero config push --local` writes it.
+        let conn = edgezero_spin_sqlite::open(std::path::Path::new(file)).expect("config file");
+        edgezero_spin_sqlite::set(&conn, "app_config", "origin.base_url", origin.as_bytes())
+            .expect("write origin.base_url");
+        return;
+    }
     let addr: SocketAddr = match args.get(1).and_then(|a| a.parse().ok()) {
         Some(addr) => addr,
         None => usage(),
