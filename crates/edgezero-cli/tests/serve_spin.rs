@@ -64,6 +64,12 @@ fn example_project(example: &str, stores: &str) -> Project {
 }
 
 fn serve(p: &Project) -> (KillOnDrop, u16) {
+    serve_in(p.dir.path(), &[])
+}
+
+/// Runs `edgezero serve --adapter spin --embedded --listen <free port> <args>` in `cwd`, with
+/// no Spin CLI on PATH, and waits until it accepts connections.
+fn serve_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> (KillOnDrop, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -79,7 +85,8 @@ fn serve(p: &Project) -> (KillOnDrop, u16) {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
-            .current_dir(p.dir.path())
+            .args(args)
+            .current_dir(cwd)
             .env("PATH", "/usr/bin:/bin")
             .stdout(Stdio::null())
             .spawn()
@@ -279,37 +286,18 @@ workdir = "kv"
 fn the_kv_counter_app_serves_both_components_with_preseeded_credentials() {
     let cwd = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let manifest = repo_root().join("examples/kv-counter-app/edgezero.toml");
-    let mut child = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_edgezero"))
-            .arg("serve")
-            .args(["--adapter", "spin", "--embedded"])
-            .arg("--manifest")
-            .arg(&manifest)
-            .args(["--key-value", "kv-credentials=admin:secret"])
-            .arg("--state-dir")
-            .arg(state.path())
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .current_dir(cwd.path())
-            .env("PATH", "/usr/bin:/bin")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let (child, port) = serve_in(
+        cwd.path(),
+        &[
+            "--manifest".as_ref(),
+            manifest.as_os_str(),
+            "--key-value".as_ref(),
+            "kv-credentials=admin:secret".as_ref(),
+            "--state-dir".as_ref(),
+            state.path().as_os_str(),
+        ],
     );
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            child.0.try_wait().unwrap().is_none(),
-            "edgezero serve exited early"
-        );
-        assert!(Instant::now() < deadline, "the embedded host did not start");
-        std::thread::sleep(Duration::from_millis(250));
-    }
     for expected in 1..=2 {
         let (status, _, body) = request(port, "GET", "/counter", "");
         assert_eq!(status, 200, "{body}");

@@ -127,27 +127,43 @@ pub fn resolve_log_level(
 /// Default time a client has to send a request's headers (native server, embedded host).
 pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 10_000;
 
+/// Milliseconds from `var`: `None` when unset or blank; an error naming the variable and
+/// `example` when it is not a number, or is 0 and `zero_ok` is false.
+fn millis(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    zero_ok: bool,
+    example: &str,
+) -> Result<Option<std::time::Duration>, String> {
+    let Some(v) = lookup(var).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match v.trim().parse::<u64>() {
+        Ok(ms) if ms > 0 || zero_ok => Ok(Some(std::time::Duration::from_millis(ms))),
+        _ if zero_ok => Err(format!(
+            "{var} must be a number of milliseconds such as {example} (0: check on every request), got `{v}`"
+        )),
+        _ => Err(format!(
+            "{var} must be a positive number of milliseconds such as {example}, got `{v}`"
+        )),
+    }
+}
+
 /// How long a connection may take to send a request's complete headers before the server
 /// closes it, from `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` (default 10 s). Bounds
 /// slow-header ("slowloris") connections on every EdgeZero server.
 pub fn resolve_header_read_timeout(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<std::time::Duration, String> {
-    const VAR: &str = "EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS";
-    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
-        None => Ok(std::time::Duration::from_millis(
-            DEFAULT_HEADER_READ_TIMEOUT_MS,
-        )),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| *ms > 0)
-            .map(std::time::Duration::from_millis)
-            .ok_or_else(|| {
-                format!("{VAR} must be a positive number of milliseconds such as 10000, got `{v}`")
-            }),
-    }
+    Ok(millis(
+        lookup,
+        "EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS",
+        false,
+        "10000",
+    )?
+    .unwrap_or(std::time::Duration::from_millis(
+        DEFAULT_HEADER_READ_TIMEOUT_MS,
+    )))
 }
 
 /// The longest a request may run in the embedded Spin host, from
@@ -155,19 +171,12 @@ pub fn resolve_header_read_timeout(
 pub fn resolve_request_timeout(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<std::time::Duration>, String> {
-    const VAR: &str = "EDGEZERO__SERVER__REQUEST_TIMEOUT_MS";
-    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| *ms > 0)
-            .map(|ms| Some(std::time::Duration::from_millis(ms)))
-            .ok_or_else(|| {
-                format!("{VAR} must be a positive number of milliseconds such as 30000, got `{v}`")
-            }),
-    }
+    millis(
+        lookup,
+        "EDGEZERO__SERVER__REQUEST_TIMEOUT_MS",
+        false,
+        "30000",
+    )
 }
 
 /// How long an outbound request may go without progress, from `EDGEZERO__HTTP__TIMEOUT_MS`
@@ -176,19 +185,10 @@ pub fn resolve_request_timeout(
 pub fn resolve_http_timeout(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<std::time::Duration, String> {
-    const VAR: &str = "EDGEZERO__HTTP__TIMEOUT_MS";
-    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
-        None => Ok(crate::fetch::DEFAULT_TIMEOUT),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| *ms > 0)
-            .map(std::time::Duration::from_millis)
-            .ok_or_else(|| {
-                format!("{VAR} must be a positive number of milliseconds such as 30000, got `{v}`")
-            }),
-    }
+    Ok(
+        millis(lookup, "EDGEZERO__HTTP__TIMEOUT_MS", false, "30000")?
+            .unwrap_or(crate::fetch::DEFAULT_TIMEOUT),
+    )
 }
 
 /// How long a typed config ([`crate::AppConfig`]) is used without reading `config.version`
@@ -197,17 +197,7 @@ pub fn resolve_http_timeout(
 pub fn resolve_config_version_check(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<std::time::Duration, String> {
-    const VAR: &str = "EDGEZERO__CONFIG__VERSION_CHECK_MS";
-    match lookup(VAR).filter(|v| !v.trim().is_empty()) {
-        None => Ok(std::time::Duration::ZERO),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map(std::time::Duration::from_millis)
-            .map_err(|_| {
-                format!("{VAR} must be a number of milliseconds such as 1000 (0: check on every request), got `{v}`")
-            }),
-    }
+    Ok(millis(lookup, "EDGEZERO__CONFIG__VERSION_CHECK_MS", true, "1000")?.unwrap_or_default())
 }
 
 /// Reads the process environment (the component environment on Spin).

@@ -8,8 +8,9 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::proxy::{send, start};
+use common::proxy::start;
 use edgezero_testkit::origin::Origin;
+use edgezero_testkit::wire::send;
 use edgezero_testkit::wire::Answer;
 
 async fn call(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {

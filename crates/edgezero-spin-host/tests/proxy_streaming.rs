@@ -8,10 +8,10 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::proxy::{connect, start};
+use common::proxy::start;
 use edgezero_testkit::origin::Origin;
 use edgezero_testkit::pattern::{pattern, Checksum};
-use edgezero_testkit::wire::read_answer;
+use edgezero_testkit::wire::{connect, read_answer};
 
 const SIZE: u64 = 50 << 20;
 const MAX_GROWTH_KIB: u64 = 48 << 10;

@@ -2,10 +2,33 @@
 //! `chunked` or `Content-Length` body piece by piece into a [`Checksum`], keeping the bytes
 //! only when asked, so a 50 MiB download costs no memory in the test itself.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
 use crate::pattern::Checksum;
+
+/// A connection to `addr` whose reads give up after 60 s.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).expect("connect to the server under test");
+    s.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("set a read timeout");
+    s
+}
+
+/// Sends `head` (request line and headers, without the blank line) with `body` on a new
+/// connection (`Content-Length`, `Connection: close`) and reads the whole answer.
+pub fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
+    let mut s = connect(addr);
+    write!(
+        s,
+        "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("write the request head");
+    s.write_all(body).expect("write the request body");
+    read_answer(s, true).expect("read the answer")
+}
 
 /// A response read from the wire: its body kept (when asked) and always checksummed.
 pub struct Answer {

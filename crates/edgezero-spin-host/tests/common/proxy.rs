@@ -1,13 +1,9 @@
 //! examples/proxy on the embedded host in front of a testkit origin: its config row written
-//! in Spin's table, `allowed_outbound_hosts` naming the origin (or not), and a blocking
-//! HTTP/1.1 client that streams bodies.
+//! in Spin's table and `allowed_outbound_hosts` naming the origin (or not).
 
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use edgezero_spin_host::UpOptions;
-use edgezero_testkit::wire::{read_answer, Answer};
 
 use super::{Running, TestApp, PROXY};
 
@@ -48,25 +44,4 @@ pub async fn start(base_url: &str, allowed: &str, timeout: Duration) -> (TestApp
     up.variables.insert("origin_host".into(), allowed.into());
     let host = app.start_with(app.config().up(up)).await;
     (app, host)
-}
-
-/// A connection to the host, for a test that writes its own request.
-pub fn connect(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    s
-}
-
-/// Sends `head` (request line and headers) with `body`; reads the whole answer. Blocking:
-/// call it from `spawn_blocking`.
-pub fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
-    let mut s = connect(addr);
-    write!(
-        s,
-        "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    s.write_all(body).unwrap();
-    read_answer(s, true).unwrap()
 }

@@ -4,13 +4,13 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
 use edgezero_adapter_native::{bind, ServerConfig};
 use edgezero_core::App;
+use edgezero_testkit::wire;
 pub use edgezero_testkit::wire::{read_answer, Answer};
 
 pub struct Gateway {
@@ -64,23 +64,13 @@ impl Gateway {
     }
 
     pub fn connect(&self) -> TcpStream {
-        let s = TcpStream::connect(self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        s
+        wire::connect(self.addr)
     }
 
     /// Sends `head` (request line and headers, without the blank line) with `body`, and
     /// reads the whole answer.
     pub fn send(&self, head: &str, body: &[u8]) -> Answer {
-        let mut s = self.connect();
-        write!(
-            s,
-            "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-        .unwrap();
-        s.write_all(body).unwrap();
-        read_answer(s, true).unwrap()
+        wire::send(self.addr, head, body)
     }
 
     pub fn get(&self, path: &str) -> Answer {
