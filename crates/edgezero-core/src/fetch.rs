@@ -173,6 +173,12 @@ impl HttpHandle {
         HttpHandle(client)
     }
 
+    /// The adapter's client itself (for code written against [`HttpClient`], such as the
+    /// testkit's contract suite).
+    pub fn client(&self) -> Rc<dyn HttpClient> {
+        Rc::clone(&self.0)
+    }
+
     /// Sends a request with an absolute http(s) URI.
     pub async fn send(&self, request: Request) -> Result<Response, FetchError> {
         check_url(request.uri())?;

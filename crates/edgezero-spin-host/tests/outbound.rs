@@ -172,3 +172,22 @@ async fn a_hanging_origin_is_a_504_after_edgezero_http_timeout_ms() {
     );
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spin_client_passes_the_client_contract_suite_in_the_component() {
+    let origin = edgezero_testkit::origin::Origin::start();
+    let closed = edgezero_testkit::origin::closed_url();
+    let app = TestApp::new(&spin_toml("\"http://127.0.0.1:*\""), PROBE);
+    let host = app.start().await;
+    let res = host
+        .get(&format!(
+            "/client-suite?origin={}&closed={}",
+            origin.base_url(),
+            closed
+        ))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    common::assert_suite_passed(&res);
+    assert!(origin.requests() > 10, "the suite ran against the origin");
+    host.stop().await;
+}

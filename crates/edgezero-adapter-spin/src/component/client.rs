@@ -70,6 +70,7 @@ fn fetch_error(
 #[async_trait(?Send)]
 impl HttpClient for SpinHttp {
     async fn send(&self, request: Request) -> Result<Response, FetchError> {
+        edgezero_core::fetch::check_url(request.uri())?;
         let scheme = request.uri().scheme_str().unwrap_or("http").to_string();
         let host = request.uri().host().unwrap_or("").to_string();
         let port = request.uri().port_u16();

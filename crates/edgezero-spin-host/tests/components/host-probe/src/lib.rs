@@ -46,6 +46,7 @@ impl App for Probe {
             .get("/atomic/{id}", atomic)
             .post("/bump/{id}", bump)
             .get("/client/{*rest}", client)
+            .get("/client-suite", client_suite)
     }
 }
 
@@ -81,6 +82,32 @@ async fn client(
     let status = response.status().as_u16();
     let body = response.into_body().collect(1 << 20).await?;
     Ok(Json(json!({ "status": status, "body": String::from_utf8_lossy(&body) })))
+}
+
+/// Query of `GET /client-suite`.
+#[derive(serde::Deserialize)]
+struct SuiteQuery {
+    /// The test origin's base URL.
+    origin: String,
+    /// A URL where nothing listens.
+    closed: String,
+}
+
+/// `GET /client-suite?origin=...&closed=...`: the outbound client contract
+/// (`edgezero_testkit::contract::http_client_suite`) run by the Spin client, in the component.
+async fn client_suite(
+    edgezero_core::fetch::Client(http): edgezero_core::fetch::Client,
+    edgezero_core::extract::Query(q): edgezero_core::extract::Query<SuiteQuery>,
+) -> Json<Value> {
+    let target = edgezero_testkit::contract::HttpClientTarget::new(http.client(), &q.origin)
+        .with_closed_url(&q.closed);
+    let results = edgezero_testkit::contract::http_client_suite(&target).await;
+    Json(Value::Array(
+        results
+            .iter()
+            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err()}))
+            .collect(),
+    ))
 }
 
 async fn atomic(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
