@@ -26,8 +26,10 @@ impl SqliteDb {
         })
     }
 
-    /// Runs `f` on the connection, off the async threads (SQLite blocks, e.g. while another
-    /// process holds the write lock).
+    /// Runs `f` on the connection as `spin up` does: on this thread, with the runtime told
+    /// that it blocks (`block_in_place`), so other requests move to other threads while
+    /// SQLite waits (e.g. for another process's write lock). Off a multi-threaded runtime it
+    /// runs on the blocking pool instead.
     async fn run<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<R, edgezero_spin_sqlite::SqliteKvError>
@@ -35,12 +37,19 @@ impl SqliteDb {
             + 'static,
     ) -> Result<R, String> {
         let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
+        let work = move || {
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut conn).map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| format!("key-value task failed: {e}"))?
+        };
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(work)
+        } else {
+            tokio::task::spawn_blocking(work)
+                .await
+                .map_err(|e| format!("key-value task failed: {e}"))?
+        }
     }
 
     /// `SELECT value ...`
