@@ -52,22 +52,43 @@ pub enum Op<'a> {
     DeleteMany(usize),
 }
 
+impl Op<'_> {
+    /// Appends what the operation does, e.g. ``read `k` ``. Built with `push_str` rather than
+    /// `write!`, whose formatting code would cost every component that uses a store.
+    fn push_to(self, out: &mut String) {
+        let (verb, key, count) = match self {
+            Op::Open => ("open the store", None, None),
+            Op::Get(k) => ("read", Some(k), None),
+            Op::Set(k) => ("write", Some(k), None),
+            Op::Delete(k) => ("delete", Some(k), None),
+            Op::Exists(k) => ("check", Some(k), None),
+            Op::ListKeys => ("list keys", None, None),
+            Op::OpenBucket => ("open the `wasi:keyvalue` bucket of", None, None),
+            Op::Increment(k) => ("increment", Some(k), None),
+            Op::CompareAndSwap(k) => ("compare-and-swap", Some(k), None),
+            Op::GetMany(n) => ("read", None, Some(n)),
+            Op::SetMany(n) => ("write", None, Some(n)),
+            Op::DeleteMany(n) => ("delete", None, Some(n)),
+        };
+        out.push_str(verb);
+        if let Some(key) = key {
+            out.push_str(" `");
+            out.push_str(key);
+            out.push('`');
+        }
+        if let Some(n) = count {
+            out.push(' ');
+            out.push_str(&n.to_string());
+            out.push_str(" keys");
+        }
+    }
+}
+
 impl std::fmt::Display for Op<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Op::Open => f.write_str("open the store"),
-            Op::Get(k) => write!(f, "read `{k}`"),
-            Op::Set(k) => write!(f, "write `{k}`"),
-            Op::Delete(k) => write!(f, "delete `{k}`"),
-            Op::Exists(k) => write!(f, "check `{k}`"),
-            Op::ListKeys => f.write_str("list keys"),
-            Op::OpenBucket => f.write_str("open the `wasi:keyvalue` bucket of"),
-            Op::Increment(k) => write!(f, "increment `{k}`"),
-            Op::CompareAndSwap(k) => write!(f, "compare-and-swap `{k}`"),
-            Op::GetMany(n) => write!(f, "read {n} keys"),
-            Op::SetMany(n) => write!(f, "write {n} keys"),
-            Op::DeleteMany(n) => write!(f, "delete {n} keys"),
-        }
+        let mut text = String::new();
+        self.push_to(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -84,17 +105,16 @@ pub struct StoreRef<'a> {
 
 impl StoreRef<'_> {
     fn describe(&self) -> String {
-        let mut s = format!(
-            "Spin key-value store `{}` ({} store `{}`",
-            self.label,
-            self.kind.as_str(),
-            self.id
-        );
+        let mut s = String::from("Spin key-value store `");
+        s.push_str(self.label);
+        s.push_str("` (");
+        s.push_str(self.kind.as_str());
+        s.push_str(" store `");
+        s.push_str(self.id);
+        s.push('`');
         if self.label != self.id {
-            s.push_str(&format!(
-                ", label set by {}",
-                env::store_name_var(self.kind, self.id)
-            ));
+            s.push_str(", label set by ");
+            s.push_str(&env::store_name_var(self.kind, self.id));
         }
         s.push(')');
         s
@@ -143,50 +163,83 @@ impl FromSpinFailure for ConfigError {
 /// | `Other` on open (store or `wasi:keyvalue` bucket) | `Unavailable` (503) | the host's message |
 /// | `Other` otherwise | `Internal` (500) | the operation, the key and the host's message |
 pub fn map_kv_error<E: FromSpinFailure>(err: SpinKvError, store: StoreRef<'_>, op: Op<'_>) -> E {
+    match describe_failure(err, &store, op) {
+        (true, reason) => E::unavailable(store.id, reason),
+        (false, message) => E::internal(message),
+    }
+}
+
+/// The message of [`map_kv_error`], and whether the store is unavailable (or the failure
+/// internal). Not generic, so a component carries it once, and built with `push_str`.
+fn describe_failure(err: SpinKvError, store: &StoreRef<'_>, op: Op<'_>) -> (bool, String) {
     let what = store.describe();
     let label = store.label;
-    match err {
+    let mut s = String::new();
+    let unavailable = match err {
         SpinKvError::AccessDenied => {
-            let mut fix = format!(
-                "this component may not open {what}: add \"{label}\" to \
-                 `[component.<id>].key_value_stores` in spin.toml"
-            );
+            s.push_str("this component may not open ");
+            s.push_str(&what);
+            s.push_str(": add \"");
+            s.push_str(label);
+            s.push_str("\" to `[component.<id>].key_value_stores` in spin.toml");
             if label != "default" {
-                fix.push_str(&format!(
-                    " and declare `[key_value_store.{label}]` (e.g. type = \"spin\") in runtime-config.toml"
-                ));
+                s.push_str(" and declare `[key_value_store.");
+                s.push_str(label);
+                s.push_str("]` (e.g. type = \"spin\") in runtime-config.toml");
             }
-            E::unavailable(store.id, fix)
+            true
         }
         SpinKvError::NoSuchStore => {
-            let fix = if label == "default" {
-                format!(
-                    "Spin has no backend for {what}: the runtime config must not remove `default`"
-                )
+            s.push_str("Spin has no backend for ");
+            s.push_str(&what);
+            if label == "default" {
+                s.push_str(": the runtime config must not remove `default`");
             } else {
-                format!(
-                    "Spin has no backend for {what}: declare `[key_value_store.{label}]` \
-                     (e.g. type = \"spin\") in runtime-config.toml and pass it with \
-                     `spin up --runtime-config-file runtime-config.toml`"
-                )
+                s.push_str(": declare `[key_value_store.");
+                s.push_str(label);
+                s.push_str(
+                    "]` (e.g. type = \"spin\") in runtime-config.toml and pass it with \
+                     `spin up --runtime-config-file runtime-config.toml`",
+                );
+            }
+            true
+        }
+        SpinKvError::StoreTableFull => {
+            s.push_str("cannot ");
+            op.push_to(&mut s);
+            s.push_str(" on ");
+            s.push_str(&what);
+            s.push_str(
+                ": too many key-value stores are open in this component instance \
+                 (Spin's store table is full); retry the request",
+            );
+            true
+        }
+        SpinKvError::Other(msg) => {
+            s.push_str("cannot ");
+            let opening = match op {
+                Op::Open => {
+                    s.push_str("open ");
+                    true
+                }
+                Op::OpenBucket => {
+                    op.push_to(&mut s);
+                    s.push(' ');
+                    true
+                }
+                _ => {
+                    op.push_to(&mut s);
+                    s.push_str(" on ");
+                    false
+                }
             };
-            E::unavailable(store.id, fix)
+            s.push_str(&what);
+            s.push_str(": ");
+            s.push_str(&msg);
+            opening
         }
-        SpinKvError::StoreTableFull => E::unavailable(
-            store.id,
-            format!(
-                "cannot {op} on {what}: too many key-value stores are open in this component \
-                 instance (Spin's store table is full); retry the request"
-            ),
-        ),
-        SpinKvError::Other(msg) if op == Op::Open => {
-            E::unavailable(store.id, format!("cannot open {what}: {msg}"))
-        }
-        SpinKvError::Other(msg) if op == Op::OpenBucket => {
-            E::unavailable(store.id, format!("cannot {op} {what}: {msg}"))
-        }
-        SpinKvError::Other(msg) => E::internal(format!("cannot {op} on {what}: {msg}")),
-    }
+    };
+    (unavailable, s)
 }
 
 #[cfg(test)]
@@ -304,6 +357,100 @@ mod tests {
             matches!(&err, KvError::Internal(m) if m.contains("delete 3 keys")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn messages_are_exact() {
+        let renamed = StoreRef {
+            kind: StoreKind::Kv,
+            id: "data",
+            label: "prod-data",
+        };
+        let default = StoreRef {
+            kind: StoreKind::Kv,
+            id: "default",
+            label: "default",
+        };
+        let text = |err: KvError| match err {
+            KvError::Unavailable { reason, .. } => format!("unavailable: {reason}"),
+            KvError::Internal(message) => format!("internal: {message}"),
+            other => panic!("unexpected {other:?}"),
+        };
+        let cases = [
+            (
+                kv(SpinKvError::AccessDenied, renamed, Op::Open),
+                "unavailable: this component may not open Spin key-value store `prod-data` (kv \
+                 store `data`, label set by EDGEZERO__STORES__KV__DATA__NAME): add \"prod-data\" \
+                 to `[component.<id>].key_value_stores` in spin.toml and declare \
+                 `[key_value_store.prod-data]` (e.g. type = \"spin\") in runtime-config.toml",
+            ),
+            (
+                kv(SpinKvError::AccessDenied, default, Op::Open),
+                "unavailable: this component may not open Spin key-value store `default` (kv \
+                 store `default`): add \"default\" to `[component.<id>].key_value_stores` in \
+                 spin.toml",
+            ),
+            (
+                kv(SpinKvError::NoSuchStore, default, Op::Open),
+                "unavailable: Spin has no backend for Spin key-value store `default` (kv store \
+                 `default`): the runtime config must not remove `default`",
+            ),
+            (
+                kv(SpinKvError::NoSuchStore, DATA, Op::Open),
+                "unavailable: Spin has no backend for Spin key-value store `data` (kv store \
+                 `data`): declare `[key_value_store.data]` (e.g. type = \"spin\") in \
+                 runtime-config.toml and pass it with `spin up --runtime-config-file \
+                 runtime-config.toml`",
+            ),
+            (
+                kv(SpinKvError::StoreTableFull, DATA, Op::SetMany(12)),
+                "unavailable: cannot write 12 keys on Spin key-value store `data` (kv store \
+                 `data`): too many key-value stores are open in this component instance (Spin's \
+                 store table is full); retry the request",
+            ),
+            (
+                kv(SpinKvError::Other("m".into()), DATA, Op::Open),
+                "unavailable: cannot open Spin key-value store `data` (kv store `data`): m",
+            ),
+            (
+                kv(SpinKvError::Other("m".into()), DATA, Op::OpenBucket),
+                "unavailable: cannot open the `wasi:keyvalue` bucket of Spin key-value store \
+                 `data` (kv store `data`): m",
+            ),
+            (
+                kv(
+                    SpinKvError::Other("m".into()),
+                    DATA,
+                    Op::CompareAndSwap("k"),
+                ),
+                "internal: cannot compare-and-swap `k` on Spin key-value store `data` (kv store \
+                 `data`): m",
+            ),
+            (
+                kv(SpinKvError::Other("m".into()), DATA, Op::ListKeys),
+                "internal: cannot list keys on Spin key-value store `data` (kv store `data`): m",
+            ),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(text(err), expected);
+        }
+        let ops = [
+            (Op::Open, "open the store"),
+            (Op::Get("k"), "read `k`"),
+            (Op::Set("k"), "write `k`"),
+            (Op::Delete("k"), "delete `k`"),
+            (Op::Exists("k"), "check `k`"),
+            (Op::ListKeys, "list keys"),
+            (Op::OpenBucket, "open the `wasi:keyvalue` bucket of"),
+            (Op::Increment("k"), "increment `k`"),
+            (Op::CompareAndSwap("k"), "compare-and-swap `k`"),
+            (Op::GetMany(2), "read 2 keys"),
+            (Op::SetMany(0), "write 0 keys"),
+            (Op::DeleteMany(1000), "delete 1000 keys"),
+        ];
+        for (op, expected) in ops {
+            assert_eq!(op.to_string(), expected);
+        }
     }
 
     #[test]

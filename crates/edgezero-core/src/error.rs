@@ -136,14 +136,7 @@ impl EdgeError {
                 None => log::warn!("{} {}", self.status.as_u16(), self.message),
             }
         }
-        let body = serde_json::json!({
-            "error": {
-                "status": self.status.as_u16(),
-                "code": self.code,
-                "message": self.message,
-            }
-        });
-        let mut resp = http::Response::new(Body::from(body.to_string()));
+        let mut resp = http::Response::new(Body::from(self.json_body()));
         *resp.status_mut() = self.status;
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -153,6 +146,71 @@ impl EdgeError {
             resp.headers_mut().append(name, value);
         }
         resp
+    }
+}
+
+impl EdgeError {
+    /// `{"error":{"code":…,"message":…,"status":…}}`, byte for byte what `serde_json` writes
+    /// for that object (keys sorted), without building a `serde_json::Value`.
+    fn json_body(&self) -> String {
+        let mut out = String::with_capacity(48 + self.code.len() + self.message.len());
+        out.push_str("{\"error\":{\"code\":");
+        push_json_string(&mut out, self.code);
+        out.push_str(",\"message\":");
+        push_json_string(&mut out, &self.message);
+        out.push_str(",\"status\":");
+        push_decimal(&mut out, self.status.as_u16());
+        out.push_str("}}");
+        out
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it.
+fn push_json_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        start = i + 1;
+        if short.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push_str(short);
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(d as char);
     }
 }
 
@@ -302,6 +360,31 @@ mod tests {
         let v = body_json(err.into_response());
         assert!(!v.to_string().contains("/secret/path"));
         assert!(v["error"]["message"].as_str().unwrap().contains("cache"));
+    }
+
+    #[test]
+    fn body_is_what_serde_json_writes() {
+        let messages = [
+            String::from("plain"),
+            String::from("quote \" backslash \\ slash / tab \t newline \n cr \r"),
+            (0u8..0x20).map(char::from).collect::<String>() + "\u{7f} é ✓ 😀",
+            String::new(),
+        ];
+        for (status, message) in [400u16, 404, 405, 501, 503]
+            .into_iter()
+            .zip(messages.iter().cycle())
+        {
+            let err = EdgeError::new(
+                StatusCode::from_u16(status).unwrap(),
+                "some_code",
+                message.clone(),
+            );
+            let expected = serde_json::json!({
+                "error": {"status": status, "code": "some_code", "message": message}
+            })
+            .to_string();
+            assert_eq!(err.json_body(), expected);
+        }
     }
 
     #[test]

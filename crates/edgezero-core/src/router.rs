@@ -76,11 +76,16 @@ impl Router {
     ///
     /// A route that cannot be added is left out and recorded, never a panic; see
     /// [`Router::try_build`].
-    pub fn route<H, T>(mut self, path: &str, method: Method, handler: H) -> Self
+    pub fn route<H, T>(self, path: &str, method: Method, handler: H) -> Self
     where
         H: Handler<T>,
         T: 'static,
     {
+        // Only the erasure is generic: the rest is compiled once, not once per handler.
+        self.add(path, method, erase(handler))
+    }
+
+    fn add(mut self, path: &str, method: Method, handler: BoxHandler) -> Self {
         let inner = self.inner_mut();
         let idx = match inner.routes.iter().position(|r| &*r.pattern == path) {
             Some(idx) => idx,
@@ -100,7 +105,7 @@ impl Router {
             });
             return self;
         }
-        entry.methods.push((method.clone(), erase(handler)));
+        entry.methods.push((method.clone(), handler));
         let implied = (method == Method::GET).then_some(Method::HEAD);
         for m in std::iter::once(method).chain(implied) {
             if !entry.allow.contains(&m) {

@@ -40,7 +40,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::kv::{KvError, KvHandle};
+use super::kv::{KvError, KvHandle, UpdateFn};
 use super::validate;
 
 /// Most keys one batch operation takes.
@@ -105,6 +105,7 @@ impl KvHandle {
     /// [`KvError::NotACounter`]; a result outside `i64` is a [`KvError::Validation`].
     pub async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         validate::key(key).map_err(invalid)?;
+        self.check_limits(key, None, true).await?;
         self.backend().increment(key, delta).await
     }
 
@@ -122,9 +123,14 @@ impl KvHandle {
         expected: Option<&[u8]>,
         new: impl Into<Bytes>,
     ) -> Result<bool, KvError> {
-        let new = new.into();
+        self.cas(key, expected, new.into()).await
+    }
+
+    async fn cas(&self, key: &str, expected: Option<&[u8]>, new: Bytes) -> Result<bool, KvError> {
         validate::key(key).map_err(invalid)?;
         validate::value(new.len()).map_err(invalid)?;
+        self.check_limits(key, Some(new.len()), expected.is_none())
+            .await?;
         self.backend().compare_and_swap(key, expected, new).await
     }
 
@@ -167,6 +173,9 @@ impl KvHandle {
         if entries.is_empty() {
             return Ok(());
         }
+        if let Some(limits) = self.limits() {
+            limits.check_batch(self.backend(), &entries).await?;
+        }
         self.backend().set_many(entries).await
     }
 
@@ -191,14 +200,34 @@ impl KvHandle {
         key: &str,
         new: impl Into<Bytes>,
     ) -> Result<Option<Bytes>, KvError> {
-        let new = new.into();
+        self.exchange_bytes(key, new.into()).await
+    }
+
+    async fn exchange_bytes(&self, key: &str, new: Bytes) -> Result<Option<Bytes>, KvError> {
         validate::key(key).map_err(invalid)?;
         validate::value(new.len()).map_err(invalid)?;
-        let (previous, _) = self
-            .backend()
-            .update_bytes(key, &mut |_| Ok(new.clone()))
-            .await?;
+        let (previous, _) = self.update(key, &mut |_| Ok(new.clone())).await?;
         Ok(previous)
+    }
+
+    /// [`KvStore::update_bytes`](super::kv::KvStore::update_bytes) with the store's limits
+    /// profile: the key and the room first, then the length of each value `update` makes.
+    async fn update(
+        &self,
+        key: &str,
+        update: &mut UpdateFn<'_>,
+    ) -> Result<(Option<Bytes>, Bytes), KvError> {
+        self.check_limits(key, None, true).await?;
+        let Some(limits) = self.limits() else {
+            return self.backend().update_bytes(key, update).await;
+        };
+        self.backend()
+            .update_bytes(key, &mut |current| {
+                let new = update(current)?;
+                limits.check_len(key, new.len())?;
+                Ok(new)
+            })
+            .await
     }
 
     /// Reads the JSON value under `key`, passes it to `update` (`None` when missing), and
@@ -213,25 +242,22 @@ impl KvHandle {
     {
         validate::key(key).map_err(invalid)?;
         let mut stored: Option<T> = None;
-        self.backend()
-            .update_bytes(key, &mut |current| {
-                let old = match current {
-                    Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| {
-                        KvError::Internal(format!(
-                            "value under `{key}` is not the expected JSON: {e}"
-                        ))
-                    })?),
-                    None => None,
-                };
-                let new = update(old);
-                let bytes = serde_json::to_vec(&new).map_err(|e| {
-                    KvError::Internal(format!("cannot serialise value for `{key}`: {e}"))
-                })?;
-                validate::value(bytes.len()).map_err(invalid)?;
-                stored = Some(new);
-                Ok(Bytes::from(bytes))
-            })
-            .await?;
+        self.update(key, &mut |current| {
+            let old = match current {
+                Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| {
+                    KvError::Internal(format!("value under `{key}` is not the expected JSON: {e}"))
+                })?),
+                None => None,
+            };
+            let new = update(old);
+            let bytes = serde_json::to_vec(&new).map_err(|e| {
+                KvError::Internal(format!("cannot serialise value for `{key}`: {e}"))
+            })?;
+            validate::value(bytes.len()).map_err(invalid)?;
+            stored = Some(new);
+            Ok(Bytes::from(bytes))
+        })
+        .await?;
         stored.ok_or_else(|| KvError::Internal("the backend stored no value".into()))
     }
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::limits::KvLimits;
 use super::paging::{self, KeyPage};
 use super::validate;
 
@@ -199,6 +200,8 @@ pub struct ListPage {
 pub struct KvHandle {
     id: Rc<str>,
     store: Rc<dyn KvStore>,
+    /// The store's limits profile, checked after the handle's own rules.
+    limits: Option<KvLimits>,
 }
 
 fn invalid(msg: String) -> KvError {
@@ -216,7 +219,38 @@ impl KvHandle {
         KvHandle {
             id: id.into(),
             store,
+            limits: None,
         }
+    }
+
+    /// Holds this handle to a limits profile (what [`LimitedKv`](super::limits::LimitedKv)
+    /// does for a bare backend), so that only the operations an app uses carry the checks.
+    pub(crate) fn with_limits(mut self, limits: Option<KvLimits>) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits profile's checks before a write of `key` reaches the backend: the key, the
+    /// value's length when known, and the room for a new key when the write may add one.
+    pub(crate) async fn check_limits(
+        &self,
+        key: &str,
+        len: Option<usize>,
+        may_add: bool,
+    ) -> Result<(), KvError> {
+        let Some(limits) = &self.limits else {
+            return Ok(());
+        };
+        limits.check_sizes(key, len)?;
+        if may_add {
+            limits.check_room(&*self.store, &[key]).await?;
+        }
+        Ok(())
+    }
+
+    /// The limits profile, for checks inside an update.
+    pub(crate) fn limits(&self) -> Option<KvLimits> {
+        self.limits
     }
 
     /// The logical store id.
@@ -232,9 +266,13 @@ impl KvHandle {
 
     /// Stores `value` under `key`.
     pub async fn put_bytes(&self, key: &str, value: impl Into<Bytes>) -> Result<(), KvError> {
-        let value = value.into();
+        self.put(key, value.into()).await
+    }
+
+    async fn put(&self, key: &str, value: Bytes) -> Result<(), KvError> {
         validate::key(key).map_err(invalid)?;
         validate::value(value.len()).map_err(invalid)?;
+        self.check_limits(key, Some(value.len()), true).await?;
         self.store.put_bytes(key, value).await
     }
 
@@ -252,15 +290,19 @@ impl KvHandle {
         value: impl Into<Bytes>,
         ttl: Duration,
     ) -> Result<(), KvError> {
+        self.put_with_ttl(key, value.into(), ttl).await
+    }
+
+    async fn put_with_ttl(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), KvError> {
         if !self.store.supports_ttl() {
             return Err(KvError::Unsupported {
                 operation: "put_bytes_with_ttl",
             });
         }
-        let value = value.into();
         validate::key(key).map_err(invalid)?;
         validate::value(value.len()).map_err(invalid)?;
         validate::ttl(ttl).map_err(invalid)?;
+        self.check_limits(key, Some(value.len()), true).await?;
         self.store.put_bytes_with_ttl(key, value, ttl).await
     }
 

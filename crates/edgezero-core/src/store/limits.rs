@@ -60,7 +60,101 @@ pub fn resolve(
     }
 }
 
+impl KvLimits {
+    fn over(&self, what: String) -> KvError {
+        KvError::Validation(format!("{what} (the `{}` limits)", self.profile))
+    }
+
+    fn check_key(&self, key: &str) -> Result<(), KvError> {
+        if key.len() > self.max_key_bytes {
+            return Err(self.over(format!(
+                "key is {} bytes long; the limit is {} bytes",
+                key.len(),
+                self.max_key_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a value of `len` bytes for `key`.
+    pub(crate) fn check_len(&self, key: &str, len: usize) -> Result<(), KvError> {
+        if len > self.max_value_bytes {
+            return Err(self.over(format!(
+                "value of `{}` is {len} bytes long; the limit is {} bytes",
+                key.escape_debug(),
+                self.max_value_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_value(&self, key: &str, len: usize) -> Result<(), KvError> {
+        self.check_key(key)?;
+        self.check_len(key, len)
+    }
+
+    /// The checks of a write of `key` that need no store: the key, and the value's length
+    /// when it is known (`len`).
+    pub(crate) fn check_sizes(&self, key: &str, len: Option<usize>) -> Result<(), KvError> {
+        self.check_key(key)?;
+        match len {
+            Some(len) => self.check_len(key, len),
+            None => Ok(()),
+        }
+    }
+
+    /// The checks before `entries` are written to `store` in one batch.
+    pub(crate) async fn check_batch(
+        &self,
+        store: &dyn KvStore,
+        entries: &[(String, Bytes)],
+    ) -> Result<(), KvError> {
+        for (key, value) in entries {
+            self.check_value(key, value.len())?;
+        }
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        self.check_room(store, &keys).await
+    }
+
+    /// Refuses writes that would add keys past the store's key count.
+    pub(crate) async fn check_room(
+        &self,
+        store: &dyn KvStore,
+        new_keys: &[&str],
+    ) -> Result<(), KvError> {
+        let mut adding = 0;
+        for key in new_keys {
+            if !store.exists(key).await? {
+                adding += 1;
+            }
+        }
+        if adding == 0 {
+            return Ok(());
+        }
+        let mut count = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let page: KeyPage = store.list_keys_page("", after.as_deref(), 1000).await?;
+            count += page.keys.len();
+            if count + adding > self.max_keys {
+                return Err(self.over(format!(
+                    "the store holds {count} keys and may hold at most {}; delete keys before adding new ones",
+                    self.max_keys
+                )));
+            }
+            match (page.more, page.keys.last()) {
+                (true, Some(last)) => after = Some(last.clone()),
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
 /// A store held to a [`KvLimits`] profile.
+///
+/// The handles [`Stores`](super::Stores) opens apply a profile themselves, with the same
+/// checks in the same order, so that a component carries only the checks of the operations
+/// it uses; this wrapper is for a backend used on its own.
 pub struct LimitedKv {
     inner: Rc<dyn KvStore>,
     limits: KvLimits,
@@ -72,63 +166,12 @@ impl LimitedKv {
         LimitedKv { inner, limits }
     }
 
-    fn over(&self, what: String) -> KvError {
-        KvError::Validation(format!("{what} (the `{}` limits)", self.limits.profile))
-    }
-
-    fn check_key(&self, key: &str) -> Result<(), KvError> {
-        if key.len() > self.limits.max_key_bytes {
-            return Err(self.over(format!(
-                "key is {} bytes long; the limit is {} bytes",
-                key.len(),
-                self.limits.max_key_bytes
-            )));
+    async fn check(&self, key: &str, len: Option<usize>, may_add: bool) -> Result<(), KvError> {
+        self.limits.check_sizes(key, len)?;
+        if may_add {
+            self.limits.check_room(&*self.inner, &[key]).await?;
         }
         Ok(())
-    }
-
-    fn check_value(&self, key: &str, len: usize) -> Result<(), KvError> {
-        self.check_key(key)?;
-        if len > self.limits.max_value_bytes {
-            return Err(self.over(format!(
-                "value of `{}` is {len} bytes long; the limit is {} bytes",
-                key.escape_debug(),
-                self.limits.max_value_bytes
-            )));
-        }
-        Ok(())
-    }
-
-    /// Refuses writes that would add keys past the store's key count.
-    async fn check_room(&self, new_keys: &[&str]) -> Result<(), KvError> {
-        let mut adding = 0;
-        for key in new_keys {
-            if !self.inner.exists(key).await? {
-                adding += 1;
-            }
-        }
-        if adding == 0 {
-            return Ok(());
-        }
-        let mut count = 0;
-        let mut after: Option<String> = None;
-        loop {
-            let page: KeyPage = self
-                .inner
-                .list_keys_page("", after.as_deref(), 1000)
-                .await?;
-            count += page.keys.len();
-            if count + adding > self.limits.max_keys {
-                return Err(self.over(format!(
-                    "the store holds {count} keys and may hold at most {}; delete keys before adding new ones",
-                    self.limits.max_keys
-                )));
-            }
-            match (page.more, page.keys.last()) {
-                (true, Some(last)) => after = Some(last.clone()),
-                _ => return Ok(()),
-            }
-        }
     }
 }
 
@@ -138,8 +181,7 @@ impl KvStore for LimitedKv {
         self.inner.get_bytes(key).await
     }
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
-        self.check_value(key, value.len())?;
-        self.check_room(&[key]).await?;
+        self.check(key, Some(value.len()), true).await?;
         self.inner.put_bytes(key, value).await
     }
     fn supports_ttl(&self) -> bool {
@@ -151,8 +193,7 @@ impl KvStore for LimitedKv {
         value: Bytes,
         ttl: Duration,
     ) -> Result<(), KvError> {
-        self.check_value(key, value.len())?;
-        self.check_room(&[key]).await?;
+        self.check(key, Some(value.len()), true).await?;
         self.inner.put_bytes_with_ttl(key, value, ttl).await
     }
     async fn delete(&self, key: &str) -> Result<(), KvError> {
@@ -170,8 +211,7 @@ impl KvStore for LimitedKv {
         self.inner.list_keys_page(prefix, after, limit).await
     }
     async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
-        self.check_key(key)?;
-        self.check_room(&[key]).await?;
+        self.check(key, None, true).await?;
         self.inner.increment(key, delta).await
     }
     async fn compare_and_swap(
@@ -180,10 +220,7 @@ impl KvStore for LimitedKv {
         expected: Option<&[u8]>,
         new: Bytes,
     ) -> Result<bool, KvError> {
-        self.check_value(key, new.len())?;
-        if expected.is_none() {
-            self.check_room(&[key]).await?;
-        }
+        self.check(key, Some(new.len()), expected.is_none()).await?;
         self.inner.compare_and_swap(key, expected, new).await
     }
     async fn update_bytes(
@@ -191,20 +228,12 @@ impl KvStore for LimitedKv {
         key: &str,
         update: &mut UpdateFn<'_>,
     ) -> Result<(Option<Bytes>, Bytes), KvError> {
-        self.check_key(key)?;
-        self.check_room(&[key]).await?;
-        let max = self.limits.max_value_bytes;
-        let profile = self.limits.profile;
+        self.check(key, None, true).await?;
+        let limits = self.limits;
         self.inner
             .update_bytes(key, &mut |current| {
                 let new = update(current)?;
-                if new.len() > max {
-                    return Err(KvError::Validation(format!(
-                        "value of `{}` is {} bytes long; the limit is {max} bytes (the `{profile}` limits)",
-                        key.escape_debug(),
-                        new.len()
-                    )));
-                }
+                limits.check_len(key, new.len())?;
                 Ok(new)
             })
             .await
@@ -213,11 +242,7 @@ impl KvStore for LimitedKv {
         self.inner.get_many(keys).await
     }
     async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
-        for (key, value) in &entries {
-            self.check_value(key, value.len())?;
-        }
-        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
-        self.check_room(&keys).await?;
+        self.limits.check_batch(&*self.inner, &entries).await?;
         self.inner.set_many(entries).await
     }
     async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {

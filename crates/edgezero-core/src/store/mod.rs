@@ -246,10 +246,10 @@ macro_rules! open_cached {
             $open,
             $handle,
             $unknown,
-            |_, store| Ok(store)
+            |_, handle| Ok(handle)
         )
     };
-    ($self:ident, $id:ident, $kind:expr, $cache:ident, $open:ident, $handle:ident, $unknown:expr, $wrap:expr) => {{
+    ($self:ident, $id:ident, $kind:expr, $cache:ident, $open:ident, $handle:ident, $unknown:expr, $finish:expr) => {{
         let Some(inner) = &$self.inner else {
             return Err($unknown($id.map(str::to_string)));
         };
@@ -261,8 +261,7 @@ macro_rules! open_cached {
         }
         let binding = &inner.bindings.all($kind)[idx];
         let store = inner.provider.$open(binding).await?;
-        let store = $wrap(&*inner.bindings, store)?;
-        let handle = $handle::new(binding.id.as_str(), store);
+        let handle = $finish(binding, $handle::new(binding.id.as_str(), store))?;
         inner.$cache.borrow_mut().push((idx, handle.clone()));
         Ok(handle)
     }};
@@ -297,23 +296,16 @@ impl Stores {
             Some(id) => KvError::UnknownStore(id),
             None => KvError::Misconfigured(no_default(StoreKind::Kv)),
         };
-        let wrap = |bindings: &StoreBindings,
-                    store: Rc<dyn KvStore>|
-         -> Result<Rc<dyn KvStore>, KvError> {
-            let Some(binding) = bindings
-                .default_binding(StoreKind::Kv)
-                .filter(|_| id.is_none())
-                .or_else(|| id.and_then(|id| bindings.get(StoreKind::Kv, id)))
-            else {
-                return Ok(store);
-            };
-            match bindings
-                .kv_limits(&binding.id)
+        // The limits profile is applied by the handle, not by a wrapping backend, so that
+        // a component carries the checks of the operations it uses only.
+        let with_limits = |binding: &StoreBinding, handle: KvHandle| {
+            let limits = self
+                .bindings()
+                .map(|b| b.kv_limits(&binding.id))
+                .transpose()
                 .map_err(KvError::Misconfigured)?
-            {
-                Some(l) => Ok(Rc::new(limits::LimitedKv::new(store, l))),
-                None => Ok(store),
-            }
+                .flatten();
+            Ok::<_, KvError>(handle.with_limits(limits))
         };
         open_cached!(
             self,
@@ -323,7 +315,7 @@ impl Stores {
             open_kv,
             KvHandle,
             unknown,
-            wrap
+            with_limits
         )
     }
 

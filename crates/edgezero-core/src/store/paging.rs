@@ -51,8 +51,8 @@ pub struct KeyPage {
 
 /// Builds pages from an unordered stream of keys, as `get_keys()`-style backends return them.
 ///
-/// Every key matching the prefix counts towards `cap`; only keys after the cursor are kept,
-/// and only the smallest `limit + 1` of them are ever sorted.
+/// Every key matching the prefix counts towards `cap`; of the keys after the cursor only the
+/// smallest `limit + 1` are kept (in a max-heap), and only they are sorted.
 #[derive(Debug)]
 pub struct PageCollector<'a> {
     prefix: &'a str,
@@ -60,6 +60,7 @@ pub struct PageCollector<'a> {
     limit: usize,
     cap: usize,
     matched: usize,
+    /// A max-heap of at most `limit + 1` keys: the smallest seen so far.
     candidates: Vec<String>,
 }
 
@@ -91,24 +92,61 @@ impl<'a> PageCollector<'a> {
             return Err(CapExceeded);
         }
         if self.after.is_none_or(|after| key.as_str() > after) {
-            self.candidates.push(key);
+            let heap = &mut self.candidates;
+            if heap.len() <= self.limit {
+                let at = heap.len();
+                heap.push(key);
+                sift_up(heap, at);
+            } else if key < heap[0] {
+                heap[0] = key;
+                sift_down(heap, 0);
+            }
         }
         Ok(())
     }
 
-    /// Sorts just enough to return the page.
-    pub fn finish(mut self) -> KeyPage {
-        let limit = self.limit;
-        let more = self.candidates.len() > limit;
-        if more {
-            self.candidates.select_nth_unstable(limit);
-            self.candidates.truncate(limit);
+    /// Sorts the kept keys and returns the page.
+    pub fn finish(self) -> KeyPage {
+        let mut keys = self.candidates;
+        // Heapsort: the heap is built already; its code is a fraction of `sort_unstable`'s,
+        // which a component would otherwise carry for this one use.
+        for end in (1..keys.len()).rev() {
+            keys.swap(0, end);
+            sift_down(&mut keys[..end], 0);
         }
-        self.candidates.sort_unstable();
-        KeyPage {
-            keys: self.candidates,
-            more,
+        let more = keys.len() > self.limit;
+        keys.truncate(self.limit);
+        KeyPage { keys, more }
+    }
+}
+
+/// Restores the max-heap order of `heap` after the key at `at` was added.
+fn sift_up(heap: &mut [String], mut at: usize) {
+    while at > 0 {
+        let parent = (at - 1) / 2;
+        if heap[parent] >= heap[at] {
+            return;
         }
+        heap.swap(parent, at);
+        at = parent;
+    }
+}
+
+/// Restores the max-heap order of `heap` after the key at `at` was replaced by a smaller one.
+fn sift_down(heap: &mut [String], mut at: usize) {
+    loop {
+        let mut child = 2 * at + 1;
+        if child >= heap.len() {
+            return;
+        }
+        if child + 1 < heap.len() && heap[child] < heap[child + 1] {
+            child += 1;
+        }
+        if heap[at] >= heap[child] {
+            return;
+        }
+        heap.swap(at, child);
+        at = child;
     }
 }
 
@@ -163,6 +201,25 @@ mod tests {
         assert!(!p3.more);
         let past = collect(&keys, "", Some("zzz"), 2);
         assert!(past.keys.is_empty() && !past.more);
+    }
+
+    #[test]
+    fn pages_match_a_full_sort() {
+        // A fixed pseudo-random order, with repeats of some keys.
+        let keys: Vec<String> = (0u32..300)
+            .map(|i| format!("k{}", i.wrapping_mul(2_654_435_761) % 211))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        for limit in [0, 1, 2, 7, 150, 299, 300, 301, 1000] {
+            let mut c = PageCollector::new("", None, limit, usize::MAX);
+            for k in &keys {
+                c.push(k.clone()).unwrap();
+            }
+            let page = c.finish();
+            assert_eq!(page.keys, sorted[..limit.min(sorted.len())], "{limit}");
+            assert_eq!(page.more, sorted.len() > limit, "{limit}");
+        }
     }
 
     #[test]
