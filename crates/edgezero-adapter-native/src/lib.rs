@@ -155,6 +155,9 @@ impl ServerConfig {
             })?,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        // Read again by the store bindings; checked here so a bad value stops the server at
+        // start instead of failing every request that uses a typed config.
+        env::resolve_config_version_check(lookup)?;
         Ok(ServerConfig {
             addr,
             kv_path,
@@ -357,6 +360,16 @@ mod tests {
         let err =
             ServerConfig::from_env(&env(&[("EDGEZERO__HTTP__TIMEOUT_MS", "soon")])).unwrap_err();
         assert!(err.contains("EDGEZERO__HTTP__TIMEOUT_MS"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_config_version_check_stops_the_server_at_start() {
+        let err = ServerConfig::from_env(&env(&[("EDGEZERO__CONFIG__VERSION_CHECK_MS", "soon")]))
+            .unwrap_err();
+        assert!(err.contains("EDGEZERO__CONFIG__VERSION_CHECK_MS"), "{err}");
+        assert!(
+            ServerConfig::from_env(&env(&[("EDGEZERO__CONFIG__VERSION_CHECK_MS", "0")])).is_ok()
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | `Timeout` | 504 |
 //! | `InvalidUrl` | 500 (a programming error; logged, never echoed) |
 //! | `RequestBody` (the body being sent failed, e.g. past the request body limit) | that error's own status (413, 400) |
+//! | `DotSegment` (a proxied path with a `.` or `..` segment, which would leave the prefix) | 400 |
 //! | `Other` | 502 |
 //!
 //! ```
@@ -63,7 +64,8 @@
 //! [`DEFAULT_TIMEOUT`]) is how long a native outbound request may go without progress:
 //! connecting, sending the request body, waiting for the response head (→
 //! [`FetchError::Timeout`], 504), and between chunks of the response body (the body stream
-//! then ends with an error). On Spin the host's own limits apply.
+//! then ends with an error). On Spin the same value becomes the request's `wasi:http`
+//! options (connect, first-byte and between-bytes timeouts), which the host enforces.
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -117,6 +119,10 @@ pub enum FetchError {
     /// request body limit. Answered with that error's own status (413, 400).
     #[error("the request body could not be sent: {0}")]
     RequestBody(EdgeError),
+    /// The path to forward has a `.` or `..` segment (also percent-encoded), which an origin
+    /// would resolve to a path outside the proxied prefix. HTTP 400.
+    #[error("the path `{0}` has a `.` or `..` segment and cannot be forwarded")]
+    DotSegment(String),
     /// The response could not be read or decoded. HTTP 502.
     #[error("outbound request failed: {0}")]
     Other(String),
@@ -140,6 +146,7 @@ impl From<FetchError> for EdgeError {
             }
             FetchError::InvalidUrl(_) => EdgeError::internal(message),
             FetchError::RequestBody(inner) => inner,
+            FetchError::DotSegment(_) => EdgeError::bad_request(message),
         }
     }
 }
@@ -306,6 +313,9 @@ pub fn forward_request(
     let (mut parts, body) = request.into_parts();
     let base = origin.trim_end_matches('/');
     let rest = rest.trim_start_matches('/');
+    if rest.split('/').any(is_dot_segment) {
+        return Err(FetchError::DotSegment(rest.to_string()));
+    }
     let mut url = if rest.is_empty() {
         base.to_string()
     } else {
@@ -356,6 +366,13 @@ pub fn forward_request(
     }
     parts.uri = uri;
     Ok(http::Request::from_parts(parts, body))
+}
+
+/// `.` or `..`, also written with `%2e` (any case).
+fn is_dot_segment(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    let dots = lower.replace("%2e", ".");
+    dots == "." || dots == ".."
 }
 
 /// The origin's response as the proxy answers it: status, headers (repeated ones such as
@@ -495,6 +512,30 @@ mod tests {
         let err = FetchError::RequestBody(EdgeError::payload_too_large(10));
         assert!(err.to_string().contains("request body"), "{err}");
         assert_eq!(EdgeError::from(err).status(), 413);
+    }
+
+    #[test]
+    fn dot_segments_are_refused_with_a_400() {
+        for rest in [
+            "../admin",
+            "a/../../b",
+            "./x",
+            "%2e%2e/admin",
+            "a/.%2E/b",
+            "%2E",
+        ] {
+            let request = http::Request::get("/api/x").body(Body::Empty).unwrap();
+            let err = forward_request(request, "https://origin/v1", rest, None).unwrap_err();
+            assert!(matches!(err, FetchError::DotSegment(_)), "{rest}: {err}");
+            assert_eq!(EdgeError::from(err).status(), 400, "{rest}");
+        }
+        for rest in ["a..b/c", "...", "v1.2/x", ".well-known/x"] {
+            let request = http::Request::get("/api/x").body(Body::Empty).unwrap();
+            assert!(
+                forward_request(request, "https://origin/v1", rest, None).is_ok(),
+                "{rest}"
+            );
+        }
     }
 
     #[test]

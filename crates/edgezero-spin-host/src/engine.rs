@@ -146,7 +146,8 @@ impl WasiHttpHooks for OutboundHttp {
                     InternalTarget::Component(id) => Target::Component(id),
                     InternalTarget::SelfApp => Target::SelfApp,
                 };
-                let res = internal::send(&slot, target, request).await?;
+                let first_byte = options.and_then(|o| o.first_byte_timeout);
+                let res = internal::send(&slot, target, request, first_byte).await?;
                 Ok((
                     res,
                     Box::new(async { Ok(()) })

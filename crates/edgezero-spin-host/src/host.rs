@@ -218,6 +218,7 @@ impl Host {
             body_limits,
             header_read_timeout: config.header_read_timeout,
             self_origin: Default::default(),
+            internal_in_flight: Default::default(),
         });
         app_slot.set(&app);
         Ok(Host {

@@ -9,9 +9,14 @@
 //!   `route = { private = true }`; `allowed_outbound_hosts` must allow that host (e.g.
 //!   `"http://<id>.spin.internal"` or `"http://*.spin.internal"`).
 //!
-//! Both stay in the process: no socket, no DNS.
+//! Both stay in the process: no socket, no DNS. Each waits at most the request's first-byte
+//! timeout (its `wasi:http` options, e.g. from `EDGEZERO__HTTP__TIMEOUT_MS`) for the answer's
+//! head. At most [`MAX_INTERNAL_IN_FLIGHT`] such requests run at once in an app, so a
+//! component that calls itself in a loop gets an error instead of exhausting the host.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
 
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
@@ -22,6 +27,8 @@ use crate::server::{self, App, GuestBody};
 pub const CHAINING_SUFFIX: &str = ".spin.internal";
 /// The host SDKs that need an authority use for self requests.
 pub const SELF_HOST: &str = "self.alt";
+/// Requests to the app itself that may wait for their answer at the same time.
+pub const MAX_INTERNAL_IN_FLIGHT: usize = 64;
 
 /// Where an outbound request goes.
 #[derive(Debug, PartialEq, Eq)]
@@ -65,11 +72,46 @@ impl AppSlot {
 pub async fn send(
     slot: &AppSlot,
     target: Target<'_>,
-    mut request: http::Request<GuestBody>,
+    request: http::Request<GuestBody>,
+    first_byte_timeout: Option<Duration>,
 ) -> Result<http::Response<GuestBody>, ErrorCode> {
     let app = slot
         .get()
         .ok_or_else(|| ErrorCode::InternalError(Some("the app is shutting down".into())))?;
+    let in_flight = app.internal_in_flight.fetch_add(1, Ordering::SeqCst);
+    let _count = InFlight(&app);
+    if in_flight >= MAX_INTERNAL_IN_FLIGHT {
+        log::warn!(
+            "{} requests to the app itself are waiting for answers; refusing more (does a component call itself in a loop?)",
+            MAX_INTERNAL_IN_FLIGHT
+        );
+        return Err(ErrorCode::InternalError(Some(
+            "too many requests to the app itself at once".into(),
+        )));
+    }
+    let routed = route(&app, target, request);
+    match first_byte_timeout {
+        Some(limit) => tokio::time::timeout(limit, routed)
+            .await
+            .map_err(|_| ErrorCode::ConnectionReadTimeout)?,
+        None => routed.await,
+    }
+}
+
+/// Counts one internal request while it waits for its answer.
+struct InFlight<'a>(&'a App);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.internal_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn route(
+    app: &Arc<App>,
+    target: Target<'_>,
+    mut request: http::Request<GuestBody>,
+) -> Result<http::Response<GuestBody>, ErrorCode> {
     let path_and_query = request
         .uri()
         .path_and_query()
@@ -86,9 +128,9 @@ pub async fn send(
                 request.headers_mut().insert(http::header::HOST, v);
             }
             let client = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            server::handle(Arc::clone(&app), request, client).await
+            server::handle(Arc::clone(app), request, client).await
         }
-        Target::Component(id) => server::handle_chained(Arc::clone(&app), id, request)
+        Target::Component(id) => server::handle_chained(Arc::clone(app), id, request)
             .await
             .ok_or_else(|| {
                 log::warn!("service chaining to \"{id}\": the app has no component \"{id}\"");

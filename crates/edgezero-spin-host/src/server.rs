@@ -52,6 +52,8 @@ pub struct App {
     pub header_read_timeout: Duration,
     /// The address the app was first bound to: the `Host` of its requests to itself.
     pub self_origin: std::sync::OnceLock<SocketAddr>,
+    /// Requests to the app itself waiting for their answers ([`crate::internal`]).
+    pub internal_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 /// The declared `Content-Length`, when there is one and it parses.

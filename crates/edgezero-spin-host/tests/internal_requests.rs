@@ -130,3 +130,21 @@ async fn internal_requests_need_their_allowed_outbound_hosts_entry() {
         "{denied}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_calling_itself_forever_is_stopped() {
+    let app = TestApp::new(&spin_toml(r#""http://self""#), PROBE);
+    let host = app.start().await;
+    let res = tokio::time::timeout(std::time::Duration::from_secs(120), host.get("/raw/loop"))
+        .await
+        .expect("the loop must end");
+    assert_eq!(res.status, 200, "{}", res.text());
+    let text = res.text();
+    assert!(
+        text.contains("too many requests to the app itself"),
+        "the innermost call is refused: {text}"
+    );
+    // The host still serves afterwards.
+    let own = inner(&host.get("/raw/fetch/self.alt/raw/env/WHO").await.json());
+    assert_eq!(own["value"], "front");
+}

@@ -179,9 +179,14 @@ impl AllowedHost {
         scheme_ok && host_ok && port_ok
     }
 
-    /// Whether this entry allows relative URLs (requests to the app itself).
+    /// Whether this entry allows requests to the app itself: a host of `self` or `*`, with
+    /// a scheme that allows `http` or `https` (as Spin checks relative URLs).
     pub fn allows_self(&self) -> bool {
-        matches!(self.host, Host::Any | Host::ToSelf)
+        let web = match self.scheme.as_deref() {
+            None => true,
+            Some(s) => s == "http" || s == "https",
+        };
+        web && matches!(self.host, Host::Any | Host::ToSelf)
     }
 
     /// The entry as written.
@@ -306,6 +311,9 @@ mod tests {
             .unwrap_err()
             .contains("*://*:*"));
         assert!(AllowedHost::parse("http://self").unwrap().allows_self());
+        assert!(AllowedHost::parse("*://*:*").unwrap().allows_self());
+        assert!(!AllowedHost::parse("redis://*").unwrap().allows_self());
+        assert!(!AllowedHost::parse("mysql://self").unwrap().allows_self());
         assert_eq!(entry_for("https", "a.b", Some(443)), "https://a.b");
         assert_eq!(entry_for("http", "a.b", Some(8080)), "http://a.b:8080");
     }

@@ -74,7 +74,7 @@ pub async fn keys(stores: Stores, Query(q): Query<ListQuery>) -> Result<Json<Val
         let keys: Vec<String> = page
             .keys
             .into_iter()
-            .filter(|k| !is_reserved(&id, k))
+            .filter(|k| !is_reserved(&stores, &id, k))
             .collect();
         if keys.is_empty() && page.cursor.is_some() {
             cursor = page.cursor;
@@ -149,9 +149,20 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Whether `key` of store `id` is the explorer's own credentials.
-fn is_reserved(id: &str, key: &str) -> bool {
-    id == CREDENTIALS_STORE && key == CREDENTIALS_KEY
+/// Whether `key` of store `id` is the explorer's own credentials: the key in the store the
+/// credentials are read from, under whichever id reaches that store (two ids may be given
+/// the same platform store with `EDGEZERO__STORES__KV__<ID>__NAME`).
+fn is_reserved(stores: &Stores, id: &str, key: &str) -> bool {
+    if key != CREDENTIALS_KEY {
+        return false;
+    }
+    let name = |id: &str| {
+        stores
+            .bindings()
+            .and_then(|b| b.get(StoreKind::Kv, id))
+            .map(|b| b.name.clone())
+    };
+    id == CREDENTIALS_STORE || name(id).is_some_and(|n| Some(n) == name(CREDENTIALS_STORE))
 }
 
 /// Opens a declared store: `400` for an empty id, `404` naming the declared ids otherwise.
@@ -191,7 +202,7 @@ async fn open_for_key(
     key: &str,
 ) -> Result<(String, KvHandle), EdgeError> {
     let (id, kv) = open(stores, id).await?;
-    if is_reserved(&id, key) {
+    if is_reserved(stores, &id, key) {
         return Err(EdgeError::new(
             StatusCode::FORBIDDEN,
             "reserved_key",

@@ -206,3 +206,41 @@ fn the_store_parameter_picks_a_declared_store() {
     let put = authed(&app, "PUT", "/api/key/k?store=nope", "v");
     assert_eq!(put.status(), 404);
 }
+
+#[test]
+fn the_credentials_key_stays_hidden_under_another_id_of_the_same_store() {
+    const META: edgezero_core::store::StoreMetadata = edgezero_core::store::StoreMetadata {
+        kv: edgezero_core::store::StoreIds {
+            ids: &["default", "alias"],
+            default: Some("default"),
+        },
+        config: edgezero_core::store::StoreIds::NONE,
+        secrets: edgezero_core::store::StoreIds::NONE,
+    };
+    // `alias` is given the platform store of `default`.
+    let env = |k: &str| (k == "EDGEZERO__STORES__KV__ALIAS__NAME").then(|| "default".to_string());
+    let app = edgezero_testkit::TestApp::with_stores(
+        kv_explorer_core::routes(edgezero_core::Router::new()),
+        &META,
+        &env,
+    );
+    seed(&app, "default", "kv-credentials", CREDENTIALS.as_bytes());
+    for method in ["GET", "PUT", "DELETE"] {
+        let resp = authed(&app, method, "/api/key/kv-credentials?store=alias", "x");
+        assert_eq!(resp.status(), 403, "{method}: {}", resp.text());
+        assert!(!resp.text().contains("s3cret"));
+    }
+    let listed = authed(&app, "GET", "/api/keys?store=alias", "").json();
+    assert!(!listed.to_string().contains("kv-credentials"), "{listed}");
+}
+
+#[test]
+fn keys_named_dot_and_dot_dot_are_refused_by_the_key_rules_not_misrouted() {
+    // The page sends their dots encoded, so they reach the key route (not `api/`).
+    let app = app(Some(CREDENTIALS));
+    for (path, key) in [("/api/key/%2E%2E", ".."), ("/api/key/%2E", ".")] {
+        let resp = authed(&app, "GET", path, "");
+        assert_eq!(resp.status(), 400, "{path}: {}", resp.text());
+        assert!(resp.text().contains(&format!("`{key}`")), "{}", resp.text());
+    }
+}

@@ -222,6 +222,20 @@ async fn raw(path: &str, req: &Request) -> anyhow::Result<Response> {
                 Err(e) => json!({ "error": format!("{e:?}") }),
             })
         }
+        ["loop"] => {
+            // Calls itself until the host refuses; answers the innermost answer.
+            use spin_sdk::http::body::IncomingBodyExt;
+            match spin_sdk::http::get("http://self.alt/raw/loop").await {
+                Ok(r) => respond(
+                    r.into_body()
+                        .bytes()
+                        .await
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default(),
+                ),
+                Err(e) => json_response(json!({ "error": format!("{e:?}") })),
+            }
+        }
         ["wkv", rest @ ..] => wasi_kv(rest),
         ["getset", label, key] => {
             // The racy read-add-write pair the seeds' counters do, for benchmarks.

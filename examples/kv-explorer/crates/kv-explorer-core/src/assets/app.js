@@ -65,7 +65,9 @@
   }
 
   function keyPath(key) {
-    return "api/key/" + encodeURIComponent(key) + "?" + query({ store: state.store });
+    // A key of "." or ".." would be resolved away as a path segment: send its dots encoded.
+    const segment = key === "." || key === ".." ? key.replace(/\./g, "%2E") : encodeURIComponent(key);
+    return "api/key/" + segment + "?" + query({ store: state.store });
   }
 
   // Any error: back to the login form on 401, otherwise a message.
