@@ -151,7 +151,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         .await?;
     browser
         .wait_until(
-            "document.querySelectorAll('#keys button.key').length === 5 && !document.getElementById('next').disabled",
+            "document.querySelectorAll('#keys button.key').length === 5 && !document.getElementById('next').disabled && Array.from(document.querySelectorAll('#keys button.key')).every(b => b.textContent.startsWith('fruit:'))",
             "the first page of fruit",
         )
         .await?;

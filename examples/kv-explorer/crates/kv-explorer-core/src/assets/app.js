@@ -113,7 +113,12 @@
     await loadKeys();
   }
 
+  // Each listing request gets a number; an answer that arrives after a newer request was
+  // made (the filter or page size changed meanwhile) is dropped, never shown.
+  let listing = 0;
+
   async function loadKeys() {
+    const mine = ++listing;
     const notice = $("notice");
     notice.hidden = true;
     let data;
@@ -125,6 +130,7 @@
         cursor: state.cursors[state.page],
       }));
     } catch (err) {
+      if (mine !== listing) return;
       if (err instanceof ApiError && err.code === "list_limit_exceeded") {
         notice.textContent = "Too many keys to list: " + err.message +
           ". Type a longer prefix to see fewer keys.";
@@ -135,6 +141,7 @@
       }
       throw err;
     }
+    if (mine !== listing) return;
     renderKeys(data.keys);
     setPager(data.cursor);
   }
