@@ -30,6 +30,25 @@ pub fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
     read_answer(s, true).expect("read the answer")
 }
 
+/// `method path` with `headers` (a `Host` of `addr` unless given) and `body`, sent with
+/// [`send`].
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    let mut head = format!("{method} {path} HTTP/1.1");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("\r\nhost: {addr}"));
+    }
+    for (n, v) in headers {
+        head.push_str(&format!("\r\n{n}: {v}"));
+    }
+    send(addr, &head, body)
+}
+
 /// A response read from the wire: its body kept (when asked) and always checksummed.
 pub struct Answer {
     /// The status code (0 when the status line was unreadable).
@@ -52,6 +71,14 @@ impl Answer {
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+
+    /// The first value of header `name` (any case).
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The kept body as text.
