@@ -5,30 +5,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 
 use edgezero_adapter_native::NativeProvider;
-use edgezero_core::env::StoreKind;
 use edgezero_core::store::kv::KvHandle;
-use edgezero_core::store::{StoreBinding, StoreProvider};
 
 const THREADS: usize = 4;
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+mod common;
+use common::block_on;
 
 /// A store on `path` with its own provider, so its own connection to the file.
 async fn kv(path: &Path) -> KvHandle {
-    let binding = StoreBinding {
-        kind: StoreKind::Kv,
-        id: "data".into(),
-        name: "data".into(),
-        max_list_keys: Ok(1000),
-    };
-    let provider = NativeProvider::new(path.to_path_buf());
-    KvHandle::new("data", provider.open_kv(&binding).await.unwrap())
+    common::kv(&NativeProvider::new(path.to_path_buf())).await
 }
 
 fn spin_row(path: &Path, key: &str) -> Option<Vec<u8>> {

@@ -7,25 +7,11 @@ use edgezero_core::env::StoreKind;
 use edgezero_core::store::config::ConfigHandle;
 use edgezero_core::store::kv::KvHandle;
 use edgezero_core::store::secrets::SecretHandle;
-use edgezero_core::store::{StoreBinding, StoreProvider};
+use edgezero_core::store::StoreProvider;
 use edgezero_testkit::contract::{self, KvCapabilities, CONFIG_FIXTURE, SECRET_FIXTURE};
 
-fn binding(kind: StoreKind, id: &str, name: &str) -> StoreBinding {
-    StoreBinding {
-        kind,
-        id: id.into(),
-        name: name.into(),
-        max_list_keys: Ok(1000),
-    }
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
+mod common;
+use common::{binding, block_on};
 
 #[test]
 fn sqlite_kv_passes_the_kv_suite_twice() {

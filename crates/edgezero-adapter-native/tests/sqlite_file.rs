@@ -4,27 +4,10 @@
 use std::path::Path;
 
 use edgezero_adapter_native::NativeProvider;
-use edgezero_core::env::StoreKind;
-use edgezero_core::store::kv::{KvError, KvHandle};
-use edgezero_core::store::{StoreBinding, StoreProvider};
+use edgezero_core::store::kv::KvError;
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-async fn kv(provider: &NativeProvider) -> KvHandle {
-    let binding = StoreBinding {
-        kind: StoreKind::Kv,
-        id: "data".into(),
-        name: "data".into(),
-        max_list_keys: Ok(1000),
-    };
-    KvHandle::new("data", provider.open_kv(&binding).await.unwrap())
-}
+mod common;
+use common::{block_on, kv};
 
 fn spin_row(path: &Path, key: &str) -> Option<Vec<u8>> {
     let conn = edgezero_spin_sqlite::open(path).unwrap();

@@ -7,30 +7,19 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{request, TestApp, PROBE};
+use common::{probe_toml, request, TestApp, PROBE};
+
+/// The probe with the `default` store and a 1 MiB body limit.
+fn probe_app() -> TestApp {
+    TestApp::new(
+        &probe_toml(
+            "key_value_stores = [\"default\"]\nenvironment = { EDGEZERO__ADAPTER__MAX_BODY_BYTES = \"1048576\" }",
+        ),
+        PROBE,
+    )
+}
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-const SPIN_TOML: &str = r#"spin_manifest_version = 2
-
-[application]
-name = "host-probe"
-
-[variables]
-greeting = { default = "hello" }
-
-[[trigger.http]]
-route = "/..."
-component = "probe"
-
-[component.probe]
-source = "{source}"
-key_value_stores = ["default"]
-environment = { EDGEZERO__ADAPTER__MAX_BODY_BYTES = "1048576" }
-
-[component.probe.variables]
-message = "{{ greeting }}"
-"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_are_reused_up_to_128_requests_then_replaced() {
@@ -38,7 +27,7 @@ async fn instances_are_reused_up_to_128_requests_then_replaced() {
     // host may start extra instances when one is busy, so the test follows every instance:
     // counts rise one by one (the same instance really served them), none passes 128, and an
     // instance that reached 128 never answers again.
-    let app = TestApp::new(SPIN_TOML, PROBE);
+    let app = probe_app();
     let host = app.start().await;
     let mut served: std::collections::HashMap<String, u64> = Default::default();
     let mut retired: Option<String> = None;
@@ -78,7 +67,7 @@ async fn instances_are_reused_up_to_128_requests_then_replaced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_timeout_ends_a_looping_guest_with_a_500() {
-    let app = TestApp::new(SPIN_TOML, PROBE);
+    let app = probe_app();
     let host = app
         .start_with(
             app.config()
@@ -97,7 +86,7 @@ async fn a_request_timeout_ends_a_looping_guest_with_a_500() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_body_over_the_limit_is_refused_at_once() {
-    let app = TestApp::new(SPIN_TOML, PROBE);
+    let app = probe_app();
     let host = app.start().await;
     let mut conns = Vec::new();
     for _ in 0..20 {
@@ -127,7 +116,7 @@ async fn a_declared_body_over_the_limit_is_refused_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_that_never_finish_their_headers_are_closed() {
-    let app = TestApp::new(SPIN_TOML, PROBE);
+    let app = probe_app();
     let host = app
         .start_with(app.config().header_read_timeout(Duration::from_millis(300)))
         .await;

@@ -37,6 +37,14 @@ environment = {{ WHO = "back" }}
     )
 }
 
+/// The probe's answer when its outbound request failed with `code`.
+fn assert_guest_error(answer: &serde_json::Value, code: &str) {
+    assert!(
+        answer["error"].as_str().is_some_and(|e| e.contains(code)),
+        "expected {code}: {answer}"
+    );
+}
+
 fn inner(outer: &serde_json::Value) -> serde_json::Value {
     assert_eq!(outer["status"], 200, "{outer}");
     serde_json::from_str(outer["body"].as_str().expect("body")).expect("inner JSON")
@@ -59,12 +67,7 @@ async fn self_requests_and_service_chaining_are_served_in_the_app() {
     assert_eq!(headers["headers"]["spin-path-info"], "/raw/headers");
     // A relative URL never leaves the guest's wasi:http implementation.
     let relative = host.get("/raw/fetch-relative/raw/env/WHO").await.json();
-    assert!(
-        relative["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("HttpRequestUriInvalid")),
-        "{relative}"
-    );
+    assert_guest_error(&relative, "HttpRequestUriInvalid");
 
     // Service chaining reaches the private component directly, as a `/...` match.
     let chained = inner(
@@ -94,12 +97,7 @@ async fn internal_requests_need_their_allowed_outbound_hosts_entry() {
     let host = app.start().await;
     // No "http://self": requests to the app itself are denied, as by Spin.
     let denied = host.get("/raw/fetch/self.alt/raw/env/WHO").await.json();
-    assert!(
-        denied["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("HttpRequestDenied")),
-        "{denied}"
-    );
+    assert_guest_error(&denied, "HttpRequestDenied");
     // The wildcard allows chaining to any component; a missing one is not found.
     let chained = inner(
         &host
@@ -109,12 +107,7 @@ async fn internal_requests_need_their_allowed_outbound_hosts_entry() {
     );
     assert_eq!(chained["value"], "back");
     let missing = host.get("/raw/fetch/nope.spin.internal/x").await.json();
-    assert!(
-        missing["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("DestinationNotFound")),
-        "{missing}"
-    );
+    assert_guest_error(&missing, "DestinationNotFound");
 
     // Without an entry for it, chaining is denied too.
     let app = TestApp::new(&spin_toml(r#""http://self""#), PROBE);
@@ -123,12 +116,7 @@ async fn internal_requests_need_their_allowed_outbound_hosts_entry() {
         .get("/raw/fetch/back.spin.internal/raw/env/WHO")
         .await
         .json();
-    assert!(
-        denied["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("HttpRequestDenied")),
-        "{denied}"
-    );
+    assert_guest_error(&denied, "HttpRequestDenied");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,30 +6,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{request, TestApp, PROBE};
-
-const SPIN_TOML: &str = r#"spin_manifest_version = 2
-
-[application]
-name = "host-probe"
-
-[variables]
-greeting = { default = "hello" }
-
-[[trigger.http]]
-route = "/..."
-component = "probe"
-
-[component.probe]
-source = "{source}"
-
-[component.probe.variables]
-message = "{{ greeting }}"
-"#;
+use common::{probe_toml, request, TestApp, PROBE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guests_that_loop_forever_do_not_stop_other_requests() {
-    let app = TestApp::new(SPIN_TOML, PROBE);
+    let app = TestApp::new(&probe_toml(""), PROBE);
     let host = app.start().await;
     let addr = host.addr;
     let loops: Vec<_> = (0..4)

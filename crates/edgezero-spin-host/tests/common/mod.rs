@@ -63,6 +63,27 @@ pub const KV_EXPLORER: &str = "examples/kv-explorer/crates/kv-explorer-adapter-s
 pub const PROXY: &str = "examples/proxy/crates/proxy-adapter-spin";
 pub const PROBE: &str = "crates/edgezero-spin-host/tests/components/host-probe";
 
+/// A one-component app of the host probe at `/...`, with a variable `message` ("hello")
+/// for cheap requests (`/raw/var/message`); `extra` is added to `[component.probe]`.
+pub fn probe_toml(extra: &str) -> String {
+    let head = r#"spin_manifest_version = 2
+
+[application]
+name = "host-probe"
+
+[variables]
+greeting = { default = "hello" }
+
+[[trigger.http]]
+route = "/..."
+component = "probe"
+
+[component.probe]
+source = "{source}"
+"#;
+    format!("{head}{extra}\n\n[component.probe.variables]\nmessage = \"{{{{ greeting }}}}\"\n")
+}
+
 /// An app laid out in a temp dir: spin.toml (sources point at the built artifacts) and an
 /// optional runtime-config.toml. Its `.spin/` state stays in the temp dir.
 pub struct TestApp {
