@@ -18,11 +18,7 @@ fn sqlite_kv_passes_the_kv_suite_twice() {
     let dir = tempfile::tempdir().unwrap();
     let provider = NativeProvider::new(dir.path().join("kv.db"));
     block_on(async {
-        let store = provider
-            .open_kv(&binding(StoreKind::Kv, "data", "data"))
-            .await
-            .unwrap();
-        let kv = KvHandle::new("data", store);
+        let kv = common::kv(&provider).await;
         contract::assert_all_passed(&contract::kv_suite(&kv, KvCapabilities { ttl: true }).await);
         contract::assert_all_passed(&contract::kv_suite(&kv, KvCapabilities { ttl: true }).await);
     });
@@ -33,11 +29,7 @@ fn sqlite_kv_passes_the_atomic_suite_twice() {
     let dir = tempfile::tempdir().unwrap();
     let provider = NativeProvider::new(dir.path().join("kv.db"));
     block_on(async {
-        let store = provider
-            .open_kv(&binding(StoreKind::Kv, "data", "data"))
-            .await
-            .unwrap();
-        let kv = KvHandle::new("data", store);
+        let kv = common::kv(&provider).await;
         contract::assert_all_passed(&contract::kv_atomic_suite(&kv).await);
         contract::assert_all_passed(&contract::kv_atomic_suite(&kv).await);
     });

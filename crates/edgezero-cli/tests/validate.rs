@@ -4,6 +4,16 @@ mod common;
 
 use common::{stderr, Project};
 
+/// A fresh scaffold with its Spin stores provisioned.
+fn provisioned() -> Project {
+    let p = Project::new();
+    assert!(p
+        .edgezero(&["provision", "--adapter", "spin"])
+        .status
+        .success());
+    p
+}
+
 fn validate(p: &Project, strict: bool) -> (i32, String) {
     let mut args = vec!["config", "validate"];
     if strict {
@@ -15,11 +25,7 @@ fn validate(p: &Project, strict: bool) -> (i32, String) {
 
 #[test]
 fn a_provisioned_project_is_valid_even_when_strict() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     let (code, err) = validate(&p, true);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("ok (strict)"), "{err}");
@@ -81,11 +87,7 @@ fn several_components_without_a_named_one_are_checked_as_one_app() {
 
 #[test]
 fn strict_rules() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     let manifest = common::EDGEZERO_TOML
         .replace("ids = [\"default\"]\nnames = [\"api_token\"]", "ids = [\"default\", \"vault\"]\ndefault = \"default\"\nnames = [\"API_Token\", \"api_token\", \"1key\"]");
     p.write("edgezero.toml", &manifest);
@@ -118,11 +120,7 @@ fn strict_rules() {
 
 #[test]
 fn secrets_missing_from_spin_variables_are_warned() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     p.write(
         "spin/spin.toml",
         &p.read("spin/spin.toml")
@@ -138,11 +136,7 @@ fn secrets_missing_from_spin_variables_are_warned() {
 
 #[test]
 fn bad_config_file_is_an_error_with_its_line() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     p.write("config.toml", "a = 1\nb =\n");
     let (code, err) = validate(&p, false);
     assert_eq!(code, 1);
@@ -151,11 +145,7 @@ fn bad_config_file_is_an_error_with_its_line() {
 
 #[test]
 fn spin_labels_come_from_the_component_not_the_callers_shell() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     // The component never sees the caller's shell: a stray variable there changes nothing.
     let out = p.edgezero_with(&["config", "validate", "--strict"], |c| {
         c.env("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME", "cache");
@@ -165,11 +155,7 @@ fn spin_labels_come_from_the_component_not_the_callers_shell() {
 
 #[test]
 fn a_spin_toml_without_component_variables_does_not_panic() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     p.write(
         "spin/spin.toml",
         &p.read("spin/spin.toml").replace(
@@ -190,11 +176,7 @@ fn a_spin_toml_without_component_variables_does_not_panic() {
 
 #[test]
 fn spin_files_are_checked_as_strictly_as_the_host_checks_them() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     p.write(
         "spin/runtime-config.toml",
         "[key_value_store.cache]\ntype = \"spin\"\npaht = \".spin/x.db\"\n",
@@ -222,11 +204,7 @@ fn spin_files_are_checked_as_strictly_as_the_host_checks_them() {
 
 #[test]
 fn strict_secret_names_follow_spins_runtime_rule() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     for bad in ["api__token", "token_"] {
         p.write(
             "edgezero.toml",
@@ -262,11 +240,7 @@ pub struct Service {
 "#;
 
 fn typed_project(config: &str) -> Project {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     p.write("crates/demo-core/src/settings.rs", SETTINGS_RS);
     // Sources under target/ and hidden directories are not the project's.
     p.write(
@@ -415,11 +389,7 @@ fn secret_fields_need_exactly_one_secret_store_on_spin() {
 
 #[test]
 fn strict_checks_outbound_hosts_and_fermyon_cloud_labels() {
-    let p = Project::new();
-    assert!(p
-        .edgezero(&["provision", "--adapter", "spin"])
-        .status
-        .success());
+    let p = provisioned();
     p.write(
         "spin/spin.toml",
         &p.read("spin/spin.toml").replace(
