@@ -80,37 +80,36 @@ struct OutboundHttp {
 }
 
 impl OutboundHttp {
-    fn check(&self, uri: &http::Uri, target: &Target<'_>) -> Result<(), String> {
-        let component = &self.component;
-        let key = edgezero_spin_manifest::ids::toml_key(component);
-        if *target == Target::SelfApp {
-            if self.allowed.iter().any(AllowedHost::allows_self) {
-                return Ok(());
-            }
-            return Err(format!(
-                "component \"{component}\" sent a request to the app itself ({uri}): denied; allow it with allowed_outbound_hosts = [\"http://self\"] under [component.{key}] in spin.toml"
-            ));
-        }
-        let host = uri.host().unwrap_or_default();
-        let scheme = uri.scheme_str().unwrap_or("http");
-        let port = uri.port_u16();
-        if self.allowed.iter().any(|a| a.allows(scheme, host, port)) {
+    fn check(&self, uri: &http::Uri, target: &Target) -> Result<(), String> {
+        let (host, scheme, port) = (
+            uri.host().unwrap_or_default(),
+            uri.scheme_str().unwrap_or("http"),
+            uri.port_u16(),
+        );
+        let allowed = match target {
+            Target::SelfApp => self.allowed.iter().any(AllowedHost::allows_self),
+            _ => self.allowed.iter().any(|a| a.allows(scheme, host, port)),
+        };
+        if allowed {
             return Ok(());
         }
+        let (what, entry) = match target {
+            Target::SelfApp => (format!("the app itself ({uri})"), "http://self".to_string()),
+            _ => (
+                uri.to_string(),
+                edgezero_spin_manifest::outbound::entry_for(scheme, host, port),
+            ),
+        };
         Err(format!(
-            "component \"{component}\" sent a request to {uri}: denied; allow it with allowed_outbound_hosts = [\"{}\"] under [component.{key}] in spin.toml",
-            edgezero_spin_manifest::outbound::entry_for(scheme, host, port),
+            "component \"{}\" sent a request to {what}: denied; allow it with allowed_outbound_hosts = [\"{entry}\"] under [component.{}] in spin.toml",
+            self.component,
+            edgezero_spin_manifest::ids::toml_key(&self.component)
         ))
     }
 }
 
 type HostBody = UnsyncBoxBody<Bytes, ErrorCode>;
 
-/// An owned [`Target`] that can move into the request's future.
-enum InternalTarget {
-    SelfApp,
-    Component(String),
-}
 type SendFuture = Box<
     dyn std::future::Future<
             Output = Result<
@@ -137,15 +136,7 @@ impl WasiHttpHooks for OutboundHttp {
         }
         if target != Target::Network {
             let slot = Arc::clone(&self.app);
-            let target = match target {
-                Target::Component(id) => InternalTarget::Component(id.to_string()),
-                _ => InternalTarget::SelfApp,
-            };
             return Box::new(async move {
-                let target = match &target {
-                    InternalTarget::Component(id) => Target::Component(id),
-                    InternalTarget::SelfApp => Target::SelfApp,
-                };
                 let first_byte = options.and_then(|o| o.first_byte_timeout);
                 let res = internal::send(&slot, target, request, first_byte).await?;
                 Ok((

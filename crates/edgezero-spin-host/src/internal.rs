@@ -32,21 +32,21 @@ pub const MAX_INTERNAL_IN_FLIGHT: usize = 64;
 
 /// Where an outbound request goes.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Target<'a> {
+pub enum Target {
     /// The app's own routes.
     SelfApp,
     /// One component, by id.
-    Component(&'a str),
+    Component(String),
     /// Anywhere else.
     Network,
 }
 
 /// Classifies an outbound request's URI as Spin does.
-pub fn target(uri: &http::Uri) -> Target<'_> {
+pub fn target(uri: &http::Uri) -> Target {
     match uri.host() {
         None | Some("") | Some(SELF_HOST) => Target::SelfApp,
         Some(host) => match host.strip_suffix(CHAINING_SUFFIX) {
-            Some(id) if !id.is_empty() => Target::Component(id),
+            Some(id) if !id.is_empty() => Target::Component(id.to_string()),
             _ => Target::Network,
         },
     }
@@ -71,7 +71,7 @@ impl AppSlot {
 /// Serves an internal request; the response body streams from the target component.
 pub async fn send(
     slot: &AppSlot,
-    target: Target<'_>,
+    target: Target,
     request: http::Request<GuestBody>,
     first_byte_timeout: Option<Duration>,
 ) -> Result<http::Response<GuestBody>, ErrorCode> {
@@ -109,7 +109,7 @@ impl Drop for InFlight<'_> {
 
 async fn route(
     app: &Arc<App>,
-    target: Target<'_>,
+    target: Target,
     mut request: http::Request<GuestBody>,
 ) -> Result<http::Response<GuestBody>, ErrorCode> {
     let path_and_query = request
@@ -130,7 +130,7 @@ async fn route(
             let client = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             server::handle(Arc::clone(app), request, client).await
         }
-        Target::Component(id) => server::handle_chained(Arc::clone(app), id, request)
+        Target::Component(id) => server::handle_chained(Arc::clone(app), &id, request)
             .await
             .ok_or_else(|| {
                 log::warn!("service chaining to \"{id}\": the app has no component \"{id}\"");
