@@ -2,9 +2,11 @@
 # Builds every example's Spin component for wasm32-wasip2 and checks what Spin will load:
 #   - the file is a WebAssembly component (00 61 73 6d 0d 00 01 00), not a core module;
 #   - it exports wasi:http/handler@0.3.0-rc-2026-03-15 (what spin-sdk 6 targets);
-#   - the key-value examples import spin:key-value/key-value@3.0.0;
-#   - the counter (atomic increments) imports wasi:keyvalue/atomics@0.2.0-draft2, and the
-#     others do not (the `wasi-keyvalue` feature is opt-in);
+#   - the key-value examples import spin:key-value/key-value@3.0.0, except the counter;
+#   - the counter (atomic increments, the `wasi-keyvalue` feature) imports
+#     wasi:keyvalue/atomics@0.2.0-draft2 and does all its key-value work through
+#     wasi:keyvalue, without spin:key-value; the others do not import wasi:keyvalue (the
+#     feature is opt-in);
 #   - the proxy (outbound HTTP) imports wasi:http/client@0.3.0-rc-2026-03-15, and the others
 #     do not (the `outbound-http` feature is opt-in).
 # Prints each size. Exits non-zero, naming the example and the check, on any failure.
@@ -66,15 +68,20 @@ for ex in "${examples[@]}"; do
     world=$(printf '%s\n' "$wit" | sed -n '/^world root {/,/^}/p')
     grep -qF "$HANDLER_EXPORT" <<<"$world" ||
         fail "$ex" "does not export wasi:http/handler@0.3.0-rc-2026-03-15; world is: $(tr -s ' \n' ' ' <<<"$world")"
-    if [ "${USES_KV[$ex]}" = yes ]; then
-        grep -qF "$KV_IMPORT" <<<"$world" ||
-            fail "$ex" "does not import spin:key-value/key-value@3.0.0"
-    fi
     if [ "${USES_ATOMICS[$ex]}" = yes ]; then
         grep -qF "$ATOMICS_IMPORT" <<<"$world" ||
             fail "$ex" "does not import wasi:keyvalue/atomics@0.2.0-draft2 (enable the wasi-keyvalue feature)"
-    elif grep -qF "$ATOMICS_IMPORT" <<<"$world"; then
-        fail "$ex" "imports wasi:keyvalue/atomics@0.2.0-draft2 without using it"
+        if grep -qF "$KV_IMPORT" <<<"$world"; then
+            fail "$ex" "imports spin:key-value/key-value@3.0.0 although wasi:keyvalue does all its key-value work"
+        fi
+    else
+        if grep -qF "import wasi:keyvalue/" <<<"$world"; then
+            fail "$ex" "imports wasi:keyvalue without using atomics (the wasi-keyvalue feature is on)"
+        fi
+        if [ "${USES_KV[$ex]}" = yes ]; then
+            grep -qF "$KV_IMPORT" <<<"$world" ||
+                fail "$ex" "does not import spin:key-value/key-value@3.0.0"
+        fi
     fi
     if [ "${USES_HTTP_CLIENT[$ex]:-no}" = yes ]; then
         grep -qF "$HTTP_CLIENT_IMPORT" <<<"$world" ||

@@ -10,13 +10,15 @@ mod client;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
-use edgezero_core::env::{self, process_env};
+use edgezero_core::env;
 use edgezero_core::{App, EdgeError, RequestContext, Router, StoreBindings, Stores};
+#[cfg(not(feature = "wasi-keyvalue"))]
 use spin_sdk::key_value::{Error as SdkKvError, Keys, Store};
 use spin_sdk::variables::Error as SdkVarError;
 use spin_sdk::wasip3::http::types::ErrorCode;
 
 use crate::error::SpinKvError;
+#[cfg(not(feature = "wasi-keyvalue"))]
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
 use crate::request::into_core_request_with;
@@ -38,15 +40,30 @@ static INSTANCE: OnceLock<Instance> = OnceLock::new();
 
 fn instance<A: App>() -> &'static Instance {
     INSTANCE.get_or_init(|| {
-        crate::logging::init(&process_env);
+        let vars = component_env();
+        crate::logging::init(&vars);
         Instance {
             router: A::router(),
-            bindings: Arc::new(StoreBindings::resolve(A::stores(), &process_env)),
-            body_limit: env::resolve_max_body_bytes(&process_env),
+            bindings: Arc::new(StoreBindings::resolve(A::stores(), &vars)),
+            body_limit: env::resolve_max_body_bytes(&vars),
             #[cfg(feature = "outbound-http")]
-            http_timeout: env::resolve_http_timeout(&process_env),
+            http_timeout: env::resolve_http_timeout(&vars),
         }
     })
+}
+
+/// The component's environment (its `environment` table in `spin.toml`), read once per
+/// instance with `wasi:cli/environment` 0.3 instead of `std::env`. On `wasm32-wasip2`,
+/// std's first environment read goes through the preview-1 adapter, which keeps two
+/// 64 KiB buffers on the instance's heap: the memory then grows on every fresh instance,
+/// and the host pays for it (a protection change of the instance's memory, twice).
+fn component_env() -> impl Fn(&str) -> Option<String> {
+    let vars = spin_sdk::wasip3::cli::environment::get_environment();
+    move |name| {
+        vars.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
 }
 
 /// Runs `A` for one Spin request. Call it from the component's `#[http_service]` function:
@@ -108,37 +125,56 @@ fn body_error(e: ErrorCode) -> String {
 /// The real Spin host API.
 struct Sdk;
 
+/// With `wasi-keyvalue`, every key-value operation goes through `wasi:keyvalue` (a label
+/// opens as a bucket, for plain reads and writes too), so the component does not import
+/// `spin:key-value` at all: one set of bindings instead of two, and synchronous calls
+/// instead of the SDK's per-call async task. Without it, `spin:key-value` alone.
+#[cfg(feature = "wasi-keyvalue")]
+impl SpinHost for Sdk {
+    type Store = bucket::SdkBucket;
+    type Bucket = bucket::SdkBucket;
+
+    async fn open_store(&self, label: &str) -> Result<bucket::SdkBucket, SpinKvError> {
+        bucket::SdkBucket::open(label)
+    }
+
+    fn open_bucket(&self, label: &str) -> Option<Result<bucket::SdkBucket, SpinKvError>> {
+        Some(bucket::SdkBucket::open(label))
+    }
+
+    async fn variable(&self, name: &str) -> Result<String, VariableError> {
+        variable(name).await
+    }
+}
+
+#[cfg(not(feature = "wasi-keyvalue"))]
 impl SpinHost for Sdk {
     type Store = SdkStore;
-    #[cfg(feature = "wasi-keyvalue")]
-    type Bucket = bucket::SdkBucket;
-    #[cfg(not(feature = "wasi-keyvalue"))]
     type Bucket = crate::kv::NoBucket;
 
     async fn open_store(&self, label: &str) -> Result<SdkStore, SpinKvError> {
         Store::open(label).await.map(SdkStore).map_err(kv_error)
     }
 
-    #[cfg(feature = "wasi-keyvalue")]
-    fn open_bucket(&self, label: &str) -> Option<Result<bucket::SdkBucket, SpinKvError>> {
-        Some(bucket::SdkBucket::open(label))
-    }
-
-    #[cfg(not(feature = "wasi-keyvalue"))]
     fn open_bucket(&self, _label: &str) -> Option<Result<crate::kv::NoBucket, SpinKvError>> {
         None
     }
 
     async fn variable(&self, name: &str) -> Result<String, VariableError> {
-        spin_sdk::variables::get(name).await.map_err(|e| match e {
-            SdkVarError::InvalidName(m) => VariableError::InvalidName(m),
-            SdkVarError::Undefined(m) => VariableError::Undefined(m),
-            SdkVarError::Provider(m) => VariableError::Provider(m),
-            SdkVarError::Other(m) => VariableError::Other(m),
-        })
+        variable(name).await
     }
 }
 
+async fn variable(name: &str) -> Result<String, VariableError> {
+    spin_sdk::variables::get(name).await.map_err(|e| match e {
+        SdkVarError::InvalidName(m) => VariableError::InvalidName(m),
+        SdkVarError::Undefined(m) => VariableError::Undefined(m),
+        SdkVarError::Provider(m) => VariableError::Provider(m),
+        SdkVarError::Other(m) => VariableError::Other(m),
+    })
+}
+
+#[cfg(not(feature = "wasi-keyvalue"))]
 fn kv_error(e: SdkKvError) -> SpinKvError {
     match e {
         SdkKvError::StoreTableFull => SpinKvError::StoreTableFull,
@@ -148,8 +184,10 @@ fn kv_error(e: SdkKvError) -> SpinKvError {
     }
 }
 
+#[cfg(not(feature = "wasi-keyvalue"))]
 struct SdkStore(Store);
 
+#[cfg(not(feature = "wasi-keyvalue"))]
 impl KvBackend for SdkStore {
     type Keys = SdkKeys;
 
@@ -174,8 +212,10 @@ impl KvBackend for SdkStore {
     }
 }
 
+#[cfg(not(feature = "wasi-keyvalue"))]
 struct SdkKeys(Keys);
 
+#[cfg(not(feature = "wasi-keyvalue"))]
 impl KeyStream for SdkKeys {
     async fn next_key(&mut self) -> Option<String> {
         self.0.next().await

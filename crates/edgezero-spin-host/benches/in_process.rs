@@ -110,8 +110,12 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     let pairs = env_usize("PAIRS", 9).max(1);
     let n = env_usize("REQUESTS", 2000).max(1);
-    let ours_wasm = build(OURS);
-    let bare_wasm = build(BARE);
+    // OURS_WASM / BARE_WASM: components built elsewhere (e.g. unstripped, for a profile).
+    let given = |var: &str, dir: &str| std::env::var_os(var).map_or_else(|| build(dir), PathBuf::from);
+    let ours_wasm = given("OURS_WASM", OURS);
+    let bare_wasm = given("BARE_WASM", BARE);
+    // MODES=reused or MODES=fresh runs only that mode.
+    let modes = std::env::var("MODES").unwrap_or_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,6 +127,9 @@ fn main() {
             ("reused instance", edgezero_spin_host::MAX_INSTANCE_REUSE),
             ("fresh instance", 1),
         ] {
+            if !modes.is_empty() && !mode.starts_with(modes.as_str()) {
+                continue;
+            }
             let ours = load(dir.path(), &format!("ours-{reuse}"), &ours_wasm, reuse).await;
             let bare = load(dir.path(), &format!("bare-{reuse}"), &bare_wasm, reuse).await;
             // Warm-up: compile caches, allocator, first instances.

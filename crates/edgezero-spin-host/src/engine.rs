@@ -10,7 +10,9 @@ use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::handler::{HandlerState, ProxyHandler, ProxyPre, StoreBundle};
 use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
@@ -197,6 +199,13 @@ fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model_async(true);
     config.epoch_interruption(true);
+    if let Some(pooling) = pooling()? {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    }
+    if std::env::var_os("EDGEZERO_WASM_PERFMAP").is_some() {
+        // For `perf record`: guest functions by name in /tmp/perf-<pid>.map.
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     match Cache::new(CacheConfig::new()) {
         Ok(cache) => {
             config.cache(Some(cache));
@@ -204,6 +213,70 @@ fn new_engine() -> anyhow::Result<Engine> {
         Err(e) => log::warn!("compilation cache disabled: {e}"),
     }
     Engine::new(&config).map_err(|e| anyhow!("cannot create the wasmtime engine: {e}"))
+}
+
+/// Instances, memories, stacks and tables come from pools reserved once, as `spin up` does,
+/// instead of an `mmap`/`munmap` per instance; pages a guest touched stay resident (up to
+/// 2 MiB of memory, 512 KiB of tables) and are reset in place for the next instance. Used
+/// when the machine has the address space for it (probed as Spin probes it: a 42-bit
+/// reservation); `SPIN_WASMTIME_POOLING=0|1` decides instead, `SPIN_MAX_INSTANCE_COUNT`
+/// (default 1000) sizes the pools, both as under Spin.
+fn pooling() -> anyhow::Result<Option<PoolingAllocationConfig>> {
+    const MIB: usize = 1 << 20;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let wanted = match var("SPIN_WASMTIME_POOLING").as_deref() {
+        None => pooling_fits(),
+        Some("1") => true,
+        Some("0") => false,
+        Some(other) => {
+            return Err(anyhow!(
+                "SPIN_WASMTIME_POOLING={other} is not supported: set it to 1 (pooling \
+                 allocator) or 0 (an allocation per instance), or unset it"
+            ))
+        }
+    };
+    if !wanted {
+        return Ok(None);
+    }
+    let instances: u32 = match var("SPIN_MAX_INSTANCE_COUNT") {
+        None => 1000,
+        Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+            anyhow!("SPIN_MAX_INSTANCE_COUNT={v} is not a positive number of instances")
+        })?,
+    };
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(instances)
+        .total_memories(instances)
+        .total_tables(instances.saturating_mul(2))
+        .total_stacks(instances)
+        .total_core_instances(instances.saturating_mul(4))
+        .table_elements(100_000)
+        .max_component_instance_size(10 * MIB)
+        .max_core_instance_size(10 * MIB)
+        .max_core_instances_per_component(200)
+        .max_tables_per_component(64)
+        .max_memories_per_component(32)
+        .max_tables_per_module(2)
+        .max_memories_per_module(2)
+        .max_memory_size(4 << 30)
+        .linear_memory_keep_resident(2 * MIB)
+        .table_keep_resident(MIB / 2);
+    Ok(Some(pool))
+}
+
+/// Whether this machine can reserve the pools' address space: a 64-bit memory with a
+/// 2^42-byte reservation must be creatable (some 39-bit address spaces cannot).
+fn pooling_fits() -> bool {
+    const BITS: u32 = 42;
+    let mut config = Config::new();
+    config.wasm_memory64(true);
+    config.memory_reservation(1 << BITS);
+    let Ok(engine) = Engine::new(&config) else {
+        return false;
+    };
+    let mut store = Store::new(&engine, ());
+    let ty = wasmtime::MemoryType::new64(0, Some(1 << (BITS - 16)));
+    wasmtime::Memory::new(&mut store, ty).is_ok()
 }
 
 fn linker(engine: &Engine) -> anyhow::Result<Linker<InstanceState>> {
