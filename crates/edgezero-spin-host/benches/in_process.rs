@@ -111,7 +111,8 @@ fn main() {
     let pairs = env_usize("PAIRS", 9).max(1);
     let n = env_usize("REQUESTS", 2000).max(1);
     // OURS_WASM / BARE_WASM: components built elsewhere (e.g. unstripped, for a profile).
-    let given = |var: &str, dir: &str| std::env::var_os(var).map_or_else(|| build(dir), PathBuf::from);
+    let given =
+        |var: &str, dir: &str| std::env::var_os(var).map_or_else(|| build(dir), PathBuf::from);
     let ours_wasm = given("OURS_WASM", OURS);
     let bare_wasm = given("BARE_WASM", BARE);
     // MODES=reused or MODES=fresh runs only that mode.

@@ -199,7 +199,7 @@ fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model_async(true);
     config.epoch_interruption(true);
-    if let Some(pooling) = pooling()? {
+    if let Some(pooling) = pooling(&|name| std::env::var(name).ok())? {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     }
     if std::env::var_os("EDGEZERO_WASM_PERFMAP").is_some() {
@@ -221,9 +221,11 @@ fn new_engine() -> anyhow::Result<Engine> {
 /// when the machine has the address space for it (probed as Spin probes it: a 42-bit
 /// reservation); `SPIN_WASMTIME_POOLING=0|1` decides instead, `SPIN_MAX_INSTANCE_COUNT`
 /// (default 1000) sizes the pools, both as under Spin.
-fn pooling() -> anyhow::Result<Option<PoolingAllocationConfig>> {
+fn pooling(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<PoolingAllocationConfig>> {
     const MIB: usize = 1 << 20;
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = |name: &str| env(name).filter(|v| !v.is_empty());
     let wanted = match var("SPIN_WASMTIME_POOLING").as_deref() {
         None => pooling_fits(),
         Some("1") => true,
@@ -434,6 +436,51 @@ impl HandlerState for ComponentHandler {
         log::error!(
             "component \"{}\": instance discarded after an error: {error:?}",
             self.ctx.id
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pooling;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn spin_wasmtime_pooling_decides_when_set() {
+        assert!(pooling(&env(&[("SPIN_WASMTIME_POOLING", "1")]))
+            .unwrap()
+            .is_some());
+        assert!(pooling(&env(&[("SPIN_WASMTIME_POOLING", "0")]))
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn bad_pooling_settings_are_errors_that_say_what_to_set() {
+        let err = pooling(&env(&[("SPIN_WASMTIME_POOLING", "yes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("SPIN_WASMTIME_POOLING=yes") && err.contains("set it to 1"),
+            "{err}"
+        );
+        let err = pooling(&env(&[
+            ("SPIN_WASMTIME_POOLING", "1"),
+            ("SPIN_MAX_INSTANCE_COUNT", "0"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("SPIN_MAX_INSTANCE_COUNT=0") && err.contains("positive number"),
+            "{err}"
         );
     }
 }
