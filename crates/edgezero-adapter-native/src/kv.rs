@@ -241,6 +241,13 @@ impl KvStore for SqliteKv {
             .await
     }
 
+    async fn exchange_bytes(&self, key: &str, new: Bytes) -> Result<Option<Bytes>, KvError> {
+        let key = key.to_string();
+        self.run(move |c, l| kv_atomic::exchange(c, l, &key, &new))
+            .await
+            .map(|previous| previous.map(Bytes::from))
+    }
+
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {
         let keys = keys.to_vec();
         let values = self

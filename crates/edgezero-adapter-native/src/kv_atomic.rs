@@ -112,6 +112,24 @@ pub(crate) fn compare_and_swap(
     run(conn).map_err(stmt("compare_and_swap", key))
 }
 
+/// Stores `new` under `key` and returns the live value it replaced, in one immediate
+/// transaction (an expired value counts as absent).
+pub(crate) fn exchange(
+    conn: &mut Connection,
+    label: &str,
+    key: &str,
+    new: &[u8],
+) -> Result<Option<Vec<u8>>, SqliteKvError> {
+    let run = |conn: &mut Connection| -> rusqlite::Result<Option<Vec<u8>>> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let previous = take_live(&tx, label, key)?;
+        write(&tx, label, key, new)?;
+        tx.commit()?;
+        Ok(previous)
+    };
+    run(conn).map_err(stmt("exchange", key))
+}
+
 /// The live values of `keys`, in order, read in one transaction (one snapshot). Expired rows
 /// read as missing; they are left for a single-key read or a write to remove.
 pub(crate) fn get_many(
@@ -227,6 +245,22 @@ mod tests {
             sq::get(&conn, "l", "n").unwrap(),
             Some(42i64.to_le_bytes().to_vec())
         );
+    }
+
+    #[test]
+    fn exchange_returns_the_live_value_it_replaced() {
+        let (_dir, mut conn) = open();
+        assert_eq!(exchange(&mut conn, "l", "k", b"a").unwrap(), None);
+        assert_eq!(
+            exchange(&mut conn, "l", "k", b"b").unwrap().as_deref(),
+            Some(&b"a"[..])
+        );
+        assert_eq!(sq::get(&conn, "l", "k").unwrap().as_deref(), Some(&b"b"[..]));
+
+        expire(&conn, "k");
+        assert_eq!(exchange(&mut conn, "l", "k", b"c").unwrap(), None);
+        assert_eq!(expiries(&conn), 0, "the new value does not inherit the expiry");
+        assert_eq!(sq::get(&conn, "l", "k").unwrap().as_deref(), Some(&b"c"[..]));
     }
 
     #[test]

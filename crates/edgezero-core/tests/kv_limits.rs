@@ -63,6 +63,20 @@ fn fermyon_cloud_limits_are_400s_naming_the_limit() {
         // Updating an existing key is not adding one.
         kv.put_bytes("k1", "w").await.unwrap();
         assert!(kv.increment("new-counter", 1).await.is_err());
+        // An exchange is held to the same rules: no new key in a full store, no value over
+        // the limit; nothing is written when refused.
+        assert!(kv.exchange("new-key", "v").await.is_err());
+        assert!(!kv.exists("new-key").await.unwrap());
+        let err = kv
+            .exchange("k1", vec![0u8; 1024 * 1024 + 1])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("limit is 1048576 bytes"), "{err}");
+        assert_eq!(
+            kv.exchange("k1", "x").await.unwrap().as_deref(),
+            Some(&b"w"[..])
+        );
         // Other stores keep the usual rules.
         let free = stores.kv("free").await.unwrap();
         free.put_bytes(&"k".repeat(300), "v").await.unwrap();

@@ -206,8 +206,12 @@ impl KvHandle {
     async fn exchange_bytes(&self, key: &str, new: Bytes) -> Result<Option<Bytes>, KvError> {
         validate::key(key).map_err(invalid)?;
         validate::value(new.len()).map_err(invalid)?;
-        let (previous, _) = self.update(key, &mut |_| Ok(new.clone())).await?;
-        Ok(previous)
+        // The same checks, in the same order, as `update` makes for a constant update.
+        self.check_limits(key, None, true).await?;
+        if let Some(limits) = self.limits() {
+            limits.check_len(key, new.len())?;
+        }
+        self.backend().exchange_bytes(key, new).await
     }
 
     /// [`KvStore::update_bytes`](super::kv::KvStore::update_bytes) with the store's limits

@@ -158,6 +158,14 @@ pub trait KvStore {
         })
     }
 
+    /// Atomically stores `new` under `key` and returns the value it replaced (`None` when
+    /// absent). The default is [`KvStore::update_bytes`] with a constant update; a backend
+    /// that can swap in one step (one transaction) does.
+    async fn exchange_bytes(&self, key: &str, new: Bytes) -> Result<Option<Bytes>, KvError> {
+        let (previous, _) = self.update_bytes(key, &mut |_| Ok(new.clone())).await?;
+        Ok(previous)
+    }
+
     /// The values of `keys`, in the same order (`None` for a missing key). The default reads
     /// them one by one.
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {
