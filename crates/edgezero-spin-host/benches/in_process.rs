@@ -12,6 +12,12 @@
 //! cargo bench -p edgezero-spin-host --bench in_process            # 9 pairs of 2000
 //! PAIRS=15 REQUESTS=5000 cargo bench -p edgezero-spin-host --bench in_process
 //! ```
+//!
+//! `MODES=reused` or `MODES=fresh` runs one mode; `OURS_WASM` / `BARE_WASM` compare
+//! components built elsewhere (e.g. unstripped, for a profile). With
+//! `EDGEZERO_WASM_PERFMAP=1` the host writes `/tmp/perf-<pid>.map`, so that
+//! `perf record -g` names guest functions; docs/benchmarks.md says how the profiles there
+//! were taken.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

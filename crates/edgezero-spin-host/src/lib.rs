@@ -14,12 +14,11 @@
 //! | `allowed_outbound_hosts` | outbound HTTP (`wasi:http` client) to allowed hosts only, with Spin's grammar: schemes, `*.domain`, `*`, CIDR, ports, ranges, `{{ variable }}` templates; others get `http-request-denied` and a log line naming the entry to add |
 //! | requests to the app itself | `http://self.alt/...` through the app's routes (needs `"http://self"`); service chaining `http://<id>.spin.internal/...` straight to a component, also one with `route = { private = true }` (needs that host allowed); both in the process |
 //! | `wasi:keyvalue` | `store`, `atomics`, `batch` on the same labels as `spin:key-value` |
-//! | instances | pre-instantiated; each serves up to 128 requests, 16 at a time (Spin 4) |
+//! | instances | pre-instantiated; each serves up to 128 requests, 16 at a time (Spin 4); memories, tables and stacks come from wasmtime's pooling allocator when the machine can reserve it, as under `spin up` (`SPIN_WASMTIME_POOLING=0\|1`, `SPIN_MAX_INSTANCE_COUNT`, default 1000) |
 //!
 //! Not provided (an error at load names the key and says to use `spin up`): `files`,
 //! `sqlite_databases`, `ai_models`, component `dependencies`, remote `source`s, Wagi,
-//! `static_response`, other trigger types, cloud key-value backends, and requests a component
-//! sends to the app itself (`self`).
+//! `static_response`, other trigger types and cloud key-value backends.
 //!
 //! ```no_run
 //! use edgezero_spin_host::{run, HostConfig};
