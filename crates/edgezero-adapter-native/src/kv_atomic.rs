@@ -255,12 +255,22 @@ mod tests {
             exchange(&mut conn, "l", "k", b"b").unwrap().as_deref(),
             Some(&b"a"[..])
         );
-        assert_eq!(sq::get(&conn, "l", "k").unwrap().as_deref(), Some(&b"b"[..]));
+        assert_eq!(
+            sq::get(&conn, "l", "k").unwrap().as_deref(),
+            Some(&b"b"[..])
+        );
 
         expire(&conn, "k");
         assert_eq!(exchange(&mut conn, "l", "k", b"c").unwrap(), None);
-        assert_eq!(expiries(&conn), 0, "the new value does not inherit the expiry");
-        assert_eq!(sq::get(&conn, "l", "k").unwrap().as_deref(), Some(&b"c"[..]));
+        assert_eq!(
+            expiries(&conn),
+            0,
+            "the new value does not inherit the expiry"
+        );
+        assert_eq!(
+            sq::get(&conn, "l", "k").unwrap().as_deref(),
+            Some(&b"c"[..])
+        );
     }
 
     #[test]
