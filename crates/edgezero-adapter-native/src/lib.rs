@@ -340,15 +340,7 @@ pub fn run_app<A: App>() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use edgezero_testkit::env_lookup as env;
 
     #[test]
     fn http_timeout_defaults_to_thirty_seconds_and_is_configurable() {

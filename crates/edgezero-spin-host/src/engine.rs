@@ -443,15 +443,7 @@ impl HandlerState for ComponentHandler {
 #[cfg(test)]
 mod tests {
     use super::pooling;
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use edgezero_testkit::env_lookup as env;
 
     #[test]
     fn spin_wasmtime_pooling_decides_when_set() {

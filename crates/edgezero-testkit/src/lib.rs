@@ -9,7 +9,8 @@
 //! - [`pattern`]: deterministic bodies of any size and their running checksum;
 //! - `wire` (not on wasm): reads an HTTP/1.1 answer from a socket, checksumming large bodies;
 //! - `browser` (cargo feature `browser`): a headless Chromium over WebDriver, for page tests;
-//! - [`TestApp`]: send requests through a router without a server.
+//! - [`TestApp`]: send requests through a router without a server;
+//! - [`env_lookup`]: an environment of fixed pairs, for the `EDGEZERO__*` resolvers.
 //!
 //! ```
 //! use edgezero_core::Router;
@@ -47,6 +48,17 @@ use http::{HeaderMap, StatusCode};
 
 pub use fake_http::FakeHttp;
 pub use memory::{MemoryConfig, MemoryKv, MemoryProvider, MemorySecrets};
+
+/// An environment holding exactly `pairs`, as the lookup closure that the settings
+/// resolvers (`edgezero_core::env`, the servers' configuration) take.
+pub fn env_lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    }
+}
 
 /// A router plus in-memory stores, driven synchronously.
 pub struct TestApp {
