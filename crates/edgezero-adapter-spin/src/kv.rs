@@ -6,16 +6,17 @@
 //!   TTL, gets `KvError::Unsupported { operation: "put_bytes_with_ttl" }` (HTTP 501) and
 //!   writes nothing; a TTL is never silently dropped, and an out-of-range TTL is not a `400`
 //!   that, once fixed, turns into a `501`.
-//! - [`list_keys_page`](KvStore::list_keys_page) reads the `get_keys()` stream, keeps the keys
-//!   matching the prefix, and fails with `KvError::LimitExceeded` (HTTP 503) as soon as more
-//!   than `max_list_keys` match; then it sorts only what the page needs.
+//! - [`list_keys_page`](KvStore::list_keys_page) reads the label's keys (`get_keys()`'s
+//!   stream, or `list-keys` with `wasi-keyvalue`), keeps the keys matching the prefix, and
+//!   fails with `KvError::LimitExceeded` (HTTP 503) as soon as more than `max_list_keys`
+//!   match; then it sorts only what the page needs.
 //!
 //! Counters, compare-and-swap and batches go through `wasi:keyvalue` when the component is
 //! built with the `wasi-keyvalue` feature; see [`atomic`].
 //!
-//! The logic is generic over [`SpinHost`] and its [`KvBackend`] (implemented for
-//! `spin_sdk::key_value::Store` on `wasm32`) and [`BucketBackend`], and over fakes in host
-//! tests.
+//! The logic is generic over [`SpinHost`] and its [`KvBackend`] (implemented on `wasm32` for
+//! `spin_sdk::key_value::Store`, or for the `wasi:keyvalue` bucket with `wasi-keyvalue`) and
+//! [`BucketBackend`], and over fakes in host tests.
 
 pub mod atomic;
 

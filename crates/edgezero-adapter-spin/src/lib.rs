@@ -35,7 +35,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `wasi-keyvalue` | off | imports `wasi:keyvalue@0.2.0-draft2` (Spin 4) for atomic `increment` / `compare_and_swap` and one-call batches; see [`kv::atomic`] |
+//! | `wasi-keyvalue` | off | imports `wasi:keyvalue@0.2.0-draft2` (Spin 4) for atomic `increment` / `compare_and_swap` and one-call batches, and does every other key-value operation through it too, so that the component does not import `spin:key-value`; see [`kv::atomic`] |
 //! | `outbound-http` | off | gives handlers `edgezero_core::fetch::Client` over Spin's `wasi:http` client (imports it); without it `Client` answers 501 |
 //!
 //! Without `wasi-keyvalue`, `increment`, `counter`, `compare_and_swap` and `update_json`
