@@ -184,18 +184,6 @@ fn edgezero_static(addr: SocketAddr, origin: &str) {
     server.serve(handle, std::future::pending()).expect("serve");
 }
 
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-];
-
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
     let listed: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
@@ -207,7 +195,8 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in listed {
         headers.remove(name);
     }
-    for name in HOP_BY_HOP {
+    // The hop-by-hop list is a fact of HTTP, not framework code: the same list as the proxy's.
+    for name in edgezero_core::fetch::HOP_BY_HOP {
         headers.remove(*name);
     }
 }

@@ -49,6 +49,51 @@ pub fn request(
     send(addr, &head, body)
 }
 
+/// `PUT path` on `stream` with a `size`-byte [`pattern`](crate::pattern::pattern) body,
+/// written in 256 KiB pieces as it is made (never held whole), and its answer, kept.
+pub fn upload_pattern(mut stream: TcpStream, path: &str, size: u64) -> Answer {
+    write!(
+        stream,
+        "PUT {path} HTTP/1.1\r\nHost: e\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write the request head");
+    let mut sent = 0u64;
+    while sent < size {
+        let len = (256 * 1024).min(size - sent);
+        stream
+            .write_all(&crate::pattern::pattern(sent, len as usize))
+            .expect("write the request body");
+        sent += len;
+    }
+    read_answer(stream, true).expect("read the answer")
+}
+
+/// `GET path` on `stream`; the answer's body is checksummed, not kept.
+pub fn download(mut stream: TcpStream, path: &str) -> Answer {
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: e\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write the request");
+    read_answer(stream, false).expect("read the answer")
+}
+
+/// `VmRSS` (resident now) or `VmHWM` (the peak) of this process, in KiB (Linux).
+pub fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("read /proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
+
+/// Resets this process's peak (`VmHWM`) to its current RSS (Linux `clear_refs` 5), so that
+/// a body buffered and freed again after this still shows in the peak.
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// A response read from the wire: its body kept (when asked) and always checksummed.
 pub struct Answer {
     /// The status code (0 when the status line was unreadable).

@@ -5,8 +5,9 @@ mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::{read_answer, Gateway};
+use common::Gateway;
 use edgezero_testkit::origin::{closed_url, Origin};
+use edgezero_testkit::wire::read_answer;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

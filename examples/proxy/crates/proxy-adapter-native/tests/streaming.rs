@@ -4,25 +4,15 @@
 
 mod common;
 
-use std::io::Write;
 use std::time::Duration;
 
-use common::{read_answer, Gateway};
+use common::Gateway;
 use edgezero_testkit::origin::Origin;
-use edgezero_testkit::pattern::{pattern, Checksum};
+use edgezero_testkit::pattern::Checksum;
+use edgezero_testkit::wire::{download, memory_kib, reset_peak_memory, upload_pattern};
 
 const SIZE: u64 = 50 << 20;
 const MAX_GROWTH_KIB: u64 = 40 << 10;
-
-/// `VmRSS` (resident now) or `VmHWM` (the peak) of this process, in KiB.
-fn memory_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
-}
 
 #[test]
 fn fifty_mib_each_way_streams_with_bounded_memory() {
@@ -31,24 +21,11 @@ fn fifty_mib_each_way_streams_with_bounded_memory() {
     // Warm up: threads, pools and buffers exist before the measurement starts.
     assert_eq!(gw.get("/api/health").status, 200);
     let expected = Checksum::of_pattern(SIZE);
-    // Reset the peak to the current RSS (Linux `clear_refs` 5), so that a body buffered and
-    // freed again in between still shows: the peak is what is measured, not the end state.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    // The peak is what is measured, not the end state.
+    reset_peak_memory();
     let before = memory_kib("VmRSS:");
 
-    let mut s = gw.connect();
-    write!(
-        s,
-        "PUT /api/echo/upload HTTP/1.1\r\nHost: e\r\nContent-Length: {SIZE}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut sent = 0u64;
-    while sent < SIZE {
-        let len = (256 * 1024).min(SIZE - sent);
-        s.write_all(&pattern(sent, len as usize)).unwrap();
-        sent += len;
-    }
-    let up = read_answer(s, true).unwrap();
+    let up = upload_pattern(gw.connect(), "/api/echo/upload", SIZE);
     assert_eq!(up.status, 200, "{}", up.text());
     let echo = up.json();
     assert_eq!(echo["body_len"], SIZE);
@@ -58,13 +35,10 @@ fn fifty_mib_each_way_streams_with_bounded_memory() {
         "the upload arrived intact"
     );
 
-    let mut s = gw.connect();
-    write!(
-        s,
-        "GET /api/stream?bytes={SIZE}&chunk=65536 HTTP/1.1\r\nHost: e\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let down = read_answer(s, false).unwrap();
+    let down = download(
+        gw.connect(),
+        &format!("/api/stream?bytes={SIZE}&chunk=65536"),
+    );
     assert_eq!(down.status, 200);
     assert!(down.complete);
     assert_eq!(down.sum, expected, "the download arrived intact");

@@ -11,7 +11,7 @@ use std::time::Duration;
 use edgezero_adapter_native::{bind, ServerConfig};
 use edgezero_core::App;
 use edgezero_testkit::wire;
-pub use edgezero_testkit::wire::{read_answer, Answer};
+pub use edgezero_testkit::wire::Answer;
 
 pub struct Gateway {
     pub addr: SocketAddr,
