@@ -26,6 +26,11 @@ async fn type_into(browser: &Browser, id: &str, text: &str) -> Result<(), Browse
     Ok(())
 }
 
+/// The id of the element that has the keyboard focus.
+async fn focused(browser: &Browser) -> Result<Option<String>, BrowserError> {
+    Ok(browser.active_element().await?.attr("id").await?)
+}
+
 async fn click(browser: &Browser, id: &str) -> Result<(), BrowserError> {
     browser.find(Locator::Id(id)).await?.click().await?;
     Ok(())
@@ -54,7 +59,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         )
         .await?;
     assert_eq!(
-        browser.active_element().await?.attr("id").await?.as_deref(),
+        focused(&browser).await?.as_deref(),
         Some("login-user"),
         "the login form takes the focus"
     );
@@ -92,10 +97,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
     let keys = listed(&browser).await?;
     assert_eq!(keys.len(), 9, "{keys:?}");
     assert!(!keys.contains(&"kv-credentials".to_string()), "{keys:?}");
-    assert_eq!(
-        browser.active_element().await?.attr("id").await?.as_deref(),
-        Some("prefix")
-    );
+    assert_eq!(focused(&browser).await?.as_deref(), Some("prefix"));
 
     // Add a key; it is stored and listed.
     type_into(&browser, "set-key", "greeting").await?;
@@ -229,7 +231,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         )
         .await?;
     assert_eq!(
-        browser.active_element().await?.attr("id").await?.as_deref(),
+        focused(&browser).await?.as_deref(),
         Some("delete-no"),
         "the safe choice has the focus"
     );
