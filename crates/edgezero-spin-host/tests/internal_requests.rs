@@ -50,6 +50,11 @@ fn inner(outer: &serde_json::Value) -> serde_json::Value {
     serde_json::from_str(outer["body"].as_str().expect("body")).expect("inner JSON")
 }
 
+/// What the probe's outbound request to `path` (`/raw/fetch/<host>/...`) answered, as JSON.
+async fn fetched(host: &common::Running, path: &str) -> serde_json::Value {
+    inner(&host.get(path).await.json())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn self_requests_and_service_chaining_are_served_in_the_app() {
     let app = TestApp::new(
@@ -59,7 +64,7 @@ async fn self_requests_and_service_chaining_are_served_in_the_app() {
     let host = app.start().await;
 
     // `http://self.alt/...` goes through the app's routes (here: back to `front`).
-    let own = inner(&host.get("/raw/fetch/self.alt/raw/env/WHO").await.json());
+    let own = fetched(&host, "/raw/fetch/self.alt/raw/env/WHO").await;
     assert_eq!(own["value"], "front");
     let alt = host.get("/raw/fetch/self.alt/raw/headers").await.json();
     let headers = inner(&alt);
@@ -70,19 +75,9 @@ async fn self_requests_and_service_chaining_are_served_in_the_app() {
     assert_guest_error(&relative, "HttpRequestUriInvalid");
 
     // Service chaining reaches the private component directly, as a `/...` match.
-    let chained = inner(
-        &host
-            .get("/raw/fetch/back.spin.internal/raw/env/WHO")
-            .await
-            .json(),
-    );
+    let chained = fetched(&host, "/raw/fetch/back.spin.internal/raw/env/WHO").await;
     assert_eq!(chained["value"], "back");
-    let chained = inner(
-        &host
-            .get("/raw/fetch/back.spin.internal/raw/headers")
-            .await
-            .json(),
-    );
+    let chained = fetched(&host, "/raw/fetch/back.spin.internal/raw/headers").await;
     assert_eq!(chained["headers"]["spin-client-addr"], "0.0.0.0:0");
     assert_eq!(chained["headers"]["spin-path-info"], "/raw/headers");
     assert_eq!(chained["uri"], "/raw/headers");
@@ -99,12 +94,7 @@ async fn internal_requests_need_their_allowed_outbound_hosts_entry() {
     let denied = host.get("/raw/fetch/self.alt/raw/env/WHO").await.json();
     assert_guest_error(&denied, "HttpRequestDenied");
     // The wildcard allows chaining to any component; a missing one is not found.
-    let chained = inner(
-        &host
-            .get("/raw/fetch/back.spin.internal/raw/env/WHO")
-            .await
-            .json(),
-    );
+    let chained = fetched(&host, "/raw/fetch/back.spin.internal/raw/env/WHO").await;
     assert_eq!(chained["value"], "back");
     let missing = host.get("/raw/fetch/nope.spin.internal/x").await.json();
     assert_guest_error(&missing, "DestinationNotFound");
@@ -133,6 +123,6 @@ async fn a_component_calling_itself_forever_is_stopped() {
         "the innermost call is refused: {text}"
     );
     // The host still serves afterwards.
-    let own = inner(&host.get("/raw/fetch/self.alt/raw/env/WHO").await.json());
+    let own = fetched(&host, "/raw/fetch/self.alt/raw/env/WHO").await;
     assert_eq!(own["value"], "front");
 }
