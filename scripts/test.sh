@@ -32,7 +32,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-step "tests"
+step "tests (disk free: $(df -h --output=avail . | tail -n 1 | tr -d ' '))"
 cargo test --workspace --locked
 
-step "all checks passed"
+step "all checks passed (disk free: $(df -h --output=avail . | tail -n 1 | tr -d ' '))"

@@ -142,6 +142,14 @@ impl SpinHost for Sdk {
         Some(bucket::SdkBucket::open(label))
     }
 
+    fn store_from_bucket(&self, bucket: &bucket::SdkBucket) -> Option<bucket::SdkBucket> {
+        Some(bucket.clone())
+    }
+
+    fn bucket_from_store(&self, store: &bucket::SdkBucket) -> Option<bucket::SdkBucket> {
+        Some(store.clone())
+    }
+
     async fn variable(&self, name: &str) -> Result<String, VariableError> {
         variable(name).await
     }

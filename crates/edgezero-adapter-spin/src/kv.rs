@@ -100,7 +100,8 @@ pub async fn collect_page<S: KeyStream>(
 /// Nothing is opened up front: the label's `spin:key-value` store is opened by the first
 /// operation that needs it (`get`, `set`, listing, …) and its `wasi:keyvalue` bucket by the
 /// first that needs that (counters, compare-and-swap, batches), each at most once per
-/// handle. A handler that only counts never opens the `spin:key-value` store.
+/// handle. A handler that only counts never opens the `spin:key-value` store. Where one
+/// host handle serves both (Spin with `wasi-keyvalue`), the label is opened once.
 pub struct SpinKv<H: SpinHost> {
     host: Rc<H>,
     store: OnceCell<H::Store>,
@@ -146,6 +147,13 @@ impl<H: SpinHost> SpinKv<H> {
     async fn backend(&self) -> Result<&H::Store, KvError> {
         if let Some(store) = self.store.get() {
             return Ok(store);
+        }
+        if let Some(store) = self
+            .bucket
+            .get()
+            .and_then(|b| self.host.store_from_bucket(b))
+        {
+            return Ok(self.store.get_or_init(|| store));
         }
         let opened = self.host.open_store(&self.label).await;
         let store = opened.map_err(|e| self.fail(e, Op::Open))?;

@@ -38,6 +38,17 @@ pub trait SpinHost: 'static {
     /// does not import `wasi:keyvalue` (built without the `wasi-keyvalue` feature).
     /// Synchronous, as the WIT function is.
     fn open_bucket(&self, label: &str) -> Option<Result<Self::Bucket, SpinKvError>>;
+    /// The label's store served by a bucket already opened for it, when the host does plain
+    /// operations through the bucket too (Spin with `wasi-keyvalue`): then a request that
+    /// both counts and reads opens its label once, not twice. `None` (the default): open
+    /// the store with [`SpinHost::open_store`].
+    fn store_from_bucket(&self, _bucket: &Self::Bucket) -> Option<Self::Store> {
+        None
+    }
+    /// The converse of [`SpinHost::store_from_bucket`]: the bucket of a store already open.
+    fn bucket_from_store(&self, _store: &Self::Store) -> Option<Self::Bucket> {
+        None
+    }
     /// Reads the variable `name` (`variables::get`).
     async fn variable(&self, name: &str) -> Result<String, VariableError>;
 }

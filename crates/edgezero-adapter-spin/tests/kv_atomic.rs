@@ -181,6 +181,26 @@ fn the_bucket_opens_once_per_store_handle() {
 }
 
 #[test]
+fn a_host_handle_serving_both_opens_the_label_once_per_handle() {
+    for reads_first in [false, true] {
+        let host = Rc::new(FakeHost {
+            shares_bucket: true,
+            ..FakeHost::granting(&["data"])
+        });
+        let kv = open(&host);
+        if reads_first {
+            block_on(kv.get_bytes("n")).unwrap();
+        }
+        assert_eq!(block_on(kv.increment("n", 2)).unwrap(), 2);
+        assert_eq!(block_on(kv.get_bytes("n")).unwrap().unwrap().len(), 8);
+        block_on(kv.put_bytes("k", "v")).unwrap();
+        assert!(block_on(kv.compare_and_swap("k", Some(b"v".as_slice()), "w")).unwrap());
+        let opens = host.counters.opened.borrow().len() + host.counters.buckets_opened.get();
+        assert_eq!(opens, 1, "reads first: {reads_first}");
+    }
+}
+
+#[test]
 fn without_wasi_keyvalue_atomics_are_unsupported_and_batches_go_key_by_key() {
     let host = Rc::new(FakeHost {
         no_wasi_keyvalue: true,

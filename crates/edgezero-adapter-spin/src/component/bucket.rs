@@ -13,6 +13,7 @@ use crate::kv::{BucketBackend, Found, KeyStream, KvBackend};
 
 /// One opened `wasi:keyvalue` bucket: a label's atomics and batches, and, since the
 /// component then does not import `spin:key-value`, its plain operations and listings too.
+#[derive(Clone)]
 pub(super) struct SdkBucket(Rc<Bucket>);
 
 impl SdkBucket {

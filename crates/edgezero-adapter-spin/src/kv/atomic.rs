@@ -190,6 +190,13 @@ impl<H: SpinHost> SpinKv<H> {
         if let Some(bucket) = self.bucket.get() {
             return Ok(Some(bucket));
         }
+        if let Some(bucket) = self
+            .store
+            .get()
+            .and_then(|s| self.host.bucket_from_store(s))
+        {
+            return Ok(Some(self.bucket.get_or_init(|| bucket)));
+        }
         match self.host.open_bucket(self.label()) {
             None => Ok(None),
             Some(Ok(bucket)) => Ok(Some(self.bucket.get_or_init(|| bucket))),

@@ -56,6 +56,9 @@ pub struct FakeHost {
     pub variables: HashMap<String, String>,
     /// Models a component built without the `wasi-keyvalue` feature: no bucket to open.
     pub no_wasi_keyvalue: bool,
+    /// Models Spin with `wasi-keyvalue`: one handle per label serves plain operations and
+    /// atomics, so a store and a bucket of one label are made from each other.
+    pub shares_bucket: bool,
     /// Error returned when opening a `wasi:keyvalue` bucket, when set.
     pub bucket_error: RefCell<Option<SpinKvError>>,
     /// The next this-many `cas.current` calls are each followed by another writer's write
@@ -333,6 +336,24 @@ impl SpinHost for FakeHost {
             counters: Rc::clone(&self.counters),
             racing_writes: Rc::clone(&self.racing_writes),
         }))
+    }
+
+    fn store_from_bucket(&self, bucket: &FakeBucket) -> Option<FakeStore> {
+        self.shares_bucket.then(|| FakeStore {
+            data: Rc::clone(&bucket.data),
+            host_error: bucket.host_error.clone(),
+            list_error: self.list_error.borrow().clone(),
+            counters: Rc::clone(&bucket.counters),
+        })
+    }
+
+    fn bucket_from_store(&self, store: &FakeStore) -> Option<FakeBucket> {
+        self.shares_bucket.then(|| FakeBucket {
+            data: Rc::clone(&store.data),
+            host_error: store.host_error.clone(),
+            counters: Rc::clone(&store.counters),
+            racing_writes: Rc::clone(&self.racing_writes),
+        })
     }
 
     async fn variable(&self, name: &str) -> Result<String, VariableError> {
