@@ -109,7 +109,6 @@ pub struct SpinKv<H: SpinHost> {
     id: String,
     label: String,
     cap: Result<usize, String>,
-    cap_var: String,
 }
 
 impl<H: SpinHost> std::fmt::Debug for SpinKv<H> {
@@ -134,7 +133,6 @@ impl<H: SpinHost> SpinKv<H> {
             id: binding.id.clone(),
             label: binding.name.clone(),
             cap: binding.max_list_keys.clone(),
-            cap_var: binding.max_list_keys_var(),
         }
     }
 
@@ -271,7 +269,7 @@ impl<H: SpinHost> KvStore for SpinKv<H> {
                 ListFailure::CapExceeded => KvError::LimitExceeded {
                     store: self.id.clone(),
                     limit: cap,
-                    env_var: self.cap_var.clone(),
+                    env_var: edgezero_core::env::max_list_keys_var(&self.id),
                 },
                 ListFailure::Backend(e) => self.fail(e, Op::ListKeys),
             })

@@ -49,21 +49,30 @@ impl StoreKind {
     }
 }
 
+/// `EDGEZERO__STORES__<KIND>__<ID>__<SETTING>`: the one spelling of every per-store
+/// variable. Built by appending, not with `format!`: a Spin component resolves these names
+/// on every fresh instance.
+pub fn store_var(kind: StoreKind, id: &str, setting: &str) -> String {
+    const PREFIX: &str = "EDGEZERO__STORES__";
+    let kind = kind.env_segment();
+    let mut var = String::with_capacity(PREFIX.len() + kind.len() + id.len() + setting.len() + 4);
+    var.push_str(PREFIX);
+    var.push_str(kind);
+    var.push_str("__");
+    var.extend(id.chars().map(|c| c.to_ascii_uppercase()));
+    var.push_str("__");
+    var.push_str(setting);
+    var
+}
+
 /// `EDGEZERO__STORES__<KIND>__<ID>__NAME`.
 pub fn store_name_var(kind: StoreKind, id: &str) -> String {
-    format!(
-        "EDGEZERO__STORES__{}__{}__NAME",
-        kind.env_segment(),
-        id.to_ascii_uppercase()
-    )
+    store_var(kind, id, "NAME")
 }
 
 /// `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS`.
 pub fn max_list_keys_var(id: &str) -> String {
-    format!(
-        "EDGEZERO__STORES__KV__{}__MAX_LIST_KEYS",
-        id.to_ascii_uppercase()
-    )
+    store_var(StoreKind::Kv, id, "MAX_LIST_KEYS")
 }
 
 /// The platform name for a logical store: the override when set and not blank, else the id.

@@ -41,7 +41,7 @@ pub const FERMYON_CLOUD: KvLimits = KvLimits {
 
 /// `EDGEZERO__STORES__KV__<ID>__LIMITS`.
 pub fn limits_var(id: &str) -> String {
-    format!("EDGEZERO__STORES__KV__{}__LIMITS", id.to_ascii_uppercase())
+    crate::env::store_var(crate::env::StoreKind::Kv, id, "LIMITS")
 }
 
 /// The limits profile of KV store `id`, if one is set.
