@@ -59,7 +59,7 @@ pub fn store_var(kind: StoreKind, id: &str, setting: &str) -> String {
     var.push_str(PREFIX);
     var.push_str(kind);
     var.push_str("__");
-    var.extend(id.chars().map(|c| c.to_ascii_uppercase()));
+    var.push_str(&id.to_ascii_uppercase());
     var.push_str("__");
     var.push_str(setting);
     var

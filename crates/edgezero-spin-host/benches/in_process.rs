@@ -1,21 +1,25 @@
 //! What the framework costs a Spin component, measured in the process: examples/counter
-//! against benches/spin-size/bare-counter (the same atomic KV work with spin-sdk alone),
-//! both loaded into the host we ship (its engine, linker and instance reuse), requests
-//! driven through `wasi:http` without a socket, the `default` store in memory.
+//! against benches/spin-size/bare-counter (the same atomic KV work with spin-sdk alone) and
+//! benches/spin-size/bare-counter-checked (the bare counter plus the read before the
+//! increment that the framework makes so that Spin's SQLite store never panics on a
+//! non-counter value), all loaded into the host we ship (its engine, linker and instance
+//! reuse), requests driven through `wasi:http` without a socket, the `default` store in
+//! memory.
 //!
 //! For each mode — instances reused (Spin 4: up to 128 requests each) and a fresh instance
-//! per request — it runs alternating pairs (ours, bare, ours, bare, …) of N requests each,
-//! and prints every pair's requests/s, their ratio, and the median ratio with its range.
-//! Then both component sizes and their ratio.
+//! per request — it runs alternating rounds (ours, bare, checked; ours, bare, checked; …)
+//! of N requests each, and prints every round's requests/s and ratios, and the median
+//! ratios with their ranges: ours/bare is the goal (>= 0.95); ours/checked is what the
+//! framework costs beyond that read. Then the component sizes and their ratio.
 //!
 //! ```sh
-//! cargo bench -p edgezero-spin-host --bench in_process            # 9 pairs of 2000
+//! cargo bench -p edgezero-spin-host --bench in_process            # 9 rounds of 2000
 //! PAIRS=15 REQUESTS=5000 cargo bench -p edgezero-spin-host --bench in_process
 //! ```
 //!
-//! `MODES=reused` or `MODES=fresh` runs one mode; `OURS_WASM` / `BARE_WASM` compare
-//! components built elsewhere (e.g. unstripped, for a profile). With
-//! `EDGEZERO_WASM_PERFMAP=1` the host writes `/tmp/perf-<pid>.map`, so that
+//! `MODES=reused` or `MODES=fresh` runs one mode; `OURS_WASM` / `BARE_WASM` /
+//! `CHECKED_WASM` compare components built elsewhere (e.g. unstripped, for a profile).
+//! With `EDGEZERO_WASM_PERFMAP=1` the host writes `/tmp/perf-<pid>.map`, so that
 //! `perf record -g` names guest functions; docs/benchmarks.md says how the profiles there
 //! were taken.
 
@@ -29,6 +33,7 @@ use http_body_util::BodyExt;
 
 const OURS: &str = "examples/counter/crates/counter-adapter-spin";
 const BARE: &str = "benches/spin-size/bare-counter";
+const CHECKED: &str = "benches/spin-size/bare-counter-checked";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -116,11 +121,12 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     let pairs = env_usize("PAIRS", 9).max(1);
     let n = env_usize("REQUESTS", 2000).max(1);
-    // OURS_WASM / BARE_WASM: components built elsewhere (e.g. unstripped, for a profile).
+    // OURS_WASM / BARE_WASM / CHECKED_WASM: components built elsewhere (e.g. unstripped).
     let given =
         |var: &str, dir: &str| std::env::var_os(var).map_or_else(|| build(dir), PathBuf::from);
     let ours_wasm = given("OURS_WASM", OURS);
     let bare_wasm = given("BARE_WASM", BARE);
+    let checked_wasm = given("CHECKED_WASM", CHECKED);
     // MODES=reused or MODES=fresh runs only that mode.
     let modes = std::env::var("MODES").unwrap_or_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -139,33 +145,52 @@ fn main() {
             }
             let ours = load(dir.path(), &format!("ours-{reuse}"), &ours_wasm, reuse).await;
             let bare = load(dir.path(), &format!("bare-{reuse}"), &bare_wasm, reuse).await;
+            let checked = load(
+                dir.path(),
+                &format!("checked-{reuse}"),
+                &checked_wasm,
+                reuse,
+            )
+            .await;
             // Warm-up: compile caches, allocator, first instances.
-            run(&ours, n / 10 + 1).await;
-            run(&bare, n / 10 + 1).await;
-            println!("\n{mode}: {pairs} pairs of {n} requests (ours, then bare)");
-            let mut ratios = Vec::new();
+            for host in [&ours, &bare, &checked] {
+                run(host, n / 10 + 1).await;
+            }
+            println!("\n{mode}: {pairs} rounds of {n} requests (ours, bare, checked)");
+            let (mut to_bare, mut to_checked) = (Vec::new(), Vec::new());
             for i in 1..=pairs {
                 let a = run(&ours, n).await;
                 let b = run(&bare, n).await;
-                ratios.push(a / b);
+                let c = run(&checked, n).await;
+                to_bare.push(a / b);
+                to_checked.push(a / c);
                 println!(
-                    "  pair {i:2}: ours {a:8.0} req/s   bare {b:8.0} req/s   ratio {:.3}",
-                    a / b
+                    "  round {i:2}: ours {a:7.0}  bare {b:7.0}  checked {c:7.0} req/s   \
+                     ours/bare {:.3}  ours/checked {:.3}",
+                    a / b,
+                    a / c
                 );
             }
-            let (lo, hi) = ratios
-                .iter()
-                .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(*r), h.max(*r)));
-            println!(
-                "  median ratio ours/bare: {:.3} (range {lo:.3}-{hi:.3}; goal >= 0.95)",
-                median(&mut ratios)
-            );
+            report("ours/bare", &mut to_bare, " (goal >= 0.95)");
+            report("ours/checked", &mut to_checked, "");
         }
     });
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let (a, b) = (size(&ours_wasm), size(&bare_wasm));
+    let (a, b, c) = (size(&ours_wasm), size(&bare_wasm), size(&checked_wasm));
     println!(
-        "\ncomponent size: ours {a} bytes, bare {b} bytes, ratio {:.3} (goal <= 1.15)",
+        "\ncomponent size: ours {a} bytes, bare {b} bytes, checked {c} bytes; \
+         ours/bare {:.3} (goal <= 1.15)",
         a as f64 / b as f64
+    );
+}
+
+/// Prints the median of `ratios` with their range.
+fn report(what: &str, ratios: &mut [f64], goal: &str) {
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(*r), h.max(*r)));
+    println!(
+        "  median {what}: {:.3} (range {lo:.3}-{hi:.3}){goal}",
+        median(ratios)
     );
 }
