@@ -118,7 +118,16 @@ pub struct StoreBindings {
 impl StoreBindings {
     /// Resolves metadata with an environment lookup (see [`crate::env`]).
     pub fn resolve(meta: &StoreMetadata, lookup: &dyn Fn(&str) -> Option<String>) -> Self {
-        let mut out = StoreBindings::default();
+        // Every field written out: `..Default::default()` would build a typed-config cache
+        // only to drop it, on every fresh Spin instance.
+        let mut out = StoreBindings {
+            kv: Vec::new(),
+            config: Vec::new(),
+            secrets: Vec::new(),
+            defaults: [None; 3],
+            kv_limits: Vec::new(),
+            typed_config: crate::app_config::Cache::new(env::resolve_config_version_check(lookup)),
+        };
         for (slot, kind) in [StoreKind::Kv, StoreKind::Config, StoreKind::Secrets]
             .into_iter()
             .enumerate()
@@ -149,11 +158,7 @@ impl StoreBindings {
                         .collect();
                     out.kv = bindings
                 }
-                StoreKind::Config => {
-                    out.typed_config =
-                        crate::app_config::Cache::new(env::resolve_config_version_check(lookup));
-                    out.config = bindings
-                }
+                StoreKind::Config => out.config = bindings,
                 StoreKind::Secrets => out.secrets = bindings,
             }
         }
