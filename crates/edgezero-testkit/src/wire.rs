@@ -18,6 +18,10 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
 
 /// Sends `head` (request line and headers, without the blank line) with `body` on a new
 /// connection (`Content-Length`, `Connection: close`) and reads the whole answer.
+///
+/// A server may answer before it has read the whole body — a 413 for a declared oversize
+/// body — and close: the rest of the body then cannot be written (a broken pipe or a
+/// reset), and the answer, already sent, is read all the same.
 pub fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
     let mut s = connect(addr);
     write!(
@@ -26,7 +30,13 @@ pub fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
         body.len()
     )
     .expect("write the request head");
-    s.write_all(body).expect("write the request body");
+    if let Err(e) = s.write_all(body) {
+        let closed = matches!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        );
+        assert!(closed, "write the request body: {e}");
+    }
     read_answer(s, true).expect("read the answer")
 }
 
@@ -215,4 +225,34 @@ pub fn read_answer(stream: TcpStream, keep: bool) -> std::io::Result<Answer> {
         answer.complete = take(&mut r, len, &mut answer);
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    /// A server that answers 413 as soon as it has read the head, then closes with most of
+    /// the body unread (the socket is reset): `send` still returns the answer.
+    #[test]
+    fn an_answer_sent_before_the_body_is_read_is_returned() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let mut w = stream;
+            w.write_all(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 8\r\nconnection: close\r\n\r\ntoo big\n")
+                .unwrap();
+            // Dropped with the body unread: the kernel resets the connection.
+        });
+        let answer = super::send(addr, "POST / HTTP/1.1\r\nHost: t", &vec![b'x'; 8 << 20]);
+        server.join().unwrap();
+        assert_eq!(answer.status, 413);
+        assert_eq!(answer.text(), "too big\n");
+    }
 }
