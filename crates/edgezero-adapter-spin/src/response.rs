@@ -163,7 +163,13 @@ mod tests {
         }
         // Names of a forbidden length that are not forbidden stay.
         let mut headers = HeaderMap::new();
-        for name in ["etag", "x-trace", "x-trace-id", "content-digest", "x-correlation-id"] {
+        for name in [
+            "etag",
+            "x-trace",
+            "x-trace-id",
+            "content-digest",
+            "x-correlation-id",
+        ] {
             headers.insert(name, "1".parse().unwrap());
         }
         assert!(strip_forbidden_headers(&mut headers).is_empty());
