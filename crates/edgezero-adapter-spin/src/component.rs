@@ -7,10 +7,12 @@ mod bucket;
 #[cfg(feature = "outbound-http")]
 mod client;
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use edgezero_core::env;
+use edgezero_core::store::StoreProvider;
 use edgezero_core::{App, EdgeError, RequestContext, Router, StoreBindings, Stores};
 #[cfg(not(feature = "wasi-keyvalue"))]
 use spin_sdk::key_value::{Error as SdkKvError, Keys, Store};
@@ -52,6 +54,19 @@ fn instance<A: App>() -> &'static Instance {
     })
 }
 
+thread_local! {
+    /// The instance's store provider. It holds no per-request state (each request gets its
+    /// own [`Stores`] registry over it), so it is built once, like [`Instance`]; a thread
+    /// local because it is an `Rc` (a component instance has one thread).
+    static PROVIDER: OnceCell<Rc<dyn StoreProvider>> = const { OnceCell::new() };
+}
+
+fn provider<A: App>() -> Rc<dyn StoreProvider> {
+    PROVIDER.with(|slot| {
+        Rc::clone(slot.get_or_init(|| Rc::new(SpinProvider::<Sdk, A>::new(Rc::new(Sdk)))))
+    })
+}
+
 /// The component's environment (its `environment` table in `spin.toml`), read once per
 /// instance with `wasi:cli/environment` 0.3 instead of `std::env`. On `wasm32-wasip2`,
 /// std's first environment read goes through the preview-1 adapter, which keeps two
@@ -88,8 +103,7 @@ pub async fn run_app<A: App>(
     let request = into_core_request_with(req, body_error);
     let response = match &instance.body_limit {
         Ok(limit) => {
-            let provider = Rc::new(SpinProvider::<Sdk, A>::new(Rc::new(Sdk)));
-            let stores = Stores::new(Arc::clone(&instance.bindings), provider);
+            let stores = Stores::new(Arc::clone(&instance.bindings), provider::<A>());
             let ctx = RequestContext::new(request, stores).with_body_limit(*limit);
             #[cfg(feature = "outbound-http")]
             let ctx = match &instance.http_timeout {

@@ -4,6 +4,8 @@
 //! (`EDGEZERO__STORES__CONFIG__<ID>__NAME` or the id). Keys are read verbatim: the dotted key
 //! `service.timeout_ms` is stored and read as `service.timeout_ms`. Values must be UTF-8.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use edgezero_core::env::StoreKind;
 use edgezero_core::store::config::{ConfigError, ConfigStore};
@@ -16,8 +18,8 @@ use crate::kv::{KeyStream, KvBackend};
 #[derive(Debug)]
 pub struct SpinConfig<B> {
     backend: B,
-    id: String,
-    label: String,
+    id: Arc<str>,
+    label: Arc<str>,
 }
 
 impl<B: KvBackend> SpinConfig<B> {

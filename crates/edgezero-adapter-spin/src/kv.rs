@@ -22,6 +22,7 @@ pub mod atomic;
 
 use std::cell::OnceCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -106,8 +107,8 @@ pub struct SpinKv<H: SpinHost> {
     host: Rc<H>,
     store: OnceCell<H::Store>,
     bucket: OnceCell<H::Bucket>,
-    id: String,
-    label: String,
+    id: Arc<str>,
+    label: Arc<str>,
     cap: Result<usize, String>,
 }
 
@@ -274,7 +275,7 @@ impl<H: SpinHost> KvStore for SpinKv<H> {
             .await
             .map_err(|f| match f {
                 ListFailure::CapExceeded => KvError::LimitExceeded {
-                    store: self.id.clone(),
+                    store: self.id.to_string(),
                     limit: cap,
                     env_var: edgezero_core::env::max_list_keys_var(&self.id),
                 },

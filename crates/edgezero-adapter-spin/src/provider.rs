@@ -122,7 +122,7 @@ impl<H: SpinHost, A: App> StoreProvider for SpinProvider<H, A> {
         Self: 'f,
     {
         if A::stores().kv.ids.is_empty() {
-            return Box::pin(ready(Err(KvError::UnknownStore(binding.id.clone()))));
+            return Box::pin(ready(Err(KvError::UnknownStore(binding.id.to_string()))));
         }
         // Nothing to ask the host yet: the handle opens the `spin:key-value` store or the
         // `wasi:keyvalue` bucket when an operation first needs one.
@@ -140,7 +140,9 @@ impl<H: SpinHost, A: App> StoreProvider for SpinProvider<H, A> {
         Self: 'f,
     {
         if A::stores().config.ids.is_empty() {
-            return Box::pin(ready(Err(ConfigError::UnknownStore(binding.id.clone()))));
+            return Box::pin(ready(Err(ConfigError::UnknownStore(
+                binding.id.to_string(),
+            ))));
         }
         Box::pin(self.open_config_label(binding))
     }
@@ -155,7 +157,9 @@ impl<H: SpinHost, A: App> StoreProvider for SpinProvider<H, A> {
         Self: 'f,
     {
         if A::stores().secrets.ids.is_empty() {
-            return Box::pin(ready(Err(SecretError::UnknownStore(binding.id.clone()))));
+            return Box::pin(ready(Err(SecretError::UnknownStore(
+                binding.id.to_string(),
+            ))));
         }
         // One flat variable namespace per component: nothing to open.
         let store: Rc<dyn SecretStore> =

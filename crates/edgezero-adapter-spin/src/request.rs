@@ -6,10 +6,13 @@
 //! and Spin's own `spin-*` headers, and streams the body into [`Body::Stream`] without
 //! buffering it: extractors read it, under the body limit, only when a handler asks.
 
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use edgezero_core::body::BoxError;
 use edgezero_core::{Body, Request};
+use futures_util::Stream;
 use http_body::Body as HttpBody;
 
 /// Converts a request whose body is any `http_body::Body` into a core [`Request`].
@@ -87,21 +90,42 @@ where
     B: HttpBody<Data = Bytes> + 'static,
     F: Fn(B::Error) -> String + 'static,
 {
-    let mut body = Box::pin(body);
-    let chunks = futures_util::stream::poll_fn(move |cx| loop {
-        match std::task::ready!(body.as_mut().poll_frame(cx)) {
-            None => return Poll::Ready(None),
-            Some(Err(e)) => return Poll::Ready(Some(Err(describe(e).into()))),
-            Some(Ok(frame)) => match frame.into_data() {
-                Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
-                // Empty data frames and trailers carry nothing for the app.
-                _ => continue,
-            },
+    // One allocation: the body is pinned inside the stream's own box. Built directly rather
+    // than with `Body::from_stream`, whose error-mapping layer would add a second stream
+    // adapter to every component.
+    Body::Stream(Box::pin(DataFrames { body, describe }))
+}
+
+pin_project_lite::pin_project! {
+    /// The data frames of an `http_body::Body`, as the chunks of a core [`Body`].
+    struct DataFrames<B, F> {
+        #[pin]
+        body: B,
+        describe: F,
+    }
+}
+
+impl<B, F> Stream for DataFrames<B, F>
+where
+    B: HttpBody<Data = Bytes>,
+    F: Fn(B::Error) -> String,
+{
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        loop {
+            match std::task::ready!(this.body.as_mut().poll_frame(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(e)) => return Poll::Ready(Some(Err((this.describe)(e).into()))),
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
+                    // Empty data frames and trailers carry nothing for the app.
+                    _ => continue,
+                },
+            }
         }
-    });
-    // Built directly rather than with `Body::from_stream`, whose error-mapping layer would
-    // add a second stream adapter to every component.
-    Body::Stream(Box::pin(chunks))
+    }
 }
 
 #[cfg(test)]

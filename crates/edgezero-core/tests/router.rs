@@ -262,6 +262,33 @@ fn stores_open_lazily_once_and_follow_env_names() {
     );
 }
 
+/// Opens both stores, each twice, in an interleaved order, and names the handle it got each
+/// time.
+async fn both(stores: Stores) -> Result<String, EdgeError> {
+    let mut ids = Vec::new();
+    for id in ["cache", "sessions", "cache", "sessions"] {
+        ids.push(stores.kv(id).await?.id().to_string());
+    }
+    ids.push(stores.default_kv().await?.id().to_string());
+    Ok(ids.join(","))
+}
+
+#[test]
+fn a_request_opens_each_of_several_stores_once() {
+    let app = TestApp::with_stores(Router::new().get("/both", both), &META, &|_| None);
+    assert_eq!(
+        app.get("/both").text(),
+        "cache,sessions,cache,sessions,sessions"
+    );
+    assert_eq!(app.provider().opened(), ["kv:cache", "kv:sessions"]);
+    app.get("/both");
+    assert_eq!(
+        app.provider().opened(),
+        ["kv:cache", "kv:sessions", "kv:cache", "kv:sessions"],
+        "every request opens its own handles"
+    );
+}
+
 #[test]
 fn unknown_store_is_500_without_detail() {
     let app = TestApp::with_stores(

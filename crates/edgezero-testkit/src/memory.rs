@@ -279,7 +279,7 @@ impl StoreProvider for MemoryProvider {
         let store = self
             .config
             .borrow_mut()
-            .entry(binding.name.clone())
+            .entry(binding.name.to_string())
             .or_default()
             .clone();
         Ok(store)
@@ -295,7 +295,7 @@ impl StoreProvider for MemoryProvider {
         let store = self
             .secrets
             .borrow_mut()
-            .entry(binding.name.clone())
+            .entry(binding.name.to_string())
             .or_default()
             .clone();
         Ok(store)

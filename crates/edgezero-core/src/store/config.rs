@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -52,13 +53,13 @@ pub trait ConfigStore {
 /// A config store opened for one logical id.
 #[derive(Clone)]
 pub struct ConfigHandle {
-    id: Rc<str>,
+    id: Arc<str>,
     store: Rc<dyn ConfigStore>,
 }
 
 impl ConfigHandle {
     /// Wraps a backend opened for the logical id `id`.
-    pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn ConfigStore>) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, store: Rc<dyn ConfigStore>) -> Self {
         ConfigHandle {
             id: id.into(),
             store,

@@ -1,6 +1,7 @@
 //! Key-value stores: the backend trait, its error enum, and the handle handlers use.
 
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -206,7 +207,7 @@ pub struct ListPage {
 /// A key-value store opened for one logical id. Validates every input, once, for every backend.
 #[derive(Clone)]
 pub struct KvHandle {
-    id: Rc<str>,
+    id: Arc<str>,
     store: Rc<dyn KvStore>,
     /// The store's limits profile, checked after the handle's own rules.
     limits: Option<KvLimits>,
@@ -223,7 +224,7 @@ impl KvHandle {
     }
 
     /// Wraps a backend opened for the logical id `id`.
-    pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn KvStore>) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, store: Rc<dyn KvStore>) -> Self {
         KvHandle {
             id: id.into(),
             store,

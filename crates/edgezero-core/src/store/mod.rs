@@ -86,10 +86,11 @@ impl StoreMetadata {
 pub struct StoreBinding {
     /// Which kind of store.
     pub kind: StoreKind,
-    /// The logical id from `edgezero.toml`.
-    pub id: String,
+    /// The logical id from `edgezero.toml`. Shared: the handles and backends opened for
+    /// each request keep it without copying it.
+    pub id: Arc<str>,
     /// The platform name (a Spin label): `EDGEZERO__STORES__<KIND>__<ID>__NAME` or the id.
-    pub name: String,
+    pub name: Arc<str>,
     /// KV only: the listing cap, or the error naming the invalid variable.
     pub max_list_keys: Result<usize, String>,
 }
@@ -138,8 +139,8 @@ impl StoreBindings {
                 .iter()
                 .map(|id| StoreBinding {
                     kind,
-                    id: id.to_string(),
-                    name: env::resolve_store_name(kind, id, lookup),
+                    id: Arc::from(*id),
+                    name: env::resolve_store_name(kind, id, lookup).into(),
                     max_list_keys: match kind {
                         StoreKind::Kv => env::resolve_max_list_keys(id, lookup),
                         _ => Ok(env::DEFAULT_MAX_LIST_KEYS),
@@ -148,7 +149,7 @@ impl StoreBindings {
                 .collect();
             out.defaults[slot] = ids
                 .default_id()
-                .and_then(|d| bindings.iter().position(|b| b.id == d));
+                .and_then(|d| bindings.iter().position(|b| &*b.id == d));
             match kind {
                 StoreKind::Kv => {
                     out.kv_limits = ids
@@ -176,19 +177,19 @@ impl StoreBindings {
 
     fn index(&self, kind: StoreKind, id: Option<&str>) -> Option<usize> {
         match id {
-            Some(id) => self.all(kind).iter().position(|b| b.id == id),
+            Some(id) => self.all(kind).iter().position(|b| &*b.id == id),
             None => self.defaults[kind as usize],
         }
     }
 
     /// The binding for `id`.
     pub fn get(&self, kind: StoreKind, id: &str) -> Option<&StoreBinding> {
-        self.all(kind).iter().find(|b| b.id == id)
+        self.all(kind).iter().find(|b| &*b.id == id)
     }
 
     /// The limits profile of KV store `id` (`None`: the usual rules only).
     pub fn kv_limits(&self, id: &str) -> Result<Option<limits::KvLimits>, String> {
-        match self.kv.iter().position(|b| b.id == id) {
+        match self.kv.iter().position(|b| &*b.id == id) {
             Some(i) => self.kv_limits.get(i).cloned().unwrap_or(Ok(None)),
             None => Ok(None),
         }
@@ -228,9 +229,43 @@ pub struct Stores {
 struct StoresInner {
     bindings: Arc<StoreBindings>,
     provider: Rc<dyn StoreProvider>,
-    kv: RefCell<Vec<(usize, KvHandle)>>,
-    config: RefCell<Vec<(usize, ConfigHandle)>>,
-    secrets: RefCell<Vec<(usize, SecretHandle)>>,
+    kv: RefCell<Opened<KvHandle>>,
+    config: RefCell<Opened<ConfigHandle>>,
+    secrets: RefCell<Opened<SecretHandle>>,
+}
+
+/// The handles of one kind a request has opened, by binding index. A request seldom opens
+/// more than one store of a kind, so the first is kept inline: no allocation for it.
+struct Opened<H> {
+    first: Option<(usize, H)>,
+    more: Vec<(usize, H)>,
+}
+
+impl<H> Default for Opened<H> {
+    fn default() -> Self {
+        Opened {
+            first: None,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl<H> Opened<H> {
+    fn get(&self, idx: usize) -> Option<&H> {
+        self.first
+            .iter()
+            .chain(&self.more)
+            .find(|(i, _)| *i == idx)
+            .map(|(_, h)| h)
+    }
+
+    fn insert(&mut self, idx: usize, handle: H) {
+        if self.first.is_none() {
+            self.first = Some((idx, handle));
+        } else {
+            self.more.push((idx, handle));
+        }
+    }
 }
 
 fn no_default(kind: StoreKind) -> String {
@@ -261,13 +296,13 @@ macro_rules! open_cached {
         let Some(idx) = inner.bindings.index($kind, $id) else {
             return Err($unknown($id.map(str::to_string)));
         };
-        if let Some((_, h)) = inner.$cache.borrow().iter().find(|(i, _)| *i == idx) {
+        if let Some(h) = inner.$cache.borrow().get(idx) {
             return Ok(h.clone());
         }
         let binding = &inner.bindings.all($kind)[idx];
         let store = inner.provider.$open(binding).await?;
-        let handle = $finish(binding, $handle::new(binding.id.as_str(), store))?;
-        inner.$cache.borrow_mut().push((idx, handle.clone()));
+        let handle = $finish(binding, $handle::new(Arc::clone(&binding.id), store))?;
+        inner.$cache.borrow_mut().insert(idx, handle.clone());
         Ok(handle)
     }};
 }

@@ -1,6 +1,7 @@
 //! Secret stores: named byte values that are never logged.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -32,13 +33,13 @@ pub trait SecretStore {
 /// A secret store opened for one logical id.
 #[derive(Clone)]
 pub struct SecretHandle {
-    id: Rc<str>,
+    id: Arc<str>,
     store: Rc<dyn SecretStore>,
 }
 
 impl SecretHandle {
     /// Wraps a backend opened for the logical id `id`.
-    pub fn new(id: impl Into<Rc<str>>, store: Rc<dyn SecretStore>) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, store: Rc<dyn SecretStore>) -> Self {
         SecretHandle {
             id: id.into(),
             store,

@@ -48,14 +48,8 @@ pub async fn stores(stores: Stores) -> Result<Json<Value>, EdgeError> {
     let bindings = stores
         .bindings()
         .ok_or_else(|| EdgeError::internal("the explorer runs without a store registry"))?;
-    let ids: Vec<&str> = bindings
-        .all(StoreKind::Kv)
-        .iter()
-        .map(|b| b.id.as_str())
-        .collect();
-    let default = bindings
-        .default_binding(StoreKind::Kv)
-        .map(|b| b.id.as_str());
+    let ids: Vec<&str> = bindings.all(StoreKind::Kv).iter().map(|b| &*b.id).collect();
+    let default = bindings.default_binding(StoreKind::Kv).map(|b| &*b.id);
     Ok(Json(json!({ "stores": ids, "default": default })))
 }
 
@@ -175,7 +169,7 @@ async fn open(stores: &Stores, id: Option<&str>) -> Result<(String, KvHandle), E
         Some("") => return Err(EdgeError::bad_request("`store` must not be empty")),
         Some(id) => id.to_string(),
         None => match bindings.default_binding(StoreKind::Kv) {
-            Some(b) => b.id.clone(),
+            Some(b) => b.id.to_string(),
             None => {
                 return Err(EdgeError::bad_request(
                     "this app has several key-value stores and no default; pass `store`",
@@ -183,8 +177,8 @@ async fn open(stores: &Stores, id: Option<&str>) -> Result<(String, KvHandle), E
             }
         },
     };
-    if !declared.iter().any(|b| b.id == id) {
-        let known: Vec<&str> = declared.iter().map(|b| b.id.as_str()).collect();
+    if !declared.iter().any(|b| *b.id == *id) {
+        let known: Vec<&str> = declared.iter().map(|b| &*b.id).collect();
         return Err(EdgeError::not_found(format!(
             "no key-value store `{}`; this app declares: {}",
             id.escape_debug(),
