@@ -244,11 +244,10 @@ impl<H: SpinHost> KvStore for SpinKv<H> {
         self.atomic_update(key, update).await
     }
 
-    /// The default's compare-and-swap loop, called directly rather than through the boxed
-    /// `update_bytes` future.
+    /// The compare-and-swap loop called directly (not through the boxed `update_bytes`
+    /// future), swapping in `new` without copying it.
     async fn exchange_bytes(&self, key: &str, new: Bytes) -> Result<Option<Bytes>, KvError> {
-        let (previous, _) = self.atomic_update(key, &mut |_| Ok(new.clone())).await?;
-        Ok(previous)
+        self.atomic_exchange(key, &new).await
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {

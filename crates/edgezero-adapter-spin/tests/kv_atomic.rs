@@ -136,6 +136,22 @@ fn a_compare_and_swap_that_loses_the_race_is_false() {
 }
 
 #[test]
+fn an_exchange_that_loses_races_retries_with_the_same_value() {
+    let host = Rc::new(FakeHost::granting(&["data"]));
+    host.seed("data", [("k".to_string(), b"v1".to_vec())]);
+    host.racing_writes.set(2);
+    let kv = open(&host);
+    let previous = block_on(kv.exchange("k", "mine")).unwrap();
+    assert_eq!(
+        previous.as_deref(),
+        Some(&b"v1!!"[..]),
+        "the value it replaced"
+    );
+    assert_eq!(value(&host, "k").as_deref(), Some(&b"mine"[..]));
+    assert_eq!(host.counters.swaps.get(), 3);
+}
+
+#[test]
 fn get_many_answers_in_the_order_asked() {
     let host = Rc::new(FakeHost::granting(&["data"]));
     let kv = open(&host);

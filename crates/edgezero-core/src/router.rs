@@ -21,7 +21,12 @@
 //! both routes. A router that is dispatched without being checked answers every request
 //! with a `500` and logs the problems.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::future::LocalBoxFuture;
 
 use http::{header, Extensions, HeaderValue, Method};
 
@@ -202,22 +207,60 @@ impl Router {
     }
 
     /// Handles one request already wrapped in a context (adapters use this to set limits).
-    pub async fn dispatch(&self, mut ctx: RequestContext) -> Response {
+    ///
+    /// Routing happens in this call; the future it returns is the handler's own (or an
+    /// answer ready at once: `404`, `405`), so the request context is moved once, into the
+    /// handler, not through a state machine per layer of the router.
+    pub fn dispatch(&self, mut ctx: RequestContext) -> impl Future<Output = Response> + 'static {
         if !self.inner.errors.is_empty() {
             let err = RouterError::new(self.inner.errors.clone());
-            return EdgeError::internal(format!("{err}; check the router with Router::try_build"))
-                .into_response();
+            return Routed::ready(
+                EdgeError::internal(format!("{err}; check the router with Router::try_build"))
+                    .into_response(),
+            );
         }
         ctx.state.clone_from(&self.inner.state);
         if self.inner.middleware.is_empty() {
-            self.inner.route(ctx).await
+            self.inner.route(ctx)
         } else {
-            Next {
+            let next = Next {
                 router: Arc::clone(&self.inner),
                 index: 0,
-            }
-            .run(ctx)
-            .await
+            };
+            Routed(Step::Call(Box::pin(next.run(ctx))))
+        }
+    }
+}
+
+/// The future of a routed request: see [`Router::dispatch`].
+pub(crate) struct Routed(Step);
+
+enum Step {
+    /// The answer, taken when the future completes.
+    Ready(Option<Response>),
+    /// The handler's future.
+    Call(LocalBoxFuture<'static, Response>),
+    /// The `GET` handler's future for a `HEAD` request: its body is dropped.
+    Head(LocalBoxFuture<'static, Response>),
+}
+
+impl Routed {
+    fn ready(response: Response) -> Self {
+        Routed(Step::Ready(Some(response)))
+    }
+}
+
+impl Future for Routed {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match &mut self.0 {
+            Step::Ready(response) => Poll::Ready(response.take().unwrap_or_else(|| {
+                EdgeError::internal("a routed request was polled after it completed")
+                    .into_response()
+            })),
+            Step::Call(future) => future.as_mut().poll(cx),
+            Step::Head(future) => future.as_mut().poll(cx).map(strip_body),
         }
     }
 }
@@ -268,7 +311,8 @@ impl RouterInner {
         Ok(idx)
     }
 
-    pub(crate) async fn route(&self, mut ctx: RequestContext) -> Response {
+    /// Routes `ctx` and starts its handler (see [`Router::dispatch`]).
+    pub(crate) fn route(&self, mut ctx: RequestContext) -> Routed {
         let (idx, params) = match self.matcher.at(ctx.path()) {
             Ok(m) => {
                 let params: Vec<(String, String)> = m
@@ -279,22 +323,24 @@ impl RouterInner {
                 (*m.value, params)
             }
             Err(_) => {
-                return EdgeError::not_found(format!("no route for {}", ctx.path())).into_response()
+                return Routed::ready(
+                    EdgeError::not_found(format!("no route for {}", ctx.path())).into_response(),
+                )
             }
         };
         let entry = &self.routes[idx];
         ctx.params.0 = params;
         ctx.matched_route = Some(Arc::clone(&entry.pattern));
-        let method = ctx.method().clone();
-        if let Some((_, h)) = entry.methods.iter().find(|(m, _)| *m == method) {
-            return h.call(ctx).await;
+        let method = ctx.method();
+        if let Some((_, h)) = entry.methods.iter().find(|(m, _)| m == method) {
+            return Routed(Step::Call(h.call(ctx)));
         }
         if method == Method::HEAD {
             if let Some((_, h)) = entry.methods.iter().find(|(m, _)| *m == Method::GET) {
-                return strip_body(h.call(ctx).await);
+                return Routed(Step::Head(h.call(ctx)));
             }
         }
-        EdgeError::method_not_allowed(&method, &entry.allow).into_response()
+        Routed::ready(EdgeError::method_not_allowed(method, &entry.allow).into_response())
     }
 }
 

@@ -184,6 +184,25 @@ fn in_order(keys: &[String], found: Found) -> Vec<Option<Bytes>> {
         .collect()
 }
 
+/// What a compare-and-swap loop calls to make the value to swap in from the current one.
+type NextValue<'f, 'v> = dyn FnMut(Option<&[u8]>) -> Result<Swapped<'v>, KvError> + 'f;
+
+/// The value a compare-and-swap loop swaps in: one the caller gave (exchange) or one made
+/// from the current value (update).
+enum Swapped<'v> {
+    Given(&'v [u8]),
+    Made(Bytes),
+}
+
+impl Swapped<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Swapped::Given(b) => b,
+            Swapped::Made(b) => b,
+        }
+    }
+}
+
 impl<H: SpinHost> SpinKv<H> {
     /// The label's bucket, opened on first use; `None` without `wasi:keyvalue`.
     fn open_bucket(&self) -> Result<Option<&H::Bucket>, KvError> {
@@ -289,13 +308,41 @@ impl<H: SpinHost> SpinKv<H> {
         key: &str,
         update: &mut UpdateFn<'_>,
     ) -> Result<(Option<Bytes>, Bytes), KvError> {
+        let (previous, new) = self
+            .cas_loop(key, &mut |current| update(current).map(Swapped::Made))
+            .await?;
+        let new = match new {
+            Swapped::Made(new) => new,
+            Swapped::Given(new) => Bytes::copy_from_slice(new),
+        };
+        Ok((previous, new))
+    }
+
+    /// Stores `new` under `key` and returns the value it replaced: [`Self::atomic_update`]
+    /// swapping in `new` itself, never a copy of it.
+    pub(super) async fn atomic_exchange(
+        &self,
+        key: &str,
+        new: &[u8],
+    ) -> Result<Option<Bytes>, KvError> {
+        let (previous, _) = self.cas_loop(key, &mut |_| Ok(Swapped::Given(new))).await?;
+        Ok(previous)
+    }
+
+    /// The compare-and-swap loop of both (one copy of it in the component): `next` makes
+    /// the value to swap in from the current one.
+    async fn cas_loop<'v>(
+        &self,
+        key: &str,
+        next: &mut NextValue<'_, 'v>,
+    ) -> Result<(Option<Bytes>, Swapped<'v>), KvError> {
         let bucket = self.bucket_for("compare_and_swap")?;
         let fail = |e| self.fail(e, Op::CompareAndSwap(key));
         for _ in 0..MAX_UPDATE_ATTEMPTS {
             let cas = bucket.cas(key).map_err(fail)?;
             let current = bucket.current(&cas).map_err(fail)?;
-            let new = update(current.as_deref())?;
-            if bucket.swap(cas, &new).map_err(fail)? {
+            let new = next(current.as_deref())?;
+            if bucket.swap(cas, new.as_bytes()).map_err(fail)? {
                 return Ok((current.map(Bytes::from), new));
             }
             edgezero_core::store::atomic::yield_now().await;

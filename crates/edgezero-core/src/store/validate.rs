@@ -27,7 +27,7 @@ pub fn key(key: &str) -> Result<(), String> {
     if key == "." || key == ".." {
         return Err(format!("key must not be `{key}`"));
     }
-    if key.chars().any(char::is_control) {
+    if has_control(key) {
         return Err("key must not contain control characters".into());
     }
     Ok(())
@@ -41,10 +41,21 @@ pub fn prefix(prefix: &str) -> Result<(), String> {
             prefix.len()
         ));
     }
-    if prefix.chars().any(char::is_control) {
+    if has_control(prefix) {
         return Err("prefix must not contain control characters".into());
     }
     Ok(())
+}
+
+/// Whether `s` holds a control character (`char::is_control`: U+0000–U+001F and
+/// U+007F–U+009F), looking at bytes rather than decoding characters: in UTF-8 those are the
+/// bytes below 0x20, 0x7F, and 0xC2 followed by 0x80–0x9F (0xC2 only ever starts a
+/// character).
+fn has_control(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20 || b == 0x7f || (b == 0xc2 && matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
+    })
 }
 
 /// Checks a value's size.
@@ -93,6 +104,27 @@ mod tests {
             assert!(key(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(key(&"k".repeat(513)).unwrap_err().contains("512"));
+    }
+
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        // Every character up to U+0800 (all of the one- and two-byte encodings, where the
+        // control characters are) and samples above, alone and between other characters.
+        let samples = (0..0x800u32)
+            .chain([0x2028, 0xfeff, 0xfffd, 0x1_f600, 0x10_ffff])
+            .filter_map(char::from_u32);
+        for c in samples {
+            for s in [c.to_string(), format!("a{c}é"), format!("\u{c2}{c}")] {
+                assert_eq!(
+                    has_control(&s),
+                    s.chars().any(char::is_control),
+                    "{s:?} (U+{:04X})",
+                    c as u32
+                );
+            }
+        }
+        assert!(key("a\u{85}b").is_err(), "U+0085 is a control character");
+        assert!(key("\u{a0}\u{c0}").is_ok());
     }
 
     #[test]
