@@ -192,7 +192,9 @@ async fn handle(
             let ctx = RequestContext::new(req, stores)
                 .with_body_limit(state.shared.max_body_bytes)
                 .with_http_client(Rc::clone(&state.http));
-            match AssertUnwindSafe(state.shared.router.dispatch(ctx))
+            // Routing runs when `dispatch` is called: inside the async block, so that it is
+            // under `catch_unwind` with the handler.
+            match AssertUnwindSafe(async { state.shared.router.dispatch(ctx).await })
                 .catch_unwind()
                 .await
             {

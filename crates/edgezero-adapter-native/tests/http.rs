@@ -39,12 +39,27 @@ async fn panics() -> &'static str {
     panic!("handler bug with secret detail")
 }
 
+/// A value whose `Clone` panics: a handler closure holding it panics when the router clones
+/// the handler to start it, before any of the handler's own code runs.
+struct PanicsOnClone;
+
+impl Clone for PanicsOnClone {
+    fn clone(&self) -> Self {
+        panic!("clone bug with secret detail")
+    }
+}
+
 fn router() -> Router {
+    let bomb = PanicsOnClone;
     Router::new()
         .get("/incr", incr)
         .post("/echo", |b: Bytes| async move { b })
         .get("/cookies", cookies)
         .get("/panic", panics)
+        .get("/panic-on-clone", move || {
+            let _ = &bomb;
+            async { "unreachable" }
+        })
 }
 
 struct Running {
@@ -168,9 +183,11 @@ fn repeated_headers_survive_and_panics_are_500() {
         resp.contains("set-cookie: a=1") && resp.contains("set-cookie: b=2"),
         "{resp}"
     );
-    let p = server.get("/panic");
-    assert!(p.starts_with("HTTP/1.1 500"), "{p}");
-    assert!(!p.contains("secret detail"), "{p}");
+    for path in ["/panic", "/panic-on-clone"] {
+        let p = server.get(path);
+        assert!(p.starts_with("HTTP/1.1 500"), "{path}: {p}");
+        assert!(!p.contains("secret detail"), "{path}: {p}");
+    }
     assert!(
         body(&server.get("/incr")) == "1",
         "the server keeps serving after a panic"
