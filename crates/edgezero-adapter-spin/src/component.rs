@@ -23,7 +23,7 @@ use crate::error::SpinKvError;
 #[cfg(not(feature = "wasi-keyvalue"))]
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
-use crate::request::into_core_request_with;
+use crate::request::into_core_body;
 use crate::response::{from_core_response, ResponseBody};
 use crate::secrets::VariableError;
 
@@ -67,6 +67,17 @@ fn provider<A: App>() -> Rc<dyn StoreProvider> {
     })
 }
 
+#[cfg(feature = "outbound-http")]
+thread_local! {
+    /// The instance's outbound HTTP client: like the provider, built once.
+    static HTTP: OnceCell<Rc<dyn edgezero_core::fetch::HttpClient>> = const { OnceCell::new() };
+}
+
+#[cfg(feature = "outbound-http")]
+fn http_client(timeout: std::time::Duration) -> Rc<dyn edgezero_core::fetch::HttpClient> {
+    HTTP.with(|slot| Rc::clone(slot.get_or_init(|| Rc::new(client::SpinHttp { timeout }))))
+}
+
 /// The component's environment (its `environment` table in `spin.toml`), read once per
 /// instance with `wasi:cli/environment` 0.3 instead of `std::env`. On `wasm32-wasip2`,
 /// std's first environment read goes through the preview-1 adapter, which keeps two
@@ -100,16 +111,15 @@ pub async fn run_app<A: App>(
     req: spin_sdk::http::Request,
 ) -> anyhow::Result<http::Response<ResponseBody>> {
     let instance = instance::<A>();
-    let request = into_core_request_with(req, body_error);
+    let (parts, body) = req.into_parts();
+    let body = into_core_body(body, body_error);
     let response = match &instance.body_limit {
         Ok(limit) => {
             let stores = Stores::new(Arc::clone(&instance.bindings), provider::<A>());
-            let ctx = RequestContext::new(request, stores).with_body_limit(*limit);
+            let ctx = RequestContext::from_parts(parts, body, stores).with_body_limit(*limit);
             #[cfg(feature = "outbound-http")]
             let ctx = match &instance.http_timeout {
-                Ok(timeout) => {
-                    ctx.with_http_client(Rc::new(client::SpinHttp { timeout: *timeout }))
-                }
+                Ok(timeout) => ctx.with_http_client(http_client(*timeout)),
                 Err(msg) => {
                     return Ok(from_core_response(
                         EdgeError::internal(msg.clone()).into_response(),

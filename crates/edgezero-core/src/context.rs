@@ -55,6 +55,12 @@ impl RequestContext {
     /// Wraps a request. Adapters pass the per-request [`Stores`] registry.
     pub fn new(request: Request, stores: Stores) -> Self {
         let (parts, body) = request.into_parts();
+        Self::from_parts(parts, body, stores)
+    }
+
+    /// Like [`RequestContext::new`], from a request already taken apart (an adapter that
+    /// converts the platform's request part by part need not reassemble it).
+    pub fn from_parts(parts: Parts, body: Body, stores: Stores) -> Self {
         RequestContext {
             parts,
             body: Some(body),

@@ -53,6 +53,10 @@ pub fn prefix(prefix: &str) -> Result<(), String> {
 /// character).
 fn has_control(s: &str) -> bool {
     let bytes = s.as_bytes();
+    // Almost every key has none of these bytes: one cheap pass, then the exact look.
+    if !bytes.iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return false;
+    }
     bytes.iter().enumerate().any(|(i, &b)| {
         b < 0x20 || b == 0x7f || (b == 0xc2 && matches!(bytes.get(i + 1), Some(0x80..=0x9f)))
     })
