@@ -63,18 +63,31 @@ fn example_project(example: &str, stores: &str) -> Project {
     p
 }
 
-fn serve(p: &Project) -> (KillOnDrop, u16) {
+/// A running `edgezero serve`, its stderr kept in a file.
+struct Served {
+    child: KillOnDrop,
+    stderr: tempfile::NamedTempFile,
+}
+
+impl Served {
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap_or_default()
+    }
+}
+
+fn serve(p: &Project) -> (Served, u16) {
     serve_in(p.dir.path(), &[])
 }
 
 /// Runs `edgezero serve --adapter spin --embedded --listen <free port> <args>` in `cwd`, with
 /// no Spin CLI on PATH, and waits until it accepts connections.
-fn serve_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> (KillOnDrop, u16) {
+fn serve_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> (Served, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let stderr = tempfile::NamedTempFile::new().unwrap();
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_edgezero"))
             .args([
@@ -89,36 +102,41 @@ fn serve_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> (KillOnDrop, u16) {
             .current_dir(cwd)
             .env("PATH", "/usr/bin:/bin")
             .stdout(Stdio::null())
+            .stderr(stderr.reopen().unwrap())
             .spawn()
             .unwrap(),
     );
+    let served = |child| Served { child, stderr };
     let deadline = Instant::now() + Duration::from_secs(900);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            child.0.try_wait().unwrap().is_none(),
-            "edgezero serve exited early"
-        );
+        if child.0.try_wait().unwrap().is_some() {
+            panic!("edgezero serve exited early:\n{}", served(child).stderr());
+        }
         assert!(Instant::now() < deadline, "the embedded host did not start");
         std::thread::sleep(Duration::from_millis(250));
     }
-    (child, port)
+    (served(child), port)
 }
 
-fn stop(mut child: KillOnDrop) {
+/// Stops the host as Ctrl-C does, right after its last request (its instances still
+/// waiting for the next one): it exits cleanly, without a panic on the way.
+fn stop(mut served: Served) {
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.0.id() as i32),
+        nix::unistd::Pid::from_raw(served.child.0.id() as i32),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(s) = child.0.try_wait().unwrap() {
+        if let Some(s) = served.child.0.try_wait().unwrap() {
             break s;
         }
         assert!(Instant::now() < deadline, "the host did not stop on SIGINT");
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert!(status.success(), "{status}");
+    let stderr = served.stderr();
+    assert!(status.success(), "{status}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

@@ -386,6 +386,18 @@ impl ComponentHandler {
     }
 }
 
+impl ComponentHandler {
+    /// Instances of this component alive now (each holds the component's context).
+    pub fn live_instances(&self) -> usize {
+        Arc::strong_count(&self.ctx) - 1
+    }
+
+    /// How long an idle instance waits for its next request before it is dropped.
+    pub fn idle_timeout(&self) -> Duration {
+        IDLE_INSTANCE_TIMEOUT
+    }
+}
+
 impl HandlerState for ComponentHandler {
     type StoreData = InstanceState;
 

@@ -255,6 +255,39 @@ impl Host {
         server::handle(Arc::clone(&self.app), request, client).await
     }
 
+    /// Waits until no instance of any component is alive (an idle one is dropped after its
+    /// idle timeout, as Spin does), or `limit` has passed; whether none is left. Call it
+    /// after the server has stopped and before the runtime shuts down: an instance still
+    /// waiting for a request when the runtime's timers stop would fail in its worker.
+    pub async fn wait_for_instances(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let live: usize = self
+                .app
+                .handlers
+                .values()
+                .map(|h| h.state().live_instances())
+                .sum();
+            if live == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The longest an idle instance lives: the wait [`Host::wait_for_instances`] needs.
+    pub fn idle_instance_timeout(&self) -> Duration {
+        self.app
+            .handlers
+            .values()
+            .map(|h| h.state().idle_timeout())
+            .max()
+            .unwrap_or_default()
+    }
+
     /// Binds `addr` (port 0 picks a free port) and starts serving in the background.
     pub async fn bind(&self, addr: SocketAddr) -> anyhow::Result<Server> {
         let listener = TcpListener::bind(addr).await.map_err(|e| {

@@ -210,6 +210,12 @@ pub fn run(config: HostConfig) -> anyhow::Result<()> {
             stop.shutdown();
         });
         server.wait().await;
+        // Idle instances end on their own within their idle timeout; the runtime must
+        // outlive them, or their workers fail as its timers stop.
+        let limit = host.idle_instance_timeout() + std::time::Duration::from_millis(500);
+        if !host.wait_for_instances(limit).await {
+            log::warn!("instances still running after {limit:?}; stopping anyway");
+        }
         anyhow::Ok(())
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
