@@ -13,17 +13,21 @@ use std::sync::{Arc, OnceLock};
 
 use edgezero_core::env;
 use edgezero_core::store::StoreProvider;
-use edgezero_core::{App, EdgeError, RequestContext, Router, StoreBindings, Stores};
+use edgezero_core::{App, Body, EdgeError, RequestContext, Router, StoreBindings, Stores};
+use spin_sdk::http::IntoResponse;
 #[cfg(not(feature = "wasi-keyvalue"))]
 use spin_sdk::key_value::{Error as SdkKvError, Keys, Store};
 use spin_sdk::variables::Error as SdkVarError;
-use spin_sdk::wasip3::http::types::ErrorCode;
+use spin_sdk::wasip3::http::types::{
+    ErrorCode, Request as WasiRequest, Response as WasiResponse, Scheme,
+};
+use spin_sdk::wasip3::http_compat::IncomingRequestBody;
 
 use crate::error::SpinKvError;
 #[cfg(not(feature = "wasi-keyvalue"))]
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
-use crate::request::into_core_body;
+use crate::request::{headers_from_list, into_core_body, uri_from_parts};
 use crate::response::{from_core_response, ResponseBody};
 use crate::secrets::VariableError;
 
@@ -92,7 +96,8 @@ fn component_env() -> impl Fn(&str) -> Option<String> {
     }
 }
 
-/// Runs `A` for one Spin request. Call it from the component's `#[http_service]` function:
+/// Runs `A` for one Spin request, converted by the SDK. Call it from a component's own
+/// `#[http_service]` function:
 ///
 /// ```ignore
 /// use spin_sdk::{http::IntoResponse, http::Request, http_service};
@@ -103,6 +108,10 @@ fn component_env() -> impl Fn(&str) -> Option<String> {
 /// }
 /// ```
 ///
+/// [`component!`](crate::component) does the same with less work per request (the request
+/// head built straight from `wasi:http`, see [`crate::request`]); this entry point is for a
+/// component that does more in its `#[http_service]` function than run the app.
+///
 /// The router and the store bindings (the `EDGEZERO__*` overlay read from the component's
 /// environment) are built on the first request of an instance and reused afterwards; stores
 /// are opened lazily, at most once per request. Errors become JSON responses, so this
@@ -110,9 +119,43 @@ fn component_env() -> impl Fn(&str) -> Option<String> {
 pub async fn run_app<A: App>(
     req: spin_sdk::http::Request,
 ) -> anyhow::Result<http::Response<ResponseBody>> {
-    let instance = instance::<A>();
     let (parts, body) = req.into_parts();
-    let body = into_core_body(body, body_error);
+    Ok(serve::<A>(parts, into_core_body(body, body_error)).await)
+}
+
+/// The `wasi:http` handler of [`component!`](crate::component): the request head is built
+/// from the `wasi:http` request directly, then the app runs as in [`run_app`].
+#[doc(hidden)]
+pub async fn handle<A: App>(req: WasiRequest) -> Result<WasiResponse, ErrorCode> {
+    let (parts, body) = request_head(req)?;
+    serve::<A>(parts, body).await.into_response()
+}
+
+/// The core request's head and body from the `wasi:http` request.
+fn request_head(req: WasiRequest) -> Result<(http::request::Parts, Body), ErrorCode> {
+    let method = http::Method::try_from(req.get_method())
+        .map_err(|_| ErrorCode::HttpRequestMethodInvalid)?;
+    let scheme = match req.get_scheme() {
+        None => None,
+        Some(Scheme::Http) => Some(http::uri::Scheme::HTTP),
+        Some(Scheme::Https) => Some(http::uri::Scheme::HTTPS),
+        Some(Scheme::Other(s)) => Some(s.parse().map_err(|_| ErrorCode::HttpRequestUriInvalid)?),
+    };
+    let uri = uri_from_parts(scheme, req.get_authority(), req.get_path_with_query())
+        .map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
+    let headers = headers_from_list(req.get_headers().copy_all())
+        .map_err(|msg| ErrorCode::InternalError(Some(msg)))?;
+    let body = into_core_body(IncomingRequestBody::new(req)?, body_error);
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.method = method;
+    parts.uri = uri;
+    parts.headers = headers;
+    Ok((parts, body))
+}
+
+/// Runs `A` for a request taken apart.
+async fn serve<A: App>(parts: http::request::Parts, body: Body) -> http::Response<ResponseBody> {
+    let instance = instance::<A>();
     let response = match &instance.body_limit {
         Ok(limit) => {
             let stores = Stores::new(Arc::clone(&instance.bindings), provider::<A>());
@@ -121,16 +164,14 @@ pub async fn run_app<A: App>(
             let ctx = match &instance.http_timeout {
                 Ok(timeout) => ctx.with_http_client(http_client(*timeout)),
                 Err(msg) => {
-                    return Ok(from_core_response(
-                        EdgeError::internal(msg.clone()).into_response(),
-                    ))
+                    return from_core_response(EdgeError::internal(msg.clone()).into_response())
                 }
             };
             instance.router.dispatch(ctx).await
         }
         Err(msg) => EdgeError::internal(msg.clone()).into_response(),
     };
-    Ok(from_core_response(response))
+    from_core_response(response)
 }
 
 /// Describes a request-body read error. Deliberately not `ErrorCode`'s `Display`, which is

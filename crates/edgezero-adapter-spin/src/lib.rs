@@ -1,7 +1,15 @@
 //! # EdgeZero on Fermyon Spin
 //!
-//! Runs an EdgeZero app as a Spin (`wasm32-wasip2`) component. The whole entry point of a
+//! Runs an EdgeZero app as a Spin (`wasm32-wasip2`) component. The whole `src/lib.rs` of a
 //! component crate is:
+//!
+//! ```ignore
+//! edgezero_adapter_spin::component!(my_app_core::App);
+//! ```
+//!
+//! [`component!`] exports the `wasi:http` handler and builds the app's request straight from
+//! the `wasi:http` request. A component that needs its own `#[http_service]` function (to do
+//! something before or after the app) calls `run_app` with the SDK's request instead:
 //!
 //! ```ignore
 //! use spin_sdk::{http::IntoResponse, http::Request, http_service};
@@ -13,9 +21,10 @@
 //! ```
 //!
 //! (`ignore` only because `spin-sdk` builds for `wasm32` alone; the examples'
-//! `*-adapter-spin` crates contain exactly this and are built as components in CI.)
+//! `*-adapter-spin` crates contain exactly these — `kv-api` the second, the others the
+//! first — and are built as components in CI.)
 //!
-//! `run_app` reads the store ids baked into `App` by `app!` and the `EDGEZERO__*` variables
+//! The app reads the store ids baked into `App` by `app!` and the `EDGEZERO__*` variables
 //! of the component's environment (`[component.<id>].environment` in spin.toml); no
 //! `edgezero.toml` is read at runtime. See `docs/spin.md` for spin.toml and
 //! runtime-config.toml.
@@ -53,10 +62,10 @@
 //!
 //! ## Layout
 //!
-//! Everything except [`run_app`] is plain Rust, generic over [`provider::SpinHost`] (open a
+//! Everything except `run_app` and [`component!`] is plain Rust, generic over [`provider::SpinHost`] (open a
 //! label, read a variable) and [`kv::KvBackend`] / [`kv::BucketBackend`] (one label's
 //! `spin:key-value` store and `wasi:keyvalue` bucket), and unit-tested on the host with fakes. The `spin_sdk`
-//! implementation of that trait and `run_app` live in one module compiled only for
+//! implementation of that trait and the entry points live in one module compiled only for
 //! `wasm32`.
 
 #![warn(missing_docs)]
@@ -74,6 +83,49 @@ pub mod secrets;
 mod component;
 #[cfg(target_arch = "wasm32")]
 pub use component::run_app;
+
+/// What [`component!`] expands to needs; not part of the API.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::component::handle;
+    pub use spin_sdk;
+}
+
+/// Makes the crate a Spin HTTP component that runs `App` (a type implementing
+/// `edgezero_core::App`, usually the one `app!` generates): the whole `src/lib.rs` of a
+/// component crate is
+///
+/// ```ignore
+/// edgezero_adapter_spin::component!(my_app_core::App);
+/// ```
+///
+/// It exports the `wasi:http` handler and builds the core request from the `wasi:http`
+/// request itself, which costs less per request than taking a `spin_sdk::http::Request`
+/// (Spin's `spin-*` header names are constants instead of being parsed and copied, and the
+/// head is assembled in place). A component that needs its own `#[http_service]` function
+/// calls `run_app` instead.
+#[macro_export]
+macro_rules! component {
+    ($app:ty) => {
+        const _: () = {
+            struct Component;
+
+            $crate::__private::spin_sdk::wasip3::http::service::export!(Component);
+
+            impl $crate::__private::spin_sdk::wasip3::exports::http::handler::Guest for Component {
+                async fn handle(
+                    request: $crate::__private::spin_sdk::wasip3::http::types::Request,
+                ) -> ::core::result::Result<
+                    $crate::__private::spin_sdk::wasip3::http::types::Response,
+                    $crate::__private::spin_sdk::wasip3::http::types::ErrorCode,
+                > {
+                    $crate::__private::handle::<$app>(request).await
+                }
+            }
+        };
+    };
+}
 
 pub use error::{map_kv_error, SpinKvError};
 pub use provider::{SpinHost, SpinProvider};

@@ -1,10 +1,14 @@
 //! Spin request → core request.
 //!
-//! Spin hands the component an `http::Request` whose body implements `http_body::Body`
-//! (`spin_sdk::http::Request`). The conversion keeps the method, the URI (path and query,
-//! plus scheme and authority when Spin supplies them), every header including repeated ones
-//! and Spin's own `spin-*` headers, and streams the body into [`Body::Stream`] without
-//! buffering it: extractors read it, under the body limit, only when a handler asks.
+//! The component's entry point takes the `wasi:http` request as Spin hands it over and
+//! builds the core request's head from its parts ([`uri_from_parts`], [`headers_from_list`]):
+//! Spin's own `spin-*` header names, which every request carries, are matched against
+//! constants instead of being parsed and copied, and the head is assembled in place rather
+//! than through a builder. An `http::Request` whose body implements `http_body::Body` (such
+//! as `spin_sdk::http::Request`) converts too ([`into_core_request`]). Either way the method,
+//! the URI (path and query, plus scheme and authority when Spin supplies them) and every
+//! header, repeated ones included, are kept, and the body is streamed into [`Body::Stream`]
+//! without buffering it: extractors read it, under the body limit, only when a handler asks.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,7 +17,63 @@ use bytes::Bytes;
 use edgezero_core::body::BoxError;
 use edgezero_core::{Body, Request};
 use futures_util::Stream;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::uri::{Authority, PathAndQuery, Scheme, Uri};
 use http_body::Body as HttpBody;
+
+/// The headers Spin adds to every request it hands a component (besides the
+/// `spin-path-match-*` ones of a route's parameters).
+const SPIN_HEADERS: [HeaderName; 7] = [
+    HeaderName::from_static("spin-full-url"),
+    HeaderName::from_static("spin-path-info"),
+    HeaderName::from_static("spin-matched-route"),
+    HeaderName::from_static("spin-base-path"),
+    HeaderName::from_static("spin-raw-component-route"),
+    HeaderName::from_static("spin-component-route"),
+    HeaderName::from_static("spin-client-addr"),
+];
+
+/// A header name as the host lists it: one of the `spin-*` names Spin sets on every request
+/// without parsing or allocating, any other parsed (and checked) as usual.
+pub fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
+    match SPIN_HEADERS.iter().find(|known| known.as_str() == name) {
+        Some(known) => Ok(known.clone()),
+        None => HeaderName::from_bytes(name.as_bytes()),
+    }
+}
+
+/// The request headers as `wasi:http` lists them (`fields.copy-all`): in order, repeated
+/// names kept, each value used as it is (not copied). An invalid name or value is an error
+/// naming the header.
+pub fn headers_from_list(list: Vec<(String, Vec<u8>)>) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::with_capacity(list.len());
+    for (name, value) in list {
+        let name = header_name(&name)
+            .map_err(|_| format!("invalid request header name `{}`", name.escape_debug()))?;
+        let value = HeaderValue::from_maybe_shared(Bytes::from(value))
+            .map_err(|_| format!("invalid value of request header `{name}`"))?;
+        headers.append(name, value);
+    }
+    Ok(headers)
+}
+
+/// The request URI from the parts `wasi:http` gives separately, by the rules of
+/// `http::Uri::from_parts` (a scheme needs an authority and a path).
+pub fn uri_from_parts(
+    scheme: Option<Scheme>,
+    authority: Option<String>,
+    path_with_query: Option<String>,
+) -> Result<Uri, http::Error> {
+    let mut parts = http::uri::Parts::default();
+    parts.scheme = scheme;
+    if let Some(authority) = authority {
+        parts.authority = Some(Authority::from_maybe_shared(Bytes::from(authority))?);
+    }
+    if let Some(path) = path_with_query {
+        parts.path_and_query = Some(PathAndQuery::from_maybe_shared(Bytes::from(path))?);
+    }
+    Ok(Uri::from_parts(parts)?)
+}
 
 /// Converts a request whose body is any `http_body::Body` into a core [`Request`].
 ///
@@ -161,6 +221,64 @@ mod tests {
 
     fn data(s: &'static str) -> Result<http_body::Frame<Bytes>, String> {
         Ok(http_body::Frame::data(Bytes::from_static(s.as_bytes())))
+    }
+
+    #[test]
+    fn listed_headers_keep_order_repeats_and_spins_names() {
+        let list = vec![
+            ("host".to_string(), b"example.com".to_vec()),
+            (
+                "spin-full-url".to_string(),
+                b"http://example.com/a?b=1".to_vec(),
+            ),
+            ("x-multi".to_string(), b"1".to_vec()),
+            ("spin-client-addr".to_string(), b"127.0.0.1:9".to_vec()),
+            ("X-Multi".to_string(), b"2".to_vec()),
+            ("spin-path-match-id".to_string(), b"42".to_vec()),
+        ];
+        let headers = headers_from_list(list).unwrap();
+        assert_eq!(headers.len(), 6);
+        assert_eq!(headers["host"], "example.com");
+        assert_eq!(headers["spin-full-url"], "http://example.com/a?b=1");
+        assert_eq!(headers["spin-client-addr"], "127.0.0.1:9");
+        assert_eq!(headers["spin-path-match-id"], "42");
+        let multi: Vec<_> = headers.get_all("x-multi").iter().collect();
+        assert_eq!(multi, ["1", "2"]);
+        for known in &SPIN_HEADERS {
+            assert_eq!(header_name(known.as_str()).unwrap(), known);
+            assert_eq!(
+                HeaderName::from_bytes(known.as_str().as_bytes()).unwrap(),
+                header_name(known.as_str()).unwrap(),
+                "a constant equals the parsed name"
+            );
+        }
+        assert_eq!(header_name("Spin-Full-Url").unwrap(), "spin-full-url");
+    }
+
+    #[test]
+    fn bad_listed_headers_are_errors_naming_them() {
+        let err = headers_from_list(vec![("bad name".to_string(), b"v".to_vec())]).unwrap_err();
+        assert!(err.contains("`bad name`"), "{err}");
+        let err =
+            headers_from_list(vec![("x-a".to_string(), b"line\nbreak".to_vec())]).unwrap_err();
+        assert!(err.contains("`x-a`"), "{err}");
+    }
+
+    #[test]
+    fn uris_are_built_from_their_parts() {
+        let uri = uri_from_parts(
+            Some(Scheme::HTTPS),
+            Some("example.com:8443".into()),
+            Some("/a/b?c=d".into()),
+        )
+        .unwrap();
+        assert_eq!(uri, "https://example.com:8443/a/b?c=d");
+        let uri = uri_from_parts(None, None, Some("/only?q".into())).unwrap();
+        assert_eq!((uri.path(), uri.query()), ("/only", Some("q")));
+        assert!(uri.scheme().is_none() && uri.authority().is_none());
+        assert!(uri_from_parts(Some(Scheme::HTTP), None, Some("/".into())).is_err());
+        assert!(uri_from_parts(None, None, Some("no slash\n".into())).is_err());
+        assert!(uri_from_parts(None, Some("bad host/".into()), None).is_err());
     }
 
     #[test]

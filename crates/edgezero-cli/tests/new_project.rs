@@ -38,8 +38,7 @@ fn scaffold_tree_and_refusal_to_overwrite() {
     let lib = std::fs::read_to_string(tmp.path().join("shop/crates/shop-adapter-spin/src/lib.rs"))
         .unwrap();
     assert!(
-        lib.contains("edgezero_adapter_spin::run_app::<App>(req).await")
-            && lib.contains("#[http_service]"),
+        lib.contains("edgezero_adapter_spin::component!(shop_core::App);"),
         "{lib}"
     );
 

@@ -53,6 +53,11 @@ async fn requests_and_answers_pass_through_intact() {
     );
     assert_eq!(values("x-forwarded-host"), ["edge.test"]);
     assert_eq!(values("x-forwarded-proto"), ["http"]);
+    assert_eq!(
+        values("x-forwarded-for"),
+        ["127.0.0.1"],
+        "the caller, from the spin-client-addr header the component saw"
+    );
     assert!(
         headers.iter().all(|(k, _)| !k.starts_with("spin-")),
         "Spin's routing headers stay at the edge: {headers:?}"

@@ -1,7 +1,3 @@
-use spin_sdk::{http::IntoResponse, http::Request, http_service};
-use {{crate}}::App;
+//! The Spin component: exports the `wasi:http` handler that runs the app.
 
-#[http_service]
-async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    edgezero_adapter_spin::run_app::<App>(req).await
-}
+edgezero_adapter_spin::component!({{crate}}::App);

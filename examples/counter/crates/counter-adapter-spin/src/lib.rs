@@ -1,8 +1,3 @@
 //! The counter example as a Spin component.
 
-use spin_sdk::{http::IntoResponse, http::Request, http_service};
-
-#[http_service]
-async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    edgezero_adapter_spin::run_app::<counter_core::App>(req).await
-}
+edgezero_adapter_spin::component!(counter_core::App);

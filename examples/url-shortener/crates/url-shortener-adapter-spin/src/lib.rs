@@ -1,8 +1,3 @@
 //! The url-shortener example as a Spin component.
 
-use spin_sdk::{http::IntoResponse, http::Request, http_service};
-
-#[http_service]
-async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
-    edgezero_adapter_spin::run_app::<url_shortener_core::App>(req).await
-}
+edgezero_adapter_spin::component!(url_shortener_core::App);
