@@ -21,25 +21,33 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme, Uri};
 use http_body::Body as HttpBody;
 
-/// The headers Spin adds to every request it hands a component (besides the
-/// `spin-path-match-*` ones of a route's parameters).
-const SPIN_HEADERS: [HeaderName; 7] = [
-    HeaderName::from_static("spin-full-url"),
-    HeaderName::from_static("spin-path-info"),
-    HeaderName::from_static("spin-matched-route"),
-    HeaderName::from_static("spin-base-path"),
-    HeaderName::from_static("spin-raw-component-route"),
-    HeaderName::from_static("spin-component-route"),
-    HeaderName::from_static("spin-client-addr"),
-];
+/// The names of the headers Spin adds to every request it hands a component (besides the
+/// `spin-path-match-*` ones of a route's parameters), as constants.
+mod spin_names {
+    use http::header::HeaderName;
+
+    pub const FULL_URL: HeaderName = HeaderName::from_static("spin-full-url");
+    pub const PATH_INFO: HeaderName = HeaderName::from_static("spin-path-info");
+    pub const MATCHED_ROUTE: HeaderName = HeaderName::from_static("spin-matched-route");
+    pub const BASE_PATH: HeaderName = HeaderName::from_static("spin-base-path");
+    pub const RAW_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-raw-component-route");
+    pub const COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-component-route");
+    pub const CLIENT_ADDR: HeaderName = HeaderName::from_static("spin-client-addr");
+}
 
 /// A header name as the host lists it: one of the `spin-*` names Spin sets on every request
 /// without parsing or allocating, any other parsed (and checked) as usual.
 pub fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
-    match SPIN_HEADERS.iter().find(|known| known.as_str() == name) {
-        Some(known) => Ok(known.clone()),
-        None => HeaderName::from_bytes(name.as_bytes()),
-    }
+    Ok(match name {
+        "spin-full-url" => spin_names::FULL_URL,
+        "spin-path-info" => spin_names::PATH_INFO,
+        "spin-matched-route" => spin_names::MATCHED_ROUTE,
+        "spin-base-path" => spin_names::BASE_PATH,
+        "spin-raw-component-route" => spin_names::RAW_COMPONENT_ROUTE,
+        "spin-component-route" => spin_names::COMPONENT_ROUTE,
+        "spin-client-addr" => spin_names::CLIENT_ADDR,
+        _ => return HeaderName::from_bytes(name.as_bytes()),
+    })
 }
 
 /// The request headers as `wasi:http` lists them (`fields.copy-all`): in order, repeated
@@ -244,11 +252,20 @@ mod tests {
         assert_eq!(headers["spin-path-match-id"], "42");
         let multi: Vec<_> = headers.get_all("x-multi").iter().collect();
         assert_eq!(multi, ["1", "2"]);
-        for known in &SPIN_HEADERS {
-            assert_eq!(header_name(known.as_str()).unwrap(), known);
+        let known = [
+            spin_names::FULL_URL,
+            spin_names::PATH_INFO,
+            spin_names::MATCHED_ROUTE,
+            spin_names::BASE_PATH,
+            spin_names::RAW_COMPONENT_ROUTE,
+            spin_names::COMPONENT_ROUTE,
+            spin_names::CLIENT_ADDR,
+        ];
+        for name in known {
+            assert_eq!(header_name(name.as_str()).unwrap(), name);
             assert_eq!(
-                HeaderName::from_bytes(known.as_str().as_bytes()).unwrap(),
-                header_name(known.as_str()).unwrap(),
+                HeaderName::from_bytes(name.as_str().as_bytes()).unwrap(),
+                name,
                 "a constant equals the parsed name"
             );
         }
