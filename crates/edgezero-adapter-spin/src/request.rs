@@ -38,16 +38,29 @@ mod spin_names {
 /// A header name as the host lists it: one of the `spin-*` names Spin sets on every request
 /// without parsing or allocating, any other parsed (and checked) as usual.
 pub fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
-    Ok(match name {
-        "spin-full-url" => spin_names::FULL_URL,
-        "spin-path-info" => spin_names::PATH_INFO,
-        "spin-matched-route" => spin_names::MATCHED_ROUTE,
-        "spin-base-path" => spin_names::BASE_PATH,
-        "spin-raw-component-route" => spin_names::RAW_COMPONENT_ROUTE,
-        "spin-component-route" => spin_names::COMPONENT_ROUTE,
-        "spin-client-addr" => spin_names::CLIENT_ADDR,
-        _ => return HeaderName::from_bytes(name.as_bytes()),
-    })
+    // The length picks the one name it can be; one comparison then decides. (A `match` on
+    // the string compares it with each name in turn, each through `memcmp`.)
+    let bytes = name.as_bytes();
+    let candidate = match bytes.len() {
+        13 => Some(("spin-full-url", spin_names::FULL_URL)),
+        14 if bytes[5] == b'p' => Some(("spin-path-info", spin_names::PATH_INFO)),
+        14 => Some(("spin-base-path", spin_names::BASE_PATH)),
+        16 => Some(("spin-client-addr", spin_names::CLIENT_ADDR)),
+        18 => Some(("spin-matched-route", spin_names::MATCHED_ROUTE)),
+        20 => Some(("spin-component-route", spin_names::COMPONENT_ROUTE)),
+        24 => Some(("spin-raw-component-route", spin_names::RAW_COMPONENT_ROUTE)),
+        _ => None,
+    };
+    match candidate {
+        Some((text, known)) if same_bytes(bytes, text.as_bytes()) => Ok(known),
+        _ => HeaderName::from_bytes(bytes),
+    }
+}
+
+/// `a == b` without an early exit, so that it stays a loop over the bytes rather than a call
+/// to the C library's byte-by-byte `memcmp`.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// The request headers as `wasi:http` lists them (`fields.copy-all`): in order, repeated
@@ -270,6 +283,16 @@ mod tests {
             );
         }
         assert_eq!(header_name("Spin-Full-Url").unwrap(), "spin-full-url");
+        // Names of the same lengths that are not Spin's are parsed as any other.
+        for other in [
+            "x-spin-full-ur",
+            "spin-path-infx",
+            "spin-base-pat",
+            "x-forwarded-for1",
+        ] {
+            assert_eq!(header_name(other).unwrap(), other);
+        }
+        assert!(header_name("spin-path-inf\u{e9}").is_err());
     }
 
     #[test]
