@@ -94,6 +94,15 @@ fn store_ref(kind: StoreKind, binding: &StoreBinding) -> StoreRef<'_> {
 }
 
 impl<H: SpinHost, A: App> SpinProvider<H, A> {
+    /// The store of a `[stores.kv]` id. Nothing to ask the host yet: the handle opens the
+    /// `spin:key-value` store or the `wasi:keyvalue` bucket when an operation first needs one.
+    fn kv(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
+        if A::stores().kv.ids.is_empty() {
+            return Err(KvError::UnknownStore(binding.id.to_string()));
+        }
+        Ok(Rc::new(SpinKv::new(Rc::clone(&self.host), binding)))
+    }
+
     async fn open_config_label(
         &self,
         binding: &StoreBinding,
@@ -121,13 +130,11 @@ impl<H: SpinHost, A: App> StoreProvider for SpinProvider<H, A> {
         'b: 'f,
         Self: 'f,
     {
-        if A::stores().kv.ids.is_empty() {
-            return Box::pin(ready(Err(KvError::UnknownStore(binding.id.to_string()))));
-        }
-        // Nothing to ask the host yet: the handle opens the `spin:key-value` store or the
-        // `wasi:keyvalue` bucket when an operation first needs one.
-        let store: Rc<dyn KvStore> = Rc::new(SpinKv::new(Rc::clone(&self.host), binding));
-        Box::pin(ready(Ok(store)))
+        Box::pin(ready(self.kv(binding)))
+    }
+
+    fn open_kv_now(&self, binding: &StoreBinding) -> Option<Result<Rc<dyn KvStore>, KvError>> {
+        Some(self.kv(binding))
     }
 
     fn open_config<'s, 'b, 'f>(

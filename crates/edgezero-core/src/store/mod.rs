@@ -210,6 +210,14 @@ impl StoreBindings {
 pub trait StoreProvider {
     /// Opens a key-value store.
     async fn open_kv(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError>;
+    /// Opens a key-value store at once, for a provider that has nothing to wait for (its
+    /// handles connect on first use); the registry tries it before [`Self::open_kv`], which
+    /// then runs without the boxed future of an `async` trait method. `None` (the
+    /// default): await `open_kv`.
+    fn open_kv_now(&self, binding: &StoreBinding) -> Option<Result<Rc<dyn KvStore>, KvError>> {
+        let _ = binding;
+        None
+    }
     /// Opens a config store.
     async fn open_config(&self, binding: &StoreBinding)
         -> Result<Rc<dyn ConfigStore>, ConfigError>;
@@ -276,6 +284,30 @@ fn no_default(kind: StoreKind) -> String {
     )
 }
 
+async fn open_kv(
+    provider: &dyn StoreProvider,
+    binding: &StoreBinding,
+) -> Result<Rc<dyn KvStore>, KvError> {
+    match provider.open_kv_now(binding) {
+        Some(opened) => opened,
+        None => provider.open_kv(binding).await,
+    }
+}
+
+async fn open_config(
+    provider: &dyn StoreProvider,
+    binding: &StoreBinding,
+) -> Result<Rc<dyn ConfigStore>, ConfigError> {
+    provider.open_config(binding).await
+}
+
+async fn open_secrets(
+    provider: &dyn StoreProvider,
+    binding: &StoreBinding,
+) -> Result<Rc<dyn SecretStore>, SecretError> {
+    provider.open_secrets(binding).await
+}
+
 macro_rules! open_cached {
     ($self:ident, $id:ident, $kind:expr, $cache:ident, $open:ident, $handle:ident, $unknown:expr) => {
         open_cached!(
@@ -300,7 +332,7 @@ macro_rules! open_cached {
             return Ok(h.clone());
         }
         let binding = &inner.bindings.all($kind)[idx];
-        let store = inner.provider.$open(binding).await?;
+        let store = $open(&*inner.provider, binding).await?;
         let handle = $finish(binding, $handle::new(Arc::clone(&binding.id), store))?;
         inner.$cache.borrow_mut().insert(idx, handle.clone());
         Ok(handle)
