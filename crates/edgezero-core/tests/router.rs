@@ -317,62 +317,52 @@ fn kv_validation_is_400() {
     assert_eq!(app.get("/").status(), 400);
 }
 
-/// A provider that can only open its KV stores at once ([`StoreProvider::open_kv_now`]).
-struct OpensAtOnce(std::rc::Rc<edgezero_testkit::MemoryKv>);
+/// Providers that open their KV stores at once ([`StoreProvider::open_kv_now`]).
+mod opened_at_once {
+    use std::rc::Rc;
+    use std::sync::Arc;
 
-#[async_trait::async_trait(?Send)]
-impl edgezero_core::store::StoreProvider for OpensAtOnce {
-    async fn open_kv(
-        &self,
-        _: &edgezero_core::store::StoreBinding,
-    ) -> Result<std::rc::Rc<dyn edgezero_core::store::kv::KvStore>, edgezero_core::store::kv::KvError>
-    {
-        unreachable!("the registry takes the store open_kv_now gives")
-    }
-    async fn open_config(
-        &self,
-        _: &edgezero_core::store::StoreBinding,
-    ) -> Result<
-        std::rc::Rc<dyn edgezero_core::store::config::ConfigStore>,
-        edgezero_core::store::config::ConfigError,
-    > {
-        unreachable!()
-    }
-    async fn open_secrets(
-        &self,
-        _: &edgezero_core::store::StoreBinding,
-    ) -> Result<
-        std::rc::Rc<dyn edgezero_core::store::secrets::SecretStore>,
-        edgezero_core::store::secrets::SecretError,
-    > {
-        unreachable!()
-    }
-    fn open_kv_now(
-        &self,
-        _: &edgezero_core::store::StoreBinding,
-    ) -> Option<
-        Result<
-            std::rc::Rc<dyn edgezero_core::store::kv::KvStore>,
-            edgezero_core::store::kv::KvError,
-        >,
-    > {
-        Some(Ok(self.0.clone()))
-    }
-}
+    use edgezero_core::store::config::{ConfigError, ConfigStore};
+    use edgezero_core::store::kv::{KvError, KvStore};
+    use edgezero_core::store::secrets::{SecretError, SecretStore};
+    use edgezero_core::store::{StoreBinding, StoreProvider};
+    use edgezero_core::{StoreBindings, Stores};
+    use edgezero_testkit::MemoryKv;
+    use futures_executor::block_on;
 
-#[test]
-fn a_store_opened_at_once_is_used_without_awaiting_open_kv() {
-    let kv = std::rc::Rc::new(edgezero_testkit::MemoryKv::new());
-    let bindings = std::sync::Arc::new(edgezero_core::StoreBindings::resolve(&META, &|_| None));
-    let stores = Stores::new(bindings, std::rc::Rc::new(OpensAtOnce(kv.clone())));
-    let handle = futures_executor::block_on(stores.kv("cache")).unwrap();
-    assert_eq!(handle.id(), "cache");
-    futures_executor::block_on(handle.put_bytes("k", "v")).unwrap();
-    let again = futures_executor::block_on(stores.default_kv()).unwrap();
-    assert_eq!(
-        futures_executor::block_on(again.get_bytes("k"))
-            .unwrap()
-            .as_deref(),
-        Some(&b"v"[..])
-    );
+    /// Can only open its KV store at once.
+    struct AtOnce(Rc<MemoryKv>);
+
+    #[async_trait::async_trait(?Send)]
+    impl StoreProvider for AtOnce {
+        async fn open_kv(&self, _: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
+            unreachable!("the registry takes the store open_kv_now gives")
+        }
+        async fn open_config(&self, _: &StoreBinding) -> Result<Rc<dyn ConfigStore>, ConfigError> {
+            unreachable!("no config store is declared")
+        }
+        async fn open_secrets(&self, _: &StoreBinding) -> Result<Rc<dyn SecretStore>, SecretError> {
+            unreachable!("no secret store is declared")
+        }
+        fn open_kv_now(&self, _: &StoreBinding) -> Option<Result<Rc<dyn KvStore>, KvError>> {
+            Some(Ok(self.0.clone()))
+        }
+    }
+
+    #[test]
+    fn a_store_opened_at_once_is_used_without_awaiting_open_kv() {
+        let bindings = Arc::new(StoreBindings::resolve(&super::META, &|_| None));
+        let stores = Stores::new(bindings, Rc::new(AtOnce(Rc::new(MemoryKv::new()))));
+        let cache = block_on(stores.kv("cache")).unwrap();
+        assert_eq!(cache.id(), "cache");
+        block_on(cache.put_bytes("k", "v")).unwrap();
+        let sessions = block_on(stores.default_kv()).unwrap();
+        assert_eq!(sessions.id(), "sessions");
+        let read = block_on(sessions.get_bytes("k")).unwrap();
+        assert_eq!(
+            read.as_deref(),
+            Some(&b"v"[..]),
+            "both ids share the one store"
+        );
+    }
 }
