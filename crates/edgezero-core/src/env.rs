@@ -50,8 +50,9 @@ impl StoreKind {
 }
 
 /// `EDGEZERO__STORES__<KIND>__<ID>__<SETTING>`: the one spelling of every per-store
-/// variable. Built by appending, not with `format!`: a Spin component resolves these names
-/// on every fresh instance.
+/// variable. Built by appending into one allocation, the id upper-cased in place (not with
+/// `format!`, nor through a copy): a Spin component resolves these names on every fresh
+/// instance.
 pub fn store_var(kind: StoreKind, id: &str, setting: &str) -> String {
     const PREFIX: &str = "EDGEZERO__STORES__";
     let kind = kind.env_segment();
@@ -59,7 +60,9 @@ pub fn store_var(kind: StoreKind, id: &str, setting: &str) -> String {
     var.push_str(PREFIX);
     var.push_str(kind);
     var.push_str("__");
-    var.push_str(&id.to_ascii_uppercase());
+    let start = var.len();
+    var.push_str(id);
+    var[start..].make_ascii_uppercase();
     var.push_str("__");
     var.push_str(setting);
     var

@@ -1,7 +1,6 @@
 //! Reading a typed config from the stores, and the per-instance cache of the result.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -128,7 +127,7 @@ fn message(e: DeError, secret_fields: &[SecretField]) -> String {
 /// component instance), one slot per config type.
 #[derive(Clone)]
 pub(crate) struct Cache {
-    slots: Arc<Mutex<HashMap<TypeId, Slot>>>,
+    slots: Arc<Mutex<Slots>>,
     /// `EDGEZERO__CONFIG__VERSION_CHECK_MS`: how long a loaded config is used without
     /// reading `config.version` (zero: never).
     check_every: Result<Duration, String>,
@@ -137,6 +136,31 @@ pub(crate) struct Cache {
 impl Default for Cache {
     fn default() -> Self {
         Cache::new(Ok(Duration::ZERO))
+    }
+}
+
+/// One slot per config type. An app reads a few, so a list: unlike a `HashMap`, it needs no
+/// random seed (a host call on `wasm32`) when a component instance creates it.
+#[derive(Default)]
+struct Slots(Vec<(TypeId, Slot)>);
+
+impl Slots {
+    fn get(&self, id: &TypeId) -> Option<&Slot> {
+        self.0.iter().find(|(t, _)| t == id).map(|(_, slot)| slot)
+    }
+
+    fn get_mut(&mut self, id: &TypeId) -> Option<&mut Slot> {
+        self.0
+            .iter_mut()
+            .find(|(t, _)| t == id)
+            .map(|(_, slot)| slot)
+    }
+
+    fn insert(&mut self, id: TypeId, slot: Slot) {
+        match self.get_mut(&id) {
+            Some(old) => *old = slot,
+            None => self.0.push((id, slot)),
+        }
     }
 }
 
