@@ -62,11 +62,11 @@
 //!
 //! ## Layout
 //!
-//! Everything except `run_app` and [`component!`] is plain Rust, generic over [`provider::SpinHost`] (open a
-//! label, read a variable) and [`kv::KvBackend`] / [`kv::BucketBackend`] (one label's
-//! `spin:key-value` store and `wasi:keyvalue` bucket), and unit-tested on the host with fakes. The `spin_sdk`
-//! implementation of that trait and the entry points live in one module compiled only for
-//! `wasm32`.
+//! Everything except `run_app` and [`component!`] is plain Rust, generic over
+//! [`provider::SpinHost`] (open a label, read a variable) and [`kv::KvBackend`] /
+//! [`kv::BucketBackend`] (one label's `spin:key-value` store and `wasi:keyvalue` bucket),
+//! and unit-tested on the host with fakes. The `spin_sdk` implementation of that trait and
+//! the entry points live in one module compiled only for `wasm32`.
 
 #![warn(missing_docs)]
 

@@ -116,12 +116,7 @@ where
     F: Fn(B::Error) -> String + 'static,
 {
     let (parts, body) = request.into_parts();
-    let body = if body.is_end_stream() || body.size_hint().exact() == Some(0) {
-        Body::Empty
-    } else {
-        stream_body(body, describe)
-    };
-    Request::from_parts(parts, body)
+    Request::from_parts(parts, into_core_body(body, describe))
 }
 
 /// Why the host could not deliver the request body.
@@ -162,19 +157,11 @@ where
     if body.is_end_stream() || body.size_hint().exact() == Some(0) {
         Body::Empty
     } else {
-        stream_body(body, describe)
+        // One allocation: the body is pinned inside the stream's own box. Built directly
+        // rather than with `Body::from_stream`, whose error-mapping layer would add a second
+        // stream adapter to every component.
+        Body::Stream(Box::pin(DataFrames { body, describe }))
     }
-}
-
-fn stream_body<B, F>(body: B, describe: F) -> Body
-where
-    B: HttpBody<Data = Bytes> + 'static,
-    F: Fn(B::Error) -> String + 'static,
-{
-    // One allocation: the body is pinned inside the stream's own box. Built directly rather
-    // than with `Body::from_stream`, whose error-mapping layer would add a second stream
-    // adapter to every component.
-    Body::Stream(Box::pin(DataFrames { body, describe }))
 }
 
 pin_project_lite::pin_project! {
