@@ -6,6 +6,7 @@
 mod bucket;
 #[cfg(feature = "outbound-http")]
 mod client;
+mod respond;
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -14,7 +15,6 @@ use std::sync::{Arc, OnceLock};
 use edgezero_core::env;
 use edgezero_core::store::StoreProvider;
 use edgezero_core::{App, Body, EdgeError, RequestContext, Router, StoreBindings, Stores};
-use spin_sdk::http::IntoResponse;
 #[cfg(not(feature = "wasi-keyvalue"))]
 use spin_sdk::key_value::{Error as SdkKvError, Keys, Store};
 use spin_sdk::variables::Error as SdkVarError;
@@ -28,7 +28,7 @@ use crate::error::SpinKvError;
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
 use crate::request::{headers_from_list, into_core_body, uri_from_parts};
-use crate::response::{from_core_response, ResponseBody};
+use crate::response::{from_core_response, without_forbidden_headers, ResponseBody};
 use crate::secrets::VariableError;
 
 /// What a component instance builds once and shares across requests (Spin reuses instances).
@@ -120,7 +120,9 @@ pub async fn run_app<A: App>(
     req: spin_sdk::http::Request,
 ) -> anyhow::Result<http::Response<ResponseBody>> {
     let (parts, body) = req.into_parts();
-    Ok(serve::<A>(parts, into_core_body(body, body_error)).await)
+    Ok(from_core_response(
+        serve::<A>(parts, into_core_body(body, body_error)).await,
+    ))
 }
 
 /// The `wasi:http` handler of [`component!`](crate::component): the request head is built
@@ -128,7 +130,7 @@ pub async fn run_app<A: App>(
 #[doc(hidden)]
 pub async fn handle<A: App>(req: WasiRequest) -> Result<WasiResponse, ErrorCode> {
     let (parts, body) = request_head(req)?;
-    serve::<A>(parts, body).await.into_response()
+    respond::into_wasi_response(without_forbidden_headers(serve::<A>(parts, body).await))
 }
 
 /// The core request's head and body from the `wasi:http` request.
@@ -154,24 +156,21 @@ fn request_head(req: WasiRequest) -> Result<(http::request::Parts, Body), ErrorC
 }
 
 /// Runs `A` for a request taken apart.
-async fn serve<A: App>(parts: http::request::Parts, body: Body) -> http::Response<ResponseBody> {
+async fn serve<A: App>(parts: http::request::Parts, body: Body) -> edgezero_core::Response {
     let instance = instance::<A>();
-    let response = match &instance.body_limit {
+    match &instance.body_limit {
         Ok(limit) => {
             let stores = Stores::new(Arc::clone(&instance.bindings), provider::<A>());
             let ctx = RequestContext::from_parts(parts, body, stores).with_body_limit(*limit);
             #[cfg(feature = "outbound-http")]
             let ctx = match &instance.http_timeout {
                 Ok(timeout) => ctx.with_http_client(http_client(*timeout)),
-                Err(msg) => {
-                    return from_core_response(EdgeError::internal(msg.clone()).into_response())
-                }
+                Err(msg) => return EdgeError::internal(msg.clone()).into_response(),
             };
             instance.router.dispatch(ctx).await
         }
         Err(msg) => EdgeError::internal(msg.clone()).into_response(),
-    };
-    from_core_response(response)
+    }
 }
 
 /// Describes a request-body read error. Deliberately not `ErrorCode`'s `Display`, which is

@@ -97,17 +97,21 @@ impl http_body::Body for ResponseBody {
     }
 }
 
-/// Converts a core response for Spin: same status, headers (minus forbidden ones), body.
-pub fn from_core_response(response: Response) -> http::Response<ResponseBody> {
-    let (mut parts, body) = response.into_parts();
-    let removed = strip_forbidden_headers(&mut parts.headers);
+/// A core response without the headers Spin does not allow (each one dropped is logged).
+pub fn without_forbidden_headers(mut response: Response) -> Response {
+    let removed = strip_forbidden_headers(response.headers_mut());
     if !removed.is_empty() {
         log::warn!(
             "dropped response headers that Spin does not allow: {}",
             removed.join(", ")
         );
     }
-    http::Response::from_parts(parts, ResponseBody(body))
+    response
+}
+
+/// Converts a core response for Spin: same status, headers (minus forbidden ones), body.
+pub fn from_core_response(response: Response) -> http::Response<ResponseBody> {
+    without_forbidden_headers(response).map(ResponseBody)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::proxy::start;
 use edgezero_testkit::origin::Origin;
+use edgezero_testkit::pattern::pattern;
 use edgezero_testkit::wire::send;
 use edgezero_testkit::wire::Answer;
 
@@ -116,5 +117,57 @@ async fn an_origin_not_allowed_is_a_502_naming_the_entry_and_never_reached() {
         0,
         "a denied request must not reach the origin"
     );
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_the_origin_cuts_short_is_cut_short_for_the_client() {
+    let origin = Origin::start();
+    let allowed = origin.addr().to_string();
+    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(10)).await;
+    let answer = call(
+        host.addr,
+        "GET /api/stream?bytes=100000&chunk=10000&fail_after=25000 HTTP/1.1\r\nHost: e",
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        !answer.complete,
+        "a cut body must not end cleanly: {} bytes",
+        answer.body.len()
+    );
+    assert!(answer.body.len() <= 25_000, "{} bytes", answer.body.len());
+    assert_eq!(answer.body, pattern(0, answer.body.len()));
+    let status = call(host.addr, "GET /status HTTP/1.1\r\nHost: e", b"").await;
+    assert_eq!(status.status, 200, "the host serves on: {}", status.text());
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_headers_the_host_refuses_are_a_json_500_without_details() {
+    let origin = Origin::start();
+    let allowed = origin.addr().to_string();
+    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(10)).await;
+    // wasi:http hosts cap a response's headers (128 KiB in wasmtime and Spin).
+    let answer = call(
+        host.addr,
+        "GET /api/big-header?bytes=200000 HTTP/1.1\r\nHost: e",
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 500, "{}", answer.text());
+    assert_eq!(answer.first("content-type"), Some("application/json"));
+    let error = &answer.json()["error"];
+    assert_eq!(error["code"], "internal");
+    assert_eq!(error["message"], "internal server error");
+    let fits = call(
+        host.addr,
+        "GET /api/big-header?bytes=60000 HTTP/1.1\r\nHost: e",
+        b"",
+    )
+    .await;
+    assert_eq!(fits.status, 200);
+    assert_eq!(fits.first("x-big").map(str::len), Some(60_000));
     host.stop().await;
 }

@@ -8,7 +8,8 @@
 //! |---|---|
 //! | `ANY /echo[/...]` | JSON: `method`, `path` (raw), `query` (raw or `null`), `headers` (`[[name, value], ...]`, repeated ones kept, in order), `body_len`, `body_checksum` ([`Checksum::hex`]), `body` (the body as text when it is at most [`ECHO_BODY_MAX`] bytes, else `null`). The body is read as it streams and never held whole. |
 //! | `GET /cookies` | 200 with three `Set-Cookie` headers (`a=1; Path=/`, `b=2; HttpOnly`, `c=3; Secure`), and `Connection: x-origin-hop` naming an `x-origin-hop` header a proxy must drop |
-//! | `GET /stream?bytes=N&chunk=K&delay_ms=D` | N bytes of [`pattern`](crate::pattern::pattern) in chunks of K (default 16384), D ms apart (default 0), without `Content-Length` |
+//! | `GET /stream?bytes=N&chunk=K&delay_ms=D&fail_after=F` | N bytes of [`pattern`](crate::pattern::pattern) in chunks of K (default 16384), D ms apart (default 0), without `Content-Length`; with `fail_after`, the body fails 100 ms after F bytes are sent (the connection is cut without the last chunk) |
+//! | `GET /big-header?bytes=N` | 200 with an `x-big` header of N bytes (default 1024) |
 //! | `ANY /hang` | never answers; holds the connection until the client gives up |
 //! | `GET /health` | `{"status": "ok", "requests": <requests seen, this one included>}` |
 //! | `ANY /status/{code}` | that status (200–599), body `{"status": code}` (none for 204 and 304); a 3xx also has `Location: /status/200` |
@@ -46,7 +47,20 @@ use crate::pattern::{pattern, Checksum};
 /// `/echo` returns the body as text up to this many bytes.
 pub const ECHO_BODY_MAX: usize = 64 * 1024;
 
-type OriginBody = UnsyncBoxBody<Bytes, Infallible>;
+type OriginBody = UnsyncBoxBody<Bytes, CutShort>;
+
+/// The error of a body the origin cuts short on purpose (`/stream?fail_after=`): hyper then
+/// closes the connection without ending the body.
+#[derive(Debug)]
+struct CutShort;
+
+impl std::fmt::Display for CutShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the test origin cut the body short")
+    }
+}
+
+impl std::error::Error for CutShort {}
 
 /// A running loopback origin; stops when dropped.
 pub struct Origin {
@@ -172,6 +186,8 @@ async fn answer(req: Request<Incoming>, seen: usize) -> Response<OriginBody> {
         cookies()
     } else if path == "/stream" {
         stream(req.uri().query().unwrap_or(""))
+    } else if path == "/big-header" {
+        big_header(req.uri().query().unwrap_or(""))
     } else if path == "/hang" {
         std::future::pending::<Response<OriginBody>>().await
     } else if let Some(code) = path.strip_prefix("/status/") {
@@ -188,7 +204,9 @@ async fn answer(req: Request<Incoming>, seen: usize) -> Response<OriginBody> {
 }
 
 fn full(bytes: impl Into<Bytes>) -> OriginBody {
-    Full::new(bytes.into()).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<OriginBody> {
@@ -277,9 +295,10 @@ fn stream(query: &str) -> Response<OriginBody> {
             query_number(query, "bytes", 1024)?,
             query_number(query, "chunk", 16 * 1024)?.max(1),
             query_number(query, "delay_ms", 0)?,
+            query_number(query, "fail_after", u64::MAX)?,
         ))
     })();
-    let (total, chunk, delay_ms) = match parsed {
+    let (total, chunk, delay_ms, fail_after) = match parsed {
         Ok(v) => v,
         Err(e) => return json_response(StatusCode::BAD_REQUEST, &json!({ "error": e })),
     };
@@ -288,20 +307,33 @@ fn stream(query: &str) -> Response<OriginBody> {
         if sent >= total {
             return None;
         }
+        if sent >= fail_after {
+            // A pause first, so that what was sent reaches the client before the cut.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            return Some((Err(CutShort), u64::MAX));
+        }
         if sent > 0 && !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let len = chunk.min(total - sent);
-        Some((
-            Ok::<_, Infallible>(Frame::data(pattern(sent, len as usize))),
-            sent + len,
-        ))
+        let len = chunk.min(total - sent).min(fail_after - sent);
+        Some((Ok(Frame::data(pattern(sent, len as usize))), sent + len))
     });
     let mut resp = Response::new(StreamBody::new(chunks.boxed()).boxed_unsync());
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
+    resp
+}
+
+fn big_header(query: &str) -> Response<OriginBody> {
+    let len = match query_number(query, "bytes", 1024) {
+        Ok(n) => n as usize,
+        Err(e) => return json_response(StatusCode::BAD_REQUEST, &json!({ "error": e })),
+    };
+    let mut resp = Response::new(full("a big header"));
+    let value = HeaderValue::from_str(&"b".repeat(len)).expect("letters are a valid header value");
+    resp.headers_mut().insert("x-big", value);
     resp
 }
 
@@ -413,5 +445,28 @@ mod tests {
         drop(origin);
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "stopping closes it");
+    }
+
+    #[test]
+    fn stream_can_be_cut_short_and_headers_made_big() {
+        let origin = Origin::start();
+        let cut = crate::wire::download(
+            crate::wire::connect(origin.addr()),
+            "/stream?bytes=100000&chunk=10000&fail_after=25000",
+        );
+        assert_eq!(cut.status, 200);
+        assert!(!cut.complete, "a body cut short must not end cleanly");
+        assert_eq!(cut.sum, Checksum::of(&pattern(0, 25_000)));
+        let whole = crate::wire::download(
+            crate::wire::connect(origin.addr()),
+            "/stream?bytes=100000&chunk=10000",
+        );
+        assert!(whole.complete);
+        assert_eq!(whole.sum, Checksum::of(&pattern(0, 100_000)));
+        let big = crate::wire::download(
+            crate::wire::connect(origin.addr()),
+            "/big-header?bytes=5000",
+        );
+        assert_eq!(big.first("x-big").map(str::len), Some(5000));
     }
 }

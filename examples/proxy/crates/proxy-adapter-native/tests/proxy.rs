@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::Gateway;
 use edgezero_testkit::origin::{closed_url, Origin};
+use edgezero_testkit::pattern::pattern;
 use edgezero_testkit::wire::read_answer;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -119,6 +120,18 @@ fn a_hanging_origin_is_504_within_the_timeout_and_a_stalled_body_is_cut() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn a_body_the_origin_cuts_short_is_cut_short_for_the_client() {
+    let origin = Origin::start();
+    let gw = Gateway::start(Some(&origin.base_url()), TIMEOUT);
+    let cut = gw.get("/api/stream?bytes=100000&chunk=10000&fail_after=25000");
+    assert_eq!(cut.status, 200);
+    assert!(!cut.complete, "the cut body must not look complete");
+    assert!(cut.body.len() <= 25_000, "{} bytes", cut.body.len());
+    assert_eq!(cut.body, pattern(0, cut.body.len()));
+    assert_eq!(gw.get("/status").status, 200, "the gateway serves on");
 }
 
 #[test]
