@@ -1,11 +1,13 @@
 //! Core response → Spin response.
 //!
-//! `spin_sdk::http::IntoResponse` accepts any `http::Response<B>` whose `B` implements
-//! `http_body::Body`, and the SDK writes the body from a spawned task as it is produced. So
-//! the core [`Body`] is wrapped, not collected: streamed responses stay streamed. Headers are
-//! copied as they are (several `Set-Cookie` stay several), except the connection-level
-//! headers that `wasi:http` refuses (see [`FORBIDDEN_RESPONSE_HEADERS`]): one of those would
-//! make the host reject the whole response.
+//! [`component!`](crate::component) writes the `wasi:http` response itself (the
+//! `component::respond` module, `wasm32` only); `run_app` returns an
+//! `http::Response<ResponseBody>` that `spin_sdk::http::IntoResponse` converts, writing the
+//! body from a spawned task as it is produced. Either way the core [`Body`] is not collected:
+//! streamed responses stay streamed. Headers are copied as they are (several `Set-Cookie`
+//! stay several), except the connection-level headers that `wasi:http` refuses (see
+//! [`FORBIDDEN_RESPONSE_HEADERS`]): one of those would make the host reject the whole
+//! response.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
