@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::proxy::start;
+use common::proxy::{start, start_for};
 use edgezero_testkit::origin::Origin;
 use edgezero_testkit::pattern::pattern;
 use edgezero_testkit::wire::send;
@@ -24,8 +24,7 @@ async fn call(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_and_answers_pass_through_intact() {
     let origin = Origin::start();
-    let allowed = origin.addr().to_string();
-    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(10)).await;
+    let (_app, host) = start_for(&origin, Duration::from_secs(10)).await;
     let echo = call(
         host.addr,
         "POST /api/echo/a/b?x=1&y=two HTTP/1.1\r\nHost: edge.test\r\nX-Custom: v1\r\nX-Custom: v2\r\nKeep-Alive: timeout=5\r\nContent-Type: text/plain",
@@ -89,9 +88,8 @@ async fn requests_and_answers_pass_through_intact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_origin_is_a_504_within_the_timeout() {
     let origin = Origin::start();
-    let allowed = origin.addr().to_string();
     let timeout = Duration::from_millis(700);
-    let (_app, host) = start(&origin.base_url(), &allowed, timeout).await;
+    let (_app, host) = start_for(&origin, timeout).await;
     let started = Instant::now();
     let answer = call(host.addr, "GET /api/hang HTTP/1.1\r\nHost: e", b"").await;
     let took = started.elapsed();
@@ -123,8 +121,7 @@ async fn an_origin_not_allowed_is_a_502_naming_the_entry_and_never_reached() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_the_origin_cuts_short_is_cut_short_for_the_client() {
     let origin = Origin::start();
-    let allowed = origin.addr().to_string();
-    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(10)).await;
+    let (_app, host) = start_for(&origin, Duration::from_secs(10)).await;
     let answer = call(
         host.addr,
         "GET /api/stream?bytes=100000&chunk=10000&fail_after=25000 HTTP/1.1\r\nHost: e",
@@ -147,8 +144,7 @@ async fn a_body_the_origin_cuts_short_is_cut_short_for_the_client() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn response_headers_the_host_refuses_are_a_json_500_without_details() {
     let origin = Origin::start();
-    let allowed = origin.addr().to_string();
-    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(10)).await;
+    let (_app, host) = start_for(&origin, Duration::from_secs(10)).await;
     // wasi:http hosts cap a response's headers (128 KiB in wasmtime and Spin).
     let answer = call(
         host.addr,

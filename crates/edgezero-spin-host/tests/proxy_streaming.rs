@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::proxy::start;
+use common::proxy::start_for;
 use edgezero_testkit::origin::Origin;
 use edgezero_testkit::pattern::Checksum;
 use edgezero_testkit::wire::{connect, download, memory_kib, reset_peak_memory, upload_pattern};
@@ -18,8 +18,7 @@ const MAX_GROWTH_KIB: u64 = 48 << 10;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_mib_each_way_stream_through_the_component() {
     let origin = Origin::start();
-    let allowed = origin.addr().to_string();
-    let (_app, host) = start(&origin.base_url(), &allowed, Duration::from_secs(60)).await;
+    let (_app, host) = start_for(&origin, Duration::from_secs(60)).await;
     let addr = host.addr;
     let growth = tokio::task::spawn_blocking(move || {
         // Warm up: an instance, its memory, the pools.
