@@ -4,7 +4,8 @@
 //! and writes every body, an empty one too, through a spawned task. Here the headers are
 //! read where they are, an empty body is no stream at all, and a buffered body is written
 //! whole by its task; a streamed body is still written chunk by chunk as it is produced.
-//! The forbidden connection headers are gone already ([`from_core`](crate::response)).
+//! The forbidden connection headers are gone already
+//! (`crate::response::without_forbidden_headers`).
 
 use edgezero_core::{Body, EdgeError, Response};
 use futures_util::StreamExt;
@@ -21,14 +22,14 @@ type BodyResult = Result<Option<Trailers>, ErrorCode>;
 /// Headers the host refuses (too large, say) become a logged 500.
 pub(super) fn into_wasi_response(response: Response) -> Result<WasiResponse, ErrorCode> {
     let (parts, body) = response.into_parts();
-    let headers = match headers(&parts.headers) {
+    let headers = match fields(&parts.headers) {
         Ok(headers) => headers,
         Err(why) => {
             let detail = format!(
                 "the host refused the response's headers ({why}); check their size and syntax"
             );
             let (parts, body) = EdgeError::internal(detail).into_response().into_parts();
-            let headers = headers(&parts.headers)
+            let headers = fields(&parts.headers)
                 .map_err(|why| ErrorCode::InternalError(Some(why.to_string())))?;
             return Ok(build(parts.status, headers, body));
         }
@@ -36,7 +37,8 @@ pub(super) fn into_wasi_response(response: Response) -> Result<WasiResponse, Err
     Ok(build(parts.status, headers, body))
 }
 
-fn headers(map: &HeaderMap) -> Result<Fields, &'static str> {
+/// The `wasi:http` fields of `map`, or what the host found wrong with them.
+fn fields(map: &HeaderMap) -> Result<Fields, &'static str> {
     let entries: Vec<(String, Vec<u8>)> = map
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
