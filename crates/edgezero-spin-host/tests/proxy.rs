@@ -33,6 +33,12 @@ async fn requests_and_answers_pass_through_intact() {
     .await;
     assert_eq!(echo.status, 200, "{}", echo.text());
     assert_eq!(echo.header("x-edge"), ["edgezero"]);
+    let length = echo.body.len().to_string();
+    assert_eq!(
+        echo.header("content-length"),
+        [length.as_str()],
+        "the origin's content-length reaches the client, and the host holds the body to it"
+    );
     let seen = echo.json();
     assert_eq!(seen["method"], "POST");
     assert_eq!(seen["path"], "/echo/a/b");
