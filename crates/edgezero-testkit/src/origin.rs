@@ -9,7 +9,7 @@
 //! | `ANY /echo[/...]` | JSON: `method`, `path` (raw), `query` (raw or `null`), `headers` (`[[name, value], ...]`, repeated ones kept, in order), `body_len`, `body_checksum` ([`Checksum::hex`]), `body` (the body as text when it is at most [`ECHO_BODY_MAX`] bytes, else `null`). The body is read as it streams and never held whole. |
 //! | `GET /cookies` | 200 with three `Set-Cookie` headers (`a=1; Path=/`, `b=2; HttpOnly`, `c=3; Secure`), and `Connection: x-origin-hop` naming an `x-origin-hop` header a proxy must drop |
 //! | `GET /stream?bytes=N&chunk=K&delay_ms=D&fail_after=F` | N bytes of [`pattern`](crate::pattern::pattern) in chunks of K (default 16384), D ms apart (default 0), without `Content-Length`; with `fail_after`, the body fails 100 ms after F bytes are sent (the connection is cut without the last chunk) |
-//! | `GET /big-header?bytes=N` | 200 with an `x-big` header of N bytes (default 1024) |
+//! | `GET /big-header?bytes=N` | 200 with an `x-big` header of N bytes (default 1024, at most [`BIG_HEADER_MAX`]) |
 //! | `ANY /hang` | never answers; holds the connection until the client gives up |
 //! | `GET /health` | `{"status": "ok", "requests": <requests seen, this one included>}` |
 //! | `ANY /status/{code}` | that status (200–599), body `{"status": code}` (none for 204 and 304); a 3xx also has `Location: /status/200` |
@@ -46,6 +46,9 @@ use crate::pattern::{pattern, Checksum};
 
 /// `/echo` returns the body as text up to this many bytes.
 pub const ECHO_BODY_MAX: usize = 64 * 1024;
+
+/// The largest header `/big-header` makes.
+pub const BIG_HEADER_MAX: u64 = 1024 * 1024;
 
 type OriginBody = UnsyncBoxBody<Bytes, CutShort>;
 
@@ -328,7 +331,11 @@ fn stream(query: &str) -> Response<OriginBody> {
 
 fn big_header(query: &str) -> Response<OriginBody> {
     let len = match query_number(query, "bytes", 1024) {
-        Ok(n) => n as usize,
+        Ok(n) if n <= BIG_HEADER_MAX => n as usize,
+        Ok(n) => {
+            let e = format!("`bytes` is at most {BIG_HEADER_MAX}, got {n}");
+            return json_response(StatusCode::BAD_REQUEST, &json!({ "error": e }));
+        }
         Err(e) => return json_response(StatusCode::BAD_REQUEST, &json!({ "error": e })),
     };
     let mut resp = Response::new(full("a big header"));
@@ -468,5 +475,10 @@ mod tests {
             "/big-header?bytes=5000",
         );
         assert_eq!(big.first("x-big").map(str::len), Some(5000));
+        let too_big = crate::wire::download(
+            crate::wire::connect(origin.addr()),
+            "/big-header?bytes=99999999999",
+        );
+        assert_eq!(too_big.status, 400);
     }
 }
