@@ -173,3 +173,39 @@ async fn response_headers_the_host_refuses_are_a_json_500_without_details() {
     assert_eq!(fits.first("x-big").map(str::len), Some(60_000));
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_mid_download_leaves_the_host_serving() {
+    use std::io::{Read, Write};
+    let origin = Origin::start();
+    let (_app, host) = start_for(&origin, Duration::from_secs(10)).await;
+    let addr = host.addr;
+    tokio::task::spawn_blocking(move || {
+        let mut s = edgezero_testkit::wire::connect(addr);
+        // About 64 MB/s for 15 s: far more than this client reads before it hangs up.
+        s.write_all(
+            b"GET /api/stream?bytes=1000000000&chunk=65536&delay_ms=1 HTTP/1.1\r\nHost: e\r\n\r\n",
+        )
+        .unwrap();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut got = 0;
+        while got < 1 << 20 {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "the download ended after {got} bytes");
+            got += n;
+        }
+    })
+    .await
+    .unwrap();
+    for _ in 0..5 {
+        let status = call(host.addr, "GET /status HTTP/1.1\r\nHost: e", b"").await;
+        assert_eq!(status.status, 200, "{}", status.text());
+    }
+    let started = Instant::now();
+    host.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "no instance kept writing to the client that left: stop took {:?}",
+        started.elapsed()
+    );
+}
