@@ -19,11 +19,14 @@ use futures_util::Stream;
 use http::HeaderMap;
 use http_body::{Frame, SizeHint};
 
-/// Headers a `wasi:http` host refuses in a response (wasmtime's forbidden list): they
-/// describe the connection, which the host owns.
+/// Headers a `wasi:http` host refuses in a response or an outgoing request (wasmtime's
+/// forbidden list, which Spin uses): they describe the connection or the proxy hop, which
+/// the host owns. The embedded host's tests check that this is exactly wasmtime's list.
 pub const FORBIDDEN_RESPONSE_HEADERS: &[&str] = &[
     "connection",
     "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
     "proxy-connection",
     "transfer-encoding",
     "upgrade",
@@ -175,11 +178,13 @@ mod tests {
             "x-trace-id",
             "content-digest",
             "x-correlation-id",
+            "x-forwarded-client",
+            "x-forwarded-clients",
         ] {
             headers.insert(name, "1".parse().unwrap());
         }
         assert!(strip_forbidden_headers(&mut headers).is_empty());
-        assert_eq!(headers.len(), 5);
+        assert_eq!(headers.len(), 7);
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //! | `ANY /status/{code}` | that status (200–599), body `{"status": code}` (none for 204 and 304); a 3xx also has `Location: /status/200` |
 //!
 //! Every answer carries `x-origin: edgezero-testkit`. [`Origin::requests`] counts the requests
-//! seen, so a test can assert that a refused request never reached the origin.
+//! seen, so a test can assert that a refused request never reached the origin, and
+//! [`Origin::open_streams`] the `/stream` bodies still being sent, so that one can assert that
+//! a proxy stopped pulling a body its client left.
 //!
 //! ```
 //! use edgezero_testkit::origin::Origin;
@@ -68,7 +70,7 @@ impl std::error::Error for CutShort {}
 /// A running loopback origin; stops when dropped.
 pub struct Origin {
     addr: SocketAddr,
-    requests: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -84,16 +86,16 @@ impl Origin {
             .set_nonblocking(true)
             .expect("set the listener non-blocking");
         let addr = listener.local_addr().expect("the bound address");
-        let requests = Arc::new(AtomicUsize::new(0));
+        let counts = Arc::new(Counts::default());
         let (stop, stopped) = oneshot::channel();
-        let counter = Arc::clone(&requests);
+        let shared = Arc::clone(&counts);
         let thread = std::thread::Builder::new()
             .name("edgezero-test-origin".into())
-            .spawn(move || serve(listener, counter, stopped))
+            .spawn(move || serve(listener, shared, stopped))
             .expect("spawn the origin thread");
         Origin {
             addr,
-            requests,
+            counts,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -116,7 +118,36 @@ impl Origin {
 
     /// How many requests the origin has seen (counted when their headers arrive).
     pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
+        self.counts.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many `/stream` bodies are being sent now: one stays open until the client reads
+    /// it to the end or goes away (hyper then drops it).
+    pub fn open_streams(&self) -> usize {
+        self.counts.open_streams.load(Ordering::SeqCst)
+    }
+}
+
+/// What the origin counts, shared with its thread.
+#[derive(Default)]
+struct Counts {
+    requests: AtomicUsize,
+    open_streams: AtomicUsize,
+}
+
+/// Counts one `/stream` body as open while it lives.
+struct OpenStream(Arc<Counts>);
+
+impl OpenStream {
+    fn new(counts: Arc<Counts>) -> Self {
+        counts.open_streams.fetch_add(1, Ordering::SeqCst);
+        OpenStream(counts)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.open_streams.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -139,7 +170,7 @@ pub fn closed_url() -> String {
     format!("http://{addr}/")
 }
 
-fn serve(listener: StdListener, requests: Arc<AtomicUsize>, stopped: oneshot::Receiver<()>) {
+fn serve(listener: StdListener, counts: Arc<Counts>, stopped: oneshot::Receiver<()>) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -158,11 +189,11 @@ fn serve(listener: StdListener, requests: Arc<AtomicUsize>, stopped: oneshot::Re
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let requests = Arc::clone(&requests);
+                let counts = Arc::clone(&counts);
                 tokio::task::spawn_local(async move {
                     let service = service_fn(move |req| {
-                        let seen = requests.fetch_add(1, Ordering::SeqCst) + 1;
-                        async move { Ok::<_, Infallible>(answer(req, seen).await) }
+                        let counts = Arc::clone(&counts);
+                        async move { Ok::<_, Infallible>(answer(req, counts).await) }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
@@ -179,7 +210,8 @@ fn serve(listener: StdListener, requests: Arc<AtomicUsize>, stopped: oneshot::Re
     // Dropping the runtime ends every connection still open (such as those on /hang).
 }
 
-async fn answer(req: Request<Incoming>, seen: usize) -> Response<OriginBody> {
+async fn answer(req: Request<Incoming>, counts: Arc<Counts>) -> Response<OriginBody> {
+    let seen = counts.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let path = req.uri().path().to_string();
     let mut resp = if path == "/echo" || path.starts_with("/echo/") {
         echo(req).await
@@ -188,7 +220,7 @@ async fn answer(req: Request<Incoming>, seen: usize) -> Response<OriginBody> {
     } else if path == "/cookies" {
         cookies()
     } else if path == "/stream" {
-        stream(req.uri().query().unwrap_or(""))
+        stream(req.uri().query().unwrap_or(""), counts)
     } else if path == "/big-header" {
         big_header(req.uri().query().unwrap_or(""))
     } else if path == "/hang" {
@@ -292,7 +324,7 @@ fn query_number(query: &str, name: &str, default: u64) -> Result<u64, String> {
     }
 }
 
-fn stream(query: &str) -> Response<OriginBody> {
+fn stream(query: &str, counts: Arc<Counts>) -> Response<OriginBody> {
     let parsed = (|| {
         Ok::<_, String>((
             query_number(query, "bytes", 1024)?,
@@ -320,6 +352,11 @@ fn stream(query: &str) -> Response<OriginBody> {
         }
         let len = chunk.min(total - sent).min(fail_after - sent);
         Some((Ok(Frame::data(pattern(sent, len as usize))), sent + len))
+    });
+    let open = OpenStream::new(counts);
+    let chunks = chunks.map(move |frame| {
+        let _counted = &open;
+        frame
     });
     let mut resp = Response::new(StreamBody::new(chunks.boxed()).boxed_unsync());
     resp.headers_mut().insert(
@@ -470,6 +507,15 @@ mod tests {
         );
         assert!(whole.complete);
         assert_eq!(whole.sum, Checksum::of(&pattern(0, 100_000)));
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while origin.open_streams() != 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            origin.open_streams(),
+            0,
+            "bodies sent or cut are no longer open"
+        );
         let big = crate::wire::download(
             crate::wire::connect(origin.addr()),
             "/big-header?bytes=5000",

@@ -25,12 +25,19 @@ pub(super) fn into_wasi_response(response: Response) -> Result<WasiResponse, Err
     let headers = match fields(&parts.headers) {
         Ok(headers) => headers,
         Err(why) => {
+            let size: usize = parts
+                .headers
+                .iter()
+                .map(|(name, value)| name.as_str().len() + value.len())
+                .sum();
             let detail = format!(
-                "the host refused the response's headers ({why}); check their size and syntax"
+                "the host refused the response's headers ({why}; {} headers, {size} bytes \
+                 of names and values); check their size and syntax",
+                parts.headers.len()
             );
             let (parts, body) = EdgeError::internal(detail).into_response().into_parts();
-            let headers = fields(&parts.headers)
-                .map_err(|why| ErrorCode::InternalError(Some(why.to_string())))?;
+            let headers =
+                fields(&parts.headers).map_err(|why| ErrorCode::InternalError(Some(why)))?;
             return Ok(build(parts.status, headers, body));
         }
     };
@@ -38,17 +45,21 @@ pub(super) fn into_wasi_response(response: Response) -> Result<WasiResponse, Err
 }
 
 /// The `wasi:http` fields of `map`, or what the host found wrong with them.
-fn fields(map: &HeaderMap) -> Result<Fields, &'static str> {
+fn fields(map: &HeaderMap) -> Result<Fields, String> {
     let entries: Vec<(String, Vec<u8>)> = map
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
         .collect();
-    Fields::from_list(&entries).map_err(|e| match e {
-        HeaderError::InvalidSyntax => "invalid syntax",
-        HeaderError::Forbidden => "a forbidden name",
-        HeaderError::Immutable => "immutable",
-        HeaderError::SizeExceeded => "too large",
-        HeaderError::Other(_) => "refused",
+    Fields::from_list(&entries).map_err(|e| {
+        match e {
+            HeaderError::InvalidSyntax => "invalid syntax",
+            HeaderError::Forbidden => "a forbidden name",
+            HeaderError::Immutable => "immutable",
+            HeaderError::SizeExceeded => "too large",
+            HeaderError::Other(Some(text)) => return text,
+            HeaderError::Other(None) => "refused",
+        }
+        .to_string()
     })
 }
 
@@ -112,7 +123,8 @@ async fn write_body(body: Body, mut contents: StreamWriter<u8>, result: FutureWr
             log::error!("the response body failed: {msg}");
             let _ = result.write(Err(ErrorCode::InternalError(Some(msg)))).await;
         }
-        // The client went away: nobody reads the result either.
+        // The client went away: `result` is dropped unwritten, which sends its default
+        // (an error), as for any body that was not finished.
         Err(Stop::ReaderGone) => {}
     }
 }

@@ -31,7 +31,6 @@ environment = {{ EDGEZERO__ADAPTER__MAX_BODY_BYTES = "67108864", EDGEZERO__HTTP_
     )
 }
 
-/// The gateway in front of `base_url`; `allowed` is the `host:port` spin.toml allows.
 /// The proxy in front of `origin`, which its `allowed_outbound_hosts` allows.
 pub async fn start_for(
     origin: &edgezero_testkit::origin::Origin,
@@ -40,6 +39,7 @@ pub async fn start_for(
     start(&origin.base_url(), &origin.addr().to_string(), timeout).await
 }
 
+/// The gateway in front of `base_url`; `allowed` is the `host:port` spin.toml allows.
 pub async fn start(base_url: &str, allowed: &str, timeout: Duration) -> (TestApp, Running) {
     let app = TestApp::new(&spin_toml(timeout.as_millis() as u64), PROXY).with_runtime_config(
         "[key_value_store.app_config]\ntype = \"spin\"\npath = \".spin/sqlite_key_value.db\"\n",
