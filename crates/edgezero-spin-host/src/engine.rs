@@ -384,9 +384,7 @@ impl ComponentHandler {
             ProxyPre::P3(pre),
         )
     }
-}
 
-impl ComponentHandler {
     /// Instances of this component alive now (each holds the component's context).
     pub fn live_instances(&self) -> usize {
         Arc::strong_count(&self.ctx) - 1
