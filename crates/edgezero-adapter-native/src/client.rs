@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use edgezero_core::body::{BodyStream, BoxError};
 use edgezero_core::fetch::{check_url, FetchError, HttpClient};
-use edgezero_core::{Body, EdgeError, Request, Response};
+use edgezero_core::{Body, Request, Response};
 use futures_util::{Stream, StreamExt};
 use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
@@ -56,8 +56,8 @@ impl NativeHttp {
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
         let connector = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .expect("ring supports rustls's default protocol versions")
+            .with_provider_and_webpki_roots(crypto_provider())
+            .expect("rustls providers support rustls's default protocol versions")
             .https_or_http()
             .enable_http1()
             .wrap_connector(tcp);
@@ -72,6 +72,20 @@ impl NativeHttp {
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
+}
+
+/// The TLS provider: the process default when the app installed one
+/// (`rustls::crypto::CryptoProvider::install_default`, e.g. aws-lc-rs for post-quantum key
+/// exchange), else *ring*. rustls deprecates its *ring* provider for lacking post-quantum key
+/// exchange; it stays the fallback because aws-lc-rs would add a large C library build to
+/// every native app. An app that wants post-quantum TLS installs its provider at startup.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    if let Some(installed) = rustls::crypto::CryptoProvider::get_default() {
+        return Arc::clone(installed);
+    }
+    #[allow(deprecated)]
+    let ring = rustls::crypto::ring::default_provider();
+    Arc::new(ring)
 }
 
 #[async_trait(?Send)]
@@ -116,10 +130,7 @@ fn fetch_error(
     body_failure: Option<BoxError>,
 ) -> FetchError {
     if let Some(e) = body_failure {
-        return FetchError::RequestBody(match e.downcast::<EdgeError>() {
-            Ok(edge) => *edge,
-            Err(e) => EdgeError::bad_request(format!("the request body failed while sent: {e}")),
-        });
+        return FetchError::request_body(e);
     }
     let reason = root_cause(err);
     if err.is_connect() {
@@ -330,6 +341,7 @@ impl Stream for IncomingStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use edgezero_core::EdgeError;
 
     #[test]
     fn a_failed_request_body_keeps_its_status_and_connect_errors_are_connect() {

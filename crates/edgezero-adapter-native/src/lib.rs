@@ -96,7 +96,7 @@ use edgezero_core::store::{StoreBinding, StoreProvider};
 use edgezero_core::{App, Router, StoreBindings, StoreMetadata};
 
 pub use db::Database;
-pub use server::Server;
+pub use server::{Server, MAX_REQUEST_HEAD_BYTES};
 
 /// Default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";

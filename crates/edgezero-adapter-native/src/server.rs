@@ -22,6 +22,11 @@ use tokio::task::JoinSet;
 use crate::client::NativeHttp;
 use crate::{request, response, NativeProvider, ServerConfig};
 
+/// The largest request head (request line and headers) the server reads: a bigger one is
+/// answered 431 before the app runs. The embedded Spin host answers 431 past the same size,
+/// so a client's oversize header gets the same answer natively and on Spin.
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+
 /// Everything a worker needs, shared between workers.
 pub(crate) struct Shared {
     pub router: Router,
@@ -150,6 +155,7 @@ async fn connection(
         .keep_alive(true)
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)
+        .max_header_size(MAX_REQUEST_HEAD_BYTES)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let result = tokio::select! {

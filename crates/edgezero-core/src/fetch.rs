@@ -13,7 +13,7 @@
 //! | `Timeout` | 504 |
 //! | `InvalidUrl` | 500 (a programming error; logged, never echoed) |
 //! | `RequestBody` (the body being sent failed, e.g. past the request body limit) | that error's own status (413, 400) |
-//! | `DotSegment` (a proxied path with a `.` or `..` segment, which would leave the prefix) | 400 |
+//! | `DotSegment` (a proxied path with a `.` or `..` segment, however encoded, which would leave the prefix) | 400 |
 //! | `Other` | 502 |
 //!
 //! ```
@@ -67,6 +67,7 @@
 //! then ends with an error). On Spin the same value becomes the request's `wasi:http`
 //! options (connect, first-byte and between-bytes timeouts), which the host enforces.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -119,13 +120,27 @@ pub enum FetchError {
     /// request body limit. Answered with that error's own status (413, 400).
     #[error("the request body could not be sent: {0}")]
     RequestBody(EdgeError),
-    /// The path to forward has a `.` or `..` segment (also percent-encoded), which an origin
-    /// would resolve to a path outside the proxied prefix. HTTP 400.
-    #[error("the path `{0}` has a `.` or `..` segment and cannot be forwarded")]
+    /// The path to forward has a `.` or `..` segment, which an origin would resolve to a path
+    /// outside the proxied prefix: also when percent-encoded (once or more), hidden behind an
+    /// encoded `/` or `\` (`..%2f`, `..%5c`), a `;` parameter or a NUL. HTTP 400.
+    #[error("the path `{0}` has a `.` or `..` segment (possibly percent-encoded) and cannot be forwarded")]
     DotSegment(String),
     /// The response could not be read or decoded. HTTP 502.
     #[error("outbound request failed: {0}")]
     Other(String),
+}
+
+impl FetchError {
+    /// The error of a request body that failed while it was being sent (the proxied upload
+    /// passed the body limit, or the client's own body was malformed): the body's own
+    /// [`EdgeError`] (413, 400) when it has one, else a 400 naming the failure. A client's
+    /// mistake keeps its status: the origin is not blamed for it.
+    pub fn request_body(failure: crate::body::BoxError) -> Self {
+        FetchError::RequestBody(match failure.downcast::<EdgeError>() {
+            Ok(edge) => *edge,
+            Err(e) => EdgeError::bad_request(format!("the request body failed while sent: {e}")),
+        })
+    }
 }
 
 impl From<FetchError> for EdgeError {
@@ -313,7 +328,7 @@ pub fn forward_request(
     let (mut parts, body) = request.into_parts();
     let base = origin.trim_end_matches('/');
     let rest = rest.trim_start_matches('/');
-    if rest.split('/').any(is_dot_segment) {
+    if rest.split('/').any(escapes_prefix) {
         return Err(FetchError::DotSegment(rest.to_string()));
     }
     let mut url = if rest.is_empty() {
@@ -368,12 +383,35 @@ pub fn forward_request(
     Ok(http::Request::from_parts(parts, body))
 }
 
-/// `.` or `..`, also written with `%2e` (any case).
-fn is_dot_segment(segment: &str) -> bool {
-    let lower = segment.to_ascii_lowercase();
-    let dots = lower.replace("%2e", ".");
-    dots == "." || dots == ".."
+/// Whether a raw (still percent-encoded) path segment could make an origin resolve a path
+/// outside the proxied prefix: `.` or `..` once decoded, however often it was encoded
+/// (`%2e`, `%252e`, any case), also when encoded separators hide it inside one segment
+/// (`..%2f`, `..%5c`), behind a `;` parameter (`..;x`, which some servers treat as `..`) or
+/// before a NUL.
+fn escapes_prefix(segment: &str) -> bool {
+    let mut bytes = Cow::Borrowed(segment.as_bytes());
+    // Each round undoes one layer of encoding; a segment still encoded after that many
+    // layers is refused as well: nothing legitimate is encoded so often.
+    let mut rounds = 0;
+    loop {
+        let decoded = match crate::percent::decode_bytes(&bytes) {
+            Cow::Borrowed(_) => break,
+            Cow::Owned(next) => next,
+        };
+        rounds += 1;
+        if rounds > MAX_DECODE_ROUNDS {
+            return true;
+        }
+        bytes = Cow::Owned(decoded);
+    }
+    bytes
+        .split(|b| matches!(b, b'/' | b'\\' | 0))
+        .map(|piece| piece.split(|b| *b == b';').next().unwrap_or_default())
+        .any(|piece| piece == b"." || piece == b"..")
 }
+
+/// How many layers of percent-encoding [`escapes_prefix`] undoes.
+const MAX_DECODE_ROUNDS: usize = 8;
 
 /// The origin's response as the proxy answers it: status, headers (repeated ones such as
 /// `Set-Cookie` kept) minus hop-by-hop ones, and the body streaming through.
@@ -523,13 +561,43 @@ mod tests {
             "%2e%2e/admin",
             "a/.%2E/b",
             "%2E",
+            // Encoded separators hide `..` inside one segment.
+            "..%2fprivate/secret.txt",
+            "..%2Fprivate",
+            "%2e%2e%2fprivate",
+            "%2E%2e%2F%2e%2E%2fetc",
+            "x/..%2f..%2fprivate",
+            "..%5cprivate",
+            "%2e%2e%5Cprivate",
+            "..\\private",
+            // Double (and deeper) encoding.
+            "%252e%252e%252fprivate",
+            "..%252fprivate",
+            "%25252e%25252e/x",
+            "%2525252525252525252525252e%2e",
+            // Parameters and NUL that some servers cut off.
+            "..;jsessionid=1/private",
+            "..%3b/private",
+            "..%00/private",
+            "%2e%2e%00",
         ] {
             let request = http::Request::get("/api/x").body(Body::Empty).unwrap();
             let err = forward_request(request, "https://origin/v1", rest, None).unwrap_err();
             assert!(matches!(err, FetchError::DotSegment(_)), "{rest}: {err}");
             assert_eq!(EdgeError::from(err).status(), 400, "{rest}");
         }
-        for rest in ["a..b/c", "...", "v1.2/x", ".well-known/x"] {
+        for rest in [
+            "a..b/c",
+            "...",
+            "v1.2/x",
+            ".well-known/x",
+            "a%2fb/c",
+            "a%20b",
+            "%2e%2e%2e",
+            "x..%2fy",
+            "100%25",
+            "..x%2f",
+        ] {
             let request = http::Request::get("/api/x").body(Body::Empty).unwrap();
             assert!(
                 forward_request(request, "https://origin/v1", rest, None).is_ok(),

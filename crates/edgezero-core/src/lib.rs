@@ -65,6 +65,7 @@ pub mod extract;
 pub mod fetch;
 pub mod handler;
 pub mod middleware;
+mod percent;
 pub mod response;
 pub mod router;
 pub mod store;

@@ -39,11 +39,10 @@ use crate::response::{Request, Response};
 use crate::store::Stores;
 
 mod error;
-mod pattern;
 
+use crate::percent::percent_decode;
 use edgezero_route_pattern::{invalid_reason, shape};
 pub use error::{RouteError, RouterError};
-use pattern::percent_decode;
 
 /// Routes, middleware and shared state. Built once, then shared by every request.
 #[derive(Clone, Default)]

@@ -62,7 +62,7 @@ pub use edgezero_spin_manifest::{
 };
 pub use engine::{MAX_INSTANCE_CONCURRENCY, MAX_INSTANCE_REUSE};
 pub use host::{Host, Server, ShutdownHandle};
-pub use server::ResponseBody;
+pub use server::{ResponseBody, MAX_REQUEST_HEAD_BYTES};
 
 /// The address `spin up` listens on by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";

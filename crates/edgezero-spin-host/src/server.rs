@@ -35,6 +35,12 @@ pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
 /// A request or response body between the host and a guest.
 pub type GuestBody = UnsyncBoxBody<Bytes, ErrorCode>;
 
+/// The largest request head (request line and headers) the host reads: a bigger one is
+/// answered 431 before any component runs. Below `wasi:http`'s 128 KiB limit on a request's
+/// fields, so every header a component receives it can also forward; the native server
+/// (edgezero-adapter-native) answers 431 past the same size.
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -345,6 +351,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, mut shutdown: watch::Re
                 .keep_alive(true)
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(header_read_timeout)
+                .max_header_size(MAX_REQUEST_HEAD_BYTES)
                 .serve_connection(TokioIo::new(stream), service);
             let mut conn = pin!(conn);
             let result = tokio::select! {

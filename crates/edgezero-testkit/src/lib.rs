@@ -8,6 +8,8 @@
 //!   cookie, slow-stream, hanging and status routes, for tests of real clients and proxies;
 //! - [`pattern`]: deterministic bodies of any size and their running checksum;
 //! - `wire` (not on wasm): reads an HTTP/1.1 answer from a socket, checksumming large bodies;
+//! - `hostile` (not on wasm): the requests a hostile or careless client sends (paths that
+//!   leave a proxied prefix, oversize or malformed uploads, oversize headers);
 //! - `browser` (cargo feature `browser`): a headless Chromium over WebDriver, for page tests;
 //! - [`TestApp`]: send requests through a router without a server;
 //! - [`env_lookup`]: an environment of fixed pairs, for the `EDGEZERO__*` resolvers.
@@ -28,6 +30,8 @@
 pub mod browser;
 pub mod contract;
 pub mod fake_http;
+#[cfg(not(target_family = "wasm"))]
+pub mod hostile;
 pub mod memory;
 #[cfg(feature = "origin")]
 pub mod origin;

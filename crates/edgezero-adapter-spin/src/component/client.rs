@@ -6,11 +6,15 @@
 //! the connect timeout, the time to the response's first byte and the longest pause
 //! between two body chunks; the host enforces them (Spin's own default is 600 s each).
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use edgezero_core::body::BoxError;
 use edgezero_core::fetch::{FetchError, HttpClient};
-use edgezero_core::{Request, Response};
+use edgezero_core::{Body, Request, Response};
+use futures_util::StreamExt;
 use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
 use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 
@@ -86,14 +90,36 @@ impl HttpClient for SpinHttp {
         let _ = options.set_first_byte_timeout(nanos);
         let _ = options.set_between_bytes_timeout(nanos);
         parts.extensions.insert(RequestOptionsExtension(options));
+        let failure: Rc<RefCell<Option<BoxError>>> = Rc::default();
+        let body = recording_failure(body, Rc::clone(&failure));
         let outgoing = http::Request::from_parts(parts, ResponseBody::new(body));
-        let response = spin_sdk::http::send(outgoing)
-            .await
-            .map_err(|e| fetch_error(e, &scheme, &host, port, self.timeout))?;
+        let response = spin_sdk::http::send(outgoing).await.map_err(|e| {
+            // A request body that failed (past the body limit, or malformed by the client)
+            // is why the exchange failed: keep its status rather than blame the origin.
+            match failure.borrow_mut().take() {
+                Some(body_failure) => FetchError::request_body(body_failure),
+                None => fetch_error(e, &scheme, &host, port, self.timeout),
+            }
+        })?;
         let (parts, body) = response.into_parts();
         Ok(http::Response::from_parts(
             parts,
             into_core_body(body, |_| "the origin's response body failed".to_string()),
         ))
+    }
+}
+
+/// `body`, keeping the first error it yields in `failure` (the host only learns that the
+/// body failed, not why).
+fn recording_failure(body: Body, failure: Rc<RefCell<Option<BoxError>>>) -> Body {
+    match body {
+        Body::Stream(stream) => Body::Stream(Box::pin(stream.map(move |chunk| {
+            chunk.map_err(|e| {
+                let message: BoxError = e.to_string().into();
+                failure.borrow_mut().get_or_insert(e);
+                message
+            })
+        }))),
+        buffered => buffered,
     }
 }

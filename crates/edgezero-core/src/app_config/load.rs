@@ -117,7 +117,7 @@ fn message(e: DeError, secret_fields: &[SecretField]) -> String {
     let is_secret = secret_fields.iter().any(|f| f.key == key);
     match (key, e.missing) {
         ("", _) => format!("the config entries are invalid: {}", e.message),
-        (key, true) => format!("config entry `{key}` is missing; add it to the config file and run `edgezero config push`"),
+        (key, true) => format!("config entry `{key}` is missing; add it to the config file and push it: `edgezero config push --adapter native` for the native server, `edgezero config push --adapter spin --local` for Spin"),
         (key, false) if is_secret => format!("config entry `{key}` is invalid (the secret's value cannot be read as the field's type)"),
         (key, false) => format!("config entry `{key}` is invalid: {}", e.message),
     }

@@ -8,7 +8,7 @@ use edgezero_spin_host::UpOptions;
 use super::{Running, TestApp, PROXY};
 
 /// The example's spin.toml, with the allowed origin as a variable as the example has it.
-fn spin_toml(timeout_ms: u64) -> String {
+fn spin_toml(timeout_ms: u64, max_body: usize) -> String {
     format!(
         r#"spin_manifest_version = 2
 
@@ -26,7 +26,7 @@ component = "proxy"
 source = "{{source}}"
 key_value_stores = ["app_config"]
 allowed_outbound_hosts = ["http://{{{{ origin_host }}}}"]
-environment = {{ EDGEZERO__ADAPTER__MAX_BODY_BYTES = "67108864", EDGEZERO__HTTP__TIMEOUT_MS = "{timeout_ms}" }}
+environment = {{ EDGEZERO__ADAPTER__MAX_BODY_BYTES = "{max_body}", EDGEZERO__HTTP__TIMEOUT_MS = "{timeout_ms}" }}
 "#
     )
 }
@@ -41,7 +41,18 @@ pub async fn start_for(
 
 /// The gateway in front of `base_url`; `allowed` is the `host:port` spin.toml allows.
 pub async fn start(base_url: &str, allowed: &str, timeout: Duration) -> (TestApp, Running) {
-    let app = TestApp::new(&spin_toml(timeout.as_millis() as u64), PROXY).with_runtime_config(
+    start_limited(base_url, allowed, timeout, 64 << 20).await
+}
+
+/// [`start`] with a request body limit of `max_body` bytes.
+pub async fn start_limited(
+    base_url: &str,
+    allowed: &str,
+    timeout: Duration,
+    max_body: usize,
+) -> (TestApp, Running) {
+    let toml = spin_toml(timeout.as_millis() as u64, max_body);
+    let app = TestApp::new(&toml, PROXY).with_runtime_config(
         "[key_value_store.app_config]\ntype = \"spin\"\npath = \".spin/sqlite_key_value.db\"\n",
     );
     let db = app.dir.path().join(".spin/sqlite_key_value.db");
