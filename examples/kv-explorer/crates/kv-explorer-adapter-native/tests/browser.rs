@@ -286,3 +286,177 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         .await?;
     Ok(())
 }
+
+/// A key whose U+202E (right-to-left override) would draw `invoice<U+202E>gnp.exe` as
+/// `invoiceexe.png`.
+const SPOOF_KEY: &str = "invoice\u{202E}gnp.exe";
+/// How the page shows it: the override as a visible token.
+const SPOOF_SHOWN: &str = "invoice\\u{202E}gnp.exe";
+
+/// The text of the element with id `id`, as the DOM holds it.
+async fn text_of(browser: &Browser, id: &str) -> Result<String, BrowserError> {
+    let text = browser
+        .execute(
+            "return document.getElementById(arguments[0]).textContent;",
+            vec![id.into()],
+        )
+        .await?;
+    Ok(text.as_str().unwrap_or_default().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Result<(), BrowserError>
+{
+    let server = Server::start(Some(CREDENTIALS));
+    server.seed(
+        SPOOF_KEY,
+        "zero\u{200B}width \u{2066}isolate\u{2069} soft\u{00AD}hyphen".as_bytes(),
+    );
+    server.seed("plain", b"nothing hidden");
+    let browser = Browser::start().await?;
+    browser.goto(&server.url("/")).await?;
+    browser
+        .wait_until(
+            "!document.getElementById('login-section').hidden",
+            "the login form",
+        )
+        .await?;
+    let (user, password) = CREDENTIALS.split_once(':').unwrap();
+    type_into(&browser, "login-user", user).await?;
+    type_into(&browser, "login-password", password).await?;
+    click_css(&browser, "#login button[type=submit]").await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 2",
+            "the key list",
+        )
+        .await?;
+
+    // The list: the button acts on the real key and shows the override as a token; no
+    // format character is left in what the page draws.
+    assert_eq!(listed(&browser).await?, [SPOOF_KEY, "plain"]);
+    let shown = browser
+        .execute(
+            "const b = [...document.querySelectorAll('#keys button.key')].find(b => b.dataset.key === arguments[0]);
+             return [b.textContent, b.innerText, b.querySelectorAll('.fmt').length,
+                     b.querySelector('.fmt') && getComputedStyle(b.querySelector('.fmt')).display];",
+            vec![SPOOF_KEY.into()],
+        )
+        .await?;
+    assert_eq!(shown[0], SPOOF_SHOWN, "{shown}");
+    assert_eq!(shown[1], SPOOF_SHOWN, "what is drawn: {shown}");
+    assert_eq!(shown[2], 1, "{shown}");
+    assert_ne!(shown[3], "none", "the token is visible: {shown}");
+    let page_text = browser
+        .execute("return document.body.innerText;", vec![])
+        .await?;
+    assert!(
+        !page_text.as_str().unwrap().chars().any(is_format_char),
+        "no raw format character is drawn: {page_text}"
+    );
+
+    // Opening it: the heading and the value show the tokens.
+    browser
+        .execute(
+            "[...document.querySelectorAll('#keys button.key')].find(b => b.dataset.key === arguments[0]).click();",
+            vec![SPOOF_KEY.into()],
+        )
+        .await?;
+    browser
+        .wait_until(
+            "!document.getElementById('value-section').hidden",
+            "the value",
+        )
+        .await?;
+    assert_eq!(text_of(&browser, "value-key").await?, SPOOF_SHOWN);
+    assert_eq!(
+        text_of(&browser, "value-text").await?,
+        "zero\\u{200B}width \\u{2066}isolate\\u{2069} soft\\u{00AD}hyphen"
+    );
+    browser
+        .save_screenshot("kv-explorer-native-format-characters")
+        .await?;
+
+    // Copying the shown key copies the real one.
+    let copied = browser
+        .execute(
+            "const el = document.getElementById('value-key');
+             const range = document.createRange();
+             range.selectNodeContents(el);
+             const selection = document.getSelection();
+             selection.removeAllRanges();
+             selection.addRange(range);
+             const clipboardData = new DataTransfer();
+             el.dispatchEvent(new ClipboardEvent('copy', { clipboardData, bubbles: true, cancelable: true }));
+             selection.removeAllRanges();
+             return clipboardData.getData('text/plain');",
+            vec![],
+        )
+        .await?;
+    assert_eq!(copied, SPOOF_KEY);
+
+    // Editing puts the real key in the field, and says what it holds; saving writes it.
+    click(&browser, "edit").await?;
+    let field = browser
+        .execute("return document.getElementById('set-key').value;", vec![])
+        .await?;
+    assert_eq!(field, SPOOF_KEY);
+    assert_eq!(
+        text_of(&browser, "set-key-note").await?,
+        format!("This key holds format characters: {SPOOF_SHOWN}")
+    );
+    type_into(&browser, "set-value", "edited").await?;
+    click_css(&browser, "#set-form button[type=submit]").await?;
+    browser
+        .wait_until(
+            "document.getElementById('value-text').textContent === 'edited'",
+            "the edited value",
+        )
+        .await?;
+    assert_eq!(server.stored(SPOOF_KEY), Some(b"edited".to_vec()));
+    assert_eq!(
+        text_of(&browser, "status").await?,
+        format!("Saved {SPOOF_SHOWN}.")
+    );
+
+    // Deleting: the confirmation shows the token, and the real key goes.
+    click(&browser, "delete").await?;
+    browser
+        .wait_until(
+            "!document.getElementById('confirm').hidden",
+            "the confirmation",
+        )
+        .await?;
+    let confirm = text_of(&browser, "confirm-text").await?;
+    assert!(
+        confirm.starts_with(&format!("Delete {SPOOF_SHOWN} from store")),
+        "{confirm}"
+    );
+    click(&browser, "delete-yes").await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#keys button.key').length === 1",
+            "the key gone from the list",
+        )
+        .await?;
+    assert_eq!(server.stored(SPOOF_KEY), None);
+    assert_eq!(server.stored("plain"), Some(b"nothing hidden".to_vec()));
+    assert_eq!(
+        text_of(&browser, "status").await?,
+        format!("Deleted {SPOOF_SHOWN}.")
+    );
+    Ok(())
+}
+
+async fn click_css(browser: &Browser, css: &str) -> Result<(), BrowserError> {
+    browser.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// The format characters this test stores (all of Unicode category Cf).
+fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200B}' | '\u{202E}' | '\u{2066}' | '\u{2069}'
+    )
+}

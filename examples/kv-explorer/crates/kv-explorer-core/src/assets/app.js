@@ -1,8 +1,8 @@
 // The KV explorer page. The user's credentials are kept for this tab only (sessionStorage)
 // and sent as `Authorization: Basic` on each API call. Calls are made with
 // `credentials: "omit"`, so a 401 never opens the browser's own login prompt; the page
-// shows its login form instead. Everything is rendered with textContent: no HTML is built
-// from stored data.
+// shows its login form instead. Stored data is rendered as text nodes: no HTML is built
+// from it, and its format characters are shown as visible tokens (see `visible`).
 "use strict";
 
 (() => {
@@ -35,8 +35,41 @@
     return btoa(binary);
   }
 
-  function status(text) {
-    $("status").textContent = text;
+  // Format characters (Unicode category Cf: bidi controls such as U+202E, zero-width
+  // characters, the soft hyphen, ...) are invisible or change how the text around them is
+  // drawn: a key "x\u{202E}gnp.exe" would show as "xexe.png". Stored data is shown with each
+  // of them as a visible `\u{202E}` token instead, which keeps the real character for
+  // copying (see the "copy" listener). The property escape uses the browser's Unicode data.
+  const FORMAT = /\p{Cf}/gu;
+
+  // An isolated span showing `text` (a key, a value, a server message) with its format
+  // characters as tokens.
+  function visible(text) {
+    const span = document.createElement("span");
+    span.className = "data";
+    let last = 0;
+    for (const match of text.matchAll(FORMAT)) {
+      if (match.index > last) span.append(text.slice(last, match.index));
+      const hex = match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+      const token = document.createElement("span");
+      token.className = "fmt";
+      token.dataset.raw = match[0];
+      token.title = "U+" + hex + ", an invisible format character";
+      token.textContent = "\\u{" + hex + "}";
+      span.append(token);
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) span.append(text.slice(last));
+    return span;
+  }
+
+  // Replaces an element's content with page text (strings) and stored data (`visible` spans).
+  function show(element, ...parts) {
+    element.replaceChildren(...parts);
+  }
+
+  function status(...parts) {
+    show($("status"), ...parts);
   }
 
   async function api(method, path, body) {
@@ -75,7 +108,7 @@
     if (err instanceof ApiError && err.status === 401) {
       showLogin("Wrong user or password.");
     } else {
-      status("Error: " + err.message);
+      status("Error: ", visible(err.message));
     }
   }
 
@@ -132,8 +165,8 @@
     } catch (err) {
       if (mine !== listing) return;
       if (err instanceof ApiError && err.code === "list_limit_exceeded") {
-        notice.textContent = "Too many keys to list: " + err.message +
-          ". Type a longer prefix to see fewer keys.";
+        show(notice, "Too many keys to list: ", visible(err.message),
+          ". Type a longer prefix to see fewer keys.");
         notice.hidden = false;
         $("keys").replaceChildren();
         setPager(null);
@@ -161,7 +194,7 @@
       button.type = "button";
       button.className = "key";
       button.dataset.key = key;
-      button.textContent = key;
+      button.append(visible(key));
       if (key === state.selected) button.setAttribute("aria-current", "true");
       li.append(button);
       list.append(li);
@@ -176,13 +209,13 @@
   }
 
   async function showValue(key) {
-    const data = await api("GET", keyPath(key));
+    const value = await api("GET", keyPath(key));
     state.selected = key;
-    state.selectedText = data.encoding === "utf-8" ? data.value : null;
-    $("value-key").textContent = key;
-    const kind = data.encoding === "utf-8" ? "text" : "binary, shown as hex";
-    $("value-meta").textContent = data.size + (data.size === 1 ? " byte" : " bytes") + ", " + kind;
-    $("value-text").textContent = data.encoding === "utf-8" ? data.value : spacedHex(data.value);
+    state.selectedText = value.encoding === "utf-8" ? value.value : null;
+    show($("value-key"), visible(key));
+    const kind = value.encoding === "utf-8" ? "text" : "binary, shown as hex";
+    $("value-meta").textContent = value.size + (value.size === 1 ? " byte" : " bytes") + ", " + kind;
+    show($("value-text"), value.encoding === "utf-8" ? visible(value.value) : spacedHex(value.value));
     $("edit").disabled = state.selectedText === null;
     $("confirm").hidden = true;
     $("value-section").hidden = false;
@@ -259,24 +292,53 @@
     if (button) await showValue(button.dataset.key);
   }));
 
+  // The key field holds the real key, which the browser draws as it is: below it, the key is
+  // shown again with its format characters as tokens whenever it has any.
+  function noteKey() {
+    const key = $("set-key").value;
+    const note = $("set-key-note");
+    note.hidden = !key.match(FORMAT);
+    if (note.hidden) note.replaceChildren();
+    else show(note, "This key holds format characters: ", visible(key));
+  }
+
+  $("set-key").addEventListener("input", noteKey);
+
   $("edit").addEventListener("click", () => {
     if (state.selectedText === null) return;
     $("set-key").value = state.selected;
     $("set-value").value = state.selectedText;
+    noteKey();
     $("set-value").focus();
+  });
+
+  // Copying shown data copies the real characters: each token of a format character in the
+  // selection becomes the character again.
+  document.addEventListener("copy", (event) => {
+    const selection = document.getSelection();
+    if (!selection || selection.rangeCount === 0 || !event.clipboardData) return;
+    const copied = document.createDocumentFragment();
+    for (let i = 0; i < selection.rangeCount; i++) {
+      copied.append(selection.getRangeAt(i).cloneContents());
+    }
+    const tokens = copied.querySelectorAll(".fmt");
+    if (tokens.length === 0) return;
+    for (const token of tokens) token.replaceWith(token.dataset.raw);
+    event.clipboardData.setData("text/plain", copied.textContent);
+    event.preventDefault();
   });
 
   $("set-form").addEventListener("submit", act(async () => {
     const key = $("set-key").value;
     await api("PUT", keyPath(key), $("set-value").value);
-    status("Saved " + key + ".");
+    status("Saved ", visible(key), ".");
     await loadKeys();
     await showValue(key);
   }));
 
   $("delete").addEventListener("click", () => {
-    $("confirm-text").textContent =
-      "Delete " + state.selected + " from store " + state.store + "? This cannot be undone.";
+    show($("confirm-text"), "Delete ", visible(state.selected), " from store ", visible(state.store),
+      "? This cannot be undone.");
     $("confirm").hidden = false;
     $("delete-no").focus();
   });
@@ -290,7 +352,7 @@
     const key = state.selected;
     await api("DELETE", keyPath(key));
     hideValue();
-    status("Deleted " + key + ".");
+    status("Deleted ", visible(key), ".");
     await loadKeys();
     $("prefix").focus();
   }));
