@@ -35,4 +35,13 @@ fi
 step "tests (disk free: $(df -h --output=avail . | tail -n 1 | tr -d ' '))"
 cargo test --workspace --locked
 
+# `cargo run -p edgezero-cli` resolves features for the CLI alone, not unified with the whole
+# workspace's tests, so it compiles its own copy of about 90 crates: built here, once, the
+# README's run command (`cargo run -p edgezero-cli -- serve ...`) starts at once afterwards.
+step "the README's run command: cargo build -p edgezero-cli"
+cargo build -p edgezero-cli --locked
+
+step "a fresh scaffold with the newest compatible dependencies, warnings as errors"
+scripts/check-scaffold-latest.sh target/debug/edgezero
+
 step "all checks passed (disk free: $(df -h --output=avail . | tail -n 1 | tr -d ' '))"
