@@ -9,6 +9,7 @@ mod app_config_scan;
 mod commands;
 mod config_file;
 mod files;
+mod key_values;
 mod platform;
 mod process;
 mod project;

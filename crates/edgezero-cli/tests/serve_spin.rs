@@ -79,9 +79,14 @@ fn serve(p: &Project) -> (Served, u16) {
     serve_in(p.dir.path(), &[])
 }
 
-/// Runs `edgezero serve --adapter spin --embedded --listen <free port> <args>` in `cwd`, with
-/// no Spin CLI on PATH, and waits until it accepts connections.
 fn serve_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> (Served, u16) {
+    serve_with_input(cwd, args, None)
+}
+
+/// Runs `edgezero serve --adapter spin --embedded --listen <free port> <args>` in `cwd`, with
+/// no Spin CLI on PATH and `input` (if any) on its standard input, and waits until it
+/// accepts connections.
+fn serve_with_input(cwd: &Path, args: &[&std::ffi::OsStr], input: Option<&str>) -> (Served, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -101,11 +106,19 @@ fn serve_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> (Served, u16) {
             .args(args)
             .current_dir(cwd)
             .env("PATH", "/usr/bin:/bin")
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::null())
             .stderr(stderr.reopen().unwrap())
             .spawn()
             .unwrap(),
     );
+    if let (Some(input), Some(mut stdin)) = (input, child.0.stdin.take()) {
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
     let served = |child| Served { child, stderr };
     let deadline = Instant::now() + Duration::from_secs(900);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -339,5 +352,51 @@ fn the_kv_counter_app_serves_both_components_with_preseeded_credentials() {
         state.path().join("sqlite_key_value.db").is_file(),
         "--state-dir holds the default store"
     );
+    stop(child);
+}
+
+/// The documented way to pass the explorer's credentials without showing them in `ps`:
+/// `--key-value kv-credentials=@FILE`, and another value from standard input (`KEY=-`). The
+/// command line holds neither; both arrive in the `default` store, without the trailing
+/// newline.
+#[test]
+fn key_values_from_a_file_and_stdin_reach_the_embedded_host() {
+    let cwd = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("credentials.txt"), "admin:f1le-s3cret\n").unwrap();
+    let manifest = repo_root().join("examples/kv-counter-app/edgezero.toml");
+    let (child, port) = serve_with_input(
+        cwd.path(),
+        &[
+            "--manifest".as_ref(),
+            manifest.as_os_str(),
+            "--key-value".as_ref(),
+            "kv-credentials=@credentials.txt".as_ref(),
+            "--key-value".as_ref(),
+            "greeting=-".as_ref(),
+            "--state-dir".as_ref(),
+            state.path().as_os_str(),
+        ],
+        Some("hello from stdin\n"),
+    );
+    let get = |auth: &str| {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            s,
+            "GET /internal/kv-explorer/api/key/greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    // admin:f1le-s3cret
+    let out = get("YWRtaW46ZjFsZS1zM2NyZXQ=");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("\"value\":\"hello from stdin\""), "{out}");
+    // admin:f1le-s3cret followed by a newline: the file's newline was dropped.
+    let out = get("YWRtaW46ZjFsZS1zM2NyZXQK");
+    assert!(out.starts_with("HTTP/1.1 401"), "{out}");
     stop(child);
 }

@@ -11,14 +11,19 @@ use crate::{process, Adapter};
 
 pub const EXAMPLES: &str = "Examples:
   edgezero deploy --adapter spin
-  edgezero deploy --adapter spin --key-value kv-credentials=admin:secret --variable api_token=...
+  edgezero deploy --adapter spin --key-value kv-credentials=@credentials.txt --variable api_token=@token.txt
   edgezero deploy --adapter spin -- --build
 
 Spin: `spin deploy --from <dir of spin.toml>`. Spin 4 needs a deploy plugin: set
 SPIN_DEPLOY_PLUGIN (e.g. `cloud`) or put `spin cloud deploy --from ...` in
 [adapters.spin.commands].deploy. That override replaces the built-in command.
 --key-value and --variable are passed to the deploy command as they are (Fermyon Cloud
-pre-seeds the `default` store and sets application variables with them).";
+pre-seeds the `default` store and sets application variables with them).
+--key-value KEY=@FILE and KEY=- read the value from FILE or standard input (one per command),
+without one trailing newline; KEY=@@... is a value that starts with `@`. That keeps a secret out
+of your shell history and of edgezero's own command line, but Spin takes key-values only as
+arguments: the deploy command gets `--key-value KEY=VALUE`, which `ps` on this machine shows
+while the deploy runs.";
 
 /// Arguments of `edgezero deploy`.
 #[derive(Debug, Args)]
@@ -26,7 +31,8 @@ pub struct DeployArgs {
     /// Which platform to deploy to.
     #[arg(long, value_enum)]
     pub adapter: Adapter,
-    /// KEY=VALUE written into the `default` store at deploy (`spin deploy --key-value`).
+    /// KEY=VALUE written into the `default` store at deploy (`spin deploy --key-value`);
+    /// KEY=@FILE or KEY=- reads the value from FILE or standard input.
     #[arg(long = "key-value", value_name = "KEY=VALUE")]
     pub key_value: Vec<String>,
     /// An application variable (`spin deploy --variable`): NAME=VALUE, NAME=@file, @file.json.
@@ -41,10 +47,11 @@ impl DeployArgs {
     /// `--key-value` / `--variable` as the deploy command's arguments, checked first.
     fn passthrough(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
-        for kv in &self.key_value {
-            edgezero_spin_manifest::up_options::key_value(kv, "--key-value")
-                .map_err(anyhow::Error::msg)?;
-            out.extend(["--key-value".to_string(), kv.clone()]);
+        for kv in crate::key_values::read(&self.key_value)? {
+            out.extend([
+                "--key-value".to_string(),
+                format!("{}={}", kv.key, kv.value),
+            ]);
         }
         for v in &self.variable {
             if !v.starts_with('@') {

@@ -16,12 +16,18 @@ pub const EXAMPLES: &str = "Examples:
 EdgeZero dependencies: path dependencies on the EdgeZero source tree this edgezero was built
 from, when it is present on this machine (relative paths inside that tree); otherwise git
 dependencies on the EdgeZero repository. Override with --edgezero-path or --edgezero-git.
-The generated README says which was used. Existing directories are never overwritten.";
+The generated README says which was used.
+The name becomes the Spin component id and the prefix of the package names (<name>-core,
+<name>-adapter-native, <name>-adapter-spin), so it is lower-case words of letters and digits
+joined by single `-`, at most 64 characters, and neither `edgezero` nor `edgezero-...` (the
+framework's own packages). The files are written into a new directory next to the target and
+moved into place at the end: a failure leaves nothing behind. An existing file or directory is
+never overwritten.";
 
 /// Arguments of `edgezero new`.
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// App name: lower-case letters, digits and `-`, starting with a letter.
+    /// App name: lower-case letters, digits and `-`, starting with a letter, at most 64 characters.
     pub name: String,
     /// Adapters to generate (repeatable; default: spin and native).
     #[arg(long, value_enum)]
@@ -82,18 +88,65 @@ fn dep(source: &Source, crate_name: &str, crate_dir: &Path) -> String {
     }
 }
 
-/// The app name becomes the Spin component id and the crate names, so it must be a Spin
-/// component id (kebab-case words) made of lower-case letters and digits only.
+/// The longest app name. Cargo names build files after a crate twice
+/// (`<crate>-<hash>.<crate>.<hash>-cgu.00.rcgu.o`, crate `<name>_adapter_native`), and a
+/// file name has at most 255 bytes on common file systems.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Why `name` cannot be an app name, or `None`. The name becomes the Spin component id and
+/// the package names `<name>-core`, `<name>-adapter-native` and `<name>-adapter-spin`.
+fn name_problem(name: &str) -> Option<String> {
+    if name.chars().count() > MAX_NAME_LEN {
+        return Some(format!(
+            "it has {} characters; the limit is {MAX_NAME_LEN}, so that every generated file name fits the file system's limit",
+            name.chars().count()
+        ));
+    }
+    if let Some(problem) = edgezero_spin_manifest::ids::component_id_problem(name) {
+        return Some(problem);
+    }
+    if name
+        .chars()
+        .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+    {
+        return Some("use lower-case letters and digits only".to_string());
+    }
+    if name == "edgezero" || name.starts_with("edgezero-") {
+        return Some(format!(
+            "`edgezero` and `edgezero-...` are reserved for the framework's own packages (edgezero-core, edgezero-adapter-spin, ...), which the generated `{name}-core` and `{name}-adapter-...` would clash with"
+        ));
+    }
+    None
+}
+
+/// A valid name close to `name`, for the error message.
+fn suggest(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_lowercase() || (c.is_ascii_digit() && !out.is_empty()) {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    if out.starts_with("edgezero") {
+        out.insert_str(0, "my-");
+    }
+    out.truncate(MAX_NAME_LEN);
+    let out = out.trim_end_matches('-').to_string();
+    if name_problem(&out).is_none() {
+        out
+    } else {
+        "my-app".to_string()
+    }
+}
+
 fn check_name(name: &str) -> Result<()> {
-    let problem = edgezero_spin_manifest::ids::component_id_problem(name).or_else(|| {
-        name.chars()
-            .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
-            .then(|| "use lower-case letters and digits only".to_string())
-    });
-    if let Some(problem) = problem {
+    if let Some(problem) = name_problem(name) {
         bail!(
-            "`{}` is not a valid app name ({problem}): it becomes the Spin component id, so use lower-case words of letters and digits joined by single `-`, starting with a letter (e.g. my-app); nothing was written",
-            name.escape_debug()
+            "`{}` is not a valid app name: {problem}. It becomes the Spin component id and the prefix of the package names, so use lower-case words of letters and digits joined by single `-`, starting with a letter, at most {MAX_NAME_LEN} characters; e.g. `{}`. Nothing was written",
+            name.escape_debug(),
+            suggest(name)
         );
     }
     Ok(())
@@ -106,12 +159,7 @@ pub fn run(args: &NewArgs) -> Result<ExitCode> {
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(&args.name));
-    if dir.exists() {
-        bail!(
-            "{} already exists; choose another --dir or remove it first (nothing was written)",
-            dir.display()
-        );
-    }
+    refuse_existing(&dir)?;
     let adapters = if args.adapter.is_empty() {
         vec![Adapter::Spin, Adapter::Native]
     } else {
@@ -135,17 +183,17 @@ pub fn run(args: &NewArgs) -> Result<ExitCode> {
             built_from_tree().map_or_else(|| Source::Git(REPOSITORY.to_string()), Source::Path)
         }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let root = dir.canonicalize()?;
-    let files = render(&args.name, &adapters, &source, &root);
-    for (rel, text) in &files {
-        let path = root.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+    let created = create_parents(&dir)?;
+    let files = match scaffold(&dir, &args.name, &adapters, &source) {
+        Ok(files) => files,
+        Err(e) => {
+            remove_dirs(&created);
+            return Err(e.context(format!(
+                "cannot create {}; nothing was written",
+                dir.display()
+            )));
         }
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    };
     eprintln!("created {} ({} files):", dir.display(), files.len());
     for (rel, _) in &files {
         eprintln!("  {rel}");
@@ -155,6 +203,126 @@ pub fn run(args: &NewArgs) -> Result<ExitCode> {
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn refuse_existing(dir: &Path) -> Result<()> {
+    // `symlink_metadata`: a dangling symlink is in the way too.
+    if std::fs::symlink_metadata(dir).is_ok() {
+        bail!(
+            "{} already exists; choose another --dir or remove it first (nothing was written)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Creates the missing ancestors of `dir`, outermost first, and returns them.
+fn create_parents(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut missing = Vec::new();
+    let mut next = dir.parent();
+    while let Some(d) = next.filter(|d| !d.as_os_str().is_empty()) {
+        if std::fs::symlink_metadata(d).is_ok() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        next = d.parent();
+    }
+    missing.reverse();
+    for (i, d) in missing.iter().enumerate() {
+        if let Err(e) = std::fs::create_dir(d) {
+            remove_dirs(&missing[..i]);
+            return Err(e).with_context(|| format!("cannot create {}", d.display()));
+        }
+    }
+    Ok(missing)
+}
+
+/// Removes the (empty) directories `create_parents` made, innermost first.
+fn remove_dirs(dirs: &[PathBuf]) {
+    for d in dirs.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+/// Writes the project into a new directory next to `dir` (same file system) and renames it
+/// to `dir` at the end, so that a failure on the way leaves nothing that blocks a retry.
+fn scaffold(
+    dir: &Path,
+    name: &str,
+    adapters: &[Adapter],
+    source: &Source,
+) -> Result<Vec<(String, String)>> {
+    let file_name = dir.file_name().with_context(|| {
+        format!(
+            "{} does not end in the name of a directory to create; pass e.g. --dir ./{name}",
+            dir.display()
+        )
+    })?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let parent = parent
+        .canonicalize()
+        .with_context(|| format!("cannot open {}", parent.display()))?;
+    let root = parent.join(file_name);
+    let files = render(name, adapters, source, &root);
+    let staging = Staging::create(&parent)?;
+    for (rel, text) in &files {
+        let path = staging.path.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", root.join(rel).display()))?;
+        }
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", root.join(rel).display()))?;
+    }
+    // Someone may have created it meanwhile: rename(2) would replace an empty directory.
+    refuse_existing(&root)?;
+    std::fs::rename(&staging.path, &root)
+        .with_context(|| format!("cannot move the new project to {}", root.display()))?;
+    staging.keep();
+    Ok(files)
+}
+
+/// A directory that is removed, with its contents, unless kept.
+struct Staging {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Staging {
+    fn create(parent: &Path) -> Result<Staging> {
+        let pid = std::process::id();
+        for n in 0..100 {
+            let path = parent.join(format!(".edgezero-new-{pid}-{n}"));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(Staging { path, keep: false }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot create a directory in {}", parent.display())
+                    })
+                }
+            }
+        }
+        bail!(
+            "cannot create a directory in {}: .edgezero-new-{pid}-0 to -99 all exist; remove them",
+            parent.display()
+        )
+    }
+
+    fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 /// The files of a new project, as `(relative path, contents)`, sorted by path.
@@ -275,11 +443,49 @@ mod tests {
     fn names() {
         assert!(check_name("my-app2").is_ok());
         assert!(check_name("app-2").is_ok());
+        assert!(check_name(&"a".repeat(MAX_NAME_LEN)).is_ok());
+        assert!(check_name("edgezeroapp").is_ok());
         for bad in [
-            "", "My", "1app", "my_app", "app-", "a b", "my--app", "-app", "a:b",
+            "",
+            "My",
+            "1app",
+            "my_app",
+            "app-",
+            "a b",
+            "my--app",
+            "-app",
+            "a:b",
+            "edgezero",
+            "edgezero-core",
+            "é",
         ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+        let long = "a".repeat(MAX_NAME_LEN + 1);
+        assert!(name_problem(&long).unwrap().contains("the limit is 64"));
+        assert!(name_problem("edgezero").unwrap().contains("edgezero-core"));
+    }
+
+    #[test]
+    fn suggestions_are_valid_names() {
+        for (bad, good) in [
+            ("My_App", "my-app"),
+            ("1app", "app"),
+            ("a b", "a-b"),
+            ("app-", "app"),
+            ("my--app", "my-app"),
+            ("edgezero", "my-edgezero"),
+            ("edgezero-core", "my-edgezero-core"),
+            ("é", "my-app"),
+            ("", "my-app"),
+        ] {
+            assert_eq!(suggest(bad), good, "{bad}");
+        }
+        let long = suggest(&"ab-".repeat(100));
+        assert!(
+            long.len() <= MAX_NAME_LEN && name_problem(&long).is_none(),
+            "{long}"
+        );
     }
 
     #[test]

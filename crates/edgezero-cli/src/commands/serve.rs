@@ -8,9 +8,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use edgezero_manifest::Manifest;
 
-use edgezero_spin_manifest::up_options;
+use edgezero_spin_manifest::{up_options, RuntimeConfig, StoreConfig};
 
-use crate::platform::spin::{self, discovery::SpinApp};
+use crate::key_values::{self, KeyValue};
+use crate::platform::spin::{self, discovery::SpinApp, push_redis, push_sqlite, DEFAULT_LABEL};
 use crate::project::{adapter_crate_dir, adapter_section, load_manifest};
 use crate::{process, Adapter};
 
@@ -18,7 +19,8 @@ pub const EXAMPLES: &str = "Examples:
   edgezero serve --adapter native
   edgezero serve --adapter native --manifest examples/url-shortener/edgezero.toml --listen 127.0.0.1:8080
   edgezero serve --adapter spin --runtime-config runtime-config.toml
-  edgezero serve --adapter spin --key-value kv-credentials=admin:secret --variable api_token=@token.txt
+  edgezero serve --adapter spin --key-value kv-credentials=@credentials.txt --variable api_token=@token.txt
+  pass show kv-explorer | edgezero serve --adapter spin --key-value kv-credentials=-
 
 Native: runs the crate of [adapters.native.adapter].crate with `cargo run`, in the manifest's
 directory (KV data goes to .edgezero/sqlite_key_value.db there).
@@ -29,7 +31,13 @@ Spin-compatible host otherwise (--embedded forces it). `spin up`'s --key-value, 
 --state-dir are passed to it as they are; the embedded host gives them Spin's meaning, and
 reads variables from --variable, then SPIN_VARIABLE_<NAME>, then a .env file next to
 edgezero.toml (where `spin up` runs), then spin.toml defaults. Both read and write .spin/sqlite_key_value.db next to
-spin.toml, so data pushed with `edgezero config push --local` is what the app reads.
+spin.toml, so data pushed with `edgezero config push --adapter spin --local` is what the app
+reads.
+Secrets: a command line is visible in `ps` while it runs, so pass a secret as
+--key-value KEY=@FILE (the value is FILE's contents) or KEY=- (standard input; one per command),
+without one trailing newline; KEY=@@... is a value that starts with `@`. Such a value never
+reaches a command line: the embedded host writes it itself, and for `spin up` edgezero writes it
+into the `default` store (its SQLite file or Redis) before starting it.
 [adapters.<name>.commands].serve in edgezero.toml replaces the built-in command.";
 
 /// Arguments of `edgezero serve`.
@@ -59,7 +67,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_build: bool,
 
-    /// Spin: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`).
+    /// Spin: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
+    /// KEY=@FILE or KEY=- reads the value from FILE or standard input (for secrets).
     #[arg(long = "key-value", value_name = "KEY=VALUE")]
     pub key_value: Vec<String>,
 
@@ -92,13 +101,16 @@ impl ServeArgs {
     }
 
     /// `spin up`'s options: checked, with the caller's relative paths made absolute (the
-    /// Spin CLI and the embedded host run from the manifest's directory).
-    fn up_args(&self) -> Result<Vec<String>> {
+    /// Spin CLI and the embedded host run from the manifest's directory). Key-values read
+    /// from a file or stdin are left out: [`seed_default_store`] writes them.
+    fn up_args(&self, key_values: &[KeyValue]) -> Result<Vec<String>> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let mut out = Vec::new();
-        for kv in &self.key_value {
-            up_options::key_value(kv, "--key-value").map_err(anyhow::Error::msg)?;
-            out.extend(["--key-value".to_string(), kv.clone()]);
+        for kv in key_values.iter().filter(|kv| !kv.read) {
+            out.extend([
+                "--key-value".to_string(),
+                format!("{}={}", kv.key, kv.value),
+            ]);
         }
         for e in &self.env {
             up_options::key_value(e, "--env").map_err(anyhow::Error::msg)?;
@@ -131,11 +143,13 @@ pub fn run(args: &ServeArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     if let (Adapter::Native, Some(flag)) = (args.adapter, args.spin_only_flags()) {
         bail!("{flag} is an option of `spin up`, for --adapter spin; the native server reads EDGEZERO__* variables from edgezero.toml [environment] and the shell");
     }
+    // Read (and check) before building, so that a bad value fails at once.
+    let key_values = key_values::read(&args.key_value)?;
     let mut cmd = match args.adapter {
         Adapter::Native => native_command(&manifest, args)?,
-        Adapter::Spin => match spin_command(&manifest, args)? {
+        Adapter::Spin => match spin_command(&manifest, args, &key_values)? {
             Some(cmd) => cmd,
-            None => return embedded(&manifest, args),
+            None => return embedded(&manifest, args, &key_values),
         },
     };
     cmd.current_dir(manifest.root());
@@ -239,7 +253,11 @@ fn spin_listen(manifest: &Manifest, args: &ServeArgs) -> Result<Option<SocketAdd
 }
 
 /// `spin up ...`, or `None` when the embedded host should serve.
-fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Option<Command>> {
+fn spin_command(
+    manifest: &Manifest,
+    args: &ServeArgs,
+    key_values: &[KeyValue],
+) -> Result<Option<Command>> {
     let section = adapter_section(manifest, Adapter::Spin)?;
     if let Some(serve) = &section.commands.serve {
         return Ok(Some(process::shell(serve)));
@@ -266,12 +284,61 @@ fn spin_command(manifest: &Manifest, args: &ServeArgs) -> Result<Option<Command>
     if let Some(listen) = spin_listen(manifest, args)? {
         cmd.arg("--listen").arg(listen.to_string());
     }
-    cmd.args(args.up_args()?);
+    cmd.args(args.up_args(key_values)?);
+    seed_default_store(args, spin_dir, key_values)?;
     Ok(Some(cmd))
 }
 
+/// `spin up` takes `--key-value` only as an argument, which `ps` shows while it runs. The
+/// values read from a file or stdin are written here instead, where `spin up --key-value`
+/// would write them: the `default` label's backend, as the runtime config declares it.
+fn seed_default_store(args: &ServeArgs, spin_dir: &Path, key_values: &[KeyValue]) -> Result<()> {
+    let pairs: Vec<(String, String)> = key_values
+        .iter()
+        .filter(|kv| kv.read)
+        .map(|kv| (kv.key.clone(), kv.value.clone()))
+        .collect();
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let explicit = runtime_config(args, spin_dir)?;
+    let rc = RuntimeConfig::discover(explicit.as_deref(), spin_dir)?;
+    let sqlite_file = match rc.key_value_stores.get(DEFAULT_LABEL) {
+        None => Some(match &args.state_dir {
+            Some(dir) => std::env::current_dir()
+                .context("cannot read the current directory")?
+                .join(dir)
+                .join("sqlite_key_value.db"),
+            None => edgezero_spin_manifest::default_kv_file(spin_dir),
+        }),
+        Some(StoreConfig::Sqlite { path: Some(file) }) => Some(file.clone()),
+        Some(StoreConfig::Redis { url }) => {
+            push_redis::push(url, &pairs)?;
+            None
+        }
+        Some(other) => bail!(
+            "--key-value with a value from a file or stdin: {} serves the `default` store from {}, which edgezero cannot write before `spin up` starts, and passing the value to `spin up --key-value` would show it in `ps`; serve with --embedded (it writes the value itself), or pass KEY=VALUE if the value is no secret",
+            rc.describe(),
+            other.describe()
+        ),
+    };
+    let place = match sqlite_file {
+        Some(file) => {
+            push_sqlite::push(&file, DEFAULT_LABEL, &pairs)?;
+            format!("SQLite file {}", file.display())
+        }
+        None => "Redis".to_string(),
+    };
+    let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    eprintln!(
+        "--key-value {}: written into the `default` store ({place}) before `spin up` starts, not passed on its command line",
+        keys.join(", ")
+    );
+    Ok(())
+}
+
 #[cfg(feature = "embedded-host")]
-fn embedded(manifest: &Manifest, args: &ServeArgs) -> Result<ExitCode> {
+fn embedded(manifest: &Manifest, args: &ServeArgs, key_values: &[KeyValue]) -> Result<ExitCode> {
     let spin_toml = spin_manifest(manifest)?.canonicalize()?;
     let spin_dir = spin_toml
         .parent()
@@ -283,9 +350,8 @@ fn embedded(manifest: &Manifest, args: &ServeArgs) -> Result<ExitCode> {
         state_dir: args.state_dir.as_ref().map(|d| cwd.join(d)),
         ..Default::default()
     };
-    for kv in &args.key_value {
-        up.key_values
-            .push(up_options::key_value(kv, "--key-value").map_err(anyhow::Error::msg)?);
+    for kv in key_values {
+        up.key_values.push((kv.key.clone(), kv.value.clone()));
     }
     for e in &args.env {
         up.env
@@ -317,7 +383,7 @@ fn embedded(manifest: &Manifest, args: &ServeArgs) -> Result<ExitCode> {
 }
 
 #[cfg(not(feature = "embedded-host"))]
-fn embedded(_manifest: &Manifest, _args: &ServeArgs) -> Result<ExitCode> {
+fn embedded(_manifest: &Manifest, _args: &ServeArgs, _key_values: &[KeyValue]) -> Result<ExitCode> {
     bail!(
         "the Spin CLI (`spin`) is not on PATH and this edgezero was built without the embedded host; \
          install Spin from https://spinframework.dev/install, or rebuild edgezero with the `embedded-host` feature"
