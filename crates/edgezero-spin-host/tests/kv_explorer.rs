@@ -60,7 +60,7 @@ async fn without_credentials_the_explorer_is_closed() {
         .starts_with("text/html"));
     assert!(page
         .text()
-        .contains("edgezero serve --adapter spin --key-value kv-credentials=user:password"));
+        .contains("edgezero serve --adapter spin --key-value kv-credentials=@credentials.txt"));
     let auth = basic("a:b");
     let api = request(
         host.addr,

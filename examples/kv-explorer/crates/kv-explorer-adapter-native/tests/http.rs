@@ -29,7 +29,7 @@ fn without_credentials_everything_is_403_with_the_how_to() {
         assert_eq!(resp.status, 403, "{method} {path}: {}", resp.text());
         assert!(
             resp.text()
-                .contains("--key-value kv-credentials=user:password"),
+                .contains("--key-value kv-credentials=@credentials.txt"),
             "{}",
             resp.text()
         );

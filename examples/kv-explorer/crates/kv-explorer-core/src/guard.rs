@@ -32,12 +32,14 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// The challenge of a `401`.
 pub const WWW_AUTHENTICATE: &str = "Basic realm=\"kv-explorer\"";
 
-/// How to set the credentials, as the `403` JSON message says it.
+/// How to set the credentials, as the `403` JSON message says it. The credentials come from
+/// a file (or standard input), never from the command line, where `ps` would show them.
 pub const SETUP_HINT: &str = "the kv-explorer has no credentials: store `user:password` \
-     under `kv-credentials` in the `default` key-value store, e.g. \
-     `edgezero serve --adapter spin --key-value kv-credentials=user:password`, \
-     `edgezero deploy --adapter spin --key-value kv-credentials=user:password`, or natively \
-     `echo user:password | cargo run -p kv-explorer-adapter-native -- set-credentials`";
+     under `kv-credentials` in the `default` key-value store, e.g. write `user:password` \
+     to a file credentials.txt and run \
+     `edgezero serve --adapter spin --key-value kv-credentials=@credentials.txt` \
+     (or `edgezero deploy --adapter spin --key-value kv-credentials=@credentials.txt`), or \
+     natively type it into `cargo run -p kv-explorer-adapter-native -- set-credentials`";
 
 /// The guard for the explorer mounted at `base` (see [`crate::mount`]).
 pub fn layer(base: &'static str) -> impl Middleware {

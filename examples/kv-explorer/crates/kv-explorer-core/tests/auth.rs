@@ -35,7 +35,7 @@ fn without_credentials_every_request_is_refused_with_the_how_to() {
             assert_eq!(resp.status(), 403, "{value:?} {method} {path}");
             let text = resp.text();
             assert!(
-                text.contains("--key-value kv-credentials=user:password"),
+                text.contains("--key-value kv-credentials=@credentials.txt"),
                 "{method} {path}: {text}"
             );
             assert!(text.contains("set-credentials"), "{text}");
