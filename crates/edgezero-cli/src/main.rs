@@ -11,6 +11,8 @@ mod config_file;
 mod files;
 mod key_values;
 mod platform;
+#[cfg(test)]
+mod printed_commands;
 mod process;
 mod project;
 
