@@ -2,12 +2,16 @@
 //! Rust sources, so `config validate` learns them without the user listing them again.
 //!
 //! Every `.rs` file under the manifest's directory is parsed (`target/` and hidden
-//! directories are skipped); structs that derive `AppConfig` (directly or in inline modules)
-//! are read with `edgezero-config-schema`, the code the derive itself runs, and nested tables
-//! are resolved by type name ([`edgezero_config_schema::secret_paths`]). Files that do not
-//! parse and structs that break the derive's rules are skipped with a warning: the compiler
-//! reports them too.
+//! directories are skipped; symlinks are followed, each directory and file read once, so a
+//! symlinked crate is checked and a symlink loop ends); structs that derive `AppConfig`
+//! (directly or in inline modules) are read with `edgezero-config-schema`, the code the derive
+//! itself runs, and nested tables are resolved by type name
+//! ([`edgezero_config_schema::secret_paths`]). Files that do not parse and structs that break
+//! the derive's rules are skipped with a warning: the compiler reports them too. Sources that
+//! cannot be read at all are listed apart ([`Scan::unread`]): a `#[secret]` field in them
+//! would go unchecked.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use edgezero_config_schema::{derives_app_config, secret_paths, ConfigStruct};
@@ -34,6 +38,9 @@ pub struct Scan {
     pub secrets: Vec<SecretFieldRef>,
     /// Files or structs that were skipped, and why.
     pub warnings: Vec<String>,
+    /// Sources (or directories of sources) that could not be read, each with what to do:
+    /// the check is incomplete until they can.
+    pub unread: Vec<String>,
 }
 
 const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
@@ -41,16 +48,45 @@ const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
 /// Scans the Rust sources under `root`.
 pub fn scan(root: &Path) -> Scan {
     let mut out = Scan::default();
-    let mut files = Vec::new();
-    rust_files(root, &mut files, &mut out.warnings);
+    let mut walk = Walk {
+        root,
+        files: Vec::new(),
+        seen: HashSet::new(),
+        unread: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if let Ok(canonical) = std::fs::canonicalize(root) {
+        walk.seen.insert(canonical);
+    }
+    walk.dir(root);
+    let Walk {
+        mut files,
+        unread,
+        warnings,
+        ..
+    } = walk;
+    out.unread = unread;
+    out.warnings = warnings;
     files.sort();
     let mut structs: Vec<(ConfigStruct, PathBuf)> = Vec::new();
     for file in files {
-        let text = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
+        let text = match std::fs::read(&file).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                out.unread.push(format!(
+                    "{} is not UTF-8 ({}), so the #[secret] check could not read it; Rust sources are UTF-8: re-save it as UTF-8, or move it out of {} if it is not part of the app",
+                    file.display(),
+                    e.utf8_error(),
+                    root.display()
+                ));
+                continue;
+            }
             Err(e) => {
-                out.warnings
-                    .push(format!("cannot read {}: {e}; skipped", file.display()));
+                out.unread.push(format!(
+                    "{}, so the #[secret] check could not read it; make it readable, or move it out of {} if it is not part of the app",
+                    crate::files::why_unreadable(&file, &e),
+                    root.display()
+                ));
                 continue;
             }
         };
@@ -81,26 +117,92 @@ pub fn scan(root: &Path) -> Scan {
     out
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>, warnings: &mut Vec<String>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            return warnings.push(format!("cannot list {}: {e}; skipped", dir.display()));
-        }
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let path = entry.path();
-        if kind.is_dir() {
-            if !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_ref()) {
-                rust_files(&path, out, warnings);
+/// The `.rs` files under a directory, following symlinks.
+struct Walk<'a> {
+    root: &'a Path,
+    files: Vec<PathBuf>,
+    /// Canonical paths of the directories and files already taken: a symlink back to an
+    /// ancestor (a loop) or to something already scanned is not read again.
+    seen: HashSet<PathBuf>,
+    unread: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                return self.unread.push(format!(
+                    "cannot list {} ({e}), so the #[secret] check skipped the sources under it; make it readable, or move it out of {} if it is not part of the app",
+                    dir.display(),
+                    self.root.display()
+                ));
             }
-        } else if kind.is_file() && name.ends_with(".rs") {
-            out.push(path);
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.unread.push(format!(
+                        "cannot list {} ({e}), so the #[secret] check may have missed sources in it; make it readable",
+                        dir.display()
+                    ));
+                    break;
+                }
+            };
+            self.entry(&entry.path(), entry.file_type());
+        }
+    }
+
+    fn entry(&mut self, path: &Path, kind: std::io::Result<std::fs::FileType>) {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let is_rs = name.ends_with(".rs");
+        let skipped_dir = name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref());
+        // Through a symlink: what it leads to.
+        let kind = match kind {
+            Ok(k) if k.is_symlink() => std::fs::metadata(path).map(|m| m.file_type()),
+            other => other,
+        };
+        let kind = match kind {
+            Ok(kind) => kind,
+            // Hidden: skipped like hidden directories (an editor's lock file, such as
+            // Emacs's `.#lib.rs`, is a symlink to nothing).
+            Err(_) if name.starts_with('.') => return,
+            Err(e) => {
+                let why = crate::files::why_unreadable(path, &e);
+                if is_rs {
+                    self.unread.push(format!(
+                        "{why}, so the #[secret] check could not read it; fix the link or remove it"
+                    ));
+                } else if !SKIPPED_DIRS.contains(&name.as_ref()) {
+                    self.warnings.push(format!(
+                        "{why}; if it leads to Rust sources, their #[secret] fields were not checked: fix the link or remove it"
+                    ));
+                }
+                return;
+            }
+        };
+        if !((kind.is_dir() && !skipped_dir) || (kind.is_file() && is_rs)) {
+            return;
+        }
+        let canonical = match std::fs::canonicalize(path) {
+            Ok(canonical) => canonical,
+            Err(e) => {
+                return self.unread.push(format!(
+                    "{}, so the #[secret] check skipped it; fix the path or remove it",
+                    crate::files::why_unreadable(path, &e)
+                ));
+            }
+        };
+        // A loop, or a second way to something already taken, is not read again.
+        if !self.seen.insert(canonical) {
+            return;
+        }
+        if kind.is_dir() {
+            self.dir(path);
+        } else {
+            self.files.push(path.to_path_buf());
         }
     }
 }

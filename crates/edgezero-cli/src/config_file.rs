@@ -32,16 +32,19 @@ pub struct Entry {
 pub fn load_entries(path: &Path) -> Result<Vec<Entry>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let doc = ImDocument::parse(text.as_str()).map_err(|e| {
-        let line = e.span().map_or(1, |s| line_of(s.start));
-        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message().trim())
-    })?;
-    let mut flat = Vec::new();
-    flatten_table("", doc.as_table(), &mut flat);
+    let lines = LineIndex::new(&text);
+    let flat = {
+        let doc = ImDocument::parse(text.as_str()).map_err(|e| {
+            let line = e.span().map_or(1, |s| lines.line(s.start));
+            anyhow::anyhow!("{}:{line}: {}", path.display(), e.message().trim())
+        })?;
+        let mut flat = Vec::new();
+        flatten_table("", doc.as_table(), &mut flat);
+        flat
+    };
     let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (key, value, offset) in flat {
-        let line = offset.map_or(0, line_of);
+        let line = offset.map_or(0, |o| lines.line(o));
         if let Some((first, _)) = seen.get(&key) {
             bail!(
                 "{file}:{line}: config key `{key}` is already set at {file}:{first}; a dotted key and a nested table give the same key, keep one of them",
@@ -62,6 +65,38 @@ pub fn load_entries(path: &Path) -> Result<Vec<Entry>> {
         .into_iter()
         .map(|(key, (line, value))| Entry { key, value, line })
         .collect())
+}
+
+/// Where each line of a text starts, so a byte offset becomes a line number by binary search.
+///
+/// The text is scanned once: counting the newlines before each entry instead would make a
+/// file of n entries cost n scans of it.
+struct LineIndex {
+    /// Byte offset of the start of each line; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        #[cfg(test)]
+        tests::count_scanned(text.len());
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte `offset` (the last line for offsets past the end).
+    fn line(&self, offset: usize) -> usize {
+        #[cfg(test)]
+        tests::count_scanned(usize::BITS as usize - self.starts.len().leading_zeros() as usize);
+        self.starts.partition_point(|&start| start <= offset)
+    }
 }
 
 type Flat = Vec<(String, String, Option<usize>)>;
@@ -142,6 +177,61 @@ fn table_to_json(t: &toml_edit::Table) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Bytes and line starts examined by [`LineIndex`] on this thread.
+        static SCANNED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count_scanned(n: usize) {
+        SCANNED.with(|c| c.set(c.get() + n));
+    }
+
+    #[test]
+    fn line_index_agrees_with_counting_newlines() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "\n\n",
+            "a = 1\r\nb = 2\r\n",
+            "x\n\ny = 2\nz",
+        ] {
+            let index = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                let naive = text[..offset.min(text.len())].matches('\n').count() + 1;
+                assert_eq!(index.line(offset), naive, "{text:?} at {offset}");
+            }
+        }
+    }
+
+    /// A file of n entries used to be scanned from its start once per entry (quadratic:
+    /// 10,000 entries took seconds, a million never finished). Its lines are now found with
+    /// one scan of the file and a binary search per entry.
+    #[test]
+    fn a_large_file_is_scanned_once_for_its_lines() {
+        let n = 20_000;
+        let text: String = (0..n)
+            .map(|i| format!("\"key.{i:05}\" = \"value-{i}\"\n"))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, &text).unwrap();
+        SCANNED.with(|c| c.set(0));
+        let entries = load_entries(&p).unwrap();
+        let scanned = SCANNED.with(Cell::get);
+        assert_eq!(entries.len(), n);
+        assert_eq!((entries[0].line, entries[n - 1].line), (1, n));
+        assert!(entries.iter().enumerate().all(|(i, e)| e.line == i + 1));
+        // One pass over the text, then at most ~log2(lines) probes per entry.
+        let bound = text.len() + n * (usize::BITS as usize - n.leading_zeros() as usize + 1);
+        assert!(
+            scanned <= bound,
+            "{scanned} units of work for {n} entries ({} bytes); bound {bound}",
+            text.len()
+        );
+    }
 
     #[test]
     fn flattens_nested_tables() {

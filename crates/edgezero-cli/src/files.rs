@@ -1,4 +1,5 @@
-//! Writing files the user owns without ever leaving them half-written.
+//! Writing files the user owns without ever leaving them half-written, and saying why one
+//! cannot be read.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +26,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// Why `path` cannot be opened, given the error of opening it (or of `stat`, which follows
+/// symlinks as opening does): a symlink loop and a symlink to nothing are named as such,
+/// since the system's own text ("too many levels of symbolic links", "not found") does not
+/// point at the link.
+pub fn why_unreadable(path: &Path, e: &std::io::Error) -> String {
+    if e.raw_os_error() == Some(nix::libc::ELOOP) {
+        return format!("{} is a symlink loop (ELOOP: {e})", path.display());
+    }
+    if e.kind() == std::io::ErrorKind::NotFound {
+        if let Ok(target) = std::fs::read_link(path) {
+            return format!(
+                "{} is a symlink to {}, which does not exist",
+                path.display(),
+                target.display()
+            );
+        }
+    }
+    format!("cannot read {}: {e}", path.display())
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub fn load_manifest(explicit: Option<&Path>) -> Result<Manifest> {
             } else {
                 p.to_path_buf()
             };
-            if !p.is_file() {
+            if !manifest_at(&p)? {
                 bail!(
                     "manifest {} does not exist; pass the path of an edgezero.toml with --manifest",
                     p.display()
@@ -65,11 +65,29 @@ pub fn native_kv_file(manifest: &Manifest) -> PathBuf {
     manifest.resolve(&file)
 }
 
+/// Whether a manifest is at `path`: `Ok(false)` when nothing is there, an error when
+/// something is there that cannot be read as one (a symlink loop, a symlink to nothing, a
+/// directory), so it is never passed over as "not found".
+fn manifest_at(path: &Path) -> Result<bool> {
+    let fix = "make it the edgezero.toml file (or a symlink to one), or pass --manifest PATH";
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(_) => bail!("{} is not a file; {fix}", path.display()),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(path).is_err() =>
+        {
+            Ok(false)
+        }
+        Err(e) => bail!("{}; {fix}", crate::files::why_unreadable(path, &e)),
+    }
+}
+
 fn find_upward(start: &Path) -> Result<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(MANIFEST);
-        if candidate.is_file() {
+        if manifest_at(&candidate)? {
             return Ok(candidate);
         }
         dir = d.parent();

@@ -38,9 +38,11 @@ Spin, every secret named by a #[secret] field is declared in spin.toml [variable
 in the component's variables (without --strict these are warnings); no two KV/config ids
 resolve to the same Spin label.
 Secret names come from the #[secret] fields of the #[derive(AppConfig)] structs found in the
-project's Rust sources (under the directory of edgezero.toml, skipping target/ and hidden
-directories): each field's entry in the config file of the default config id holds a secret
-name. [stores.secrets].names lists further secrets the app reads by name.";
+project's Rust sources (under the directory of edgezero.toml, following symlinks, skipping
+target/ and hidden directories): each field's entry in the config file of the default config
+id holds a secret name. A source that cannot be read (not UTF-8, a symlink to nothing or a
+loop) could hide a #[secret] field: an error under --strict, a warning otherwise.
+[stores.secrets].names lists further secrets the app reads by name.";
 
 /// Arguments of `edgezero config validate`.
 #[derive(Debug, Args)]
@@ -65,12 +67,21 @@ pub struct Report {
 /// Checks a manifest (and its Spin files) and returns what is wrong.
 pub fn check(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>) -> Report {
     let mut r = Report::default();
-    for file in manifest.stores.config.files.values() {
-        if let Err(e) = config_file::load(&manifest.resolve(file)) {
-            r.errors.push(format!("{e:#}"));
+    // Each file is read once; the default id's entries are where #[secret] fields are looked up.
+    let mut default_entries = None;
+    for (id, file) in &manifest.stores.config.files {
+        match config_file::load_entries(&manifest.resolve(file)) {
+            Ok(entries) if manifest.stores.config.default.as_ref() == Some(id) => {
+                default_entries = Some(entries);
+            }
+            Ok(_) => {}
+            Err(e) => r.errors.push(format!("{e:#}")),
         }
     }
-    let secrets = secret_fields::collect(manifest, &mut r);
+    let secrets = match &default_entries {
+        Some(entries) => secret_fields::collect(manifest, entries, strict, &mut r),
+        None => Vec::new(),
+    };
     if strict {
         secret_fields::name_rules(manifest, &secrets, &mut r);
     }

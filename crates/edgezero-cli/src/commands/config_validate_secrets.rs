@@ -50,27 +50,40 @@ impl SecretEntry {
     }
 }
 
-/// The `#[secret]` entries of the default config id's file; warns about required secret
-/// fields that have no entry and about sources the scan skipped.
-pub fn collect(manifest: &Manifest, r: &mut Report) -> Vec<SecretEntry> {
-    let Some(file) = manifest
+/// The `#[secret]` entries of the default config id's file (`entries`, sorted by key); warns
+/// about required secret fields that have no entry. A source the scan could not read (not
+/// UTF-8, unreadable, a symlink that leads nowhere) may hold a `#[secret]` field, so it is
+/// an error under `--strict`, a warning otherwise.
+pub fn collect(
+    manifest: &Manifest,
+    entries: &[config_file::Entry],
+    strict: bool,
+    r: &mut Report,
+) -> Vec<SecretEntry> {
+    let Some(path) = manifest
         .stores
         .config
         .default
         .as_deref()
         .and_then(|id| manifest.stores.config.file_for(id))
+        .map(|file| manifest.resolve(file))
     else {
         return Vec::new();
     };
-    let path = manifest.resolve(file);
-    let Ok(entries) = config_file::load_entries(&path) else {
-        return Vec::new(); // reported by the config file check
-    };
     let found = scan(manifest.root());
     r.warnings.extend(found.warnings);
+    if strict {
+        r.errors.extend(found.unread);
+    } else {
+        r.warnings.extend(found.unread);
+    }
     let mut out = Vec::new();
     for field in found.secrets {
-        match entries.iter().find(|e| e.key == field.key) {
+        let entry = entries
+            .binary_search_by(|e| e.key.as_str().cmp(&field.key))
+            .ok()
+            .map(|i| &entries[i]);
+        match entry {
             Some(e) => out.push(SecretEntry {
                 field,
                 name: e.value.clone(),
