@@ -314,14 +314,45 @@ fn two_spellings_of_one_secret_collide() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// Follows a fix the way its text says: a line "under the [T] table that spin.toml already
+/// has" goes right below that header, "this table to spin.toml" goes at the end.
+fn apply_fix(spin_toml: &str, message: &str) -> String {
+    let mut out = spin_toml.to_string();
+    let mut rest = message;
+    loop {
+        let under = rest.find("this line under the [");
+        let table = rest.find("this table to spin.toml:\n\n");
+        match (under, table) {
+            (Some(at), t) if t.is_none_or(|t| at < t) => {
+                let after = &rest[at + "this line under the ".len()..];
+                let header = &after[..after.find(']').unwrap() + 1];
+                let body = &after[after.find(":\n\n").unwrap() + 3..];
+                let line = &body[..body.find('\n').unwrap()];
+                let at_header = out.find(&format!("{header}\n")).expect(header) + header.len() + 1;
+                out.insert_str(at_header, &format!("{line}\n"));
+                rest = &body[line.len()..];
+            }
+            (_, Some(at)) => {
+                let body = &rest[at + "this table to spin.toml:\n\n".len()..];
+                let mut lines = body.lines();
+                let (header, line) = (lines.next().unwrap(), lines.next().unwrap());
+                out.push_str(&format!("\n{header}\n{line}\n"));
+                rest = &body[header.len() + line.len() + 1..];
+            }
+            _ => return out,
+        }
+    }
+}
+
 #[test]
 fn secrets_must_be_declared_and_mapped_in_spin_toml() {
     let p = typed_project(&format!("{GOOD_CONFIG}key = \"svc_key\"\n"));
+    let original = p.read("spin/spin.toml");
     let (code, err) = validate(&p, true);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("config.toml:4: `service.key` (#[secret] field Service.key")
-            && err.contains("declares no variable `svc_key`; add\n\n[variables]\nsvc_key = { default = \"\", secret = true }\n\n[component.demo.variables]\nsvc_key = \"{{ svc_key }}\"\n"),
+            && err.contains("declares no variable `svc_key`; add this line under the [variables] table that spin.toml already has:\n\nsvc_key = { default = \"\", secret = true }\nand this line under the [component.demo.variables] table that spin.toml already has:\n\nsvc_key = \"{{ svc_key }}\"\n"),
         "{err}"
     );
     let (code, err) = validate(&p, false);
@@ -330,10 +361,16 @@ fn secrets_must_be_declared_and_mapped_in_spin_toml() {
         err.contains("warning: ") && err.contains("no variable `svc_key`"),
         "{err}"
     );
+    // Doing what the message says gives a valid spin.toml that passes.
+    let (_, err) = validate(&p, true);
+    p.write("spin/spin.toml", &apply_fix(&original, &err));
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "the fix as printed: {err}");
 
+    // Declared but not mapped: only the mapping is asked for.
     p.write(
         "spin/spin.toml",
-        &p.read("spin/spin.toml").replace(
+        &original.replace(
             "[variables]\n",
             "[variables]\nsvc_key = { default = \"\", secret = true }\n",
         ),
@@ -342,18 +379,80 @@ fn secrets_must_be_declared_and_mapped_in_spin_toml() {
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("the variable `svc_key` is not mapped into [component.demo]")
-            && err.contains("add\n\n[component.demo.variables]\nsvc_key = \"{{ svc_key }}\"\n"),
+            && err.contains("add this line under the [component.demo.variables] table that spin.toml already has:\n\nsvc_key = \"{{ svc_key }}\"\n")
+            && !err.contains("\n[variables]"),
         "{err}"
     );
     p.write(
         "spin/spin.toml",
-        &p.read("spin/spin.toml").replace(
-            "api_token = \"{{ api_token }}\"",
-            "api_token = \"{{ api_token }}\"\nsvc_key = \"{{ svc_key }}\"",
-        ),
+        &apply_fix(&p.read("spin/spin.toml"), &err),
     );
     let (code, err) = validate(&p, true);
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_secret_fix_adds_the_tables_spin_toml_lacks_and_respects_inline_ones() {
+    let p = typed_project(&format!("{GOOD_CONFIG}key = \"svc_key\"\n"));
+    // A spin.toml whose component maps its variables inline and that has [variables] only
+    // for api_token, written inline too.
+    let inline = p
+        .read("spin/spin.toml")
+        .replace(
+            "[component.demo.variables]\napi_token = \"{{ api_token }}\"\n",
+            "",
+        )
+        .replace(
+            "[component.demo]\n",
+            "[component.demo]\nvariables = { api_token = \"{{ api_token }}\" }\n",
+        );
+    assert!(!inline.contains("[component.demo.variables]"), "{inline}");
+    p.write("spin/spin.toml", &inline);
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "`svc_key = \"{{ svc_key }}\"` inside the braces of the inline `variables = { ... }`"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("[component.demo.variables]"), "{err}");
+}
+
+#[test]
+fn fixes_for_several_secrets_without_the_tables_create_each_table_once() {
+    let p = typed_project(&format!("{GOOD_CONFIG}key = \"svc_key\"\n"));
+    // Neither [variables] nor [component.demo.variables]: api_token and svc_key both miss.
+    let bare = p
+        .read("spin/spin.toml")
+        .replace(
+            "[variables]\napi_token = { required = true, secret = true }\n",
+            "",
+        )
+        .replace(
+            "[component.demo.variables]\napi_token = \"{{ api_token }}\"\n",
+            "",
+        );
+    p.write("spin/spin.toml", &bare);
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.matches("this table to spin.toml:\n\n[variables]\n")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("under the [variables] table added above")
+            .count(),
+        1,
+        "{err}"
+    );
+    let fixed = apply_fix(&bare, &err);
+    assert_eq!(fixed.matches("[variables]").count(), 1, "{fixed}");
+    p.write("spin/spin.toml", &fixed);
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "the fixes as printed: {err}\n{fixed}");
 }
 
 #[test]

@@ -12,7 +12,6 @@ use std::path::PathBuf;
 
 use edgezero_core::store::secrets::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 use edgezero_manifest::Manifest;
-use edgezero_spin_manifest::ids::toml_key;
 
 use super::config_validate::Report;
 use crate::app_config_scan::{scan, SecretFieldRef};
@@ -145,22 +144,60 @@ pub fn name_rules(manifest: &Manifest, entries: &[SecretEntry], r: &mut Report) 
     }
 }
 
+/// Where in spin.toml a line of a fix goes: under the table that is already there (pasting
+/// its header again would make the file invalid TOML), inside an inline table's braces, or
+/// as a new table.
+/// `added` holds the tables an earlier fix of the same run asked to create: a second secret
+/// goes under that table rather than into a second copy of it.
+fn where_to_add(
+    doc: Option<&toml_edit::DocumentMut>,
+    added: &mut Vec<String>,
+    path: &[&str],
+    line: &str,
+) -> String {
+    let header = format!("[{}]", path.join("."));
+    let mut item = doc.map(|d| d.as_item());
+    for key in path {
+        item = item.and_then(|i| i.get(key));
+    }
+    match item {
+        Some(toml_edit::Item::Table(_)) => {
+            format!("this line under the {header} table that spin.toml already has:\n\n{line}\n")
+        }
+        Some(toml_edit::Item::Value(toml_edit::Value::InlineTable(_))) => format!(
+            "`{line}` inside the braces of the inline `{} = {{ ... }}` that spin.toml already has\n",
+            path.last().copied().unwrap_or_default()
+        ),
+        _ if added.contains(&header) => {
+            format!("this line under the {header} table added above:\n\n{line}\n")
+        }
+        _ => {
+            added.push(header.clone());
+            format!("this table to spin.toml:\n\n{header}\n{line}\n")
+        }
+    }
+}
+
 /// Spin: each name is an application variable and a variable of the EdgeZero component
 /// (without one, of any component). Errors under `--strict`, warnings otherwise; each names
-/// the lines to add.
+/// the lines to add, so that adding them as said gives a valid spin.toml.
 pub fn spin_variables(app: &SpinApp, entries: &[SecretEntry], strict: bool, r: &mut Report) {
     let (component, which) = match &app.component {
-        Some(id) => (toml_key(id), String::new()),
+        Some(id) => (id.clone(), String::new()),
         None => (
             "<id>".to_string(),
             format!(
-                " (<id>: the component that reads it, one of {})",
+                "(<id>: the component that reads it, one of {})\n",
                 app.order.join(", ")
             ),
         ),
     };
+    let doc = std::fs::read_to_string(&app.path)
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok());
     let scope = app.scope();
     let mut done: Vec<String> = Vec::new();
+    let mut added: Vec<String> = Vec::new();
     for e in entries {
         let lower = e.lower();
         if secret_variable_name(&e.name).is_err() || done.contains(&lower) {
@@ -172,16 +209,21 @@ pub fn spin_variables(app: &SpinApp, entries: &[SecretEntry], strict: bool, r: &
         } else {
             format!("{lower} = {{ required = true, secret = true }}")
         };
+        let mapping = format!("{lower} = \"{{{{ {lower} }}}}\"");
+        let mapping_path = ["component", component.as_str(), "variables"];
         let problem = if !app.spin.variables.contains_key(&lower) {
+            let declare = where_to_add(doc.as_ref(), &mut added, &["variables"], &declaration);
+            let map_it = where_to_add(doc.as_ref(), &mut added, &mapping_path, &mapping);
             Some(format!(
-                "{} names the secret `{}`, but {} declares no variable `{lower}`; add\n\n[variables]\n{declaration}\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n{which}",
+                "{} names the secret `{}`, but {} declares no variable `{lower}`; add {declare}and {map_it}{which}",
                 e.who(),
                 e.name,
                 app.path.display(),
             ))
         } else if !scope.iter().any(|c| c.variables.contains_key(&lower)) {
+            let map_it = where_to_add(doc.as_ref(), &mut added, &mapping_path, &mapping);
             Some(format!(
-                "{} names the secret `{}`, but the variable `{lower}` is not mapped into {} of {}, so the component cannot read it; add\n\n[component.{component}.variables]\n{lower} = \"{{{{ {lower} }}}}\"\n{which}",
+                "{} names the secret `{}`, but the variable `{lower}` is not mapped into {} of {}, so the component cannot read it; add {map_it}{which}",
                 e.who(),
                 e.name,
                 app.describe_scope(),
