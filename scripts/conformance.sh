@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs each example's conformance.toml against `edgezero serve --adapter <adapter>`
+# (crates/edgezero-conformance; the file format is in its src/lib.rs and docs/conformance.md).
+# Ends with the line `N passed, M failed` (one count per request); exits non-zero when a
+# request failed or something could not start.
+#
+#   scripts/conformance.sh <adapter> [example ...]    (default: every example with a conformance.toml)
+#   e.g. scripts/conformance.sh native
+#        scripts/conformance.sh spin kv-api proxy
+#
+# CONFORMANCE_NO_BUILD=1 serves the Spin components as they are in target/wasm (built by
+# scripts/check-spin-components.sh) instead of letting `edgezero serve` build them first.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+if [ $# -lt 1 ]; then
+    echo "usage: scripts/conformance.sh <native|spin> [example ...]" >&2
+    exit 2
+fi
+adapter=$1
+shift
+
+dirs=()
+if [ $# -eq 0 ]; then
+    for f in examples/*/conformance.toml; do
+        dirs+=("$(dirname "$f")")
+    done
+else
+    for ex in "$@"; do
+        if [ ! -f "examples/$ex/conformance.toml" ]; then
+            echo "error: examples/$ex/conformance.toml does not exist" >&2
+            exit 2
+        fi
+        dirs+=("examples/$ex")
+    done
+fi
+
+# Built one at a time, each with its own feature resolution: `cargo build -p edgezero-cli`
+# is the build scripts/test.sh already made, so it is reused as it is.
+cargo build -q --locked -p edgezero-cli
+cargo build -q --locked -p edgezero-conformance
+
+target=${CARGO_TARGET_DIR:-$repo/target}
+flags=()
+[ "${CONFORMANCE_NO_BUILD:-0}" = 1 ] && flags+=(--no-build)
+exec "$target/debug/edgezero-conformance" --adapter "$adapter" --edgezero "$target/debug/edgezero" \
+    ${flags[@]+"${flags[@]}"} "${dirs[@]}"
