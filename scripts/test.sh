@@ -36,10 +36,14 @@ step "tests (disk free: $(df -h --output=avail . | tail -n 1 | tr -d ' '))"
 cargo test --workspace --locked
 
 # `cargo run -p edgezero-cli` resolves features for the CLI alone, not unified with the whole
-# workspace's tests, so it compiles its own copy of about 90 crates: built here, once, the
-# README's run command (`cargo run -p edgezero-cli -- serve ...`) starts at once afterwards.
-step "the README's run command: cargo build -p edgezero-cli"
+# workspace's tests, so it compiles its own copy of about 90 crates, and `serve --adapter
+# native` then runs `cargo run --manifest-path <the app's native crate>`, again with that
+# crate's own features. Both are built here, once, exactly as the README's run command
+# (`cargo run -p edgezero-cli -- serve --adapter native`) builds them: it then serves within
+# a second after this script.
+step "the README's run command: the CLI and the url-shortener's native server"
 cargo build -p edgezero-cli --locked
+cargo build --locked --manifest-path examples/url-shortener/crates/url-shortener-adapter-native/Cargo.toml
 
 step "a fresh scaffold with the newest compatible dependencies, warnings as errors"
 scripts/check-scaffold-latest.sh target/debug/edgezero
