@@ -88,6 +88,10 @@ pub struct Request {
     /// The whole request as it goes on the wire (for malformed requests); excludes the
     /// other fields but `name`.
     pub raw: Option<String>,
+    /// Send this many copies at once, each on its own connection; every answer must match
+    /// (and none may capture). Counted as one request.
+    #[serde(default = "one")]
+    pub parallel: usize,
     /// The expected answer.
     pub expect: Expect,
     /// Per-adapter exceptions: another expectation, or none (`skip`), with the reason.
@@ -98,6 +102,13 @@ pub struct Request {
 fn get() -> String {
     "GET".into()
 }
+
+fn one() -> usize {
+    1
+}
+
+/// The most copies `parallel` sends.
+pub const MAX_PARALLEL: usize = 256;
 
 /// `[request.except.<adapter>]`: where a platform must answer differently.
 #[derive(Debug, Clone, Deserialize)]
@@ -337,7 +348,16 @@ fn check_session(session: &Session) -> Result<(), Offending> {
                     ),
                 ));
             }
-            known.extend(captures(expect));
+            let captured = captures(expect);
+            if r.parallel > 1 {
+                if let Some(name) = captured.iter().find(|n| !known.contains(*n)) {
+                    return Err((
+                        at,
+                        format!("{}: the copies of a `parallel` request cannot capture {{{name}}}; use {{*}}, or capture it in a request of its own", describe(r)),
+                    ));
+                }
+            }
+            known.extend(captured);
         }
     }
     Ok(())
@@ -398,6 +418,9 @@ fn check_request(r: &Request) -> Result<(), String> {
         if r.chunked && r.body.is_none() {
             return Err(format!("{what}: `chunked = true` needs a body"));
         }
+    }
+    if !(1..=MAX_PARALLEL).contains(&r.parallel) {
+        return Err(format!("{what}: `parallel` must be 1 to {MAX_PARALLEL}"));
     }
     for (adapter, e) in &r.except {
         if Adapter::from_name(adapter).is_none() {

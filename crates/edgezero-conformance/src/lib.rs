@@ -58,6 +58,7 @@
 //! | `body` | a string, `{ base64 = "..." }` for bytes, or `{ repeat = "x", count = N }` |
 //! | `chunked` | send the body in 64 KiB chunks |
 //! | `raw` | the whole request, bytes as written (malformed requests); excludes the keys above |
+//! | `parallel` | send N copies at once, one connection each; every answer must match and none may capture (one count) |
 //! | `expect` | the answer (below) |
 //! | `except.<adapter>` | `reason` (required) and either `expect` (replaces the request's own on that adapter) or `skip = true` |
 //!
@@ -72,7 +73,7 @@
 //! | `json_exact` | as `json`, but objects may not have more keys |
 //! | `body_contains`, `body_excludes` | texts the body must (not) contain |
 //! | `complete` | `false` when the body must be cut short (default `true`: a cut body is a mismatch) |
-//! | `origin_requests` | how many requests reached the origin while this one ran |
+//! | `origin_requests` | how many requests reached the origin while this one (all its copies) ran |
 //!
 //! ## Placeholders
 //!

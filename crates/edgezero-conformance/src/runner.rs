@@ -200,7 +200,7 @@ fn run_session(
         };
         let before = origin.as_ref().map(Origin::requests);
         let sent_at = Instant::now();
-        let answer = http::send(server.addr, &outgoing, opts.timeout);
+        let answers = send_copies(server.addr, &outgoing, r.parallel, opts.timeout);
         let took = sent_at.elapsed();
         let seen = origin.as_ref().map(Origin::requests);
         let delta = before.zip(seen).map(|(b, s)| s - b);
@@ -208,9 +208,9 @@ fn run_session(
         let note = reason
             .map(|why| format!(" [exception on {}: {why}]", opts.adapter.name()))
             .unwrap_or_default();
-        match answer {
-            Ok(answer) => {
-                let outcome = compare(expect, &answer, &bindings, delta);
+        match answers {
+            Ok(answers) => {
+                let (answer, outcome) = judge(expect, answers, &bindings, delta);
                 bindings.extend(outcome.captured);
                 if outcome.mismatches.is_empty() {
                     tally.passed += 1;
@@ -262,6 +262,64 @@ fn run_session(
     }
     drop(server);
     tally
+}
+
+/// Sends `copies` copies of `out` at once (one connection each); the first error ends it.
+fn send_copies(
+    addr: std::net::SocketAddr,
+    out: &Outgoing,
+    copies: usize,
+    timeout: Duration,
+) -> std::io::Result<Vec<http::Answer>> {
+    if copies == 1 {
+        return http::send(addr, out, timeout).map(|a| vec![a]);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..copies)
+            .map(|_| s.spawn(|| http::send(addr, out, timeout)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("the sending thread failed")))
+            })
+            .collect()
+    })
+}
+
+/// Compares every answer; for several copies, the first that does not match is reported,
+/// with how many did not.
+fn judge(
+    expect: &Expect,
+    answers: Vec<http::Answer>,
+    bindings: &Bindings,
+    origin: Option<usize>,
+) -> (http::Answer, crate::expect::Outcome) {
+    let total = answers.len();
+    let mut judged: Vec<_> = answers
+        .into_iter()
+        .map(|a| {
+            let o = compare(expect, &a, bindings, origin);
+            (a, o)
+        })
+        .collect();
+    let bad = judged
+        .iter()
+        .filter(|(_, o)| !o.mismatches.is_empty())
+        .count();
+    let at = judged
+        .iter()
+        .position(|(_, o)| !o.mismatches.is_empty())
+        .unwrap_or(0);
+    let (answer, mut outcome) = judged.swap_remove(at);
+    if total > 1 && bad > 0 {
+        outcome.mismatches.insert(
+            0,
+            format!("{bad} of the {total} copies sent at once did not match; the first:"),
+        );
+    }
+    (answer, outcome)
 }
 
 /// Writes the setup, starts the server, and returns it with the built-in placeholders.

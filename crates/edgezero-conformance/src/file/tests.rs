@@ -207,3 +207,16 @@ fn the_examples_files_read() {
     }
     assert!(seen >= 6, "{seen} examples");
 }
+
+#[test]
+fn parallel_copies_are_bounded_and_capture_nothing() {
+    let f = parse("[[request]]\npath = \"/c\"\nparallel = 16\nexpect = { status = 200, json = '{\"views\": \"{*}\"}' }\n").unwrap();
+    assert_eq!(f.sessions[0].requests[0].get_ref().parallel, 16);
+    let e = err("[[request]]\npath = \"/c\"\nparallel = 0\nexpect = { status = 200 }\n");
+    assert!(e.contains("`parallel` must be 1 to 256"), "{e}");
+    let e = err("[[request]]\npath = \"/c\"\nparallel = 4\nexpect = { status = 200, json = '{\"views\": \"{views}\"}' }\n");
+    assert!(
+        e.contains(":1: ") && e.contains("cannot capture {views}"),
+        "{e}"
+    );
+}
