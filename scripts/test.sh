@@ -45,6 +45,11 @@ step "the README's run command: the CLI and the url-shortener's native server"
 cargo build -p edgezero-cli --locked
 cargo build --locked --manifest-path examples/url-shortener/crates/url-shortener-adapter-native/Cargo.toml
 
+# The components were built by check-spin-components.sh above.
+step "conformance: every example on every adapter (docs/conformance.md)"
+CONFORMANCE_NO_BUILD=1 scripts/conformance.sh native
+CONFORMANCE_NO_BUILD=1 scripts/conformance.sh spin
+
 step "a fresh scaffold with the newest compatible dependencies, warnings as errors"
 scripts/check-scaffold-latest.sh target/debug/edgezero
 
