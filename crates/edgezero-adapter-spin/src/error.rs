@@ -160,13 +160,50 @@ impl FromSpinFailure for ConfigError {
 /// | `AccessDenied` | `Unavailable` (503) | add the label to `[component.<id>].key_value_stores` in spin.toml (and to runtime-config.toml unless it is `default`) |
 /// | `NoSuchStore` | `Unavailable` (503) | declare `[key_value_store.<label>]` in runtime-config.toml |
 /// | `StoreTableFull` | `Unavailable` (503) | too many stores open in this instance; retry |
+/// | `Other` saying the backend cannot be reached (see [`backend_unreachable`]), on any operation | `Unavailable` (503) | the operation, the host's message, and the server to check |
 /// | `Other` on open (store or `wasi:keyvalue` bucket) | `Unavailable` (503) | the host's message |
 /// | `Other` otherwise | `Internal` (500) | the operation, the key and the host's message |
+///
+/// The client sees only the status and the logical store; the message goes to the log.
 pub fn map_kv_error<E: FromSpinFailure>(err: SpinKvError, store: StoreRef<'_>, op: Op<'_>) -> E {
     match describe_failure(err, &store, op) {
         (true, reason) => E::unavailable(store.id, reason),
         (false, message) => E::internal(message),
     }
+}
+
+/// What the host's `other` message says when a store's backend cannot be reached: the
+/// descriptions of the I/O errors of a lost or refused connection, as Rust's `std::io::Error`
+/// prints them (`Connection refused (os error 111)`, `broken pipe`, …), and DNS failures.
+/// Spin's Redis store (like the embedded host's) answers `other` with the Redis client's
+/// error text, whether the server was never reached (on open) or went away (on any later
+/// operation); `other(string)` is all the WIT error carries, so its text is the only signal.
+const UNREACHABLE: &[&str] = &[
+    "connection refused",
+    "connection reset",
+    "connection aborted",
+    "connection closed",
+    "connection dropped",
+    "broken pipe",
+    "not connected",
+    "timed out",
+    "unexpected end of file",
+    "unreachable",
+    "no route to host",
+    "failed to lookup address",
+];
+
+/// Whether Spin's `other(message)` means that the store's backend (a Redis server, …) cannot
+/// be reached, so the request may succeed once it is back: HTTP 503 rather than 500.
+/// (A plain window comparison, ignoring ASCII case: `str::contains` would link a substring
+/// searcher of about 2 KB into every component.)
+pub fn backend_unreachable(message: &str) -> bool {
+    let message = message.as_bytes();
+    UNREACHABLE.iter().any(|phrase| {
+        message
+            .windows(phrase.len())
+            .any(|window| window.eq_ignore_ascii_case(phrase.as_bytes()))
+    })
 }
 
 /// The message of [`map_kv_error`], and whether the store is unavailable (or the failure
@@ -234,9 +271,23 @@ fn describe_failure(err: SpinKvError, store: &StoreRef<'_>, op: Op<'_>) -> (bool
                 }
             };
             s.push_str(&what);
-            s.push_str(": ");
-            s.push_str(&msg);
-            opening
+            if backend_unreachable(&msg) {
+                s.push_str(": its backend cannot be reached (");
+                s.push_str(&msg);
+                s.push_str("); check that the server of label \"");
+                s.push_str(label);
+                s.push_str("\" (`[key_value_store.");
+                s.push_str(label);
+                s.push_str(
+                    "]` in runtime-config.toml) is running and reachable from the Spin host; \
+                     the next request tries again",
+                );
+                true
+            } else {
+                s.push_str(": ");
+                s.push_str(&msg);
+                opening
+            }
         }
     };
     (unavailable, s)
@@ -454,12 +505,89 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_backend_is_unavailable_on_every_operation() {
+        // The texts Spin's Redis store (the Redis client's I/O errors) and the embedded host
+        // give when the server is down, was never up, or went away mid-request.
+        let down = [
+            "Connection refused (os error 111)",
+            "Connection reset by peer (os error 104)",
+            "Broken pipe (os error 32)",
+            "broken pipe",
+            "connection reset",
+            "unexpected end of file",
+            "Connection timed out (os error 110)",
+            "timed out",
+            "No route to host (os error 113)",
+            "Network is unreachable (os error 101)",
+            "failed to lookup address information: Name or service not known",
+            "Connection dropped - Io",
+        ];
+        let ops = [
+            Op::Open,
+            Op::OpenBucket,
+            Op::Get("k"),
+            Op::Set("k"),
+            Op::Delete("k"),
+            Op::Exists("k"),
+            Op::ListKeys,
+            Op::Increment("n"),
+            Op::CompareAndSwap("k"),
+            Op::GetMany(2),
+            Op::SetMany(2),
+            Op::DeleteMany(2),
+        ];
+        for msg in down {
+            assert!(backend_unreachable(msg), "{msg}");
+            for op in ops {
+                let err = kv(SpinKvError::Other(msg.into()), DATA, op);
+                let KvError::Unavailable { store, reason } = &err else {
+                    panic!("{msg} on {op}: {err:?}")
+                };
+                assert_eq!(store, "data");
+                assert!(
+                    reason.contains(msg)
+                        && reason.contains("cannot be reached")
+                        && reason.contains("[key_value_store.data]")
+                        && reason.contains("running and reachable"),
+                    "{reason}"
+                );
+                let e: edgezero_core::EdgeError = err.into();
+                assert_eq!(e.status().as_u16(), 503);
+            }
+            let err: ConfigError = map_kv_error(SpinKvError::Other(msg.into()), DATA, Op::Get("a"));
+            assert!(matches!(err, ConfigError::Unavailable { .. }), "{err:?}");
+        }
+        for msg in [
+            "db locked",
+            "query result exceeds limit of 1 bytes",
+            "WRONGTYPE",
+            "",
+        ] {
+            assert!(!backend_unreachable(msg), "{msg}");
+        }
+        assert_eq!(
+            match kv(SpinKvError::Other("broken pipe".into()), DATA, Op::Get("k")) {
+                KvError::Unavailable { reason, .. } => reason,
+                other => panic!("{other:?}"),
+            },
+            "cannot read `k` on Spin key-value store `data` (kv store `data`): its backend \
+             cannot be reached (broken pipe); check that the server of label \"data\" \
+             (`[key_value_store.data]` in runtime-config.toml) is running and reachable from \
+             the Spin host; the next request tries again"
+        );
+    }
+
+    #[test]
     fn statuses_follow_the_meaning() {
         use edgezero_core::EdgeError;
         for (err, status) in [
             (SpinKvError::AccessDenied, 503),
             (SpinKvError::NoSuchStore, 503),
             (SpinKvError::StoreTableFull, 503),
+            (
+                SpinKvError::Other("Connection refused (os error 111)".into()),
+                503,
+            ),
             (SpinKvError::Other("x".into()), 500),
         ] {
             let e: EdgeError = kv(err.clone(), DATA, Op::Get("k")).into();

@@ -103,21 +103,30 @@ impl key_value::HostStoreWithStore for SpinApi {
         accessor: &Accessor<T, Self>,
         label: String,
     ) -> KvResult<Resource<StoreHandle>> {
-        accessor.with(|mut access| {
+        let backend = accessor.with(|mut access| {
             let view = access.get();
             trace("open", &label, "");
-            let Some(backend) = view.ctx.stores.get(&label).cloned() else {
+            let backend = view.ctx.stores.get(&label).cloned();
+            if backend.is_none() {
                 log::warn!(
                     "component \"{}\" opened key-value label \"{label}\", which its key_value_stores does not list: access denied",
                     view.ctx.id
                 );
-                return Ok(Err(KvError::AccessDenied));
-            };
-            match view.table.push(StoreHandle { label, backend }) {
+            }
+            backend
+        });
+        let Some(backend) = backend else {
+            return Ok(Err(KvError::AccessDenied));
+        };
+        if let Err(e) = backend.open().await {
+            return Ok(Err(KvError::Other(e)));
+        }
+        accessor.with(
+            |mut access| match access.get().table.push(StoreHandle { label, backend }) {
                 Ok(handle) => Ok(Ok(handle)),
                 Err(_) => Ok(Err(KvError::StoreTableFull)),
-            }
-        })
+            },
+        )
     }
 
     async fn get<T: Send>(

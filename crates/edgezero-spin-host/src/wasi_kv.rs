@@ -50,6 +50,9 @@ impl store::Host for SpinView<'_> {
             );
             return Ok(Err(store::Error::AccessDenied));
         };
+        if let Err(e) = blocking(backend.open()) {
+            return Ok(Err(store::Error::Other(e)));
+        }
         let handle = self.table.push(BucketHandle {
             label: identifier,
             backend,

@@ -1,11 +1,13 @@
-//! `type = "redis"` stores against a real `redis-server` on loopback.
+//! `type = "redis"` stores against a real `redis-server` on loopback, including one that is
+//! stopped and started again under a running app.
 
 mod common;
 
 use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
 use common::redis_server::RedisServer;
-use common::{TestApp, KV_API, PROBE};
+use common::{Resp, Running, TestApp, COUNTER, KV_API, PROBE};
 
 const KV_API_TOML: &str = r#"spin_manifest_version = 2
 
@@ -123,13 +125,101 @@ async fn an_unreachable_redis_is_a_store_error_not_a_crash() {
         "[key_value_store.data]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{port}\"\n\n[key_value_store.app_config]\ntype = \"spin\"\n"
     ));
     let host = app.start().await;
-    let r = host.get("/kv/x").await;
-    assert_eq!(r.status, 500, "{}", r.text());
-    assert!(
-        !r.text().contains("refused"),
-        "no internals leak: {}",
+    // Never reached: opening the label fails, as under Spin, and the store is unavailable.
+    assert_unavailable(&host.get("/kv/x").await, "data");
+    assert_unavailable(&host.send("POST", "/kv/x", b"v").await, "data");
+    assert_eq!(host.get("/secret-check/api_token").await.status, 200);
+    host.stop().await;
+}
+
+/// A 503 with the framework's JSON error naming only the logical store: nothing of the
+/// Redis error, the address or the URL reaches the client (the log has them).
+fn assert_unavailable(r: &Resp, store: &str) {
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"error": {
+            "status": 503,
+            "code": "unavailable",
+            "message": format!("key-value store `{store}` is unavailable"),
+        }}),
+        "{}",
         r.text()
     );
+    for internal in ["refused", "os error", "127.0.0.1", "redis", "pipe", "reset"] {
+        assert!(!r.text().contains(internal), "{internal}: {}", r.text());
+    }
+}
+
+/// Sends `method path body` until the status is `want` (the Redis client reconnects in the
+/// background), for up to 20 s.
+async fn until_status(host: &Running, method: &str, path: &str, body: &[u8], want: u16) -> Resp {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = host.send(method, path, body).await;
+        if r.status == want || Instant::now() >= deadline {
+            assert_eq!(r.status, want, "{method} {path}: {}", r.text());
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_goes_away_is_503_until_it_returns() {
+    let mut redis = RedisServer::start();
+    let app = TestApp::new(KV_API_TOML, KV_API).with_runtime_config(&format!(
+        "[key_value_store.data]\ntype = \"redis\"\nurl = \"{}\"\n\n[key_value_store.app_config]\ntype = \"spin\"\n",
+        redis.url()
+    ));
+    let host = app.start().await;
+    assert_eq!(host.send("POST", "/kv/k", b"before").await.status, 201);
+    assert_eq!(host.get("/kv/k").await.body, b"before");
+
+    redis.stop();
+    // Every kind of operation, twice: the first finds the connection gone, the next ones
+    // find no server to reconnect to.
+    for _ in 0..2 {
+        assert_unavailable(&host.get("/kv/k").await, "data");
+        assert_eq!(host.send("HEAD", "/kv/k", b"").await.status, 503);
+        assert_unavailable(&host.send("POST", "/kv/k", b"during").await, "data");
+        assert_unavailable(&host.send("DELETE", "/kv/k", b"").await, "data");
+        assert_unavailable(&host.get("/kv?prefix=k").await, "data");
+    }
+    // Other stores of the app are not affected.
     assert_eq!(host.get("/secret-check/api_token").await.status, 200);
+
+    // Back, empty (nothing was saved): the same app writes and reads again.
+    redis.restart();
+    until_status(&host, "POST", "/kv/k", b"after", 201).await;
+    assert_eq!(host.get("/kv/k").await.body, b"after");
+    assert_eq!(redis.cli(&["GET", "k"]), "after");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wasi_keyvalue_atomics_on_a_redis_that_goes_away_are_503_until_it_returns() {
+    // The counter increments and swaps through `wasi:keyvalue` (atomics).
+    let mut redis = RedisServer::start();
+    let spin_toml = "spin_manifest_version = 2\n[application]\nname = \"counter\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"counter\"\n[component.counter]\nsource = \"{source}\"\nkey_value_stores = [\"default\"]\n";
+    let app = TestApp::new(spin_toml, COUNTER).with_runtime_config(&format!(
+        "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+        redis.url()
+    ));
+    let host = app.start().await;
+    let r = host.get("/counter").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["views"], 1);
+
+    redis.stop();
+    for _ in 0..2 {
+        assert_unavailable(&host.get("/counter").await, "default");
+    }
+
+    redis.restart();
+    let r = until_status(&host, "GET", "/counter", b"", 200).await;
+    assert_eq!(r.json()["views"], 1, "a fresh server: {}", r.text());
+    assert_eq!(host.get("/counter").await.json()["views"], 2);
+    assert_eq!(redis.cli(&["GET", "views"]), "2");
     host.stop().await;
 }

@@ -27,6 +27,16 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// What opening a label does besides the access check: Redis connects if it never has
+    /// (Spin's Redis store connects when a label is first opened, and fails the open when it
+    /// cannot); SQLite has nothing to do.
+    pub async fn open(&self) -> Result<(), String> {
+        match self {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Redis(db) => db.connect().await,
+        }
+    }
+
     /// Reads a value.
     pub async fn get(&self, label: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
         match self {
@@ -154,7 +164,7 @@ impl CasHandle {
                     Some(c) => c,
                     None => db.cas().await?,
                 };
-                let value = self::redis::cas_read(&mut conn, &self.key).await;
+                let value = db.cas_read(&mut conn, &self.key).await;
                 self.redis = Some(conn);
                 value?
             }
@@ -178,7 +188,7 @@ impl CasHandle {
                     Some(c) => c,
                     None => db.cas().await?,
                 };
-                self::redis::cas_write(&mut conn, &self.key, value).await
+                db.cas_write(&mut conn, &self.key, value).await
             }
         }
     }

@@ -1,5 +1,10 @@
 //! Spin's Redis key-value store: plain GET/SET/DEL/EXISTS on the keys as given (Spin does not
 //! namespace by label, so listing returns every key of the database).
+//!
+//! Failures are answered as Spin's `key-value-redis` answers them: `other` with the Redis
+//! client's error text (`Connection refused (os error 111)`, `broken pipe`, …), from opening
+//! the label when the server was never reached, and from any operation once it goes away. The
+//! host's log gets the same text with the server's (redacted) URL.
 
 use std::time::Duration;
 
@@ -15,18 +20,31 @@ pub struct RedisDb {
     pub url: String,
 }
 
-fn err(e: redis::RedisError) -> String {
-    format!("redis: {e}")
-}
-
 impl RedisDb {
     /// Checks the URL; connects lazily.
     pub fn new(url: &str) -> Result<RedisDb, String> {
         Ok(RedisDb {
-            client: redis::Client::open(url).map_err(err)?,
+            client: redis::Client::open(url).map_err(|e| format!("redis: {e}"))?,
             conn: OnceCell::new(),
             url: url.to_string(),
         })
+    }
+
+    /// The error for the component: the client's text, as Spin gives it (`format!("{e:?}")`,
+    /// which for a `RedisError` is its `Display`); logged with the server.
+    fn fail(&self, e: redis::RedisError) -> String {
+        let text = e.to_string();
+        log::warn!(
+            "key-value error: Redis {}: {text}",
+            edgezero_spin_manifest::redact_url(&self.url)
+        );
+        text
+    }
+
+    /// Connects if no connection was made yet, as Spin does when a Redis label is opened.
+    /// Once connected, the connection reconnects by itself and opening always succeeds.
+    pub async fn connect(&self) -> Result<(), String> {
+        self.conn().await.map(drop)
     }
 
     async fn conn(&self) -> Result<ConnectionManager, String> {
@@ -42,42 +60,49 @@ impl RedisDb {
             })
             .await
             .cloned()
-            .map_err(|e| {
-                format!(
-                    "cannot connect to {}: {e}",
-                    edgezero_spin_manifest::redact_url(&self.url)
-                )
-            })
+            .map_err(|e| self.fail(e))
     }
 
     /// `GET key`
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-        self.conn().await?.get(key).await.map_err(err)
+        self.conn().await?.get(key).await.map_err(|e| self.fail(e))
     }
 
     /// `SET key value`
     pub async fn set(&self, key: &str, value: Vec<u8>) -> Result<(), String> {
-        self.conn().await?.set(key, value).await.map_err(err)
+        self.conn()
+            .await?
+            .set(key, value)
+            .await
+            .map_err(|e| self.fail(e))
     }
 
     /// `DEL key`
     pub async fn delete(&self, key: &str) -> Result<(), String> {
-        self.conn().await?.del(key).await.map_err(err)
+        self.conn().await?.del(key).await.map_err(|e| self.fail(e))
     }
 
     /// `EXISTS key`
     pub async fn exists(&self, key: &str) -> Result<bool, String> {
-        self.conn().await?.exists(key).await.map_err(err)
+        self.conn()
+            .await?
+            .exists(key)
+            .await
+            .map_err(|e| self.fail(e))
     }
 
     /// `KEYS *`
     pub async fn keys(&self) -> Result<Vec<String>, String> {
-        self.conn().await?.keys("*").await.map_err(err)
+        self.conn().await?.keys("*").await.map_err(|e| self.fail(e))
     }
 
     /// `INCRBY key delta` (Redis keeps the counter as decimal text, as under Spin).
     pub async fn increment(&self, key: &str, delta: i64) -> Result<i64, String> {
-        self.conn().await?.incr(key, delta).await.map_err(err)
+        self.conn()
+            .await?
+            .incr(key, delta)
+            .await
+            .map_err(|e| self.fail(e))
     }
 
     /// `MGET keys...`: the keys that exist, with their values.
@@ -86,7 +111,7 @@ impl RedisDb {
             .arg(&keys)
             .query_async(&mut self.conn().await?)
             .await
-            .map_err(err)?;
+            .map_err(|e| self.fail(e))?;
         Ok(keys
             .into_iter()
             .zip(values)
@@ -96,12 +121,16 @@ impl RedisDb {
 
     /// `MSET k v ...` (atomic in Redis).
     pub async fn set_many(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), String> {
-        self.conn().await?.mset(&entries).await.map_err(err)
+        self.conn()
+            .await?
+            .mset(&entries)
+            .await
+            .map_err(|e| self.fail(e))
     }
 
     /// `DEL keys...`
     pub async fn delete_many(&self, keys: Vec<String>) -> Result<(), String> {
-        self.conn().await?.del(keys).await.map_err(err)
+        self.conn().await?.del(keys).await.map_err(|e| self.fail(e))
     }
 
     /// A compare-and-swap on its own connection (a `WATCH` belongs to one connection).
@@ -109,41 +138,60 @@ impl RedisDb {
         self.client
             .get_multiplexed_async_connection()
             .await
-            .map_err(|e| {
-                format!(
-                    "cannot connect to {}: {e}",
-                    edgezero_spin_manifest::redact_url(&self.url)
-                )
-            })
+            .map_err(|e| self.fail(e))
+    }
+
+    /// `WATCH key` then `GET key`: the read of a compare-and-swap.
+    pub async fn cas_read(
+        &self,
+        conn: &mut redis::aio::MultiplexedConnection,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, String> {
+        redis::cmd("WATCH")
+            .arg(key)
+            .exec_async(conn)
+            .await
+            .map_err(|e| self.fail(e))?;
+        conn.get(key).await.map_err(|e| self.fail(e))
+    }
+
+    /// `MULTI SET EXEC`: `false` when the watched key changed since [`RedisDb::cas_read`]
+    /// (Redis then discards the transaction). Without a read there is no `WATCH` and the
+    /// write happens, as under Spin.
+    pub async fn cas_write(
+        &self,
+        conn: &mut redis::aio::MultiplexedConnection,
+        key: &str,
+        value: Vec<u8>,
+    ) -> Result<bool, String> {
+        let reply: redis::Value = redis::pipe()
+            .atomic()
+            .set(key, value)
+            .query_async(conn)
+            .await
+            .map_err(|e| self.fail(e))?;
+        Ok(!matches!(reply, redis::Value::Nil))
     }
 }
 
-/// `WATCH key` then `GET key`: the read of a compare-and-swap.
-pub async fn cas_read(
-    conn: &mut redis::aio::MultiplexedConnection,
-    key: &str,
-) -> Result<Option<Vec<u8>>, String> {
-    redis::cmd("WATCH")
-        .arg(key)
-        .exec_async(conn)
-        .await
-        .map_err(err)?;
-    conn.get(key).await.map_err(err)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// `MULTI SET EXEC`: `false` when the watched key changed since [`cas_read`] (Redis then
-/// discards the transaction). Without a read there is no `WATCH` and the write happens, as
-/// under Spin.
-pub async fn cas_write(
-    conn: &mut redis::aio::MultiplexedConnection,
-    key: &str,
-    value: Vec<u8>,
-) -> Result<bool, String> {
-    let reply: redis::Value = redis::pipe()
-        .atomic()
-        .set(key, value)
-        .query_async(conn)
-        .await
-        .map_err(err)?;
-    Ok(!matches!(reply, redis::Value::Nil))
+    #[tokio::test]
+    async fn a_server_never_reached_fails_the_open_with_the_clients_text() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let db = RedisDb::new(&format!("redis://:hunter2@127.0.0.1:{port}")).unwrap();
+        let err = db.connect().await.unwrap_err();
+        // What Spin's store answers: the Redis client's text, nothing added.
+        assert!(
+            err.to_ascii_lowercase().contains("connection refused"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2") && !err.contains("redis"), "{err}");
+        assert_eq!(db.get("k").await.unwrap_err(), err);
+    }
 }

@@ -1,14 +1,15 @@
 //! A real `redis-server` on loopback for the Redis tests.
 
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `redis-server` on a free loopback port, stopped on drop.
 pub struct RedisServer {
-    child: Child,
+    child: Option<Child>,
     port: u16,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl RedisServer {
@@ -18,34 +19,36 @@ impl RedisServer {
             .expect("a free port")
             .port();
         let dir = tempfile::tempdir().expect("temp dir");
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "yes"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start redis-server ({e}); install it with `apt-get install -y redis-server` \
-                     (scripts/test.sh installs it when missing)"
-                )
-            });
-        let server = RedisServer {
-            child,
+        let child = spawn(port, dir.path());
+        RedisServer {
+            child: Some(child),
             port,
-            _dir: dir,
-        };
+            dir,
+        }
+    }
+
+    /// Kills the server (its data is gone: nothing is saved) and waits until the port
+    /// refuses connections.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
             assert!(
                 Instant::now() < deadline,
-                "redis-server did not start on port {port}"
+                "port {} still open after stopping redis-server",
+                self.port
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        server
+    }
+
+    /// Starts a fresh, empty server on the same port after [`RedisServer::stop`].
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "redis-server is still running");
+        self.child = Some(spawn(self.port, self.dir.path()));
     }
 
     pub fn url(&self) -> String {
@@ -62,9 +65,38 @@ impl RedisServer {
     }
 }
 
+/// Runs `redis-server` on `port`, without persistence, and waits until it listens.
+fn spawn(port: u16, dir: &Path) -> Child {
+    let child = Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start redis-server ({e}); install it with `apt-get install -y redis-server` \
+                 (scripts/test.sh installs it when missing)"
+            )
+        });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "redis-server did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
