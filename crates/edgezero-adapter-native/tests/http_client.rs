@@ -12,8 +12,8 @@ use edgezero_core::body::BoxError;
 use edgezero_core::extract::State;
 use edgezero_core::fetch::{Client, FetchError, HttpClient};
 use edgezero_core::{Body, Bytes, EdgeError, Json, Router, StoreMetadata};
+use edgezero_test_support::origin::{closed_url, Origin};
 use edgezero_testkit::contract::{self, HttpClientTarget};
-use edgezero_testkit::origin::{closed_url, Origin};
 
 fn on_local_set<F: std::future::Future>(f: F) -> F::Output {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use common::{request, Running, TestApp, KV_EXPLORER};
 use edgezero_spin_host::UpOptions;
-use edgezero_testkit::browser::{Browser, BrowserError, Locator};
+use edgezero_test_support::browser::{Browser, BrowserError, Locator};
 
 const CREDENTIALS: &str = "admin:correct horse";
 /// The listing cap, set low so that the whole store is over it and `fruit:0` is not.

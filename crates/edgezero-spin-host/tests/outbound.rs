@@ -175,8 +175,8 @@ async fn a_hanging_origin_is_a_504_after_edgezero_http_timeout_ms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spin_client_passes_the_client_contract_suite_in_the_component() {
-    let origin = edgezero_testkit::origin::Origin::start();
-    let closed = edgezero_testkit::origin::closed_url();
+    let origin = edgezero_test_support::origin::Origin::start();
+    let closed = edgezero_test_support::origin::closed_url();
     let app = TestApp::new(&spin_toml("\"http://127.0.0.1:*\""), PROBE);
     let host = app.start().await;
     let res = host

@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::proxy::{start, start_for};
-use edgezero_testkit::origin::Origin;
-use edgezero_testkit::pattern::pattern;
-use edgezero_testkit::wire::send;
-use edgezero_testkit::wire::Answer;
+use edgezero_test_support::origin::Origin;
+use edgezero_test_support::pattern::pattern;
+use edgezero_test_support::wire::send;
+use edgezero_test_support::wire::Answer;
 
 async fn call(addr: SocketAddr, head: &str, body: &[u8]) -> Answer {
     let (head, body) = (head.to_string(), body.to_vec());
@@ -182,7 +182,7 @@ async fn a_client_that_hangs_up_mid_download_stops_the_proxied_stream() {
     let addr = host.addr;
     let watched = std::sync::Arc::clone(&origin);
     tokio::task::spawn_blocking(move || {
-        let mut s = edgezero_testkit::wire::connect(addr);
+        let mut s = edgezero_test_support::wire::connect(addr);
         // About 64 MB/s for 15 s: far more than this client reads before it hangs up.
         s.write_all(
             b"GET /api/stream?bytes=1000000000&chunk=65536&delay_ms=1 HTTP/1.1\r\nHost: e\r\n\r\n",

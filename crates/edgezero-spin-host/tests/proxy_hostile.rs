@@ -8,11 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::start_limited;
-use edgezero_testkit::hostile::{
+use edgezero_test_support::hostile::{
     big_header, chunked_upload, malformed_chunk, PATH_ESCAPES, PATH_LOOKALIKES,
 };
-use edgezero_testkit::origin::Origin;
-use edgezero_testkit::wire::send;
+use edgezero_test_support::origin::Origin;
+use edgezero_test_support::wire::send;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -8,9 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::start_for;
-use edgezero_testkit::origin::Origin;
-use edgezero_testkit::pattern::Checksum;
-use edgezero_testkit::wire::{connect, download, memory_kib, reset_peak_memory, upload_pattern};
+use edgezero_test_support::origin::Origin;
+use edgezero_test_support::pattern::Checksum;
+use edgezero_test_support::process_memory::{memory_kib, reset_peak_memory};
+use edgezero_test_support::wire::{connect, download, upload_pattern};
 
 const SIZE: u64 = 50 << 20;
 const MAX_GROWTH_KIB: u64 = 48 << 10;

@@ -1,4 +1,4 @@
-//! examples/proxy on the embedded host in front of a testkit origin: its config row written
+//! examples/proxy on the embedded host in front of a test origin (edgezero-test-support): its config row written
 //! in Spin's table and `allowed_outbound_hosts` naming the origin (or not).
 
 use std::time::Duration;
@@ -33,7 +33,7 @@ environment = {{ EDGEZERO__ADAPTER__MAX_BODY_BYTES = "{max_body}", EDGEZERO__HTT
 
 /// The proxy in front of `origin`, which its `allowed_outbound_hosts` allows.
 pub async fn start_for(
-    origin: &edgezero_testkit::origin::Origin,
+    origin: &edgezero_test_support::origin::Origin,
     timeout: Duration,
 ) -> (TestApp, Running) {
     start(&origin.base_url(), &origin.addr().to_string(), timeout).await

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{Server, CREDENTIALS};
-use edgezero_testkit::browser::fantoccini::key::Key;
-use edgezero_testkit::browser::{Browser, BrowserError, Locator};
+use edgezero_test_support::browser::fantoccini::key::Key;
+use edgezero_test_support::browser::{Browser, BrowserError, Locator};
 
 /// The keys listed on the page, in order.
 async fn listed(browser: &Browser) -> Result<Vec<String>, BrowserError> {

@@ -8,10 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::Gateway;
-use edgezero_testkit::hostile::{
+use edgezero_test_support::hostile::{
     big_header, chunked_upload, malformed_chunk, PATH_ESCAPES, PATH_LOOKALIKES,
 };
-use edgezero_testkit::origin::Origin;
+use edgezero_test_support::origin::Origin;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -1,4 +1,4 @@
-//! The proxy example natively, over real loopback HTTP, in front of the testkit origin.
+//! The proxy example natively, over real loopback HTTP, in front of the test origin (edgezero-test-support).
 
 mod common;
 
@@ -6,9 +6,9 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::Gateway;
-use edgezero_testkit::origin::{closed_url, Origin};
-use edgezero_testkit::pattern::pattern;
-use edgezero_testkit::wire::read_answer;
+use edgezero_test_support::origin::{closed_url, Origin};
+use edgezero_test_support::pattern::pattern;
+use edgezero_test_support::wire::read_answer;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

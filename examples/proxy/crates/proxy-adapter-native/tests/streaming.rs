@@ -7,9 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::Gateway;
-use edgezero_testkit::origin::Origin;
-use edgezero_testkit::pattern::Checksum;
-use edgezero_testkit::wire::{download, memory_kib, reset_peak_memory, upload_pattern};
+use edgezero_test_support::origin::Origin;
+use edgezero_test_support::pattern::Checksum;
+use edgezero_test_support::process_memory::{memory_kib, reset_peak_memory};
+use edgezero_test_support::wire::{download, upload_pattern};
 
 const SIZE: u64 = 50 << 20;
 const MAX_GROWTH_KIB: u64 = 40 << 10;

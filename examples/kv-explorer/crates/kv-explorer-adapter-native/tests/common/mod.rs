@@ -9,8 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use edgezero_adapter_native::ServerConfig;
 use edgezero_core::App as _;
-use edgezero_testkit::wire;
-pub use edgezero_testkit::wire::Answer as Resp;
+use edgezero_test_support::wire;
+pub use edgezero_test_support::wire::Answer as Resp;
 use kv_explorer_core::{App, BASE_PATH, CREDENTIALS_KEY};
 
 pub const CREDENTIALS: &str = "alice:s3cret";

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use edgezero_adapter_native::{bind, ServerConfig};
 use edgezero_core::App;
-use edgezero_testkit::wire;
-pub use edgezero_testkit::wire::Answer;
+use edgezero_test_support::wire;
+pub use edgezero_test_support::wire::Answer;
 
 pub struct Gateway {
     pub addr: SocketAddr,
