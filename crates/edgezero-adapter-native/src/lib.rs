@@ -101,8 +101,8 @@ pub use server::{Server, MAX_REQUEST_HEAD_BYTES};
 /// Default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
 /// Default KV file, relative to the app's root (the native server's working directory;
-/// `edgezero serve` runs it there).
-pub const DEFAULT_KV_FILE: &str = ".edgezero/sqlite_key_value.db";
+/// `edgezero serve` runs it there). Defined by `edgezero-manifest`, which the CLI shares.
+pub use edgezero_manifest::NATIVE_KV_FILE as DEFAULT_KV_FILE;
 /// Default time a client has to send a request's headers.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
     Duration::from_millis(edgezero_core::env::DEFAULT_HEADER_READ_TIMEOUT_MS);

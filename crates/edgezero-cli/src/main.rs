@@ -19,7 +19,7 @@ mod project;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  the command failed (the message says why and how to fix it)\n  2  invalid usage (unknown flag, missing argument)";
 
@@ -54,25 +54,6 @@ enum Command {
     Provision(commands::provision::ProvisionArgs),
     /// Push config entries, validate the project.
     Config(commands::config::ConfigArgs),
-}
-
-/// The platforms the CLI can target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Adapter {
-    /// Fermyon Spin (a wasm32-wasip2 component).
-    Spin,
-    /// A native HTTP server.
-    Native,
-}
-
-impl Adapter {
-    /// The adapter's name in `edgezero.toml`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Adapter::Spin => "spin",
-            Adapter::Native => "native",
-        }
-    }
 }
 
 fn main() -> ExitCode {

@@ -3,10 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use edgezero_core::env::StoreKind;
 use edgezero_manifest::{AdapterSection, Manifest};
 
-use crate::Adapter;
+use crate::platform::Platform;
 
 /// The manifest file name searched for.
 pub const MANIFEST: &str = "edgezero.toml";
@@ -50,21 +49,6 @@ pub fn native_env(manifest: &Manifest, name: &str) -> Option<String> {
         .or_else(|| std::env::var(name).ok())
 }
 
-/// The label a logical store opens on the native server: the one function every command
-/// uses for the native adapter.
-pub fn native_label(manifest: &Manifest, kind: StoreKind, id: &str) -> String {
-    edgezero_core::env::resolve_store_name(kind, id, &|k| native_env(manifest, k))
-}
-
-/// The native server's SQLite file: `EDGEZERO__ADAPTER__KV_PATH` as the server sees it
-/// (relative to the manifest's directory, where `serve` runs it), else the adapter's default.
-pub fn native_kv_file(manifest: &Manifest) -> PathBuf {
-    let file = native_env(manifest, "EDGEZERO__ADAPTER__KV_PATH")
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| edgezero_adapter_native::DEFAULT_KV_FILE.to_string());
-    manifest.resolve(&file)
-}
-
 /// Whether a manifest is at `path`: `Ok(false)` when nothing is there, an error when
 /// something is there that cannot be read as one (a symlink loop, a symlink to nothing, a
 /// directory), so it is never passed over as "not found".
@@ -99,7 +83,7 @@ fn find_upward(start: &Path) -> Result<PathBuf> {
 }
 
 /// The `[adapters.<name>]` section, or an error naming the stanza to add.
-pub fn adapter_section(manifest: &Manifest, adapter: Adapter) -> Result<&AdapterSection> {
+pub fn adapter_section(manifest: &Manifest, adapter: Platform) -> Result<&AdapterSection> {
     manifest.adapter(adapter.name()).with_context(|| {
         format!(
             "{} has no [adapters.{name}] section; add\n\n[adapters.{name}.adapter]\ncrate = \"crates/{app}-adapter-{name}\"\n",
@@ -111,7 +95,7 @@ pub fn adapter_section(manifest: &Manifest, adapter: Adapter) -> Result<&Adapter
 }
 
 /// The adapter crate directory, resolved against the manifest directory.
-pub fn adapter_crate_dir(manifest: &Manifest, adapter: Adapter) -> Result<PathBuf> {
+pub fn adapter_crate_dir(manifest: &Manifest, adapter: Platform) -> Result<PathBuf> {
     let section = adapter_section(manifest, adapter)?;
     let rel = section.adapter.crate_dir.as_deref().with_context(|| {
         format!(

@@ -340,3 +340,47 @@ fn deploy_reads_key_values_from_a_file_or_stdin() {
         ]
     );
 }
+
+/// `[adapters.spin.commands].serve` replaces `spin up` and the embedded host, so it would not
+/// get `spin up`'s options: each one (its value perhaps already read from a file or stdin) is
+/// refused with the fix, and neither the command nor anything else runs.
+#[test]
+fn serve_refuses_spin_up_options_a_serve_override_would_not_get() {
+    let p = Project::new();
+    p.write("token.txt", "s3cret");
+    let ran = p.path("override-ran");
+    p.write(
+        "edgezero.toml",
+        &format!(
+            "{}\n[adapters.spin.commands]\nserve = \"touch {}\"\n",
+            common::EDGEZERO_TOML,
+            ran.display()
+        ),
+    );
+    let (path, log) = fake_spin(&p);
+    for (args, flag) in [
+        (vec!["--key-value", "k=v"], "--key-value"),
+        (vec!["--key-value", "k=-"], "--key-value"),
+        (vec!["--env", "A=1"], "--env"),
+        (vec!["--variable", "api_token=@token.txt"], "--variable"),
+        (vec!["--state-dir", "state"], "--state-dir"),
+    ] {
+        let mut all = vec!["serve", "--adapter", "spin"];
+        all.extend(args);
+        let out = edgezero_stdin(&p, &all, &path, "from-stdin");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "{flag} is not passed to [adapters.spin.commands].serve (`touch "
+            )) && err.contains("put the option in that command, or remove the line"),
+            "{err}"
+        );
+        assert!(!ran.exists(), "the serve override ran");
+        assert!(!log.exists(), "spin ran");
+    }
+    // Without those options the override runs as before.
+    let out = edgezero_stdin(&p, &["serve", "--adapter", "spin"], &path, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(ran.exists(), "the serve override did not run");
+}

@@ -66,6 +66,12 @@ pub use error::{ManifestError, TomlSource};
 /// The adapters this version knows.
 pub const ADAPTERS: &[&str] = &["spin", "native"];
 
+/// The native server's SQLite file (its KV and config stores), relative to the app's root:
+/// the directory of `edgezero.toml`, where `edgezero serve` runs the server. The server
+/// uses it when `EDGEZERO__ADAPTER__KV_PATH` is unset, and `edgezero config push --adapter
+/// native` writes it.
+pub const NATIVE_KV_FILE: &str = ".edgezero/sqlite_key_value.db";
+
 /// A parsed, validated `edgezero.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {

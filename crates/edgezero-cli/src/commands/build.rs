@@ -1,14 +1,13 @@
 //! `edgezero build`: compile the app for a platform.
 
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 
-use crate::platform::spin::{self, discovery::SpinApp};
-use crate::project::{adapter_crate_dir, adapter_section, load_manifest};
-use crate::{process, Adapter};
+use crate::platform::Platform;
+use crate::project::load_manifest;
 
 pub const EXAMPLES: &str = "Examples:
   edgezero build --adapter spin
@@ -33,7 +32,7 @@ Native: `cargo build` of the native crate.";
 pub struct BuildArgs {
     /// Which platform to build for.
     #[arg(long, value_enum)]
-    pub adapter: Adapter,
+    pub adapter: Platform,
     /// Spin: build only this component of spin.toml (repeatable; default: every component).
     #[arg(long, value_name = "ID")]
     pub component: Vec<String>,
@@ -45,44 +44,6 @@ pub struct BuildArgs {
 /// Runs `edgezero build`.
 pub fn run(args: &BuildArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
-    match args.adapter {
-        Adapter::Spin => {
-            let app = SpinApp::load(
-                &crate::commands::serve::spin_manifest(&manifest)?,
-                &manifest,
-            )?;
-            let components = spin::build::select(&app, &args.component)?;
-            let built = spin::build::build(&manifest, &app, &components, &args.args)?;
-            for line in spin::build::summary(&built) {
-                eprintln!("{line}");
-            }
-        }
-        Adapter::Native => {
-            if !args.component.is_empty() {
-                bail!("--component selects components of spin.toml; it is an option of --adapter spin");
-            }
-            let section = adapter_section(&manifest, Adapter::Native)?;
-            let mut cmd = match &section.commands.build {
-                Some(build) => process::shell(build),
-                None => {
-                    let dir = adapter_crate_dir(&manifest, Adapter::Native)?;
-                    let mut c =
-                        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-                    c.arg("build")
-                        .arg("--manifest-path")
-                        .arg(dir.join("Cargo.toml"));
-                    c
-                }
-            };
-            cmd.args(&args.args).current_dir(manifest.root());
-            let status = process::run(&mut cmd)?;
-            if !status.success() {
-                bail!(
-                    "the native build failed ({status}): {}",
-                    process::describe(&cmd)
-                );
-            }
-        }
-    }
+    args.adapter.build(&manifest, &args.component, &args.args)?;
     Ok(ExitCode::SUCCESS)
 }

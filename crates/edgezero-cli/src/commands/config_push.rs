@@ -6,15 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use edgezero_core::env::StoreKind;
 use edgezero_manifest::Manifest;
 
-use edgezero_spin_manifest::{redact_url, stanza_for, RuntimeConfig, StoreConfig};
-
-use crate::platform::spin::discovery::SpinApp;
-use crate::platform::spin::{push_cloud, push_redis, push_sqlite, DEFAULT_LABEL};
-use crate::project::{load_manifest, native_kv_file, native_label};
-use crate::{config_file, Adapter};
+use crate::config_file;
+use crate::platform::spin::{push_cloud, push_redis, push_sqlite};
+use crate::platform::{Platform, PushTarget};
+use crate::project::load_manifest;
 
 pub const EXAMPLES: &str = "Examples:
   edgezero config push --adapter spin --local        # Spin's local SQLite file
@@ -50,7 +47,7 @@ fails part-way says which keys were written and prints the command that resumes 
 pub struct PushArgs {
     /// Which platform's store to write.
     #[arg(long, value_enum)]
-    pub adapter: Adapter,
+    pub adapter: Platform,
     /// Write Spin's local SQLite file.
     #[arg(long)]
     pub local: bool,
@@ -70,101 +67,6 @@ pub struct PushArgs {
     /// order; a failed cloud push prints the KEY to resume from).
     #[arg(long, value_name = "KEY")]
     pub from_key: Option<String>,
-}
-
-/// Where a push goes.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Target {
-    /// A SQLite file in Spin's format.
-    Sqlite(PathBuf),
-    /// Fermyon Cloud via `spin cloud key-value set`.
-    Cloud {
-        /// `[application].name`
-        app: String,
-    },
-    /// A Redis server.
-    Redis(String),
-}
-
-impl Target {
-    fn describe(&self) -> String {
-        match self {
-            Target::Sqlite(p) => format!("SQLite file {}", p.display()),
-            Target::Cloud { app } => format!("Fermyon Cloud app `{app}`"),
-            Target::Redis(url) => format!("Redis at {}", redact_url(url)),
-        }
-    }
-}
-
-/// Whether the Spin deploy command targets Fermyon Cloud (`spin deploy` / `spin cloud deploy`).
-pub fn deploys_to_cloud(manifest: &Manifest) -> bool {
-    manifest
-        .adapter("spin")
-        .and_then(|a| a.commands.deploy.as_deref())
-        .is_some_and(|d| d.contains("spin deploy") || d.contains("spin cloud deploy"))
-}
-
-/// Resolves the destination of a push to `label`, exactly in the documented order.
-pub fn resolve(
-    local: bool,
-    cloud: bool,
-    label: &str,
-    rc: &RuntimeConfig,
-    app: &SpinApp,
-) -> Result<Target> {
-    let default_file = edgezero_spin_manifest::default_kv_file(app.dir());
-    let stanza = rc.key_value_stores.get(label);
-    let need_stanza = || {
-        anyhow::anyhow!(
-            "label `{label}` has no stanza in {}; `spin up` fails with `unknown key_value_stores label \"{label}\"` without one, so nothing was pushed. Add:\n\n{}\n",
-            rc.describe(),
-            stanza_for(label)
-        )
-    };
-    let sqlite = |path: &Option<PathBuf>| {
-        match path {
-        Some(p) => Ok(Target::Sqlite(p.clone())),
-        None => bail!(
-            "[key_value_store.{label}] in {} has type \"spin\" and no `path`, so `spin up` keeps label `{label}` in memory and the app would never see pushed data; nothing was pushed. Give it a file, e.g.\n\n{}\n",
-            rc.describe(),
-            stanza_for(label)
-        ),
-    }
-    };
-    if local {
-        return match stanza {
-            None if label == DEFAULT_LABEL => Ok(Target::Sqlite(default_file)),
-            None => Err(need_stanza()),
-            Some(StoreConfig::Sqlite { path }) => sqlite(path),
-            Some(other) => bail!(
-                "--local writes a local SQLite file, but {} serves label `{label}` from {}, so the app would not see it; drop --local",
-                rc.describe(),
-                other.describe()
-            ),
-        };
-    }
-    if cloud {
-        return Ok(Target::Cloud {
-            app: app.app_name().to_string(),
-        });
-    }
-    match stanza {
-        Some(StoreConfig::Sqlite { path }) => sqlite(path),
-        Some(StoreConfig::Redis { url }) => Ok(Target::Redis(url.clone())),
-        Some(StoreConfig::Cloud { kind }) => {
-            let tool = match kind.as_str() {
-                "azure_cosmos" => "the Azure CLI (`az cosmosdb ...`) or the Azure portal",
-                "aws_dynamo" => "the AWS CLI (`aws dynamodb put-item ...`)",
-                _ => "that backend's own tools",
-            };
-            bail!(
-                "label `{label}` is served by `{kind}` in {}; EdgeZero cannot write it, use {tool}",
-                rc.describe()
-            )
-        }
-        None if label == DEFAULT_LABEL => Ok(Target::Sqlite(default_file)),
-        None => Err(need_stanza()),
-    }
 }
 
 fn config_id(manifest: &Manifest, wanted: Option<&str>) -> Result<String> {
@@ -198,22 +100,9 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     if let Some(from) = &args.from_key {
         entries.retain(|(k, _)| k >= from);
     }
-    let (label, target) = match args.adapter {
-        Adapter::Spin => {
-            let app = SpinApp::load(
-                &crate::commands::serve::spin_manifest(&manifest)?,
-                &manifest,
-            )?;
-            let label = app.label(StoreKind::Config, &id)?;
-            let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
-            let target = resolve(args.local, deploys_to_cloud(&manifest), &label, &rc, &app)?;
-            (label, target)
-        }
-        Adapter::Native => (
-            native_label(&manifest, StoreKind::Config, &id),
-            Target::Sqlite(native_kv_file(&manifest)),
-        ),
-    };
+    let (label, target) =
+        args.adapter
+            .push_target(&manifest, &id, args.local, args.runtime_config.as_deref())?;
     eprintln!(
         "{} entries from {file} -> label `{label}` ({})",
         entries.len(),
@@ -226,13 +115,13 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
         eprintln!("dry run: nothing was written");
         return Ok(ExitCode::SUCCESS);
     }
-    if let Target::Cloud { .. } | Target::Redis(_) = &target {
+    if target.is_remote() {
         confirm(args.yes, &target)?;
     }
     let written = match &target {
-        Target::Sqlite(path) => push_sqlite::push(path, &label, &entries)?,
-        Target::Redis(url) => push_redis::push(url, &entries)?,
-        Target::Cloud { app } => {
+        PushTarget::Sqlite(path) => push_sqlite::push(path, &label, &entries)?,
+        PushTarget::Redis(url) => push_redis::push(url, &entries)?,
+        PushTarget::Cloud { app } => {
             push_cloud::push("spin", app, &label, &entries, &resume_hint(args, &manifest))?
         }
     };
@@ -260,7 +149,7 @@ fn preview(v: &str) -> String {
     format!("{s:?}")
 }
 
-fn confirm(yes: bool, target: &Target) -> Result<()> {
+fn confirm(yes: bool, target: &PushTarget) -> Result<()> {
     if yes {
         return Ok(());
     }

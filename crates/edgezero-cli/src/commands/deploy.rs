@@ -1,13 +1,14 @@
 //! `edgezero deploy`: ship the app.
 
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 
+use crate::platform::Platform;
+use crate::process;
 use crate::project::{adapter_section, load_manifest};
-use crate::{process, Adapter};
 
 pub const EXAMPLES: &str = "Examples:
   edgezero deploy --adapter spin
@@ -30,7 +31,7 @@ while the deploy runs.";
 pub struct DeployArgs {
     /// Which platform to deploy to.
     #[arg(long, value_enum)]
-    pub adapter: Adapter,
+    pub adapter: Platform,
     /// KEY=VALUE written into the `default` store at deploy (`spin deploy --key-value`);
     /// KEY=@FILE or KEY=- reads the value from FILE or standard input.
     #[arg(long = "key-value", value_name = "KEY=VALUE")]
@@ -65,7 +66,8 @@ impl DeployArgs {
     }
 }
 
-/// Runs `edgezero deploy`.
+/// Runs `edgezero deploy`: `[adapters.<name>.commands].deploy` when set, else the
+/// platform's own deploy.
 pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
     let section = adapter_section(&manifest, args.adapter)?;
@@ -81,34 +83,6 @@ pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    match args.adapter {
-        Adapter::Native => bail!(
-            "there is no built-in deploy for the native adapter; build with `edgezero build --adapter native -- --release` and run the binary with your process manager, or set [adapters.native.commands].deploy"
-        ),
-        Adapter::Spin => {
-            if !process::on_path("spin") {
-                bail!("the Spin CLI (`spin`) is not on PATH; install it from https://spinframework.dev/install, then run `spin cloud login`");
-            }
-            let spin_toml = crate::commands::serve::spin_manifest(&manifest)?;
-            let dir = spin_toml.parent().context("spin.toml has no parent directory")?;
-            let mut cmd = Command::new("spin");
-            cmd.arg("deploy").arg("--from").arg(dir).args(&extra).current_dir(manifest.root());
-            cmd.stderr(Stdio::piped());
-            let child = cmd.spawn().context("cannot start `spin deploy`")?;
-            let out = child.wait_with_output().context("waiting for `spin deploy` failed")?;
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            eprint!("{stderr}");
-            if !out.status.success() {
-                if stderr.contains("SPIN_DEPLOY_PLUGIN") || stderr.to_ascii_lowercase().contains("deploy plugin") {
-                    bail!(
-                        "Spin 4 needs to know which platform to deploy to: set SPIN_DEPLOY_PLUGIN=cloud, or add\n\n[adapters.spin.commands]\ndeploy = \"spin cloud deploy --from {}\"\n\nin {}",
-                        dir.display(),
-                        manifest.path.display()
-                    );
-                }
-                bail!("`spin deploy` failed ({})", out.status);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    args.adapter.deploy(&manifest, &extra)?;
+    Ok(ExitCode::SUCCESS)
 }

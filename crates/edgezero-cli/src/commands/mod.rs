@@ -3,8 +3,8 @@
 pub mod build;
 pub mod config;
 mod config_push;
-mod config_validate;
-mod config_validate_secrets;
+pub(crate) mod config_validate;
+pub(crate) mod config_validate_secrets;
 pub mod deploy;
 pub mod new;
 pub mod provision;

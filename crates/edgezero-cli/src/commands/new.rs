@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::Adapter;
+use crate::platform::Platform;
 
 pub const EXAMPLES: &str = "Examples:
   edgezero new my-app                       # core + native + Spin adapters in ./my-app
@@ -31,7 +31,7 @@ pub struct NewArgs {
     pub name: String,
     /// Adapters to generate (repeatable; default: spin and native).
     #[arg(long, value_enum)]
-    pub adapter: Vec<Adapter>,
+    pub adapter: Vec<Platform>,
     /// Directory to create (default: ./<name>).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -161,7 +161,7 @@ pub fn run(args: &NewArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(&args.name));
     refuse_existing(&dir)?;
     let adapters = if args.adapter.is_empty() {
-        vec![Adapter::Spin, Adapter::Native]
+        Platform::ALL.to_vec()
     } else {
         args.adapter.clone()
     };
@@ -249,7 +249,7 @@ fn remove_dirs(dirs: &[PathBuf]) {
 fn scaffold(
     dir: &Path,
     name: &str,
-    adapters: &[Adapter],
+    adapters: &[Platform],
     source: &Source,
 ) -> Result<Vec<(String, String)>> {
     let file_name = dir.file_name().with_context(|| {
@@ -326,19 +326,25 @@ impl Drop for Staging {
 }
 
 /// The files of a new project, as `(relative path, contents)`, sorted by path.
-fn render(name: &str, adapters: &[Adapter], source: &Source, root: &Path) -> Vec<(String, String)> {
+fn render(
+    name: &str,
+    adapters: &[Platform],
+    source: &Source,
+    root: &Path,
+) -> Vec<(String, String)> {
     let core_dir = root.join(format!("crates/{name}-core"));
-    let native_dir = root.join(format!("crates/{name}-adapter-native"));
-    let spin_dir = root.join(format!("crates/{name}-adapter-spin"));
-    let has = |a: Adapter| adapters.contains(&a);
+    let chosen: Vec<Platform> = Platform::ALL
+        .into_iter()
+        .filter(|p| adapters.contains(p))
+        .collect();
     let mut members = vec![format!("\"crates/{name}-core\"")];
     let mut adapter_stanzas = String::new();
-    if has(Adapter::Native) {
-        members.push(format!("\"crates/{name}-adapter-native\""));
-        adapter_stanzas.push_str(include_str!("../../templates/adapter-native.toml"));
-    }
-    if has(Adapter::Spin) {
-        adapter_stanzas.push_str(include_str!("../../templates/adapter-spin.toml"));
+    for p in &chosen {
+        let t = p.templates();
+        if t.workspace_member {
+            members.push(format!("\"crates/{name}-adapter-{}\"", p.name()));
+        }
+        adapter_stanzas.push_str(t.stanza);
     }
     let deps_note = match source {
         Source::Path(p) => format!(
@@ -347,7 +353,7 @@ fn render(name: &str, adapters: &[Adapter], source: &Source, root: &Path) -> Vec
         ),
         Source::Git(url) => format!("The EdgeZero crates are git dependencies on `{url}`; pin a revision with `rev = \"...\"` for repeatable builds."),
     };
-    let vars: Vec<(&str, String)> = vec![
+    let mut vars: Vec<(String, String)> = [
         ("{{members}}", members.join(", ")),
         ("{{adapters}}", adapter_stanzas),
         ("{{deps_note}}", deps_note),
@@ -356,21 +362,27 @@ fn render(name: &str, adapters: &[Adapter], source: &Source, root: &Path) -> Vec
             "{{dep_testkit}}",
             dep(source, "edgezero-testkit", &core_dir),
         ),
-        (
-            "{{dep_native}}",
-            dep(source, "edgezero-adapter-native", &native_dir),
-        ),
-        (
-            "{{dep_spin}}",
-            dep(source, "edgezero-adapter-spin", &spin_dir),
-        ),
-        (
-            "{{crate_spin}}",
-            format!("{}_adapter_spin", name.replace('-', "_")),
-        ),
         ("{{crate}}", format!("{}_core", name.replace('-', "_"))),
         ("{{name}}", name.to_string()),
-    ];
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for p in Platform::ALL {
+        let adapter = format!("{name}-adapter-{}", p.name());
+        vars.push((
+            format!("{{{{dep_{}}}}}", p.name()),
+            dep(
+                source,
+                &format!("edgezero-adapter-{}", p.name()),
+                &root.join(format!("crates/{adapter}")),
+            ),
+        ));
+        vars.push((
+            format!("{{{{crate_{}}}}}", p.name()),
+            adapter.replace('-', "_"),
+        ));
+    }
     let fill = |t: &str| {
         vars.iter()
             .fold(t.to_string(), |acc, (k, v)| acc.replace(k, v))
@@ -405,30 +417,12 @@ fn render(name: &str, adapters: &[Adapter], source: &Source, root: &Path) -> Vec
             fill(include_str!("../../templates/core/lib.rs")),
         ),
     ];
-    if has(Adapter::Native) {
-        files.push((
-            format!("crates/{name}-adapter-native/Cargo.toml"),
-            fill(include_str!("../../templates/native/Cargo.toml")),
-        ));
-        files.push((
-            format!("crates/{name}-adapter-native/src/main.rs"),
-            fill(include_str!("../../templates/native/main.rs")),
-        ));
-    }
-    if has(Adapter::Spin) {
-        for (file, text) in [
-            (
-                "Cargo.toml",
-                include_str!("../../templates/spin/Cargo.toml"),
-            ),
-            ("spin.toml", include_str!("../../templates/spin/spin.toml")),
-            (
-                "runtime-config.toml",
-                include_str!("../../templates/spin/runtime-config.toml"),
-            ),
-            ("src/lib.rs", include_str!("../../templates/spin/lib.rs")),
-        ] {
-            files.push((format!("crates/{name}-adapter-spin/{file}"), fill(text)));
+    for p in &chosen {
+        for (file, text) in p.templates().files {
+            files.push((
+                format!("crates/{name}-adapter-{}/{file}", p.name()),
+                fill(text),
+            ));
         }
     }
     files.sort();

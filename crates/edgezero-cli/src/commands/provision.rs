@@ -6,13 +6,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
-
-use crate::files::write_atomic;
-use crate::platform::spin::discovery::SpinApp;
-use crate::platform::spin::provision;
+use crate::platform::Platform;
 use crate::project::load_manifest;
-use crate::Adapter;
 
 pub const EXAMPLES: &str = "Examples:
   edgezero provision --adapter spin
@@ -33,7 +28,7 @@ runtime-config.toml is never edited: labels that still need a stanza there are l
 pub struct ProvisionArgs {
     /// Which platform to provision.
     #[arg(long, value_enum)]
-    pub adapter: Adapter,
+    pub adapter: Platform,
     /// Print the changes, write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -45,58 +40,7 @@ pub struct ProvisionArgs {
 /// Runs `edgezero provision`.
 pub fn run(args: &ProvisionArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
-    if args.adapter == Adapter::Native {
-        eprintln!(
-            "the native adapter needs no provisioning: its SQLite file is created on first use"
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let app = SpinApp::load(
-        &crate::commands::serve::spin_manifest(&manifest)?,
-        &manifest,
-    )?;
-    let rc = RuntimeConfig::discover(args.runtime_config.as_deref(), app.dir())?;
-    let result = provision::apply(&app, &manifest, &rc)?;
-    if result.added.is_empty() {
-        let granted: Vec<String> = match &app.component {
-            Some(id) => vec![format!(
-                "[component.{id}].key_value_stores already grants {}",
-                result.labels.join(", ")
-            )],
-            None => result
-                .labels
-                .iter()
-                .map(|l| format!("{l} is granted to {}", app.granted_by(l).join(", ")))
-                .collect(),
-        };
-        eprintln!(
-            "{}: {}; nothing to change",
-            app.path.display(),
-            granted.join("; ")
-        );
-    } else if let (Some(doc), Some(id)) = (&result.document, &app.component) {
-        if args.dry_run {
-            eprintln!(
-                "would add to [component.{id}].key_value_stores: {} (dry run: nothing written)",
-                result.added.join(", ")
-            );
-        } else {
-            write_atomic(&app.path, doc.to_string().as_bytes())?;
-            eprintln!(
-                "{}: added {} to [component.{id}].key_value_stores",
-                app.path.display(),
-                result.added.join(", ")
-            );
-        }
-    }
-    if !result.missing_stanzas.is_empty() {
-        eprintln!(
-            "\nthese labels still need a stanza in {} (not edited by provision):\n",
-            rc.describe()
-        );
-        for label in &result.missing_stanzas {
-            eprintln!("{}\n", stanza_for(label));
-        }
-    }
+    args.adapter
+        .provision(&manifest, args.dry_run, args.runtime_config.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -14,9 +14,9 @@ use edgezero_spin_manifest::ComponentSpec;
 
 use super::discovery::{name_component, SpinApp};
 use super::toolchain;
+use crate::platform::Platform;
 use crate::process;
 use crate::project::{adapter_crate_dir, adapter_section};
-use crate::Adapter;
 
 /// How one component gets built.
 #[derive(Debug)]
@@ -56,13 +56,13 @@ fn edgezero_build_configured(manifest: &Manifest) -> bool {
 /// `cargo build --target wasm32-wasip2 --release` in the Spin crate, with the target
 /// directory that the component's `source` in spin.toml points into.
 pub fn command(manifest: &Manifest, spec: &ComponentSpec, extra: &[String]) -> Result<Command> {
-    let section = adapter_section(manifest, Adapter::Spin)?;
+    let section = adapter_section(manifest, Platform::Spin)?;
     if let Some(build) = &section.commands.build {
         let mut cmd = process::shell(&with_args(build, extra));
         cmd.current_dir(manifest.root());
         return Ok(cmd);
     }
-    let crate_dir = adapter_crate_dir(manifest, Adapter::Spin)?;
+    let crate_dir = adapter_crate_dir(manifest, Platform::Spin)?;
     let mut cmd = toolchain::build_command(&toolchain::detect()?, &crate_dir);
     // Absolute: cargo runs in the crate directory, not where the manifest path starts.
     if let Some(dir) = target_dir(&std::path::absolute(&spec.source)?) {
@@ -290,6 +290,26 @@ fn shell_quote(arg: &str) -> String {
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
     }
+}
+
+/// `edgezero build --adapter spin`: the components named (default: all), with `extra` for
+/// the EdgeZero build; one summary line per component.
+pub fn run(manifest: &Manifest, components: &[String], extra: &[String]) -> Result<()> {
+    let app = super::load_app(manifest)?;
+    let selected = select(&app, components)?;
+    for line in summary(&build(manifest, &app, &selected, extra)?) {
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
+/// Every component of `app`, as `serve` builds them.
+pub fn build_all(manifest: &Manifest, app: &SpinApp) -> Result<()> {
+    let components = select(app, &[])?;
+    for line in summary(&build(manifest, app, &components, &[])?) {
+        eprintln!("{line}");
+    }
+    Ok(())
 }
 
 /// One line per component, after a build.

@@ -1,16 +1,19 @@
 //! Writing the labels of every KV and config id into `[component.<id>].key_value_stores` of
 //! the EdgeZero component.
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use edgezero_core::env::StoreKind;
 use edgezero_manifest::Manifest;
 use toml_edit::{Array, Item, Value};
 
-use edgezero_spin_manifest::RuntimeConfig;
+use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
 use toml_edit::DocumentMut;
 
 use super::discovery::SpinApp;
 use super::DEFAULT_LABEL;
+use crate::files::write_atomic;
 
 /// What provisioning found and changed.
 #[derive(Debug, Default)]
@@ -23,6 +26,56 @@ pub struct Provision {
     pub missing_stanzas: Vec<String>,
     /// The edited spin.toml, when labels were added.
     pub document: Option<DocumentMut>,
+}
+
+/// `edgezero provision --adapter spin`: grants every label, writes spin.toml in one step
+/// (unless `dry_run`), and lists the labels that still need a runtime-config.toml stanza.
+pub fn run(manifest: &Manifest, dry_run: bool, runtime_config: Option<&Path>) -> Result<()> {
+    let app = super::load_app(manifest)?;
+    let rc = RuntimeConfig::discover(runtime_config, app.dir())?;
+    let result = apply(&app, manifest, &rc)?;
+    if result.added.is_empty() {
+        let granted: Vec<String> = match &app.component {
+            Some(id) => vec![format!(
+                "[component.{id}].key_value_stores already grants {}",
+                result.labels.join(", ")
+            )],
+            None => result
+                .labels
+                .iter()
+                .map(|l| format!("{l} is granted to {}", app.granted_by(l).join(", ")))
+                .collect(),
+        };
+        eprintln!(
+            "{}: {}; nothing to change",
+            app.path.display(),
+            granted.join("; ")
+        );
+    } else if let (Some(doc), Some(id)) = (&result.document, &app.component) {
+        if dry_run {
+            eprintln!(
+                "would add to [component.{id}].key_value_stores: {} (dry run: nothing written)",
+                result.added.join(", ")
+            );
+        } else {
+            write_atomic(&app.path, doc.to_string().as_bytes())?;
+            eprintln!(
+                "{}: added {} to [component.{id}].key_value_stores",
+                app.path.display(),
+                result.added.join(", ")
+            );
+        }
+    }
+    if !result.missing_stanzas.is_empty() {
+        eprintln!(
+            "\nthese labels still need a stanza in {} (not edited by provision):\n",
+            rc.describe()
+        );
+        for label in &result.missing_stanzas {
+            eprintln!("{}\n", stanza_for(label));
+        }
+    }
+    Ok(())
 }
 
 /// Every KV and config id of the manifest, KV first: the stores that live on Spin KV labels.

@@ -1,0 +1,155 @@
+//! `edgezero serve` in two steps: a platform resolves a [`ServePlan`] (what to build, which
+//! runtime, which flags, each flag parsed once and every file it names read), then the plan
+//! runs. Nothing is built, written or started before the whole plan is known to be valid.
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Result};
+use edgezero_manifest::{AdapterSection, Manifest};
+
+use super::spin::serve::EmbeddedHost;
+use super::spin::{push_redis, push_sqlite, SpinApp};
+use super::{Platform, PushTarget};
+use crate::commands::serve::ServeArgs;
+use crate::process;
+
+/// Everything `edgezero serve` will do, in order: build, seed, run.
+#[derive(Debug)]
+pub struct ServePlan {
+    /// The platform served on.
+    pub platform: Platform,
+    /// Built first, unless `--no-build`.
+    pub build: Option<Build>,
+    /// Values written into a store before the runtime starts, so they never appear on its
+    /// command line.
+    pub seed: Option<Seed>,
+    /// What serves the app.
+    pub runtime: Runtime,
+}
+
+/// What `serve` builds before it starts the runtime.
+#[derive(Debug)]
+pub enum Build {
+    /// Every component of a Spin app, as `edgezero build --adapter spin` builds them.
+    SpinComponents(SpinApp),
+}
+
+/// `--key-value` pairs read from a file or standard input, written where the runtime reads
+/// them before it starts, because the runtime takes them only as arguments (which `ps` shows).
+#[derive(Debug)]
+pub struct Seed {
+    /// The store: a SQLite file in Spin's format, or Redis.
+    pub target: PushTarget,
+    /// The label written in a SQLite file.
+    pub label: String,
+    /// The pairs.
+    pub pairs: Vec<(String, String)>,
+    /// The runtime, for the message (`spin up`).
+    pub runtime: &'static str,
+}
+
+impl Seed {
+    fn write(&self) -> Result<()> {
+        let place = match &self.target {
+            PushTarget::Sqlite(file) => {
+                push_sqlite::push(file, &self.label, &self.pairs)?;
+                format!("SQLite file {}", file.display())
+            }
+            PushTarget::Redis(url) => {
+                push_redis::push(url, &self.pairs)?;
+                "Redis".to_string()
+            }
+            PushTarget::Cloud { .. } => bail!(
+                "a value for {} cannot be written to {} before it starts",
+                self.runtime,
+                self.target.describe()
+            ),
+        };
+        let keys: Vec<&str> = self.pairs.iter().map(|(k, _)| k.as_str()).collect();
+        eprintln!(
+            "--key-value {}: written into the `{}` store ({place}) before {} starts, not passed on its command line",
+            keys.join(", "),
+            self.label,
+            self.runtime
+        );
+        Ok(())
+    }
+}
+
+/// What serves the app.
+#[derive(Debug)]
+pub enum Runtime {
+    /// A child process (the native server, `spin up`, or `[adapters.<name>.commands].serve`),
+    /// run in the manifest's directory with edgezero.toml `[environment]` and the listen
+    /// address as `EDGEZERO__ADAPTER__HOST` / `EDGEZERO__ADAPTER__PORT`.
+    Process {
+        /// The command.
+        command: Command,
+        /// `--listen`'s address, else the adapter section's `host`.
+        host: Option<String>,
+        /// `--listen`'s port, else the adapter section's `port`.
+        port: Option<u16>,
+    },
+    /// The embedded Spin-compatible host, in this process.
+    EmbeddedSpin(EmbeddedHost),
+}
+
+impl Runtime {
+    /// A child process, listening where `--listen` or the adapter section says.
+    pub fn process(command: Command, args: &ServeArgs, section: &AdapterSection) -> Runtime {
+        Runtime::Process {
+            command,
+            host: args
+                .listen
+                .map(|a| a.ip().to_string())
+                .or_else(|| section.adapter.host.clone()),
+            port: args.listen.map(|a| a.port()).or(section.adapter.port),
+        }
+    }
+}
+
+impl ServePlan {
+    /// Builds, seeds, then serves until the runtime stops.
+    pub fn run(self, manifest: &Manifest) -> Result<ExitCode> {
+        match &self.build {
+            Some(Build::SpinComponents(app)) => super::spin::build::build_all(manifest, app)?,
+            None => {}
+        }
+        if let Some(seed) = &self.seed {
+            seed.write()?;
+        }
+        match self.runtime {
+            Runtime::EmbeddedSpin(host) => host.run(manifest),
+            Runtime::Process {
+                mut command,
+                host,
+                port,
+            } => {
+                command.current_dir(manifest.root());
+                command.envs(&manifest.environment);
+                if let Some(host) = host {
+                    command.env("EDGEZERO__ADAPTER__HOST", host);
+                }
+                if let Some(port) = port {
+                    command.env("EDGEZERO__ADAPTER__PORT", port.to_string());
+                }
+                eprintln!(
+                    "serving {} ({}): {}",
+                    manifest.app.name,
+                    self.platform.name(),
+                    process::describe(&command)
+                );
+                let status = process::run(&mut command)?;
+                if status.success() {
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    eprintln!(
+                        "error: `{}` exited with {status}",
+                        process::describe(&command)
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
