@@ -103,9 +103,9 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
 /// Default KV file, relative to the app's root (the native server's working directory;
 /// `edgezero serve` runs it there). Defined by `edgezero-manifest`, which the CLI shares.
 pub use edgezero_manifest::NATIVE_KV_FILE as DEFAULT_KV_FILE;
-/// Default time a client has to send a request's headers.
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
-    Duration::from_millis(edgezero_core::env::DEFAULT_HEADER_READ_TIMEOUT_MS);
+/// Default time a client has to send a request's headers
+/// (`EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS`).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Server settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +124,17 @@ pub struct ServerConfig {
     pub http_timeout: Duration,
 }
 
-use edgezero_core::env::resolve_header_read_timeout;
+/// How long a connection may take to send a request's complete headers before the server
+/// closes it, from `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` (default 10 s). Bounds
+/// slow-header ("slowloris") connections.
+pub fn resolve_header_read_timeout(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Duration, env::EnvError> {
+    Ok(
+        env::millis(lookup, env::HEADER_READ_TIMEOUT_VAR, false, "10000")?
+            .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT),
+    )
+}
 
 impl ServerConfig {
     /// Settings from `EDGEZERO__ADAPTER__*` and `EDGEZERO__SERVER__*` variables, with
@@ -157,14 +167,15 @@ impl ServerConfig {
         };
         // Read again by the store bindings; checked here so a bad value stops the server at
         // start instead of failing every request that uses a typed config.
-        env::resolve_config_version_check(lookup)?;
+        let invalid = |e: env::EnvError| e.to_string();
+        env::resolve_config_version_check(lookup).map_err(invalid)?;
         Ok(ServerConfig {
             addr,
             kv_path,
-            max_body_bytes: env::resolve_max_body_bytes(lookup)?,
+            max_body_bytes: env::resolve_max_body_bytes(lookup).map_err(invalid)?,
             workers,
-            header_read_timeout: resolve_header_read_timeout(lookup)?,
-            http_timeout: env::resolve_http_timeout(lookup)?,
+            header_read_timeout: resolve_header_read_timeout(lookup).map_err(invalid)?,
+            http_timeout: env::resolve_http_timeout(lookup).map_err(invalid)?,
         })
     }
 

@@ -35,9 +35,9 @@ use crate::secrets::VariableError;
 struct Instance {
     router: Router,
     bindings: Arc<StoreBindings>,
-    body_limit: Result<usize, String>,
+    body_limit: Result<usize, env::EnvError>,
     #[cfg(feature = "outbound-http")]
-    http_timeout: Result<std::time::Duration, String>,
+    http_timeout: Result<std::time::Duration, env::EnvError>,
 }
 
 /// One per component instance. A component exports a single app, so one slot is enough even

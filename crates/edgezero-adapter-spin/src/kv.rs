@@ -109,7 +109,7 @@ pub struct SpinKv<H: SpinHost> {
     bucket: OnceCell<H::Bucket>,
     id: Arc<str>,
     label: Arc<str>,
-    cap: Result<usize, String>,
+    cap: Result<usize, edgezero_core::env::EnvError>,
 }
 
 impl<H: SpinHost> std::fmt::Debug for SpinKv<H> {
@@ -268,7 +268,10 @@ impl<H: SpinHost> KvStore for SpinKv<H> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<KeyPage, KvError> {
-        let cap = self.cap.clone().map_err(KvError::Misconfigured)?;
+        let cap = self
+            .cap
+            .clone()
+            .map_err(|e| KvError::Misconfigured(e.to_string()))?;
         let keys = self.backend().await?.get_keys().await;
         collect_page(keys, prefix, after, limit, cap)
             .await

@@ -7,10 +7,9 @@ use std::task::{Context, Poll};
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{Stream, StreamExt};
 
-use crate::error::EdgeError;
-
 /// Boxed error carried by a streaming body.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub use crate::error::BoxError;
+use crate::error::EdgeError;
 
 /// A stream of body chunks. Not `Send`: see the crate docs for the threading model.
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + 'static>>;

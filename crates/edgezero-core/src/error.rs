@@ -8,11 +8,12 @@ use std::fmt;
 
 use http::{header, HeaderName, HeaderValue, StatusCode};
 
-use crate::body::{Body, BoxError};
-use crate::response::Response;
 use crate::store::config::ConfigError;
 use crate::store::kv::KvError;
 use crate::store::secrets::SecretError;
+
+/// Any error, boxed: a body stream's failure, an [`EdgeError`]'s internal detail.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error that knows its HTTP status and a message that is safe to show.
 pub struct EdgeError {
@@ -128,24 +129,17 @@ impl EdgeError {
         &self.message
     }
 
-    /// Builds the JSON error response, logging the internal detail of server errors.
-    pub fn into_response(self) -> Response {
+    /// The response's parts: status, JSON body and extra headers, logging the internal
+    /// detail of a server error. [`EdgeError::into_response`] builds the response.
+    pub(crate) fn into_parts(self) -> (StatusCode, String, Vec<(HeaderName, HeaderValue)>) {
         if self.status.is_server_error() {
             match &self.source {
                 Some(src) => log::error!("{} {}: {src}", self.status.as_u16(), self.message),
                 None => log::warn!("{} {}", self.status.as_u16(), self.message),
             }
         }
-        let mut resp = http::Response::new(Body::from(self.json_body()));
-        *resp.status_mut() = self.status;
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        for (name, value) in self.headers {
-            resp.headers_mut().append(name, value);
-        }
-        resp
+        let body = self.json_body();
+        (self.status, body, self.headers)
     }
 }
 
@@ -296,6 +290,8 @@ impl From<serde_json::Error> for EdgeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::body::Body;
+    use crate::response::Response;
 
     fn body_json(resp: Response) -> serde_json::Value {
         match resp.into_body() {
@@ -397,15 +393,3 @@ mod tests {
         assert_eq!(resp.headers()[header::ALLOW], "GET, HEAD");
     }
 }
-
-macro_rules! store_error_responses {
-    ($($ty:ty),*) => {
-        $(impl crate::response::IntoResponse for $ty {
-            fn into_response(self) -> Response {
-                EdgeError::from(self).into_response()
-            }
-        })*
-    };
-}
-
-store_error_responses!(KvError, ConfigError, SecretError);

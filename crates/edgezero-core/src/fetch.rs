@@ -78,13 +78,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::body::Body;
-use crate::context::RequestContext;
 use crate::error::EdgeError;
-use crate::extract::FromRequest;
 use crate::response::{Request, Response};
 
 /// Default time an outbound request may take (`EDGEZERO__HTTP__TIMEOUT_MS`).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = edgezero_env::DEFAULT_HTTP_TIMEOUT;
 
 /// Everything that can go wrong with an outbound request.
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +185,7 @@ pub struct Client(pub HttpHandle);
 
 /// The platform's client with small helpers.
 #[derive(Clone)]
-pub struct HttpHandle(Rc<dyn HttpClient>);
+pub struct HttpHandle(pub(crate) Rc<dyn HttpClient>);
 
 impl HttpHandle {
     /// Wraps an adapter's client.
@@ -262,17 +260,6 @@ async fn json_answer<T: DeserializeOwned>(url: &str, response: Response) -> Resu
     }
     serde_json::from_slice(&body)
         .map_err(|e| FetchError::Other(format!("{url} did not answer the expected JSON: {e}")))
-}
-
-impl FromRequest for Client {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        ctx.http_client()
-            .cloned()
-            .map(|c| Client(HttpHandle(c)))
-            .ok_or_else(|| {
-                EdgeError::not_implemented("this platform adapter provides no outbound HTTP client")
-            })
-    }
 }
 
 /// Headers that describe one connection, never forwarded by a proxy.

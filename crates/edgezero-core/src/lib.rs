@@ -64,10 +64,10 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod handler;
-pub mod middleware;
 mod percent;
 pub mod response;
 pub mod router;
+pub use router::middleware;
 pub mod store;
 
 pub use app::App;

@@ -5,6 +5,9 @@ use http::{header, HeaderValue, StatusCode};
 
 use crate::body::Body;
 use crate::error::EdgeError;
+use crate::store::config::ConfigError;
+use crate::store::kv::KvError;
+use crate::store::secrets::SecretError;
 
 /// The request type adapters hand to the router.
 pub type Request = http::Request<Body>;
@@ -23,11 +26,41 @@ impl IntoResponse for Response {
     }
 }
 
+impl EdgeError {
+    /// Builds the JSON error response, logging the internal detail of server errors.
+    pub fn into_response(self) -> Response {
+        let (status, body, headers) = self.into_parts();
+        let mut resp = http::Response::new(Body::from(body));
+        *resp.status_mut() = status;
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        for (name, value) in headers {
+            resp.headers_mut().append(name, value);
+        }
+        resp
+    }
+}
+
 impl IntoResponse for EdgeError {
     fn into_response(self) -> Response {
         EdgeError::into_response(self)
     }
 }
+
+/// Store errors answer with the status [`EdgeError`]'s conversions give them.
+macro_rules! store_error_responses {
+    ($($ty:ty),*) => {
+        $(impl IntoResponse for $ty {
+            fn into_response(self) -> Response {
+                EdgeError::from(self).into_response()
+            }
+        })*
+    };
+}
+
+store_error_responses!(KvError, ConfigError, SecretError);
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     fn into_response(self) -> Response {

@@ -34,11 +34,12 @@ use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::EdgeError;
 use crate::handler::{erase, BoxHandler, Handler};
-use crate::middleware::{Middleware, Next};
 use crate::response::{Request, Response};
 use crate::store::Stores;
+use middleware::{Middleware, Next};
 
 mod error;
+pub mod middleware;
 
 use crate::percent::percent_decode;
 use edgezero_route_pattern::{invalid_reason, shape};

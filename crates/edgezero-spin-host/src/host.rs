@@ -180,7 +180,7 @@ impl Host {
                     .find(|(n, _)| n == k)
                     .map(|(_, v)| v.clone())
             };
-            let limit = edgezero_core::env::resolve_max_body_bytes(&lookup).map_err(|e| {
+            let limit = edgezero_env::resolve_max_body_bytes(&lookup).map_err(|e| {
                 anyhow!(
                     "component \"{id}\" in {}: {e} (set in its `environment`)",
                     manifest.path.display()

@@ -66,6 +66,9 @@ pub use server::{ResponseBody, MAX_REQUEST_HEAD_BYTES};
 
 /// The address `spin up` listens on by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+/// Default time a client has to send a request's complete headers
+/// (`EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS`).
+pub const DEFAULT_HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What to serve, and where.
 #[derive(Debug, Clone)]
@@ -122,9 +125,7 @@ impl HostConfig {
             spin_toml: spin_toml.into(),
             runtime_config: None,
             listen: DEFAULT_LISTEN.parse().expect("a valid default address"),
-            header_read_timeout: std::time::Duration::from_millis(
-                edgezero_core::env::DEFAULT_HEADER_READ_TIMEOUT_MS,
-            ),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             request_timeout: None,
             up: UpOptions::default(),
             max_instance_reuse: MAX_INSTANCE_REUSE,
@@ -149,13 +150,20 @@ impl HostConfig {
         self
     }
 
-    /// Applies `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` and
-    /// `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS` from `lookup`.
+    /// Applies `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` (how long a connection may take
+    /// to send a request's complete headers before it is closed; default 10 s, bounding
+    /// slow-header connections) and `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS` (the longest a
+    /// request may run; unset means no limit, as under `spin up`) from `lookup`.
     pub fn with_env(self, lookup: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let header =
-            edgezero_core::env::resolve_header_read_timeout(lookup).map_err(anyhow::Error::msg)?;
+        let header = edgezero_env::millis(
+            lookup,
+            edgezero_env::HEADER_READ_TIMEOUT_VAR,
+            false,
+            "10000",
+        )?
+        .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT);
         let request =
-            edgezero_core::env::resolve_request_timeout(lookup).map_err(anyhow::Error::msg)?;
+            edgezero_env::millis(lookup, edgezero_env::REQUEST_TIMEOUT_VAR, false, "30000")?;
         Ok(self.header_read_timeout(header).request_timeout(request))
     }
 

@@ -5,9 +5,11 @@
 //! the first word starts with a letter, later words may start with a digit; a `:` may appear
 //! inside a word. Component ids are kebab-case; store labels are kebab-case or snake_case.
 //! Variable names follow the stricter runtime rule in
-//! [`edgezero_core::store::secrets::is_spin_variable_name`].
+//! [`edgezero_spin_names::is_spin_variable_name`].
 
-pub use edgezero_core::store::secrets::{is_spin_variable_name, SPIN_VARIABLE_NAME_RULE};
+pub use edgezero_spin_names::{
+    is_spin_variable_name, secret_variable_name, InvalidSecretName, SPIN_VARIABLE_NAME_RULE,
+};
 
 /// Why `id` is not a Spin identifier with words joined by `delim`; `None` when it is one.
 /// `lower` additionally requires every word to be lower-case.

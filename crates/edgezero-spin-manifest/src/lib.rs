@@ -9,7 +9,7 @@
 //! | rule | owner |
 //! |---|---|
 //! | component ids, store labels (kebab-case / snake_case words) | [`ids`] |
-//! | variable names (`^[a-z](_?[a-z0-9])*$`) | [`ids::is_spin_variable_name`] (from `edgezero-core`) |
+//! | variable names (`^[a-z](_?[a-z0-9])*$`) | [`ids::is_spin_variable_name`] (from `edgezero-spin-names`) |
 //! | `{{ name }}` templates and `SPIN_VARIABLE_<NAME>` values | [`variables`] |
 //! | HTTP routes and `spin-*` headers | [`routes`] |
 //! | `allowed_outbound_hosts` grammar and matching | [`outbound`] |
@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use edgezero_core::env::StoreKind;
+//! use edgezero_env::StoreKind;
 //! use edgezero_spin_manifest::Manifest;
 //!
 //! let m = Manifest::parse(Path::new("/app/spin.toml"), r#"

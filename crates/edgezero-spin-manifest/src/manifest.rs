@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use edgezero_core::env::{resolve_store_name, StoreKind};
+use edgezero_env::{resolve_store_name, StoreKind};
 
 use crate::diag::{LoadError, Source};
 use crate::ids::{

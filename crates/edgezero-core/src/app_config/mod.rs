@@ -123,7 +123,6 @@ use crate::error::EdgeError;
 use crate::extract::FromRequest;
 
 pub use de::join_key;
-pub(crate) use load::Cache;
 
 /// The config entry whose change makes every instance read its typed configs again.
 pub const VERSION_KEY: &str = "config.version";
@@ -189,7 +188,10 @@ impl<C: ConfigSchema> FromRequest for AppConfig<C> {
         }
         let config = stores.default_config().await?;
         let version = config.get(VERSION_KEY).await?;
-        if let Some(hit) = cache.as_ref().and_then(|c| c.lookup::<C>(&version)) {
+        if let Some(hit) = cache
+            .as_ref()
+            .and_then(|c| c.lookup::<C>(&version, RETRY_AFTER_FAILURE))
+        {
             return hit.map(AppConfig).map_err(EdgeError::unavailable);
         }
         match load::load::<C>(&config, &stores).await {

@@ -220,3 +220,14 @@ impl OptionalFromRequest for Secrets {
         Self::from_request(ctx).await.map(Some)
     }
 }
+
+impl FromRequest for crate::fetch::Client {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        ctx.http_client()
+            .cloned()
+            .map(|c| crate::fetch::Client(crate::fetch::HttpHandle(c)))
+            .ok_or_else(|| {
+                EdgeError::not_implemented("this platform adapter provides no outbound HTTP client")
+            })
+    }
+}

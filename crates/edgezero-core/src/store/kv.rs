@@ -9,9 +9,11 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::limits::KvLimits;
 use super::paging::{self, KeyPage};
 use super::validate;
+use limits::KvLimits;
+
+pub mod limits;
 
 /// Everything that can go wrong with a key-value store.
 #[derive(Debug, thiserror::Error)]
@@ -232,8 +234,8 @@ impl KvHandle {
         }
     }
 
-    /// Holds this handle to a limits profile (what [`LimitedKv`](super::limits::LimitedKv)
-    /// does for a bare backend), so that only the operations an app uses carry the checks.
+    /// Holds this handle to a limits profile. The handle applies it, not a wrapping
+    /// backend, so that only the operations an app uses carry the checks.
     pub(crate) fn with_limits(mut self, limits: Option<KvLimits>) -> Self {
         self.limits = limits;
         self

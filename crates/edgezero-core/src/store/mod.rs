@@ -10,9 +10,10 @@
 pub mod atomic;
 pub mod config;
 pub mod kv;
-pub mod limits;
+pub use kv::limits;
 pub mod paging;
 pub mod secrets;
+mod typed_config;
 pub mod validate;
 
 use std::cell::RefCell;
@@ -92,7 +93,7 @@ pub struct StoreBinding {
     /// The platform name (a Spin label): `EDGEZERO__STORES__<KIND>__<ID>__NAME` or the id.
     pub name: Arc<str>,
     /// KV only: the listing cap, or the error naming the invalid variable.
-    pub max_list_keys: Result<usize, String>,
+    pub max_list_keys: Result<usize, env::EnvError>,
 }
 
 impl StoreBinding {
@@ -110,10 +111,10 @@ pub struct StoreBindings {
     secrets: Vec<StoreBinding>,
     defaults: [Option<usize>; 3],
     /// KV only, parallel to `kv`: the limits profile (`EDGEZERO__STORES__KV__<ID>__LIMITS`).
-    kv_limits: Vec<Result<Option<limits::KvLimits>, String>>,
+    kv_limits: Vec<Result<Option<limits::KvLimits>, limits::UnknownProfile>>,
     /// The typed configs read through these bindings ([`crate::AppConfig`]): they live as
     /// long as the adapter keeps the bindings, once per process or component instance.
-    typed_config: crate::app_config::Cache,
+    typed_config: typed_config::TypedConfigCache,
 }
 
 impl StoreBindings {
@@ -127,7 +128,9 @@ impl StoreBindings {
             secrets: Vec::new(),
             defaults: [None; 3],
             kv_limits: Vec::new(),
-            typed_config: crate::app_config::Cache::new(env::resolve_config_version_check(lookup)),
+            typed_config: typed_config::TypedConfigCache::new(env::resolve_config_version_check(
+                lookup,
+            )),
         };
         for (slot, kind) in [StoreKind::Kv, StoreKind::Config, StoreKind::Secrets]
             .into_iter()
@@ -188,7 +191,7 @@ impl StoreBindings {
     }
 
     /// The limits profile of KV store `id` (`None`: the usual rules only).
-    pub fn kv_limits(&self, id: &str) -> Result<Option<limits::KvLimits>, String> {
+    pub fn kv_limits(&self, id: &str) -> Result<Option<limits::KvLimits>, limits::UnknownProfile> {
         match self.kv.iter().position(|b| &*b.id == id) {
             Some(i) => self.kv_limits.get(i).cloned().unwrap_or(Ok(None)),
             None => Ok(None),
@@ -200,7 +203,7 @@ impl StoreBindings {
         self.defaults[kind as usize].map(|i| &self.all(kind)[i])
     }
 
-    pub(crate) fn typed_config(&self) -> &crate::app_config::Cache {
+    pub(crate) fn typed_config(&self) -> &typed_config::TypedConfigCache {
         &self.typed_config
     }
 }
@@ -375,7 +378,7 @@ impl Stores {
                 .bindings()
                 .map(|b| b.kv_limits(&binding.id))
                 .transpose()
-                .map_err(KvError::Misconfigured)?
+                .map_err(|e| KvError::Misconfigured(e.to_string()))?
                 .flatten();
             Ok::<_, KvError>(handle.with_limits(limits))
         };

@@ -72,7 +72,7 @@ fn main() {
     };
     let mut config = match HostConfig::new(spin_toml)
         .listen(args.listen)
-        .with_env(&edgezero_core::env::process_env)
+        .with_env(&edgezero_env::process_env)
     {
         Ok(c) => c,
         Err(e) => {

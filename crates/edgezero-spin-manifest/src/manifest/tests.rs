@@ -1,5 +1,5 @@
 use super::*;
-use edgezero_core::env::StoreKind;
+use edgezero_env::StoreKind;
 
 const GOOD: &str = r#"spin_manifest_version = 2
 

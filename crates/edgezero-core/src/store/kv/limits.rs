@@ -9,14 +9,10 @@
 //! The key count is checked when a write would add a key (one listing of at most 1,025
 //! keys), so it costs nothing for updates of existing keys.
 
-use std::rc::Rc;
-use std::time::Duration;
-
-use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::kv::{KvError, KvStore, UpdateFn};
-use super::paging::KeyPage;
+use super::{KvError, KvStore};
+use crate::store::paging::KeyPage;
 
 /// The limits of one profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,19 +40,29 @@ pub fn limits_var(id: &str) -> String {
     crate::env::store_var(crate::env::StoreKind::Kv, id, "LIMITS")
 }
 
+/// `EDGEZERO__STORES__KV__<ID>__LIMITS` names no known profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var} is `{}`; the known profile is `fermyon-cloud` (or leave it unset)", value.escape_debug())]
+pub struct UnknownProfile {
+    /// The variable.
+    pub var: String,
+    /// Its value, trimmed.
+    pub value: String,
+}
+
 /// The limits profile of KV store `id`, if one is set.
 pub fn resolve(
     id: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<KvLimits>, String> {
+) -> Result<Option<KvLimits>, UnknownProfile> {
     let var = limits_var(id);
     match lookup(&var).as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some("fermyon-cloud") => Ok(Some(FERMYON_CLOUD)),
-        Some(other) => Err(format!(
-            "{var} is `{}`; the known profile is `fermyon-cloud` (or leave it unset)",
-            other.escape_debug()
-        )),
+        Some(other) => Err(UnknownProfile {
+            value: other.to_string(),
+            var,
+        }),
     }
 }
 
@@ -147,105 +153,5 @@ impl KvLimits {
                 _ => return Ok(()),
             }
         }
-    }
-}
-
-/// A store held to a [`KvLimits`] profile.
-///
-/// The handles [`Stores`](super::Stores) opens apply a profile themselves, with the same
-/// checks in the same order, so that a component carries only the checks of the operations
-/// it uses; this wrapper is for a backend used on its own.
-pub struct LimitedKv {
-    inner: Rc<dyn KvStore>,
-    limits: KvLimits,
-}
-
-impl LimitedKv {
-    /// Wraps `inner`.
-    pub fn new(inner: Rc<dyn KvStore>, limits: KvLimits) -> Self {
-        LimitedKv { inner, limits }
-    }
-
-    async fn check(&self, key: &str, len: Option<usize>, may_add: bool) -> Result<(), KvError> {
-        self.limits.check_sizes(key, len)?;
-        if may_add {
-            self.limits.check_room(&*self.inner, &[key]).await?;
-        }
-        Ok(())
-    }
-}
-
-#[async_trait(?Send)]
-impl KvStore for LimitedKv {
-    async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>, KvError> {
-        self.inner.get_bytes(key).await
-    }
-    async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
-        self.check(key, Some(value.len()), true).await?;
-        self.inner.put_bytes(key, value).await
-    }
-    fn supports_ttl(&self) -> bool {
-        self.inner.supports_ttl()
-    }
-    async fn put_bytes_with_ttl(
-        &self,
-        key: &str,
-        value: Bytes,
-        ttl: Duration,
-    ) -> Result<(), KvError> {
-        self.check(key, Some(value.len()), true).await?;
-        self.inner.put_bytes_with_ttl(key, value, ttl).await
-    }
-    async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.inner.delete(key).await
-    }
-    async fn exists(&self, key: &str) -> Result<bool, KvError> {
-        self.inner.exists(key).await
-    }
-    async fn list_keys_page(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<KeyPage, KvError> {
-        self.inner.list_keys_page(prefix, after, limit).await
-    }
-    async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
-        self.check(key, None, true).await?;
-        self.inner.increment(key, delta).await
-    }
-    async fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        new: Bytes,
-    ) -> Result<bool, KvError> {
-        self.check(key, Some(new.len()), expected.is_none()).await?;
-        self.inner.compare_and_swap(key, expected, new).await
-    }
-    async fn update_bytes(
-        &self,
-        key: &str,
-        update: &mut UpdateFn<'_>,
-    ) -> Result<(Option<Bytes>, Bytes), KvError> {
-        self.check(key, None, true).await?;
-        let limits = self.limits;
-        self.inner
-            .update_bytes(key, &mut |current| {
-                let new = update(current)?;
-                limits.check_len(key, new.len())?;
-                Ok(new)
-            })
-            .await
-    }
-    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, KvError> {
-        self.inner.get_many(keys).await
-    }
-    async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
-        self.limits.check_batch(&*self.inner, &entries).await?;
-        self.inner.set_many(entries).await
-    }
-    async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
-        self.inner.delete_many(keys).await
     }
 }

@@ -18,9 +18,9 @@ use std::sync::Arc;
 
 use futures_util::future::LocalBoxFuture;
 
+use super::RouterInner;
 use crate::context::RequestContext;
 use crate::response::Response;
-use crate::router::RouterInner;
 
 /// Code that wraps request handling. Implemented for
 /// `async fn(RequestContext, Next) -> Response` and for closures of that shape.
