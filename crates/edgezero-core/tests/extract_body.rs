@@ -1,8 +1,8 @@
 //! Body extractors: `Option<Json<T>>` is `None` only for an empty body, the raw `Body` is held
-//! to the body limit, and a JSON body without `Content-Type` is accepted.
+//! to the body limit, and a JSON body must say it is JSON (`LenientJson` also takes none).
 
 use edgezero_core::body::BoxError;
-use edgezero_core::extract::{Json, Query};
+use edgezero_core::extract::{Json, LenientJson, Query};
 use edgezero_core::{Body, Bytes, EdgeError, Router};
 use edgezero_testkit::TestApp;
 use futures_util::StreamExt;
@@ -22,6 +22,14 @@ async fn maybe(item: Option<Json<Item>>) -> String {
 
 async fn strict(Json(item): Json<Item>) -> String {
     item.name
+}
+
+async fn lenient(LenientJson(item): LenientJson<Item>) -> String {
+    item.name
+}
+
+async fn maybe_lenient(item: Option<LenientJson<Item>>) -> String {
+    item.map_or("none".into(), |LenientJson(i)| i.name)
 }
 
 async fn count(mut body: Body) -> Result<String, EdgeError> {
@@ -49,6 +57,8 @@ fn app() -> TestApp {
         Router::new()
             .post("/maybe", maybe)
             .post("/strict", strict)
+            .post("/lenient", lenient)
+            .post("/maybe-lenient", maybe_lenient)
             .post("/count", count)
             .get("/paging", paging),
     )
@@ -126,11 +136,15 @@ fn optional_query_is_none_only_without_a_query() {
 }
 
 #[test]
-fn json_without_content_type_is_accepted() {
+fn json_without_content_type_is_415_unless_lenient() {
     let app = app();
+    // A body without a type is what a page on another site can send without a preflight.
+    let (status, body) = post(&app, "/strict", None, Body::from(r#"{"name":"a"}"#));
+    assert_eq!(status, 415, "{body}");
+    assert!(body.contains("no content-type") && body.contains("application/json"), "{body}");
     assert_eq!(
-        post(&app, "/strict", None, Body::from(r#"{"name":"a"}"#)),
-        (200, "a".into())
+        post(&app, "/maybe", None, Body::from(r#"{"name":"a"}"#)).0,
+        415
     );
     let ld = post(
         &app,
@@ -139,6 +153,28 @@ fn json_without_content_type_is_accepted() {
         Body::from(r#"{"name":"b"}"#),
     );
     assert_eq!(ld, (200, "b".into()));
+
+    // The explicit opt-in takes a missing type, and still refuses an explicit other one.
+    assert_eq!(
+        post(&app, "/lenient", None, Body::from(r#"{"name":"c"}"#)),
+        (200, "c".into())
+    );
+    assert_eq!(
+        post(&app, "/lenient", Some(b"text/plain"), Body::from(r#"{"name":"c"}"#)).0,
+        415
+    );
+    assert_eq!(
+        post(&app, "/lenient", Some(b"application/json"), Body::from("{")).0,
+        400
+    );
+    assert_eq!(
+        post(&app, "/maybe-lenient", None, Body::Empty),
+        (200, "none".into())
+    );
+    assert_eq!(
+        post(&app, "/maybe-lenient", None, Body::from(r#"{"name":"d"}"#)),
+        (200, "d".into())
+    );
 }
 
 #[test]

@@ -114,7 +114,12 @@ fn json_body_rules() {
     );
     assert_eq!(ok.status(), 201);
     assert_eq!(ok.json()["name"], "a");
-    let bad = app.request("POST", "/items", "{nope");
+    let bad = app.send(
+        http::Request::post("/items")
+            .header("content-type", "application/json")
+            .body(Body::from("{nope"))
+            .unwrap(),
+    );
     assert_eq!(bad.status(), 400);
     assert!(bad.json()["error"]["message"]
         .as_str()
@@ -127,6 +132,8 @@ fn json_body_rules() {
             .unwrap(),
     );
     assert_eq!(wrong_type.status(), 415);
+    let untyped = app.request("POST", "/items", r#"{"name":"a"}"#);
+    assert_eq!(untyped.status(), 415, "a JSON body must say it is JSON");
 }
 
 #[test]

@@ -37,21 +37,25 @@ async fn read_body(ctx: &mut RequestContext) -> Result<Bytes, EdgeError> {
     ctx.take_body().ok_or_else(taken)?.collect(limit).await
 }
 
-/// A missing `Content-Type` is accepted; an explicit one must be JSON.
-fn check_json(ctx: &RequestContext) -> Result<(), EdgeError> {
+fn is_json(mime: &str) -> bool {
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// The body must be declared JSON. A request without `Content-Type` (or with a form or
+/// `text/plain` type) is one a page on any other site can send cross-site without a CORS
+/// preflight, so [`Json`] refuses it; [`LenientJson`] accepts a missing type.
+fn check_json(ctx: &RequestContext, lenient: bool) -> Result<(), EdgeError> {
     match content_type(ctx) {
-        Some(ct) => {
-            let m = mime(&ct);
-            if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")) {
-                Ok(())
-            } else {
-                Err(EdgeError::unsupported_media_type(format!(
-                    "expected a JSON body (content-type: application/json), got `{ct}`; \
-                     send `content-type: application/json` or no content-type"
-                )))
-            }
-        }
-        None => Ok(()),
+        Some(ct) if is_json(&mime(&ct)) => Ok(()),
+        Some(ct) => Err(EdgeError::unsupported_media_type(format!(
+            "expected a JSON body (content-type: application/json), got `{ct}`; \
+             send `content-type: application/json`"
+        ))),
+        None if lenient => Ok(()),
+        None => Err(EdgeError::unsupported_media_type(
+            "expected a JSON body, but the request has no content-type; \
+             send `content-type: application/json`",
+        )),
     }
 }
 
@@ -61,11 +65,11 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, EdgeError> {
         .map_err(|e| EdgeError::bad_request(format!("invalid JSON body: {e}")))
 }
 
-/// A JSON body. No `Content-Type`, `application/json` or `application/*+json` is accepted;
-/// another explicit type gets `415`, malformed JSON `400`, a body over the limit `413`.
+/// A JSON body sent as `application/json` or `application/*+json`; any other type, or none,
+/// gets `415`, malformed JSON `400`, a body over the limit `413`.
 impl<T: DeserializeOwned> FromRequest for Json<T> {
     async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-        check_json(ctx)?;
+        check_json(ctx, false)?;
         let bytes = read_body(ctx).await?;
         parse_json(&bytes)
     }
@@ -78,8 +82,47 @@ impl<T: DeserializeOwned> OptionalFromRequest for Json<T> {
         if bytes.is_empty() {
             return Ok(None);
         }
-        check_json(ctx)?;
+        check_json(ctx, false)?;
         parse_json(&bytes).map(Some)
+    }
+}
+
+/// A JSON body that may also come **without** a `Content-Type` (as `curl -d` with no header,
+/// or an old client, sends it); an explicit non-JSON type is still `415`.
+///
+/// Opt in only where that is safe: a request without a content type is a CORS "simple
+/// request", which a page on any other site can send with the visitor's cookies or basic-auth
+/// credentials and without a preflight. Do not use it on an endpoint that trusts cookies or
+/// browser-cached credentials; prefer [`Json`].
+///
+/// ```
+/// use edgezero_core::extract::LenientJson;
+///
+/// async fn ingest(LenientJson(event): LenientJson<serde_json::Value>) -> String {
+///     event["kind"].as_str().unwrap_or("none").to_string()
+/// }
+/// # let _ = edgezero_core::Router::new().post("/ingest", ingest);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LenientJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for LenientJson<T> {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        check_json(ctx, true)?;
+        let bytes = read_body(ctx).await?;
+        parse_json(&bytes).map(|Json(v)| LenientJson(v))
+    }
+}
+
+/// `None` only for an empty body.
+impl<T: DeserializeOwned> OptionalFromRequest for LenientJson<T> {
+    async fn from_request_optional(ctx: &mut RequestContext) -> Result<Option<Self>, EdgeError> {
+        let bytes = read_body(ctx).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        check_json(ctx, true)?;
+        parse_json(&bytes).map(|Json(v)| Some(LenientJson(v)))
     }
 }
 

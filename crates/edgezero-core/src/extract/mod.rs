@@ -22,9 +22,12 @@
 //! ## Content types
 //!
 //! [`Json`] accepts a body whose `Content-Type` is `application/json` or
-//! `application/<anything>+json`, **or that has no `Content-Type` at all** (as `curl -d`
-//! and many scripts send); any other explicit type gets `415`. [`Form`] does the same for
-//! `application/x-www-form-urlencoded`.
+//! `application/<anything>+json`; any other type gets `415`, and so does a body **without** a
+//! `Content-Type`: such a request is a CORS "simple request" that a page on any other site
+//! can send with the visitor's cookies and without a preflight, so a JSON endpoint would
+//! otherwise be open to cross-site forgery. [`LenientJson`] accepts a missing type, as an
+//! explicit opt-in (read its caveat). [`Form`] accepts
+//! `application/x-www-form-urlencoded` or no type (an HTML form always sends its type).
 //!
 //! ## Optional extractors
 //!
@@ -49,7 +52,7 @@ use crate::store::config::ConfigHandle;
 use crate::store::kv::KvHandle;
 use crate::store::secrets::SecretHandle;
 pub use crate::store::Stores;
-pub use body::Form;
+pub use body::{Form, LenientJson};
 
 /// Something that can be built from a request.
 pub trait FromRequest: Sized {
