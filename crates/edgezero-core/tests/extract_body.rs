@@ -141,7 +141,10 @@ fn json_without_content_type_is_415_unless_lenient() {
     // A body without a type is what a page on another site can send without a preflight.
     let (status, body) = post(&app, "/strict", None, Body::from(r#"{"name":"a"}"#));
     assert_eq!(status, 415, "{body}");
-    assert!(body.contains("no content-type") && body.contains("application/json"), "{body}");
+    assert!(
+        body.contains("no content-type") && body.contains("application/json"),
+        "{body}"
+    );
     assert_eq!(
         post(&app, "/maybe", None, Body::from(r#"{"name":"a"}"#)).0,
         415
@@ -160,7 +163,13 @@ fn json_without_content_type_is_415_unless_lenient() {
         (200, "c".into())
     );
     assert_eq!(
-        post(&app, "/lenient", Some(b"text/plain"), Body::from(r#"{"name":"c"}"#)).0,
+        post(
+            &app,
+            "/lenient",
+            Some(b"text/plain"),
+            Body::from(r#"{"name":"c"}"#)
+        )
+        .0,
         415
     );
     assert_eq!(
