@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use edgezero_testkit::origin::Origin;
+use edgezero_test_support::origin::Origin;
 use serde_json::Value;
 
 use crate::adapter::{Adapter, Prepared, StoreKind};

@@ -1,8 +1,8 @@
 //! Contract suites: the behaviour every store backend, and every outbound HTTP client
 //! ([`http_client_suite`]), must share.
 //!
-//! Each case is an `async fn` that returns `Err(message)` on failure instead of panicking,
-//! so the same suite runs in a host test, in a native server and inside a WebAssembly
+//! Each case reports a [`CaseFailure`] in its [`CaseResult`] instead of panicking, so the
+//! same suite runs in a host test, in a native server and inside a WebAssembly
 //! component. Cases use their own key prefixes and clean up first, so one store can run
 //! the whole suite, repeatedly.
 
@@ -40,8 +40,30 @@ pub use http_client::{http_client_suite, HttpClientTarget};
 pub struct CaseResult {
     /// The case name.
     pub name: &'static str,
-    /// `Ok` or the failure message.
-    pub result: Result<(), String>,
+    /// `Ok`, or why the backend failed the case.
+    pub result: Result<(), CaseFailure>,
+}
+
+impl CaseResult {
+    fn new(name: &'static str, result: Result<(), String>) -> Self {
+        CaseResult {
+            name,
+            result: result.map_err(CaseFailure),
+        }
+    }
+}
+
+/// Why a backend failed a case: what it did, and what the contract expects instead (e.g.
+/// "a missing key must read as None, got Some(..)"). Its `Display` is that message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CaseFailure(String);
+
+impl CaseFailure {
+    /// The failure message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
 }
 
 macro_rules! ensure {
@@ -360,10 +382,7 @@ pub async fn kv_suite(kv: &KvHandle, caps: KvCapabilities) -> Vec<CaseResult> {
     let mut out = Vec::new();
     macro_rules! case {
         ($f:ident) => {
-            out.push(CaseResult {
-                name: stringify!($f),
-                result: $f(kv, caps).await,
-            });
+            out.push(CaseResult::new(stringify!($f), $f(kv, caps).await));
         };
     }
     case!(kv_round_trip);
@@ -433,22 +452,10 @@ pub async fn config_suite(config: &ConfigHandle) -> Vec<CaseResult> {
         }
     };
     vec![
-        CaseResult {
-            name: "config_verbatim",
-            result: verbatim.await,
-        },
-        CaseResult {
-            name: "config_typed",
-            result: typed.await,
-        },
-        CaseResult {
-            name: "config_entries",
-            result: entries.await,
-        },
-        CaseResult {
-            name: "config_validation",
-            result: validation.await,
-        },
+        CaseResult::new("config_verbatim", verbatim.await),
+        CaseResult::new("config_typed", typed.await),
+        CaseResult::new("config_entries", entries.await),
+        CaseResult::new("config_validation", validation.await),
     ]
 }
 
@@ -485,14 +492,8 @@ pub async fn secrets_suite(secrets: &SecretHandle) -> Vec<CaseResult> {
         }
     };
     vec![
-        CaseResult {
-            name: "secrets_read",
-            result: read.await,
-        },
-        CaseResult {
-            name: "secrets_validation",
-            result: validation.await,
-        },
+        CaseResult::new("secrets_read", read.await),
+        CaseResult::new("secrets_validation", validation.await),
     ]
 }
 

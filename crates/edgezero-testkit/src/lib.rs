@@ -1,18 +1,21 @@
 //! # EdgeZero testkit
 //!
+//! What an app's own tests depend on (`[dev-dependencies] edgezero-testkit`), and the
+//! contracts every store backend and outbound HTTP client passes:
+//!
+//! - [`TestApp`]: send requests through a router without a server, against in-memory stores;
 //! - [`memory`]: in-memory KV / config / secret stores and a `StoreProvider` over them;
-//! - [`contract`]: the suites every store backend runs (in-memory, native SQLite, Spin), and
-//!   the one every outbound HTTP client runs ([`contract::http_client_suite`]);
 //! - [`FakeHttp`]: a recording outbound client with canned answers, for handler tests;
-//! - `origin` (cargo feature `origin`): a loopback HTTP origin on its own thread, with echo,
-//!   cookie, slow-stream, hanging and status routes, for tests of real clients and proxies;
+//! - [`contract`]: the suites every store backend runs (in-memory, native SQLite, Spin), and
+//!   the one every outbound HTTP client runs ([`contract::http_client_suite`]); a case that
+//!   fails reports a [`contract::CaseFailure`], never a panic, so a suite also runs inside a
+//!   WebAssembly component;
 //! - [`pattern`]: deterministic bodies of any size and their running checksum;
-//! - `wire` (not on wasm): reads an HTTP/1.1 answer from a socket, checksumming large bodies;
-//! - `hostile` (not on wasm): the requests a hostile or careless client sends (paths that
-//!   leave a proxied prefix, oversize or malformed uploads, oversize headers);
-//! - `browser` (cargo feature `browser`): a headless Chromium over WebDriver, for page tests;
-//! - [`TestApp`]: send requests through a router without a server;
 //! - [`env_lookup`]: an environment of fixed pairs, for the `EDGEZERO__*` resolvers.
+//!
+//! Everything here also builds for `wasm32-wasip2`. The servers and clients that test this
+//! repository from the outside (a loopback origin, a raw HTTP/1.1 client, hostile requests,
+//! a browser driver) are in its unpublished `edgezero-test-support` crate.
 //!
 //! ```
 //! use edgezero_core::Router;
@@ -26,18 +29,10 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "browser")]
-pub mod browser;
 pub mod contract;
 pub mod fake_http;
-#[cfg(not(target_family = "wasm"))]
-pub mod hostile;
 pub mod memory;
-#[cfg(feature = "origin")]
-pub mod origin;
 pub mod pattern;
-#[cfg(not(target_family = "wasm"))]
-pub mod wire;
 
 use std::rc::Rc;
 use std::sync::Arc;

@@ -1,7 +1,9 @@
-//! Deterministic bodies of any size and a cheap running checksum, shared by the test origin
-//! ([`crate::origin`]) and the HTTP client suite ([`crate::contract::http_client_suite`]):
-//! a sender streams [`pattern`] chunks, the receiver folds what arrives into a [`Checksum`],
-//! and neither side ever holds the whole body.
+//! Deterministic bodies of any size and a cheap running checksum, shared by the HTTP client
+//! suite ([`crate::contract::http_client_suite`]) and the test origin it runs against (in
+//! this repository's unpublished `edgezero-test-support`, which re-exports this module): a
+//! sender streams [`pattern`] chunks, the receiver folds what arrives into a [`Checksum`],
+//! and neither side ever holds the whole body. An app's own tests can use it the same way,
+//! for a large upload or download through a handler.
 //!
 //! ```
 //! use edgezero_testkit::pattern::{pattern, Checksum};

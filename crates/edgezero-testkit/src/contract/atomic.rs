@@ -242,10 +242,7 @@ pub async fn kv_atomic_suite(kv: &KvHandle) -> Vec<CaseResult> {
     let mut out = Vec::new();
     macro_rules! case {
         ($f:ident) => {
-            out.push(CaseResult {
-                name: stringify!($f),
-                result: $f(kv).await,
-            });
+            out.push(CaseResult::new(stringify!($f), $f(kv).await));
         };
     }
     case!(kv_increment);

@@ -1,7 +1,8 @@
 //! The outbound HTTP client contract: what every real [`HttpClient`] (native, Spin, the
-//! embedded host) does against the test origin ([`crate::origin`]).
+//! embedded host) does against the test origin (`origin::Origin` in this repository's
+//! unpublished `edgezero-test-support` crate).
 //!
-//! Like the store suites, cases return `Err(message)` instead of panicking and need no
+//! Like the store suites, cases report a failure instead of panicking and need no
 //! runtime of their own (only `std::time::Instant` for timings), so the suite runs in a host
 //! test and inside a WebAssembly component alike.
 
@@ -27,7 +28,7 @@ pub struct HttpClientTarget {
 
 impl HttpClientTarget {
     /// `client` (with its normal timeout, long enough to move several MiB) against a running
-    /// test origin at `origin` (its [`base_url`](crate::origin::Origin::base_url)).
+    /// test origin at `origin`, its base URL (`http://127.0.0.1:<port>`).
     pub fn new(client: Rc<dyn HttpClient>, origin: &str) -> Self {
         HttpClientTarget {
             client,
@@ -47,7 +48,7 @@ impl HttpClientTarget {
     }
 
     /// Adds the connect-error case: `url` is an http URL where nothing listens
-    /// ([`crate::origin::closed_url`] natively).
+    /// (`origin::closed_url()` of `edgezero-test-support`, natively).
     pub fn with_closed_url(mut self, url: &str) -> Self {
         self.closed_url = Some(url.to_string());
         self
@@ -496,56 +497,42 @@ async fn invalid_urls(t: &HttpClientTarget) -> Result<(), String> {
 /// Runs every case against `target`. The timeout and connect-error cases run only when the
 /// target was given what they need ([`HttpClientTarget::with_short_timeout`],
 /// [`HttpClientTarget::with_closed_url`]).
+///
+/// The cases call the routes of this repository's test origin (`origin::Origin` in the
+/// unpublished `edgezero-test-support` crate, whose module docs are the protocol): `/echo`
+/// reports the request and the [`Checksum`] of its body, `/stream` sends a
+/// [`pattern`](crate::pattern) body in timed chunks, `/status/{code}`, `/cookies`, `/hang`
+/// and `/health` (a request counter). Bodies are checked by checksum on both sides, never
+/// held whole.
 pub async fn http_client_suite(target: &HttpClientTarget) -> Vec<CaseResult> {
     let mut results = vec![
-        CaseResult {
-            name: "http_status_codes",
-            result: status_codes(target).await,
-        },
-        CaseResult {
-            name: "http_methods_and_request_headers",
-            result: methods_and_request_headers(target).await,
-        },
-        CaseResult {
-            name: "http_response_headers",
-            result: response_headers(target).await,
-        },
-        CaseResult {
-            name: "http_json_helpers",
-            result: json_helpers(target).await,
-        },
-        CaseResult {
-            name: "http_streamed_upload",
-            result: streamed_upload(target).await,
-        },
-        CaseResult {
-            name: "http_streamed_download",
-            result: streamed_download(target).await,
-        },
-        CaseResult {
-            name: "http_large_bodies",
-            result: large_bodies(target).await,
-        },
-        CaseResult {
-            name: "http_concurrent_requests",
-            result: concurrent_requests(target).await,
-        },
-        CaseResult {
-            name: "http_invalid_urls",
-            result: invalid_urls(target).await,
-        },
+        CaseResult::new("http_status_codes", status_codes(target).await),
+        CaseResult::new(
+            "http_methods_and_request_headers",
+            methods_and_request_headers(target).await,
+        ),
+        CaseResult::new("http_response_headers", response_headers(target).await),
+        CaseResult::new("http_json_helpers", json_helpers(target).await),
+        CaseResult::new("http_streamed_upload", streamed_upload(target).await),
+        CaseResult::new("http_streamed_download", streamed_download(target).await),
+        CaseResult::new("http_large_bodies", large_bodies(target).await),
+        CaseResult::new(
+            "http_concurrent_requests",
+            concurrent_requests(target).await,
+        ),
+        CaseResult::new("http_invalid_urls", invalid_urls(target).await),
     ];
     if let Some((client, timeout)) = &target.short_timeout {
-        results.push(CaseResult {
-            name: "http_timeouts",
-            result: timeouts(&**client, &target.origin, *timeout).await,
-        });
+        results.push(CaseResult::new(
+            "http_timeouts",
+            timeouts(&**client, &target.origin, *timeout).await,
+        ));
     }
     if let Some(url) = &target.closed_url {
-        results.push(CaseResult {
-            name: "http_connect_error",
-            result: connect_error(&*target.client, url).await,
-        });
+        results.push(CaseResult::new(
+            "http_connect_error",
+            connect_error(&*target.client, url).await,
+        ));
     }
     results
 }

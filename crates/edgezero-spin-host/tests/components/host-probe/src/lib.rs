@@ -56,7 +56,7 @@ async fn contract(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>,
     Ok(Json(Value::Array(
         results
             .iter()
-            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err()}))
+            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
             .collect(),
     )))
 }
@@ -105,7 +105,7 @@ async fn client_suite(
     Json(Value::Array(
         results
             .iter()
-            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err()}))
+            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
             .collect(),
     ))
 }
@@ -116,7 +116,7 @@ async fn atomic(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, E
     Ok(Json(Value::Array(
         results
             .iter()
-            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err()}))
+            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
             .collect(),
     )))
 }
