@@ -2,11 +2,13 @@
 # Builds every example's Spin component for wasm32-wasip2 and checks what Spin will load:
 #   - the file is a WebAssembly component (00 61 73 6d 0d 00 01 00), not a core module;
 #   - it exports wasi:http/handler@0.3.0-rc-2026-03-15 (what spin-sdk 6 targets);
-#   - the key-value examples import spin:key-value/key-value@3.0.0, except the counter;
-#   - the counter (atomic increments, the `wasi-keyvalue` feature) imports
-#     wasi:keyvalue/atomics@0.2.0-draft2 and does all its key-value work through
-#     wasi:keyvalue, without spin:key-value; the others do not import wasi:keyvalue (the
-#     feature is opt-in);
+#   - the key-value examples built with edgezero-adapter-spin's default `wasi-keyvalue`
+#     feature import wasi:keyvalue/store@0.2.0-draft2 and do all their key-value work
+#     through wasi:keyvalue, without spin:key-value; the counter (atomic increments) imports
+#     wasi:keyvalue/atomics@0.2.0-draft2 (the linker drops it from a component that never
+#     counts, as the proxy); kv-api, built with
+#     `default-features = false` (the opt-out for Spin runtimes without wasi:keyvalue
+#     atomics), imports spin:key-value/key-value@3.0.0 and no wasi:keyvalue;
 #   - the proxy (outbound HTTP) imports wasi:http/client@0.3.0-rc-2026-03-15, and the others
 #     do not (the `outbound-http` feature is opt-in).
 # Prints each size. Exits non-zero, naming the example and the check, on any failure.
@@ -21,10 +23,14 @@ source "$repo/scripts/wasm-toolchain.sh"
 HANDLER_EXPORT="export wasi:http/handler@0.3.0-rc-2026-03-15;"
 KV_IMPORT="import spin:key-value/key-value@3.0.0;"
 ATOMICS_IMPORT="import wasi:keyvalue/atomics@0.2.0-draft2;"
+STORE_IMPORT="import wasi:keyvalue/store@0.2.0-draft2;"
 HTTP_CLIENT_IMPORT="import wasi:http/client@0.3.0-rc-2026-03-15;"
 # example → does it call origins (edgezero-adapter-spin's `outbound-http`)? Unlisted: no.
 declare -A USES_HTTP_CLIENT=([proxy]=yes)
-declare -A USES_ATOMICS=([counter]=yes [url-shortener]=no [kv-api]=no [kv-explorer]=no [proxy]=no)
+# example → built with the `wasi-keyvalue` feature (the default)? kv-api opts out.
+declare -A WASI_KEYVALUE=([counter]=yes [url-shortener]=yes [kv-api]=no [kv-explorer]=yes [proxy]=yes)
+# example → does it count (must import wasi:keyvalue/atomics)? Unlisted: not checked.
+declare -A USES_ATOMICS=([counter]=yes)
 COMPONENT_MAGIC="0061736d0d000100"
 
 # example → does it use key-value stores?
@@ -68,15 +74,19 @@ for ex in "${examples[@]}"; do
     world=$(printf '%s\n' "$wit" | sed -n '/^world root {/,/^}/p')
     grep -qF "$HANDLER_EXPORT" <<<"$world" ||
         fail "$ex" "does not export wasi:http/handler@0.3.0-rc-2026-03-15; world is: $(tr -s ' \n' ' ' <<<"$world")"
-    if [ "${USES_ATOMICS[$ex]}" = yes ]; then
-        grep -qF "$ATOMICS_IMPORT" <<<"$world" ||
-            fail "$ex" "does not import wasi:keyvalue/atomics@0.2.0-draft2 (enable the wasi-keyvalue feature)"
+    if [ "${WASI_KEYVALUE[$ex]}" = yes ]; then
+        grep -qF "$STORE_IMPORT" <<<"$world" ||
+            fail "$ex" "does not import wasi:keyvalue/store@0.2.0-draft2 (is the default wasi-keyvalue feature off?)"
+        if [ "${USES_ATOMICS[$ex]:-no}" = yes ]; then
+            grep -qF "$ATOMICS_IMPORT" <<<"$world" ||
+                fail "$ex" "does not import wasi:keyvalue/atomics@0.2.0-draft2"
+        fi
         if grep -qF "$KV_IMPORT" <<<"$world"; then
             fail "$ex" "imports spin:key-value/key-value@3.0.0 although wasi:keyvalue does all its key-value work"
         fi
     else
         if grep -qF "import wasi:keyvalue/" <<<"$world"; then
-            fail "$ex" "imports wasi:keyvalue without using atomics (the wasi-keyvalue feature is on)"
+            fail "$ex" "imports wasi:keyvalue although built with default-features = false"
         fi
         if [ "${USES_KV[$ex]}" = yes ]; then
             grep -qF "$KV_IMPORT" <<<"$world" ||

@@ -12,7 +12,7 @@
 //!   match; then it sorts only what the page needs.
 //!
 //! Counters, compare-and-swap and batches go through `wasi:keyvalue` when the component is
-//! built with the `wasi-keyvalue` feature; see [`atomic`].
+//! built with the `wasi-keyvalue` feature (the default); see [`atomic`].
 //!
 //! The logic is generic over [`SpinHost`] and its [`KvBackend`] (implemented on `wasm32` for
 //! `spin_sdk::key_value::Store`, or for the `wasi:keyvalue` bucket with `wasi-keyvalue`) and

@@ -44,18 +44,24 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `wasi-keyvalue` | off | imports `wasi:keyvalue@0.2.0-draft2` (Spin 4) for atomic `increment` / `compare_and_swap` and one-call batches, and does every other key-value operation through it too, so that the component does not import `spin:key-value`; see [`kv::atomic`] |
+//! | `wasi-keyvalue` | **on** | imports `wasi:keyvalue@0.2.0-draft2` (Spin 4) for atomic `increment` / `compare_and_swap` and one-call batches, and does every other key-value operation through it too, so that the component does not import `spin:key-value`; see [`kv::atomic`] |
 //! | `outbound-http` | off | gives handlers `edgezero_core::fetch::Client` over Spin's `wasi:http` client (imports it); without it `Client` answers 501 |
 //!
-//! Without `wasi-keyvalue`, `increment`, `counter`, `compare_and_swap` and `update_json`
-//! return `KvError::Unsupported` (HTTP 501, "operation `increment` is not supported by this
-//! platform's key-value store"): **enable the `wasi-keyvalue` feature of
-//! edgezero-adapter-spin** in the component crate:
+//! Counting is atomic on Spin by default. A Spin runtime without `wasi:keyvalue/atomics`
+//! refuses to load a component that imports it: Fermyon Cloud documents no `wasi:keyvalue`
+//! support, and Fermyon Wasm Functions / Akamai Functions only `wasi:keyvalue/store` and
+//! `batch`. For those, opt out:
 //!
 //! ```toml
 //! [dependencies]
-//! edgezero-adapter-spin = { version = "0.1", features = ["wasi-keyvalue"] }
+//! edgezero-adapter-spin = { version = "0.1", default-features = false }
 //! ```
+//!
+//! The component then imports `spin:key-value` instead, and `increment`, `counter`,
+//! `compare_and_swap` and `update_json` return `KvError::Unsupported` (HTTP 501, "operation
+//! `increment` is not supported by this platform's key-value store"). `edgezero config
+//! validate --strict` warns, and `edgezero deploy --adapter spin` refuses, when the built
+//! component imports `wasi:keyvalue/atomics` and the deploy command targets one of them.
 //!
 //! `get_many` / `set_many` / `delete_many` work either way (one key at a time without it).
 //! The feature changes only the `wasm32` build; host tests always run the atomic logic.

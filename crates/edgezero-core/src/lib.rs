@@ -12,10 +12,9 @@
 //!     format!("hello, {name}")
 //! }
 //!
-//! async fn visits(Kv(kv): Kv) -> Result<Json<u64>, EdgeError> {
-//!     let n = kv.get_json::<u64>("visits").await?.unwrap_or(0) + 1;
-//!     kv.put_json("visits", &n).await?;
-//!     Ok(Json(n))
+//! // `increment` is atomic on every backend: a get, add, put would lose concurrent visits.
+//! async fn visits(Kv(kv): Kv) -> Result<Json<i64>, EdgeError> {
+//!     Ok(Json(kv.increment("visits", 1).await?))
 //! }
 //!
 //! let router = Router::new().get("/hello/{name}", hello).post("/visits", visits);

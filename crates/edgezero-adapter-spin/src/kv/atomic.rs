@@ -1,23 +1,25 @@
 //! Counters, compare-and-swap and batches on Spin, through `wasi:keyvalue@0.2.0-draft2`.
 //!
 //! Spin 4 gives every component `wasi:keyvalue` (`store`, `atomics`, `batch`) over the same
-//! backends and labels as `spin:key-value`. A component imports it only when it is built with
-//! this crate's **`wasi-keyvalue`** feature (off by default, so an app that does not count
-//! carries none of it):
+//! backends and labels as `spin:key-value`. A component imports it when it is built with
+//! this crate's **`wasi-keyvalue`** feature, which is on by default. Turn it off only for a
+//! Spin runtime that lacks `wasi:keyvalue/atomics` (Fermyon Cloud and Akamai Functions
+//! document `store` and `batch` at most; `edgezero config validate --strict` warns and
+//! `edgezero deploy` refuses when the component imports it for such a target):
 //!
 //! ```toml
-//! edgezero-adapter-spin = { version = "0.1", features = ["wasi-keyvalue"] }
+//! edgezero-adapter-spin = { version = "0.1", default-features = false }
 //! ```
 //!
-//! | operation | with `wasi-keyvalue` | without |
+//! | operation | with `wasi-keyvalue` (default) | without |
 //! |---|---|---|
 //! | `increment` (and `counter`) | `store.bucket.get`, then `atomics.increment` | `KvError::Unsupported` (501) |
 //! | `compare_and_swap` (and `update_json`) | `atomics` `cas.new`, `current`, `swap` | `KvError::Unsupported` (501) |
 //! | `get_many` / `set_many` / `delete_many` | `batch.*` (one host call) | one key at a time over `spin:key-value` |
 //!
 //! Without the feature the 501 reads "operation `increment` is not supported by this
-//! platform's key-value store" (core's text); the fix is to **enable the `wasi-keyvalue`
-//! feature of edgezero-adapter-spin**, which is also logged at `warn`. Batches fall back to
+//! platform's key-value store" (core's text), and the log says, at `warn`, that the
+//! component was built without the `wasi-keyvalue` feature. Batches fall back to
 //! single-key calls instead of failing, since the result is the same apart from atomicity,
 //! so portable code can use them everywhere.
 //!
@@ -227,8 +229,9 @@ impl<H: SpinHost> SpinKv<H> {
     fn bucket_for(&self, operation: &'static str) -> Result<&H::Bucket, KvError> {
         self.open_bucket()?.ok_or_else(|| {
             log::warn!(
-                "`{operation}` on key-value store `{}` needs wasi:keyvalue: enable the \
-                 `wasi-keyvalue` feature of edgezero-adapter-spin",
+                "`{operation}` on key-value store `{}` needs wasi:keyvalue: the component was \
+                 built without the default `wasi-keyvalue` feature of edgezero-adapter-spin \
+                 (`default-features = false`)",
                 self.id
             );
             KvError::Unsupported { operation }

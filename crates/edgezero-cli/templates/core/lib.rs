@@ -34,10 +34,10 @@ pub mod handlers {
         "hello from {{name}}"
     }
 
-    /// `GET /visits`: a counter in the default key-value store.
+    /// `GET /visits`: a counter in the default key-value store. `increment` is atomic, so
+    /// requests that run at the same time each count.
     pub async fn visits(Kv(kv): Kv) -> Result<Json<Value>, EdgeError> {
-        let visits = kv.get_json::<u64>("visits").await?.unwrap_or(0) + 1;
-        kv.put_json("visits", &visits).await?;
+        let visits = kv.increment("visits", 1).await?;
         Ok(Json(json!({ "visits": visits })))
     }
 
