@@ -54,9 +54,7 @@ impl Host {
             cli: config.up.variables.clone(),
             dotenv: config.up.dotenv.clone(),
         };
-        let env = sources
-            .lookup(|name: &str| std::env::var(name).ok())
-            .map_err(anyhow::Error::msg)?;
+        let env = sources.lookup(|name: &str| std::env::var(name).ok())?;
         let values = resolve_app_variables(&manifest.variables, &env).map_err(|missing| {
             let lines: Vec<String> = missing
                 .iter()

@@ -401,8 +401,8 @@ fn component(
                 format!("variable names are {SPIN_VARIABLE_NAME_RULE}"),
             ));
         }
-        let template =
-            Template::parse(value.get_ref()).map_err(|m| src.at(value.span(), vkey.clone(), m))?;
+        let template = Template::parse(value.get_ref())
+            .map_err(|e| src.at(value.span(), vkey.clone(), e.to_string()))?;
         if let Some(undeclared) = template.references().find(|r| !app_vars.contains_key(*r)) {
             return Err(src.at(
                 value.span(),
@@ -526,7 +526,8 @@ fn http_routes(
         }
         match t.route.get_ref() {
             toml::Value::String(r) => {
-                let route = Route::parse(r).map_err(|m| src.at(t.route.span(), key("route"), m))?;
+                let route = Route::parse(r)
+                    .map_err(|e| src.at(t.route.span(), key("route"), e.to_string()))?;
                 routes.push((route, comp_id.to_string()));
             }
             toml::Value::Table(tab)

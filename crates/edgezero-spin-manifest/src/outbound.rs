@@ -79,31 +79,87 @@ fn in_cidr(net: IpAddr, bits: u8, ip: IpAddr) -> bool {
     (a >> shift) == (b >> shift)
 }
 
+/// Why an `allowed_outbound_hosts` entry cannot be used; the message quotes the entry and
+/// says what to write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutboundError {
+    /// No `<scheme>://`.
+    #[error("{0:?} has no scheme: write <scheme>://<host>[:<port>], e.g. \"https://example.com\" (or \"*://*:*\" to allow everything)")]
+    NoScheme(String),
+    /// A scheme that is not letters or `*`.
+    #[error("{entry:?}: the scheme {scheme:?} must be letters or `*`")]
+    BadScheme {
+        /// The entry.
+        entry: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// A path after the host.
+    #[error("{0:?} has a path; entries name hosts only")]
+    HasPath(String),
+    /// `*` in a label other than the first.
+    #[error("{0:?}: a wildcard may only be the first label (`*.example.com`)")]
+    WildcardLabel(String),
+    /// `*` inside a host.
+    #[error("{0:?}: a wildcard may only be the whole host or its first label")]
+    WildcardHost(String),
+    /// An empty or invalid host.
+    #[error("{0:?} has no valid host")]
+    NoHost(String),
+    /// No port, and the scheme has no well-known one.
+    #[error("{0:?} has no port and its scheme has no well-known one; add `:<port>` or `:*`")]
+    NoPort(String),
+    /// `a..b` that is not two numbers.
+    #[error("{entry:?}: the port range {port:?} must be numbers, e.g. 8000..9000")]
+    PortRange {
+        /// The entry.
+        entry: String,
+        /// The range as written.
+        port: String,
+    },
+    /// A port that is not a number.
+    #[error("{entry:?}: the port {port:?} is not a number")]
+    Port {
+        /// The entry.
+        entry: String,
+        /// The port as written.
+        port: String,
+    },
+    /// `insecure:allow-all`, which Spin refuses.
+    #[error(
+        "\"insecure:allow-all\" is not allowed; write \"*://*:*\" to allow all outbound traffic"
+    )]
+    InsecureAllowAll,
+}
+
 impl AllowedHost {
     /// Parses one entry (templates already resolved).
-    pub fn parse(entry: &str) -> Result<AllowedHost, String> {
+    pub fn parse(entry: &str) -> Result<AllowedHost, OutboundError> {
         let text = entry.trim();
         let Some((scheme, rest)) = text.split_once("://") else {
-            return Err(format!(
-                "{text:?} has no scheme: write <scheme>://<host>[:<port>], e.g. \"https://example.com\" (or \"*://*:*\" to allow everything)"
-            ));
+            return Err(OutboundError::NoScheme(text.to_string()));
         };
         let scheme = match scheme {
             "*" => None,
             s if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic()) => Some(s.to_string()),
-            s => return Err(format!("{text:?}: the scheme {s:?} must be letters or `*`")),
+            s => {
+                return Err(OutboundError::BadScheme {
+                    entry: text.to_string(),
+                    scheme: s.to_string(),
+                })
+            }
         };
         let (host, port) = rest.rsplit_once(':').unwrap_or((rest, ""));
         let port = match port.split_once('/') {
             Some((_, path)) if !path.is_empty() => {
-                return Err(format!("{text:?} has a path; entries name hosts only"))
+                return Err(OutboundError::HasPath(text.to_string()))
             }
             Some((port, _)) => port,
             None => port,
         };
         if matches!(host.split('/').nth(1), Some(path) if !path.is_empty()) && cidr(host).is_none()
         {
-            return Err(format!("{text:?} has a path; entries name hosts only"));
+            return Err(OutboundError::HasPath(text.to_string()));
         }
         let host = host.trim().trim_end_matches('/');
         let host = if host == "*" {
@@ -114,36 +170,36 @@ impl AllowedHost {
             Host::Cidr(ip, bits)
         } else if let Some(domain) = host.strip_prefix("*.") {
             if domain.contains('*') || domain.is_empty() {
-                return Err(format!(
-                    "{text:?}: a wildcard may only be the first label (`*.example.com`)"
-                ));
+                return Err(OutboundError::WildcardLabel(text.to_string()));
             }
             Host::Subdomain(format!(".{domain}"))
         } else if host.contains('*') {
-            return Err(format!(
-                "{text:?}: a wildcard may only be the whole host or its first label"
-            ));
+            return Err(OutboundError::WildcardHost(text.to_string()));
         } else if host.is_empty() || host.contains('/') {
-            return Err(format!("{text:?} has no valid host"));
+            return Err(OutboundError::NoHost(text.to_string()));
         } else {
             Host::Exact(host.to_ascii_lowercase())
         };
         let port = match port {
             "" => match scheme.as_deref().and_then(well_known_port) {
                 Some(p) => Port::One(p),
-                None => {
-                    return Err(format!(
-                        "{text:?} has no port and its scheme has no well-known one; add `:<port>` or `:*`"
-                    ))
-                }
+                None => return Err(OutboundError::NoPort(text.to_string())),
             },
             "*" => Port::Any,
             p => match p.split_once("..") {
                 Some((a, b)) => match (a.parse(), b.parse()) {
                     (Ok(a), Ok(b)) => Port::Range(a, b),
-                    _ => return Err(format!("{text:?}: the port range {p:?} must be numbers, e.g. 8000..9000")),
+                    _ => {
+                        return Err(OutboundError::PortRange {
+                            entry: text.to_string(),
+                            port: p.to_string(),
+                        })
+                    }
                 },
-                None => Port::One(p.parse().map_err(|_| format!("{text:?}: the port {p:?} is not a number"))?),
+                None => Port::One(p.parse().map_err(|_| OutboundError::Port {
+                    entry: text.to_string(),
+                    port: p.to_string(),
+                })?),
             },
         };
         Ok(AllowedHost {
@@ -196,9 +252,9 @@ impl AllowedHost {
 }
 
 /// Parses every entry of a component; `insecure:allow-all` is refused, as Spin refuses it.
-pub fn parse_all(entries: &[String]) -> Result<Vec<AllowedHost>, String> {
+pub fn parse_all(entries: &[String]) -> Result<Vec<AllowedHost>, OutboundError> {
     if entries.len() == 1 && entries[0].trim() == "insecure:allow-all" {
-        return Err("\"insecure:allow-all\" is not allowed; write \"*://*:*\" to allow all outbound traffic".into());
+        return Err(OutboundError::InsecureAllowAll);
     }
     entries.iter().map(|e| AllowedHost::parse(e)).collect()
 }
@@ -304,11 +360,12 @@ mod tests {
             ("http://example.com:1..b", "port range"),
             ("ht-tp://example.com", "scheme"),
         ] {
-            let err = AllowedHost::parse(entry).unwrap_err();
+            let err = AllowedHost::parse(entry).unwrap_err().to_string();
             assert!(err.contains(says), "{entry}: {err}");
         }
         assert!(parse_all(&["insecure:allow-all".to_string()])
             .unwrap_err()
+            .to_string()
             .contains("*://*:*"));
         assert!(AllowedHost::parse("http://self").unwrap().allows_self());
         assert!(AllowedHost::parse("*://*:*").unwrap().allows_self());

@@ -19,13 +19,30 @@ enum Segment {
     Param(String),
 }
 
+/// Why a route cannot be parsed; the message quotes the route and shows a valid one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    /// The route does not start with `/`.
+    #[error("route `{0}` must start with `/` (e.g. `/{0}` or `/...`)")]
+    NoLeadingSlash(String),
+    /// `...` before the last segment.
+    #[error("route `{0}`: `...` may only end a route (e.g. `/prefix/...`)")]
+    WildcardNotLast(String),
+    /// `:name` with an empty or invalid name.
+    #[error("route `{raw}`: `:{name}` must name the segment with letters, digits or `_` (e.g. `/users/:id`)")]
+    BadParam {
+        /// The route as written.
+        raw: String,
+        /// The parameter name after `:`.
+        name: String,
+    },
+}
+
 impl Route {
     /// Parses a route as written in spin.toml. The error says what is wrong with it.
-    pub fn parse(raw: &str) -> Result<Route, String> {
+    pub fn parse(raw: &str) -> Result<Route, RouteError> {
         let Some(rest) = raw.strip_prefix('/') else {
-            return Err(format!(
-                "route `{raw}` must start with `/` (e.g. `/{raw}` or `/...`)"
-            ));
+            return Err(RouteError::NoLeadingSlash(raw.to_string()));
         };
         let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let mut segments = Vec::with_capacity(parts.len());
@@ -33,16 +50,15 @@ impl Route {
         for (i, part) in parts.iter().enumerate() {
             if *part == "..." {
                 if i + 1 != parts.len() {
-                    return Err(format!(
-                        "route `{raw}`: `...` may only end a route (e.g. `/prefix/...`)"
-                    ));
+                    return Err(RouteError::WildcardNotLast(raw.to_string()));
                 }
                 wildcard = true;
             } else if let Some(name) = part.strip_prefix(':') {
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(format!(
-                        "route `{raw}`: `:{name}` must name the segment with letters, digits or `_` (e.g. `/users/:id`)"
-                    ));
+                    return Err(RouteError::BadParam {
+                        raw: raw.to_string(),
+                        name: name.to_string(),
+                    });
                 }
                 segments.push(Segment::Param(name.to_string()));
             } else {
@@ -321,9 +337,11 @@ mod tests {
     fn bad_routes_and_duplicates() {
         assert!(Route::parse("foo")
             .unwrap_err()
+            .to_string()
             .contains("must start with `/`"));
         assert!(Route::parse("/a/.../b")
             .unwrap_err()
+            .to_string()
             .contains("may only end"));
         assert!(Route::parse("/a/:").is_err());
         let (r, warnings) = Router::build([

@@ -9,39 +9,105 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::ids::is_spin_variable_name;
+use crate::ids::{is_spin_variable_name, SPIN_VARIABLE_NAME_RULE};
 use crate::variables::env_name;
 
+/// Why an option of `spin up` (or its `.env` file) cannot be used. The message names the
+/// option or file and says what to write instead.
+#[derive(Debug, thiserror::Error)]
+pub enum UpOptionError {
+    /// `--key-value`, `--env` or `--variable` without `KEY=`.
+    #[error("{what} `{}` must look like KEY=VALUE", .arg.escape_debug())]
+    NotKeyValue {
+        /// The option, e.g. `--env`.
+        what: String,
+        /// The argument as given.
+        arg: String,
+    },
+    /// A file named by `--variable` cannot be read.
+    #[error("--variable {arg}: cannot read {}: {error}", .path.display())]
+    ReadFile {
+        /// The argument as given.
+        arg: String,
+        /// The file, resolved against the working directory.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// `--variable @file` whose file is neither `.json` nor `.toml`.
+    #[error("--variable {0}: a file of variables must end in .json or .toml (or write NAME=@file for one value)")]
+    FileKind(String),
+    /// `--variable @file.json` that is not a JSON object.
+    #[error("--variable {arg}: not a JSON object: {error}")]
+    Json {
+        /// The argument as given.
+        arg: String,
+        /// The parse error.
+        error: serde_json::Error,
+    },
+    /// `--variable @file.toml` that is not a TOML table.
+    #[error("--variable {arg}: {message}")]
+    Toml {
+        /// The argument as given.
+        arg: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A variable name that breaks Spin's rule.
+    #[error("--variable: `{}` is not a valid variable name ({SPIN_VARIABLE_NAME_RULE})", .0.escape_debug())]
+    InvalidName(String),
+    /// The `.env` file cannot be opened.
+    #[error("cannot read {}: {error}", .path.display())]
+    DotenvRead {
+        /// The `.env` file.
+        path: PathBuf,
+        /// dotenv's error.
+        error: dotenvy::Error,
+    },
+    /// A line of the `.env` file cannot be parsed.
+    #[error("{}: {error}", .path.display())]
+    DotenvParse {
+        /// The `.env` file.
+        path: PathBuf,
+        /// dotenv's error, naming the line.
+        error: dotenvy::Error,
+    },
+}
+
 /// Splits `KEY=VALUE` on the first `=` (as Spin does); `what` names the option in errors.
-pub fn key_value(arg: &str, what: &str) -> Result<(String, String), String> {
+pub fn key_value(arg: &str, what: &str) -> Result<(String, String), UpOptionError> {
     match arg.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!(
-            "{what} `{}` must look like KEY=VALUE",
-            arg.escape_debug()
-        )),
+        _ => Err(UpOptionError::NotKeyValue {
+            what: what.to_string(),
+            arg: arg.to_string(),
+        }),
     }
 }
 
 /// One `--variable` argument: `name=value`, `name=@file` (the file's contents), or
 /// `@file.json` / `@file.toml` (a table of names to string values). Relative files resolve
 /// against `dir`. Names are checked with Spin's variable-name rule.
-pub fn variable(arg: &str, dir: &Path) -> Result<Vec<(String, String)>, String> {
-    let read = |file: &str| -> Result<String, String> {
+pub fn variable(arg: &str, dir: &Path) -> Result<Vec<(String, String)>, UpOptionError> {
+    let read = |file: &str| -> Result<String, UpOptionError> {
         let path = dir.join(file);
-        std::fs::read_to_string(&path)
-            .map_err(|e| format!("--variable {arg}: cannot read {}: {e}", path.display()))
+        std::fs::read_to_string(&path).map_err(|error| UpOptionError::ReadFile {
+            arg: arg.to_string(),
+            path,
+            error,
+        })
     };
     let pairs = if let Some(file) = arg.strip_prefix('@') {
         if !(file.ends_with(".json") || file.ends_with(".toml")) {
-            return Err(format!(
-                "--variable {arg}: a file of variables must end in .json or .toml (or write NAME=@file for one value)"
-            ));
+            return Err(UpOptionError::FileKind(arg.to_string()));
         }
         let text = read(file)?;
         let table: BTreeMap<String, toml::Value> = if file.ends_with(".json") {
-            let json: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text)
-                .map_err(|e| format!("--variable {arg}: not a JSON object: {e}"))?;
+            let json: BTreeMap<String, serde_json::Value> =
+                serde_json::from_str(&text).map_err(|error| UpOptionError::Json {
+                    arg: arg.to_string(),
+                    error,
+                })?;
             json.into_iter()
                 .map(|(k, v)| {
                     let s = match v {
@@ -52,19 +118,20 @@ pub fn variable(arg: &str, dir: &Path) -> Result<Vec<(String, String)>, String> 
                 })
                 .collect()
         } else if file.ends_with(".toml") {
-            toml::from_str(&text).map_err(|e| format!("--variable {arg}: {}", e.message()))?
+            toml::from_str(&text).map_err(|e| UpOptionError::Toml {
+                arg: arg.to_string(),
+                message: e.message().to_string(),
+            })?
         } else {
-            return Err(format!(
-                "--variable {arg}: a file of variables must end in .json or .toml (or write NAME=@file for one value)"
-            ));
+            return Err(UpOptionError::FileKind(arg.to_string()));
         };
         table
             .into_iter()
             .map(|(k, v)| match v {
-                toml::Value::String(s) => Ok((k, s)),
-                other => Ok((k, other.to_string())),
+                toml::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
             })
-            .collect::<Result<Vec<_>, String>>()?
+            .collect::<Vec<_>>()
     } else {
         let (name, value) = key_value(arg, "--variable")?;
         let value = match value.strip_prefix('@') {
@@ -75,11 +142,7 @@ pub fn variable(arg: &str, dir: &Path) -> Result<Vec<(String, String)>, String> 
     };
     for (name, _) in &pairs {
         if !is_spin_variable_name(name) {
-            return Err(format!(
-                "--variable: `{}` is not a valid variable name ({})",
-                name.escape_debug(),
-                crate::ids::SPIN_VARIABLE_NAME_RULE
-            ));
+            return Err(UpOptionError::InvalidName(name.clone()));
         }
     }
     Ok(pairs)
@@ -101,7 +164,7 @@ impl VariableSources {
     pub fn lookup(
         &self,
         process_env: impl Fn(&str) -> Option<String>,
-    ) -> Result<impl Fn(&str) -> Option<String>, String> {
+    ) -> Result<impl Fn(&str) -> Option<String>, UpOptionError> {
         let cli: BTreeMap<String, String> = self
             .cli
             .iter()
@@ -121,11 +184,16 @@ impl VariableSources {
 }
 
 /// Reads a `.env` file (`NAME=value` lines, `#` comments, quoting as dotenv does).
-pub fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let iter = dotenvy::from_path_iter(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, UpOptionError> {
+    let iter = dotenvy::from_path_iter(path).map_err(|error| UpOptionError::DotenvRead {
+        path: path.to_path_buf(),
+        error,
+    })?;
     iter.collect::<Result<BTreeMap<_, _>, _>>()
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|error| UpOptionError::DotenvParse {
+            path: path.to_path_buf(),
+            error,
+        })
 }
 
 #[cfg(test)]
@@ -156,12 +224,15 @@ mod tests {
         );
         assert!(variable("API=1", dir.path())
             .unwrap_err()
+            .to_string()
             .contains("not a valid variable name"));
-        assert!(variable("novalue", dir.path())
-            .unwrap_err()
-            .contains("KEY=VALUE"));
+        assert_eq!(
+            variable("no\tvalue", dir.path()).unwrap_err().to_string(),
+            "--variable `no\\tvalue` must look like KEY=VALUE"
+        );
         assert!(variable("@vars.yaml", dir.path())
             .unwrap_err()
+            .to_string()
             .contains(".json or .toml"));
     }
 

@@ -31,9 +31,25 @@ enum Part {
     Variable(String),
 }
 
+/// Why a `{{ name }}` template cannot be parsed; the message quotes the template.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// `{{` without a closing `}}`.
+    #[error("`{0}` opens `{{{{` without a closing `}}}}`; write `{{{{ name }}}}`")]
+    Unclosed(String),
+    /// `{{ name }}` whose name breaks Spin's rule.
+    #[error("`{text}` references `{name}`, which is not a valid variable name ({SPIN_VARIABLE_NAME_RULE})")]
+    InvalidName {
+        /// The whole template.
+        text: String,
+        /// The name it references.
+        name: String,
+    },
+}
+
 impl Template {
     /// Parses `text`; `{{ name }}` references an application variable.
-    pub fn parse(text: &str) -> Result<Template, String> {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
@@ -42,15 +58,14 @@ impl Template {
             }
             let after = &rest[start + 2..];
             let Some(end) = after.find("}}") else {
-                return Err(format!(
-                    "`{text}` opens `{{{{` without a closing `}}}}`; write `{{{{ name }}}}`"
-                ));
+                return Err(TemplateError::Unclosed(text.to_string()));
             };
             let name = after[..end].trim();
             if !is_spin_variable_name(name) {
-                return Err(format!(
-                    "`{text}` references `{name}`, which is not a valid variable name ({SPIN_VARIABLE_NAME_RULE})"
-                ));
+                return Err(TemplateError::InvalidName {
+                    text: text.to_string(),
+                    name: name.to_string(),
+                });
             }
             parts.push(Part::Variable(name.to_string()));
             rest = &after[end + 2..];
@@ -171,8 +186,14 @@ mod tests {
         ]);
         assert_eq!(t.expand(&values), "Bearer s3-y!");
         assert_eq!(Template::parse("plain").unwrap().expand(&values), "plain");
-        assert!(Template::parse("{{ open").unwrap_err().contains("closing"));
-        assert!(Template::parse("{{ Bad }}").unwrap_err().contains("`Bad`"));
+        assert_eq!(
+            Template::parse("{{ open").unwrap_err().to_string(),
+            "`{{ open` opens `{{` without a closing `}}`; write `{{ name }}`"
+        );
+        assert!(Template::parse("{{ Bad }}")
+            .unwrap_err()
+            .to_string()
+            .contains("`Bad`"));
     }
 
     #[test]

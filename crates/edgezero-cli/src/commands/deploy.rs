@@ -56,8 +56,7 @@ impl DeployArgs {
         }
         for v in &self.variable {
             if !v.starts_with('@') {
-                edgezero_spin_manifest::up_options::key_value(v, "--variable")
-                    .map_err(anyhow::Error::msg)?;
+                edgezero_spin_manifest::up_options::key_value(v, "--variable")?;
             }
             out.extend(["--variable".to_string(), v.clone()]);
         }

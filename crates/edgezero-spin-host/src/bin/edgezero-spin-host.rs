@@ -42,10 +42,10 @@ struct Args {
 }
 
 /// `spin up`'s options, read with Spin's syntax; `.env` is read in the working directory.
-fn up_options(args: &Args) -> Result<UpOptions, String> {
+fn up_options(args: &Args) -> anyhow::Result<UpOptions> {
+    use anyhow::Context as _;
     use edgezero_spin_manifest::up_options::{key_value, variable};
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut up = UpOptions {
         dotenv: Some(cwd.join(".env")),
         state_dir: args.state_dir.clone(),
@@ -83,7 +83,7 @@ fn main() {
     config.up = match up_options(&args) {
         Ok(up) => up,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             std::process::exit(2);
         }
     };

@@ -36,12 +36,12 @@ impl UpFlags {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let mut env = Vec::new();
         for e in &args.env {
-            let pair = up_options::key_value(e, "--env").map_err(anyhow::Error::msg)?;
+            let pair = up_options::key_value(e, "--env")?;
             env.push((e.clone(), pair));
         }
         let mut variables = Vec::new();
         for v in &args.variable {
-            let values = up_options::variable(v, &cwd).map_err(anyhow::Error::msg)?;
+            let values = up_options::variable(v, &cwd)?;
             let absolute = match v.split_once("=@") {
                 Some((name, file)) => format!("{name}=@{}", cwd.join(file).display()),
                 None => match v.strip_prefix('@') {
