@@ -12,7 +12,8 @@ pub struct EnvSecrets;
 /// The variable name for a secret: lower-cased, checked with Spin's variable-name rule
 /// (the one rule every EdgeZero tool shares).
 pub fn variable_name(name: &str) -> Result<String, SecretError> {
-    edgezero_core::store::secrets::secret_variable_name(name)
+    edgezero_spin_names::secret_variable_name(name)
+        .map_err(|e| SecretError::Validation(e.to_string()))
 }
 
 #[async_trait(?Send)]
@@ -23,6 +24,11 @@ impl SecretStore for EnvSecrets {
             variable_name(name)?.to_ascii_uppercase()
         );
         Ok(std::env::var_os(var).map(|v| Bytes::from(v.into_encoded_bytes())))
+    }
+
+    fn how_to_set(&self, name: &str) -> Option<String> {
+        let var = variable_name(name).ok()?.to_ascii_uppercase();
+        Some(format!("set the environment variable SPIN_VARIABLE_{var}"))
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Spin has one flat variable namespace per component, so every `[stores.secrets]` id reads
 //! the same variables. A secret name is lower-cased and must then be a valid Spin variable
-//! name ([`edgezero_core::store::secrets::is_spin_variable_name`], the rule every EdgeZero
+//! name ([`edgezero_spin_names::is_spin_variable_name`], the rule every EdgeZero
 //! tool shares). A variable the component does not declare reads as "not set"; a variable
 //! whose value is the empty string is set, to "" — as `spin_sdk::variables::get` returns it,
 //! and as the native adapter reads `SPIN_VARIABLE_<NAME>=`.
@@ -12,7 +12,7 @@ use bytes::Bytes;
 use edgezero_core::store::secrets::{SecretError, SecretStore};
 
 /// The secret-name rule checked before asking Spin, as written in messages.
-pub use edgezero_core::store::secrets::SPIN_VARIABLE_NAME_RULE as NAME_RULE;
+pub use edgezero_spin_names::SPIN_VARIABLE_NAME_RULE as NAME_RULE;
 
 /// Spin's `spin:variables/variables@3.0.0` error, variant for variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,8 @@ pub trait VariableSource {
 
 /// The Spin variable name for a secret name: lower-cased, then checked against Spin's rule.
 pub fn variable_name(name: &str) -> Result<String, SecretError> {
-    edgezero_core::store::secrets::secret_variable_name(name)
+    edgezero_spin_names::secret_variable_name(name)
+        .map_err(|e| SecretError::Validation(e.to_string()))
 }
 
 fn invalid_name(name: &str, _lower: &str) -> SecretError {
@@ -91,6 +92,13 @@ impl<V: VariableSource + 'static> SecretStore for SpinSecrets<V> {
         let lower = variable_name(name)?;
         let result = self.source.get(&lower).await;
         map_variable(name, &lower, result)
+    }
+
+    fn how_to_set(&self, name: &str) -> Option<String> {
+        let lower = variable_name(name).ok()?;
+        Some(format!(
+            "declare the variable `{lower}` in spin.toml, map it into the component's variables and give it a value"
+        ))
     }
 }
 

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use edgezero_core::store::secrets::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
+use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 use edgezero_manifest::Manifest;
 
 use super::config_validate::Report;

@@ -41,7 +41,7 @@
 //!     .with_config("app_config", MemoryConfig::new([
 //!         ("service.timeout_ms", "2500"),
 //!         ("service.base_url", "https://api.example.com"),
-//!         ("api_token", "API_TOKEN"),
+//!         ("api_token", "api_token"),
 //!     ]))
 //!     .with_secrets("default", MemorySecrets::new([("api_token", "s3cr3t")]));
 //! let app = TestApp::with_stores(Router::new().get("/", handler), &stores, &|_| None)
@@ -64,10 +64,11 @@
 //! ## Secrets
 //!
 //! A `#[secret]` field is `String` or `Option<String>`. Its config entry holds the secret's
-//! *name* (`api_token = "API_TOKEN"`); the field receives the value of the secret store's
-//! entry under the name lower-cased
-//! ([`secret_variable_name`](crate::store::secrets::secret_variable_name), the rule every
-//! EdgeZero tool shares: on Spin the variable `api_token`, natively `SPIN_VARIABLE_API_TOKEN`).
+//! *name* (`api_token = "API_TOKEN"`); the field receives the value the default secret store
+//! gives for that name. The store applies its platform's naming rule: on Spin, and natively
+//! (which reads Spin's variables from the environment), the name is lower-cased and must be
+//! a valid Spin variable name, so `API_TOKEN` reads the variable `api_token`, natively
+//! `SPIN_VARIABLE_API_TOKEN`.
 //! A required secret that is not set is an error; an optional one that is not set, or set to
 //! the empty string (spin.toml's `default = ""`), is `None`. The secret store is opened only
 //! when a secret is read.

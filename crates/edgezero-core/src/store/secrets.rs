@@ -26,8 +26,17 @@ pub enum SecretError {
 /// A secret backend.
 #[async_trait(?Send)]
 pub trait SecretStore {
-    /// The secret called `name`, if it is set.
+    /// The secret called `name`, if it is set. The backend applies its platform's naming rule
+    /// (Spin lower-cases the name and checks it as a variable name): a name that breaks it is
+    /// [`SecretError::Validation`], whose message says the rule.
     async fn get_bytes(&self, name: &str) -> Result<Option<Bytes>, SecretError>;
+
+    /// How to set the secret `name` on this platform, for the message that says it is
+    /// missing (e.g. which Spin variable to declare); `None` when there is nothing to add.
+    fn how_to_set(&self, name: &str) -> Option<String> {
+        let _ = name;
+        None
+    }
 }
 
 /// A secret store opened for one logical id.
@@ -71,6 +80,11 @@ impl SecretHandle {
         }
     }
 
+    /// How to set the secret `name` on the platform, as its backend says it.
+    pub fn how_to_set(&self, name: &str) -> Option<String> {
+        self.store.how_to_set(name)
+    }
+
     /// Whether the secret is set (its value is not returned).
     pub async fn is_set(&self, name: &str) -> Result<bool, SecretError> {
         Ok(self.get_bytes(name).await?.is_some())
@@ -83,15 +97,4 @@ impl std::fmt::Debug for SecretHandle {
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
-}
-
-// Spin's variable-name rule lives in `edgezero-spin-names`; these paths stay for existing
-// callers (the typed config applies the rule through `secret_variable_name`).
-pub use edgezero_spin_names::{is_spin_variable_name, SPIN_VARIABLE_NAME_RULE};
-
-/// The Spin variable a secret called `name` reads: `name` lower-cased, which must then pass
-/// [`is_spin_variable_name`]. The error names both forms and the rule.
-pub fn secret_variable_name(name: &str) -> Result<String, SecretError> {
-    edgezero_spin_names::secret_variable_name(name)
-        .map_err(|e| SecretError::Validation(e.to_string()))
 }

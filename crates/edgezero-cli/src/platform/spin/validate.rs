@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use edgezero_core::store::secrets::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
+use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 use edgezero_manifest::Manifest;
 use edgezero_spin_manifest::ids::{store_label_problem, toml_key};
 use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
