@@ -9,7 +9,7 @@ use wasmtime::component::{
     Accessor, FutureReader, HasData, Linker, Resource, ResourceTable, StreamReader,
 };
 
-use crate::kv::{Backend, StoreHandle};
+use crate::kv::{Backend, KvError as HostKvError, StoreHandle};
 use edgezero_spin_manifest::variables::{ComponentVariables, VariableError};
 
 pub(crate) mod generated {
@@ -94,8 +94,17 @@ fn trace(op: &str, label: &str, key: &str) {
     log::trace!(target: "spin_kv", "{op} {label:?} {key:?}");
 }
 
-fn other<T>(r: Result<T, String>) -> Result<T, KvError> {
-    r.map_err(KvError::Other)
+/// The one place a host key-value error becomes Spin's `error`: the backend's text goes to
+/// the guest in `other`, as `spin up` answers.
+fn spin_error(e: HostKvError) -> KvError {
+    match e {
+        HostKvError::AccessDenied => KvError::AccessDenied,
+        HostKvError::Unavailable(text) | HostKvError::Other(text) => KvError::Other(text),
+    }
+}
+
+fn spin_result<T>(r: Result<T, HostKvError>) -> Result<T, KvError> {
+    r.map_err(spin_error)
 }
 
 impl key_value::HostStoreWithStore for SpinApi {
@@ -116,10 +125,10 @@ impl key_value::HostStoreWithStore for SpinApi {
             backend
         });
         let Some(backend) = backend else {
-            return Ok(Err(KvError::AccessDenied));
+            return Ok(Err(spin_error(HostKvError::AccessDenied)));
         };
         if let Err(e) = backend.open().await {
-            return Ok(Err(KvError::Other(e)));
+            return Ok(Err(spin_error(e)));
         }
         accessor.with(
             |mut access| match access.get().table.push(StoreHandle { label, backend }) {
@@ -136,7 +145,7 @@ impl key_value::HostStoreWithStore for SpinApi {
     ) -> KvResult<Option<Vec<u8>>> {
         let (backend, label) = store(accessor, &self_)?;
         trace("get", &label, &key);
-        Ok(other(backend.get(&label, &key).await))
+        Ok(spin_result(backend.get(&label, &key).await))
     }
 
     async fn set<T: Send>(
@@ -147,7 +156,7 @@ impl key_value::HostStoreWithStore for SpinApi {
     ) -> KvResult<()> {
         let (backend, label) = store(accessor, &self_)?;
         trace("set", &label, &key);
-        Ok(other(backend.set(&label, &key, value).await))
+        Ok(spin_result(backend.set(&label, &key, value).await))
     }
 
     async fn delete<T: Send>(
@@ -157,7 +166,7 @@ impl key_value::HostStoreWithStore for SpinApi {
     ) -> KvResult<()> {
         let (backend, label) = store(accessor, &self_)?;
         trace("delete", &label, &key);
-        Ok(other(backend.delete(&label, &key).await))
+        Ok(spin_result(backend.delete(&label, &key).await))
     }
 
     async fn exists<T: Send>(
@@ -167,7 +176,7 @@ impl key_value::HostStoreWithStore for SpinApi {
     ) -> KvResult<bool> {
         let (backend, label) = store(accessor, &self_)?;
         trace("exists", &label, &key);
-        Ok(other(backend.exists(&label, &key).await))
+        Ok(spin_result(backend.exists(&label, &key).await))
     }
 
     async fn get_keys<T: Send>(
@@ -178,7 +187,7 @@ impl key_value::HostStoreWithStore for SpinApi {
         trace("get-keys", &label, "");
         let (keys, result) = match backend.keys(&label).await {
             Ok(keys) => (keys, Ok(())),
-            Err(e) => (Vec::new(), Err(KvError::Other(e))),
+            Err(e) => (Vec::new(), Err(spin_error(e))),
         };
         accessor.with(|mut access| {
             let stream = StreamReader::new(&mut access, keys)?;

@@ -82,7 +82,7 @@ struct OutboundHttp {
 }
 
 impl OutboundHttp {
-    fn check(&self, uri: &http::Uri, target: &Target) -> Result<(), String> {
+    fn check(&self, uri: &http::Uri, target: &Target) -> anyhow::Result<()> {
         let (host, scheme, port) = (
             uri.host().unwrap_or_default(),
             uri.scheme_str().unwrap_or("http"),
@@ -102,7 +102,7 @@ impl OutboundHttp {
                 edgezero_spin_manifest::outbound::entry_for(scheme, host, port),
             ),
         };
-        Err(format!(
+        Err(anyhow::anyhow!(
             "component \"{}\" sent a request to {what}: denied; allow it with allowed_outbound_hosts = [\"{entry}\"] under [component.{}] in spin.toml",
             self.component,
             edgezero_spin_manifest::ids::toml_key(&self.component)

@@ -211,17 +211,17 @@ async fn run(
 async fn dispatch(
     handler: &ProxyHandler<ComponentHandler>,
     req: http::Request<GuestBody>,
-) -> Result<Response<ResponseBody>, String> {
-    let (tx, rx) = oneshot::channel::<Result<Response<GuestBody>, String>>();
+) -> anyhow::Result<Response<ResponseBody>> {
+    let (tx, rx) = oneshot::channel::<anyhow::Result<Response<GuestBody>>>();
     handler.spawn(
         None,
         Box::new(move |accessor: &Accessor<InstanceState>, proxy: &Proxy| {
             Box::pin(run_guest(accessor, proxy, req, tx))
         }),
     );
-    let res = rx
-        .await
-        .map_err(|_| "the instance stopped before answering (see the error above)".to_string())??;
+    let res = rx.await.map_err(|_| {
+        anyhow::anyhow!("the instance stopped before answering (see the error above)")
+    })??;
     Ok(res.map(|body| {
         body.map_err(|e| -> BoxError { format!("{e:?}").into() })
             .boxed_unsync()
@@ -232,28 +232,30 @@ async fn run_guest(
     accessor: &Accessor<InstanceState>,
     proxy: &Proxy,
     req: http::Request<impl Body<Data = Bytes, Error = ErrorCode> + Send + 'static>,
-    tx: oneshot::Sender<Result<Response<GuestBody>, String>>,
+    tx: oneshot::Sender<anyhow::Result<Response<GuestBody>>>,
 ) {
     let Proxy::P3(service) = proxy else {
-        let _ = tx.send(Err("not a wasi:http 0.3 component".into()));
+        let _ = tx.send(Err(anyhow::anyhow!("not a wasi:http 0.3 component")));
         return;
     };
     let (request, request_io) = WasiRequest::from_http(req);
     let res = match service.handle(accessor, request).await {
         Ok(Ok(res)) => res,
         Ok(Err(code)) => {
-            let _ = tx.send(Err(format!("the component returned the error {code:?}")));
+            let _ = tx.send(Err(anyhow::anyhow!(
+                "the component returned the error {code:?}"
+            )));
             return;
         }
         Err(trap) => {
-            let _ = tx.send(Err(format!("the component trapped: {trap:?}")));
+            let _ = tx.send(Err(anyhow::anyhow!("the component trapped: {trap:?}")));
             return;
         }
     };
     let res = match accessor.with(|mut store| res.into_http(&mut store, request_io)) {
         Ok(res) => res,
         Err(e) => {
-            let _ = tx.send(Err(format!("invalid response: {e:?}")));
+            let _ = tx.send(Err(anyhow::anyhow!("invalid response: {e:?}")));
             return;
         }
     };

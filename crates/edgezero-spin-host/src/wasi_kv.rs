@@ -12,7 +12,7 @@ use wasmtime::component::{Linker, Resource};
 
 use crate::bindings::generated::wasi::keyvalue::{atomics, batch, store};
 use crate::bindings::{SpinApi, SpinView};
-use crate::kv::{BucketHandle, CasHandle};
+use crate::kv::{BucketHandle, CasHandle, KvError};
 
 type KvResult<T> = wasmtime::Result<Result<T, store::Error>>;
 
@@ -30,8 +30,16 @@ fn trace(op: &str, label: &str, key: &str) {
     log::trace!(target: "spin_kv", "wasi:keyvalue {op} {label:?} {key:?}");
 }
 
-fn other<T>(r: Result<T, String>) -> Result<T, store::Error> {
-    r.map_err(store::Error::Other)
+/// The one place a host key-value error becomes `wasi:keyvalue`'s `error`.
+fn wasi_error(e: KvError) -> store::Error {
+    match e {
+        KvError::AccessDenied => store::Error::AccessDenied,
+        KvError::Unavailable(text) | KvError::Other(text) => store::Error::Other(text),
+    }
+}
+
+fn wasi_result<T>(r: Result<T, KvError>) -> Result<T, store::Error> {
+    r.map_err(wasi_error)
 }
 
 impl SpinView<'_> {
@@ -48,10 +56,10 @@ impl store::Host for SpinView<'_> {
                 "component \"{}\" opened key-value bucket \"{identifier}\", which its key_value_stores does not list: access denied",
                 self.ctx.id
             );
-            return Ok(Err(store::Error::AccessDenied));
+            return Ok(Err(wasi_error(KvError::AccessDenied)));
         };
         if let Err(e) = blocking(backend.open()) {
-            return Ok(Err(store::Error::Other(e)));
+            return Ok(Err(wasi_error(e)));
         }
         let handle = self.table.push(BucketHandle {
             label: identifier,
@@ -65,25 +73,25 @@ impl store::HostBucket for SpinView<'_> {
     fn get(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<Option<Vec<u8>>> {
         let b = self.bucket(&bucket)?;
         trace("get", &b.label, &key);
-        Ok(other(blocking(b.backend.get(&b.label, &key))))
+        Ok(wasi_result(blocking(b.backend.get(&b.label, &key))))
     }
 
     fn set(&mut self, bucket: Resource<BucketHandle>, key: String, value: Vec<u8>) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("set", &b.label, &key);
-        Ok(other(blocking(b.backend.set(&b.label, &key, value))))
+        Ok(wasi_result(blocking(b.backend.set(&b.label, &key, value))))
     }
 
     fn delete(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("delete", &b.label, &key);
-        Ok(other(blocking(b.backend.delete(&b.label, &key))))
+        Ok(wasi_result(blocking(b.backend.delete(&b.label, &key))))
     }
 
     fn exists(&mut self, bucket: Resource<BucketHandle>, key: String) -> KvResult<bool> {
         let b = self.bucket(&bucket)?;
         trace("exists", &b.label, &key);
-        Ok(other(blocking(b.backend.exists(&b.label, &key))))
+        Ok(wasi_result(blocking(b.backend.exists(&b.label, &key))))
     }
 
     fn list_keys(
@@ -94,7 +102,7 @@ impl store::HostBucket for SpinView<'_> {
         let b = self.bucket(&bucket)?;
         trace("list-keys", &b.label, "");
         // Spin answers every key at once, without a cursor.
-        Ok(other(blocking(b.backend.keys(&b.label)))
+        Ok(wasi_result(blocking(b.backend.keys(&b.label)))
             .map(|keys| store::KeyResponse { keys, cursor: None }))
     }
 
@@ -121,7 +129,9 @@ impl atomics::Host for SpinView<'_> {
     ) -> KvResult<i64> {
         let b = self.bucket(&bucket)?;
         trace("increment", &b.label, &key);
-        Ok(other(blocking(b.backend.increment(&b.label, &key, delta))))
+        Ok(wasi_result(blocking(
+            b.backend.increment(&b.label, &key, delta),
+        )))
     }
 
     fn swap(
@@ -145,7 +155,7 @@ impl atomics::Host for SpinView<'_> {
                 })?;
                 Ok(Err(atomics::CasError::CasFailed(again)))
             }
-            Err(e) => Ok(Err(atomics::CasError::StoreError(store::Error::Other(e)))),
+            Err(e) => Ok(Err(atomics::CasError::StoreError(wasi_error(e)))),
         }
     }
 }
@@ -170,7 +180,7 @@ impl atomics::HostCas for SpinView<'_> {
     fn current(&mut self, cas: Resource<CasHandle>) -> KvResult<Option<Vec<u8>>> {
         let handle = self.table.get_mut(&cas)?;
         trace("current", &handle.store.label, &handle.key);
-        Ok(other(blocking(handle.current())))
+        Ok(wasi_result(blocking(handle.current())))
     }
 
     fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
@@ -187,7 +197,7 @@ impl batch::Host for SpinView<'_> {
     ) -> KvResult<Vec<(String, Option<Vec<u8>>)>> {
         let b = self.bucket(&bucket)?;
         trace("get-many", &b.label, "");
-        Ok(other(blocking(b.backend.get_many(&b.label, keys)))
+        Ok(wasi_result(blocking(b.backend.get_many(&b.label, keys)))
             .map(|found| found.into_iter().map(|(k, v)| (k, Some(v))).collect()))
     }
 
@@ -198,12 +208,14 @@ impl batch::Host for SpinView<'_> {
     ) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("set-many", &b.label, "");
-        Ok(other(blocking(b.backend.set_many(&b.label, key_values))))
+        Ok(wasi_result(blocking(
+            b.backend.set_many(&b.label, key_values),
+        )))
     }
 
     fn delete_many(&mut self, bucket: Resource<BucketHandle>, keys: Vec<String>) -> KvResult<()> {
         let b = self.bucket(&bucket)?;
         trace("delete-many", &b.label, "");
-        Ok(other(blocking(b.backend.delete_many(&b.label, keys))))
+        Ok(wasi_result(blocking(b.backend.delete_many(&b.label, keys))))
     }
 }

@@ -17,6 +17,26 @@ use edgezero_spin_manifest::{RuntimeConfig, StoreConfig};
 pub use self::redis::RedisDb;
 pub use self::sqlite::SqliteDb;
 
+/// Why a key-value operation failed. [`crate::bindings`] and [`crate::wasi_kv`] each turn it
+/// into their interface's `error` in one function; the text of `Unavailable` and `Other` is
+/// what the guest receives in `other`, exactly as under `spin up`.
+///
+/// There is no "no such store": Spin answers `access-denied` for a label the component does
+/// not list, and every listed label has a backend, or the host does not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KvError {
+    /// The component's `key_value_stores` does not list the label.
+    #[error("access denied")]
+    AccessDenied,
+    /// The backend cannot be reached or opened (Redis down, the SQLite file or its blocking
+    /// task); the client's text.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Any other failure (a SQLite statement, a Redis reply, a Redis URL); its text.
+    #[error("{0}")]
+    Other(String),
+}
+
 /// Where a label's data lives.
 #[derive(Clone)]
 pub enum Backend {
@@ -30,7 +50,7 @@ impl Backend {
     /// What opening a label does besides the access check: Redis connects if it never has
     /// (Spin's Redis store connects when a label is first opened, and fails the open when it
     /// cannot); SQLite has nothing to do.
-    pub async fn open(&self) -> Result<(), String> {
+    pub async fn open(&self) -> Result<(), KvError> {
         match self {
             Backend::Sqlite(_) => Ok(()),
             Backend::Redis(db) => db.connect().await,
@@ -38,7 +58,7 @@ impl Backend {
     }
 
     /// Reads a value.
-    pub async fn get(&self, label: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+    pub async fn get(&self, label: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         match self {
             Backend::Sqlite(db) => db.get(label, key).await,
             Backend::Redis(db) => db.get(key).await,
@@ -46,7 +66,7 @@ impl Backend {
     }
 
     /// Writes a value.
-    pub async fn set(&self, label: &str, key: &str, value: Vec<u8>) -> Result<(), String> {
+    pub async fn set(&self, label: &str, key: &str, value: Vec<u8>) -> Result<(), KvError> {
         match self {
             Backend::Sqlite(db) => db.set(label, key, value).await,
             Backend::Redis(db) => db.set(key, value).await,
@@ -54,7 +74,7 @@ impl Backend {
     }
 
     /// Deletes a key (no error when absent).
-    pub async fn delete(&self, label: &str, key: &str) -> Result<(), String> {
+    pub async fn delete(&self, label: &str, key: &str) -> Result<(), KvError> {
         match self {
             Backend::Sqlite(db) => db.delete(label, key).await,
             Backend::Redis(db) => db.delete(key).await,
@@ -62,7 +82,7 @@ impl Backend {
     }
 
     /// Whether a key exists.
-    pub async fn exists(&self, label: &str, key: &str) -> Result<bool, String> {
+    pub async fn exists(&self, label: &str, key: &str) -> Result<bool, KvError> {
         match self {
             Backend::Sqlite(db) => db.exists(label, key).await,
             Backend::Redis(db) => db.exists(key).await,
@@ -70,7 +90,7 @@ impl Backend {
     }
 
     /// Every key of the label.
-    pub async fn keys(&self, label: &str) -> Result<Vec<String>, String> {
+    pub async fn keys(&self, label: &str) -> Result<Vec<String>, KvError> {
         match self {
             Backend::Sqlite(db) => db.keys(label).await,
             Backend::Redis(db) => db.keys().await,
@@ -78,7 +98,7 @@ impl Backend {
     }
 
     /// Adds `delta` to a counter (missing = 0) and returns the new value.
-    pub async fn increment(&self, label: &str, key: &str, delta: i64) -> Result<i64, String> {
+    pub async fn increment(&self, label: &str, key: &str, delta: i64) -> Result<i64, KvError> {
         match self {
             Backend::Sqlite(db) => db.increment(label, key, delta).await,
             Backend::Redis(db) => db.increment(key, delta).await,
@@ -90,7 +110,7 @@ impl Backend {
         &self,
         label: &str,
         keys: Vec<String>,
-    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+    ) -> Result<Vec<(String, Vec<u8>)>, KvError> {
         match self {
             Backend::Sqlite(db) => db.get_many(label, keys).await,
             Backend::Redis(db) => db.get_many(keys).await,
@@ -102,7 +122,7 @@ impl Backend {
         &self,
         label: &str,
         entries: Vec<(String, Vec<u8>)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), KvError> {
         match self {
             Backend::Sqlite(db) => db.set_many(label, entries).await,
             Backend::Redis(db) => db.set_many(entries).await,
@@ -110,7 +130,7 @@ impl Backend {
     }
 
     /// Deletes every key.
-    pub async fn delete_many(&self, label: &str, keys: Vec<String>) -> Result<(), String> {
+    pub async fn delete_many(&self, label: &str, keys: Vec<String>) -> Result<(), KvError> {
         match self {
             Backend::Sqlite(db) => db.delete_many(label, keys).await,
             Backend::Redis(db) => db.delete_many(keys).await,
@@ -156,7 +176,7 @@ pub struct CasHandle {
 
 impl CasHandle {
     /// `cas.current`: reads the value (Redis: after `WATCH`) and remembers it.
-    pub async fn current(&mut self) -> Result<Option<Vec<u8>>, String> {
+    pub async fn current(&mut self) -> Result<Option<Vec<u8>>, KvError> {
         let value = match &self.store.backend {
             Backend::Sqlite(db) => db.get(&self.store.label, &self.key).await?,
             Backend::Redis(db) => {
@@ -177,7 +197,7 @@ impl CasHandle {
     /// (SQLite: the row still holds the value read; Redis: the `WATCH` did not fire).
     /// Without a read, or after reading an absent key, the write is unconditional, as
     /// under Spin. `false` when the swap lost.
-    pub async fn swap(mut self, value: Vec<u8>) -> Result<bool, String> {
+    pub async fn swap(mut self, value: Vec<u8>) -> Result<bool, KvError> {
         match &self.store.backend {
             Backend::Sqlite(db) => {
                 let read = self.read.take().flatten();
@@ -223,7 +243,7 @@ pub fn open_backends<'a>(
                     let db = match files.get(&path) {
                         Some(db) => Arc::clone(db),
                         None => {
-                            let db = Arc::new(SqliteDb::open(Some(&path)).map_err(anyhow::Error::msg).with_context(|| {
+                            let db = Arc::new(SqliteDb::open(Some(&path)).with_context(|| {
                                 format!("cannot open key-value label \"{label}\" of component \"{id}\"")
                             })?);
                             files.insert(path, Arc::clone(&db));
@@ -233,10 +253,10 @@ pub fn open_backends<'a>(
                     Backend::Sqlite(db)
                 }
                 StoreConfig::Sqlite { path: None } => {
-                    Backend::Sqlite(Arc::new(SqliteDb::open(None).map_err(anyhow::Error::msg)?))
+                    Backend::Sqlite(Arc::new(SqliteDb::open(None)?))
                 }
                 StoreConfig::Redis { url } => {
-                    Backend::Redis(Arc::new(RedisDb::new(&url).map_err(anyhow::Error::msg)?))
+                    Backend::Redis(Arc::new(RedisDb::new(&url)?))
                 }
                 StoreConfig::Cloud { kind } => bail!(
                     "key-value label \"{label}\" is served by `{kind}`, which `spin up` supports and the embedded host does not; use type = \"spin\" or \"redis\" locally"
@@ -261,12 +281,8 @@ pub fn open_default(
             path: Some(default_file.to_path_buf()),
         });
     Ok(match config {
-        StoreConfig::Sqlite { path } => Backend::Sqlite(Arc::new(
-            SqliteDb::open(path.as_deref()).map_err(anyhow::Error::msg)?,
-        )),
-        StoreConfig::Redis { url } => {
-            Backend::Redis(Arc::new(RedisDb::new(&url).map_err(anyhow::Error::msg)?))
-        }
+        StoreConfig::Sqlite { path } => Backend::Sqlite(Arc::new(SqliteDb::open(path.as_deref())?)),
+        StoreConfig::Redis { url } => Backend::Redis(Arc::new(RedisDb::new(&url)?)),
         StoreConfig::Cloud { kind } => {
             bail!("the default store is `{kind}`, which the embedded host cannot open")
         }

@@ -12,6 +12,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
 use tokio::sync::OnceCell;
 
+use super::KvError;
+
 /// One Redis server, connected on first use and reconnected when the connection drops.
 pub struct RedisDb {
     client: redis::Client,
@@ -22,32 +24,41 @@ pub struct RedisDb {
 
 impl RedisDb {
     /// Checks the URL; connects lazily.
-    pub fn new(url: &str) -> Result<RedisDb, String> {
+    pub fn new(url: &str) -> Result<RedisDb, KvError> {
         Ok(RedisDb {
-            client: redis::Client::open(url).map_err(|e| format!("redis: {e}"))?,
+            client: redis::Client::open(url).map_err(|e| KvError::Other(format!("redis: {e}")))?,
             conn: OnceCell::new(),
             url: url.to_string(),
         })
     }
 
     /// The error for the component: the client's text, as Spin gives it (`format!("{e:?}")`,
-    /// which for a `RedisError` is its `Display`); logged with the server.
-    fn fail(&self, e: redis::RedisError) -> String {
+    /// which for a `RedisError` is its `Display`); logged with the server. A lost or
+    /// refused connection is `Unavailable`, anything else `Other`.
+    fn fail(&self, e: redis::RedisError) -> KvError {
         let text = e.to_string();
         log::warn!(
             "key-value error: Redis {}: {text}",
             edgezero_spin_manifest::redact_url(&self.url)
         );
-        text
+        if e.is_io_error()
+            || e.is_connection_refusal()
+            || e.is_connection_dropped()
+            || e.is_timeout()
+        {
+            KvError::Unavailable(text)
+        } else {
+            KvError::Other(text)
+        }
     }
 
     /// Connects if no connection was made yet, as Spin does when a Redis label is opened.
     /// Once connected, the connection reconnects by itself and opening always succeeds.
-    pub async fn connect(&self) -> Result<(), String> {
+    pub async fn connect(&self) -> Result<(), KvError> {
         self.conn().await.map(drop)
     }
 
-    async fn conn(&self) -> Result<ConnectionManager, String> {
+    async fn conn(&self) -> Result<ConnectionManager, KvError> {
         self.conn
             .get_or_try_init(|| {
                 // Fail a request quickly when the server is down instead of retrying for
@@ -64,12 +75,12 @@ impl RedisDb {
     }
 
     /// `GET key`
-    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.conn().await?.get(key).await.map_err(|e| self.fail(e))
     }
 
     /// `SET key value`
-    pub async fn set(&self, key: &str, value: Vec<u8>) -> Result<(), String> {
+    pub async fn set(&self, key: &str, value: Vec<u8>) -> Result<(), KvError> {
         self.conn()
             .await?
             .set(key, value)
@@ -78,12 +89,12 @@ impl RedisDb {
     }
 
     /// `DEL key`
-    pub async fn delete(&self, key: &str) -> Result<(), String> {
+    pub async fn delete(&self, key: &str) -> Result<(), KvError> {
         self.conn().await?.del(key).await.map_err(|e| self.fail(e))
     }
 
     /// `EXISTS key`
-    pub async fn exists(&self, key: &str) -> Result<bool, String> {
+    pub async fn exists(&self, key: &str) -> Result<bool, KvError> {
         self.conn()
             .await?
             .exists(key)
@@ -92,12 +103,12 @@ impl RedisDb {
     }
 
     /// `KEYS *`
-    pub async fn keys(&self) -> Result<Vec<String>, String> {
+    pub async fn keys(&self) -> Result<Vec<String>, KvError> {
         self.conn().await?.keys("*").await.map_err(|e| self.fail(e))
     }
 
     /// `INCRBY key delta` (Redis keeps the counter as decimal text, as under Spin).
-    pub async fn increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+    pub async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         self.conn()
             .await?
             .incr(key, delta)
@@ -106,7 +117,7 @@ impl RedisDb {
     }
 
     /// `MGET keys...`: the keys that exist, with their values.
-    pub async fn get_many(&self, keys: Vec<String>) -> Result<Vec<(String, Vec<u8>)>, String> {
+    pub async fn get_many(&self, keys: Vec<String>) -> Result<Vec<(String, Vec<u8>)>, KvError> {
         let values: Vec<Option<Vec<u8>>> = redis::cmd("MGET")
             .arg(&keys)
             .query_async(&mut self.conn().await?)
@@ -120,7 +131,7 @@ impl RedisDb {
     }
 
     /// `MSET k v ...` (atomic in Redis).
-    pub async fn set_many(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), String> {
+    pub async fn set_many(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), KvError> {
         self.conn()
             .await?
             .mset(&entries)
@@ -129,12 +140,12 @@ impl RedisDb {
     }
 
     /// `DEL keys...`
-    pub async fn delete_many(&self, keys: Vec<String>) -> Result<(), String> {
+    pub async fn delete_many(&self, keys: Vec<String>) -> Result<(), KvError> {
         self.conn().await?.del(keys).await.map_err(|e| self.fail(e))
     }
 
     /// A compare-and-swap on its own connection (a `WATCH` belongs to one connection).
-    pub async fn cas(&self) -> Result<redis::aio::MultiplexedConnection, String> {
+    pub async fn cas(&self) -> Result<redis::aio::MultiplexedConnection, KvError> {
         self.client
             .get_multiplexed_async_connection()
             .await
@@ -146,7 +157,7 @@ impl RedisDb {
         &self,
         conn: &mut redis::aio::MultiplexedConnection,
         key: &str,
-    ) -> Result<Option<Vec<u8>>, String> {
+    ) -> Result<Option<Vec<u8>>, KvError> {
         redis::cmd("WATCH")
             .arg(key)
             .exec_async(conn)
@@ -163,7 +174,7 @@ impl RedisDb {
         conn: &mut redis::aio::MultiplexedConnection,
         key: &str,
         value: Vec<u8>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, KvError> {
         let reply: redis::Value = redis::pipe()
             .atomic()
             .set(key, value)
@@ -186,12 +197,14 @@ mod tests {
             .port();
         let db = RedisDb::new(&format!("redis://:hunter2@127.0.0.1:{port}")).unwrap();
         let err = db.connect().await.unwrap_err();
+        assert!(matches!(err, KvError::Unavailable(_)), "{err:?}");
+        let err = err.to_string();
         // What Spin's store answers: the Redis client's text, nothing added.
         assert!(
             err.to_ascii_lowercase().contains("connection refused"),
             "{err}"
         );
         assert!(!err.contains("hunter2") && !err.contains("redis"), "{err}");
-        assert_eq!(db.get("k").await.unwrap_err(), err);
+        assert_eq!(db.get("k").await.unwrap_err().to_string(), err);
     }
 }

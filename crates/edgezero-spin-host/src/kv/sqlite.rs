@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+use super::KvError;
+
 /// One SQLite database (a file, or in memory), shared by every label stored in it.
 pub struct SqliteDb {
     conn: Arc<Mutex<Connection>>,
@@ -14,12 +16,12 @@ pub struct SqliteDb {
 
 impl SqliteDb {
     /// Opens (creating the file, its directory and Spin's table when needed).
-    pub fn open(path: Option<&Path>) -> Result<SqliteDb, String> {
+    pub fn open(path: Option<&Path>) -> Result<SqliteDb, KvError> {
         let conn = match path {
             Some(p) => edgezero_spin_sqlite::open(p),
             None => edgezero_spin_sqlite::open_in_memory(),
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| KvError::Unavailable(e.to_string()))?;
         Ok(SqliteDb {
             conn: Arc::new(Mutex::new(conn)),
             path: path.map(Path::to_path_buf),
@@ -35,11 +37,11 @@ impl SqliteDb {
         f: impl FnOnce(&mut Connection) -> Result<R, edgezero_spin_sqlite::SqliteKvError>
             + Send
             + 'static,
-    ) -> Result<R, String> {
+    ) -> Result<R, KvError> {
         let conn = Arc::clone(&self.conn);
         let work = move || {
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn).map_err(|e| e.to_string())
+            f(&mut conn).map_err(|e| KvError::Other(e.to_string()))
         };
         let multi_thread = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
@@ -48,38 +50,38 @@ impl SqliteDb {
         } else {
             tokio::task::spawn_blocking(work)
                 .await
-                .map_err(|e| format!("key-value task failed: {e}"))?
+                .map_err(|e| KvError::Unavailable(format!("key-value task failed: {e}")))?
         }
     }
 
     /// `SELECT value ...`
-    pub async fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+    pub async fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         let (store, key) = (store.to_string(), key.to_string());
         self.run(move |c| edgezero_spin_sqlite::get(c, &store, &key))
             .await
     }
 
     /// Spin's upsert.
-    pub async fn set(&self, store: &str, key: &str, value: Vec<u8>) -> Result<(), String> {
+    pub async fn set(&self, store: &str, key: &str, value: Vec<u8>) -> Result<(), KvError> {
         let (store, key) = (store.to_string(), key.to_string());
         self.run(move |c| edgezero_spin_sqlite::set(c, &store, &key, &value))
             .await
     }
 
     /// `DELETE ...`
-    pub async fn delete(&self, store: &str, key: &str) -> Result<(), String> {
+    pub async fn delete(&self, store: &str, key: &str) -> Result<(), KvError> {
         let (store, key) = (store.to_string(), key.to_string());
         self.run(move |c| edgezero_spin_sqlite::delete(c, &store, &key))
             .await
     }
 
     /// Whether a row exists (Spin reads the value).
-    pub async fn exists(&self, store: &str, key: &str) -> Result<bool, String> {
+    pub async fn exists(&self, store: &str, key: &str) -> Result<bool, KvError> {
         Ok(self.get(store, key).await?.is_some())
     }
 
     /// `SELECT key ...` (no order).
-    pub async fn keys(&self, store: &str) -> Result<Vec<String>, String> {
+    pub async fn keys(&self, store: &str) -> Result<Vec<String>, KvError> {
         let store = store.to_string();
         self.run(move |c| edgezero_spin_sqlite::keys(c, &store))
             .await
@@ -87,7 +89,7 @@ impl SqliteDb {
 
     /// `wasi:keyvalue/atomics.increment`: one immediate transaction over Spin's row.
     /// Spin's own host panics on a row that is not 8 bytes; this answers an error instead.
-    pub async fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, String> {
+    pub async fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, KvError> {
         use edgezero_spin_sqlite::atomics::{self, IncrementRefused};
         let (store, key) = (store.to_string(), key.to_string());
         let k = key.clone();
@@ -96,12 +98,12 @@ impl SqliteDb {
             .await?
         {
             Ok(n) => Ok(n),
-            Err(IncrementRefused::NotACounter { len }) => Err(format!(
+            Err(IncrementRefused::NotACounter { len }) => Err(KvError::Other(format!(
                 "key {k:?} holds {len} bytes, not an 8-byte counter"
-            )),
-            Err(IncrementRefused::Overflow { current }) => Err(format!(
+            ))),
+            Err(IncrementRefused::Overflow { current }) => Err(KvError::Other(format!(
                 "incrementing key {k:?} ({current}) by {delta} overflows a 64-bit counter"
-            )),
+            ))),
         }
     }
 
@@ -113,7 +115,7 @@ impl SqliteDb {
         key: &str,
         read: Option<Vec<u8>>,
         new: Vec<u8>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, KvError> {
         let (store, key) = (store.to_string(), key.to_string());
         self.run(move |c| {
             edgezero_spin_sqlite::atomics::swap(c, &store, &key, read.as_deref(), &new)
@@ -126,7 +128,7 @@ impl SqliteDb {
         &self,
         store: &str,
         keys: Vec<String>,
-    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+    ) -> Result<Vec<(String, Vec<u8>)>, KvError> {
         let store = store.to_string();
         self.run(move |c| edgezero_spin_sqlite::atomics::get_many(c, &store, &keys))
             .await
@@ -137,7 +139,7 @@ impl SqliteDb {
         &self,
         store: &str,
         entries: Vec<(String, Vec<u8>)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), KvError> {
         let store = store.to_string();
         self.run(move |c| {
             edgezero_spin_sqlite::set_many(
@@ -151,7 +153,7 @@ impl SqliteDb {
     }
 
     /// `wasi:keyvalue/batch.delete-many`, in one transaction.
-    pub async fn delete_many(&self, store: &str, keys: Vec<String>) -> Result<(), String> {
+    pub async fn delete_many(&self, store: &str, keys: Vec<String>) -> Result<(), KvError> {
         let store = store.to_string();
         self.run(move |c| edgezero_spin_sqlite::atomics::delete_many(c, &store, &keys))
             .await
