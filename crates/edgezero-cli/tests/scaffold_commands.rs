@@ -96,7 +96,44 @@ fn get(port: u16, path: &str) -> (u16, String) {
     (status, common::dechunk(head, body))
 }
 
-/// Starts `serve`, waits for the port, answers `GET /`, then stops it; no panic on stderr.
+/// Clients and requests per client of the concurrent `/visits` check.
+const CLIENTS: usize = 16;
+const REQUESTS_PER_CLIENT: usize = 50;
+
+/// 16 clients × 50 `GET /visits` at once on a fresh store: every answer is a different count
+/// and the last is exactly 800 (a read-add-write counter loses some).
+fn visits_count_exactly(port: u16) {
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                (0..REQUESTS_PER_CLIENT)
+                    .map(|_| {
+                        let (status, body) = get(port, "/visits");
+                        assert_eq!(status, 200, "{body}");
+                        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                        v["visits"].as_u64().unwrap()
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut seen: Vec<u64> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    seen.sort_unstable();
+    let total = (CLIENTS * REQUESTS_PER_CLIENT) as u64;
+    assert_eq!(
+        seen,
+        (1..=total).collect::<Vec<_>>(),
+        "lost or repeated counts"
+    );
+    let (_, body) = get(port, "/visits");
+    assert_eq!(body, format!(r#"{{"visits":{}}}"#, total + 1));
+}
+
+/// Starts `serve`, waits for the port, answers `GET /` (and the concurrent `/visits` check),
+/// then stops it; no panic on stderr.
 fn serve_briefly(s: &Scaffold, extra: &[&str], timeout: Duration) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
@@ -128,6 +165,7 @@ fn serve_briefly(s: &Scaffold, extra: &[&str], timeout: Duration) {
     }
     let (status, body) = get(port, "/");
     assert_eq!(status, 200, "{body}");
+    visits_count_exactly(port);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.0.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -267,4 +305,38 @@ fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
             s.demo().join("crates/demo-adapter-spin").display()
         )
     );
+
+    // The component imports wasi:keyvalue/atomics (the adapter's default feature), which
+    // Fermyon Cloud does not provide: validate --strict warns, deploy refuses, both naming
+    // the opt-out, and `spin` is not run.
+    let manifest = s.demo().join("edgezero.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("\n[adapters.spin.commands]\ndeploy = \"spin cloud deploy\"\n");
+    std::fs::write(&manifest, text).unwrap();
+    let opt_out = "default-features = false";
+    let out = s.run(
+        &["config", "validate", "--strict", "--manifest", MANIFEST],
+        |_| {},
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("wasi:keyvalue/atomics@0.2.0-draft2")
+            && err.contains("Fermyon Cloud")
+            && err.contains(opt_out),
+        "{err}"
+    );
+    std::fs::remove_file(s.tmp.path().join("argv.log")).unwrap();
+    let out = s.run(
+        &["deploy", "--adapter", "spin", "--manifest", MANIFEST],
+        |c| {
+            c.env("PATH", &path);
+        },
+    );
+    let err = stderr(&out);
+    assert!(!out.status.success(), "deploy went ahead:\n{err}");
+    assert!(
+        err.contains("not deploying") && err.contains(opt_out),
+        "{err}"
+    );
+    assert!(!s.tmp.path().join("argv.log").exists(), "spin was run");
 }

@@ -29,7 +29,10 @@ lower-cased, is a valid Spin variable name (lower-case letters and digits, start
 letter, single underscores between them) and does not collide with another spelling; for
 Spin, every secret named by a #[secret] field is declared in spin.toml [variables] and mapped
 in the component's variables (without --strict these are warnings); no two KV/config ids
-resolve to the same Spin label.
+resolve to the same Spin label; when the deploy command targets Fermyon Cloud or Akamai
+Functions, a warning for each built component that imports wasi:keyvalue/atomics (which they
+lack; `edgezero deploy` refuses it), naming the opt-out (edgezero-adapter-spin with
+default-features = false).
 Secret names come from the #[secret] fields of the #[derive(AppConfig)] structs found in the
 project's Rust sources (under the directory of edgezero.toml, following symlinks, skipping
 target/ and hidden directories): each field's entry in the config file of the default config

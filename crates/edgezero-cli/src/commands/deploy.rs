@@ -18,6 +18,10 @@ pub const EXAMPLES: &str = "Examples:
 Spin: `spin deploy --from <dir of spin.toml>`. Spin 4 needs a deploy plugin: set
 SPIN_DEPLOY_PLUGIN (e.g. `cloud`) or put `spin cloud deploy --from ...` in
 [adapters.spin.commands].deploy. That override replaces the built-in command.
+When the target is Fermyon Cloud (`spin deploy`, `spin cloud deploy`, SPIN_DEPLOY_PLUGIN=cloud)
+or Akamai Functions (`spin aka deploy`), a built component that imports wasi:keyvalue/atomics
+is refused before anything runs: they lack it; build with edgezero-adapter-spin's
+`default-features = false`.
 --key-value and --variable are passed to the deploy command as they are (Fermyon Cloud
 pre-seeds the `default` store and sets application variables with them).
 --key-value KEY=@FILE and KEY=- read the value from FILE or standard input (one per command),
@@ -71,6 +75,7 @@ pub fn run(args: &DeployArgs, manifest: Option<&Path>) -> Result<ExitCode> {
     let manifest = load_manifest(manifest)?;
     let section = adapter_section(&manifest, args.adapter)?;
     let extra = args.passthrough()?;
+    args.adapter.check_deploy(&manifest)?;
     if let Some(deploy) = &section.commands.deploy {
         let mut cmd = process::shell(&format!("{deploy} \"$@\""));
         cmd.arg("edgezero-deploy")

@@ -83,6 +83,14 @@ impl Platform {
         }
     }
 
+    /// Before `edgezero deploy` (either command): refuses a built app the target cannot run.
+    pub fn check_deploy(self, manifest: &Manifest) -> Result<()> {
+        match self {
+            Platform::Spin => spin::deploy::check(manifest),
+            Platform::Native => Ok(()),
+        }
+    }
+
     /// `edgezero provision`: grant the app's stores in the platform's own manifest.
     pub fn provision(
         self,

@@ -45,6 +45,20 @@ pub fn run(manifest: &Manifest, extra: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Refuses to deploy a built component that imports `wasi:keyvalue/atomics` to a target
+/// without it (see [`super::imports::atomics_problems`]).
+pub fn check(manifest: &Manifest) -> Result<()> {
+    let Some(target) = super::imports::deploy_target_without_atomics(manifest) else {
+        return Ok(());
+    };
+    let app = super::load_app(manifest)?;
+    let problems = super::imports::atomics_problems(target, &app);
+    if !problems.is_empty() {
+        bail!("not deploying: {}", problems.join("\n"));
+    }
+    Ok(())
+}
+
 /// Whether the deploy command targets Fermyon Cloud (`spin deploy` / `spin cloud deploy`).
 pub fn deploys_to_cloud(manifest: &Manifest) -> bool {
     manifest

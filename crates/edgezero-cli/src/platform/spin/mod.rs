@@ -4,6 +4,7 @@
 pub mod build;
 pub mod deploy;
 pub mod discovery;
+pub mod imports;
 pub mod provision;
 pub mod push;
 pub mod push_cloud;

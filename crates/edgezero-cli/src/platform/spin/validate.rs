@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 use edgezero_manifest::Manifest;
+use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 use edgezero_spin_manifest::ids::{store_label_problem, toml_key};
 use edgezero_spin_manifest::{stanza_for, RuntimeConfig};
 
@@ -176,6 +176,11 @@ fn strict_rules(manifest: &Manifest, app: &SpinApp, wanted: &[String], r: &mut R
                 app.app_name()
             ));
         }
+    }
+    // A built component that imports what the deploy target lacks.
+    if let Some(target) = super::imports::deploy_target_without_atomics(manifest) {
+        r.warnings
+            .extend(super::imports::atomics_problems(target, app));
     }
     let secrets = &manifest.stores.secrets;
     if secrets.ids.len() > 1 {
