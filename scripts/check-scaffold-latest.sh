@@ -10,6 +10,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cli=${1:-$repo/target/debug/edgezero}
 [ -x "$cli" ] || { echo "no edgezero binary at $cli: run \`cargo build -p edgezero-cli\` first" >&2; exit 1; }
+# The scaffold is made in another directory: name the binary absolutely.
+cli="$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
