@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 use edgezero_manifest::Manifest;
+use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 
 use super::config_validate::Report;
 use crate::app_config_scan::{scan, SecretFieldRef};
