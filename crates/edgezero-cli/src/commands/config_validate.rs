@@ -31,7 +31,7 @@ Spin, every secret named by a #[secret] field is declared in spin.toml [variable
 in the component's variables (without --strict these are warnings); no two KV/config ids
 resolve to the same Spin label; when the deploy command targets Fermyon Cloud or Akamai
 Functions, a warning for each built component that imports wasi:keyvalue/atomics (which they
-lack; `edgezero deploy` refuses it), naming the opt-out (edgezero-adapter-spin with
+lack; `edgezero deploy --adapter spin` refuses it), naming the opt-out (edgezero-adapter-spin with
 default-features = false).
 Secret names come from the #[secret] fields of the #[derive(AppConfig)] structs found in the
 project's Rust sources (under the directory of edgezero.toml, following symlinks, skipping
