@@ -194,7 +194,9 @@ impl ConfigStore for MemoryConfig {
     }
 }
 
-/// An in-memory secret store.
+/// An in-memory secret store. A name is looked up as written, then lower-cased: the
+/// platforms EdgeZero runs on read `API_TOKEN` as the variable `api_token` (Spin, and the
+/// native adapter's `SPIN_VARIABLE_API_TOKEN`), so an app's tests see the same secrets.
 #[derive(Debug, Default, Clone)]
 pub struct MemorySecrets {
     entries: HashMap<String, Bytes>,
@@ -215,7 +217,11 @@ impl MemorySecrets {
 #[async_trait(?Send)]
 impl SecretStore for MemorySecrets {
     async fn get_bytes(&self, name: &str) -> Result<Option<Bytes>, SecretError> {
-        Ok(self.entries.get(name).cloned())
+        Ok(self
+            .entries
+            .get(name)
+            .or_else(|| self.entries.get(&name.to_ascii_lowercase()))
+            .cloned())
     }
 }
 
@@ -299,5 +305,20 @@ impl StoreProvider for MemoryProvider {
             .or_default()
             .clone();
         Ok(store)
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_found_as_written_or_lower_cased() {
+        let store = MemorySecrets::new([("api_token", "t"), ("Mixed", "m")]);
+        let get = |n: &str| futures_executor::block_on(store.get_bytes(n)).unwrap();
+        assert_eq!(get("api_token").as_deref(), Some(&b"t"[..]));
+        assert_eq!(get("API_TOKEN").as_deref(), Some(&b"t"[..]));
+        assert_eq!(get("Mixed").as_deref(), Some(&b"m"[..]));
+        assert_eq!(get("other"), None);
     }
 }
