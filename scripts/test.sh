@@ -12,6 +12,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step "rustfmt"
 cargo fmt --all -- --check
 
+step "core's files import no circle"
+scripts/check-import-cycles.sh
+
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
