@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `origin` | `origin` | a loopback HTTP/1.1 origin on its own thread (echo, cookies, slow or failing streams, a hanging route, any status, a request counter), for outbound-HTTP and proxy tests and the origin that [`edgezero_testkit::contract::http_client_suite`] runs against |
 //! | [`wire`] | — | a raw HTTP/1.1 client: sends a request head and body as written, reads the answer piece by piece into a checksum, keeping the body only when asked |
-//! | [`hostile`] | — | what a hostile or careless client sends: paths that leave a proxied prefix, oversize or malformed uploads, oversize headers |
+//! | [`hostile`] | — | a streamed upload of any size, for body-limit tests through a proxy |
 //! | [`process_memory`] | — | this process's resident and peak memory from `/proc/self` (Linux), for bounded-memory streaming tests |
 //! | `browser` | `browser` | a headless Chromium over WebDriver (`chromium` and `chromedriver` installed), for page tests |
 //! | [`pattern`] | — | deterministic bodies and their checksum: [`edgezero_testkit::pattern`], re-exported, so the origin, the wire client and the HTTP-client suite agree on one definition |
