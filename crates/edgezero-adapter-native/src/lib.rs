@@ -54,8 +54,9 @@
 //! ends with a 504 (`FetchError::Timeout`); a response body that stalls that long ends with
 //! an error. A refused connection, a DNS or TLS failure is a 502.
 //!
-//! Each request's extensions hold the client's address as a [`std::net::SocketAddr`] (for
-//! `x-forwarded-for`).
+//! Each request carries the client's address for the portable
+//! [`ClientAddr`](edgezero_core::extract::ClientAddr) extractor (the TCP peer's IP); its
+//! extensions also hold the peer's full [`std::net::SocketAddr`].
 //!
 //! The KV file is opened on first use. If opening fails (missing directory, file locked),
 //! the request gets 503 and the next request tries again; if the file is deleted or replaced

@@ -182,6 +182,8 @@ async fn handle(
     state: &WorkerState,
 ) -> http::Response<response::NativeBody> {
     req.extensions_mut().insert(peer);
+    req.extensions_mut()
+        .insert(edgezero_core::extract::ClientAddr(peer.ip()));
     let log_line = log::log_enabled!(log::Level::Info).then(|| {
         (
             Instant::now(),

@@ -37,6 +37,7 @@
 //! `415` or `400`, never `None`.
 
 mod body;
+mod parts;
 mod path;
 
 use std::future::Future;
@@ -53,6 +54,7 @@ use crate::store::kv::KvHandle;
 use crate::store::secrets::SecretHandle;
 pub use crate::store::Stores;
 pub use body::{Form, LenientJson};
+pub use parts::ClientAddr;
 
 /// Something that can be built from a request.
 pub trait FromRequest: Sized {
