@@ -1,9 +1,11 @@
 //! Comparing an answer with an expectation: every difference is listed (not only the
 //! first), and every placeholder matched for the first time is captured.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
-use crate::file::Expect;
+use crate::file::{Expect, Streams};
 use crate::http::Answer;
 use crate::pattern::{self, as_text, Bindings};
 use crate::text::{HeaderExpect, Text};
@@ -83,6 +85,9 @@ pub fn compare(
             "body: expected to be cut short, but it ended cleanly".to_string()
         });
     }
+    if let Some(want) = &expect.streams {
+        streams(want, answer, &scope, &mut out);
+    }
     if let Some(want) = expect.origin_requests {
         match origin_requests {
             Some(got) if got == want => {}
@@ -130,6 +135,26 @@ fn headers(
                 out.push(format!("header {name}: expected {patterns:?}, got {got:?}"));
             }
         }
+    }
+}
+
+fn streams(want: &Streams, answer: &Answer, scope: &Bindings, out: &mut Vec<String>) {
+    let first = match scope.substitute(&want.first) {
+        Ok(first) => first,
+        Err(e) => return out.push(format!("streams.first: {e}")),
+    };
+    let Some(arrived) = answer.arrival_of(first.as_bytes()) else {
+        return out.push(format!("streams: {first:?} never arrived"));
+    };
+    let open = answer.ended.saturating_sub(arrived);
+    if open < Duration::from_millis(want.open_ms) {
+        out.push(format!(
+            "streams: {first:?} arrived {} ms after the request, and the body ended {} ms later \
+             (expected at least {} ms): the response was not streamed",
+            arrived.as_millis(),
+            open.as_millis(),
+            want.open_ms
+        ));
     }
 }
 

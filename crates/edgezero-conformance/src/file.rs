@@ -151,6 +151,19 @@ pub struct Expect {
     pub complete: bool,
     /// How many requests the origin must have seen while this request ran.
     pub origin_requests: Option<usize>,
+    /// The body streams: a part arrives while the response is still open.
+    pub streams: Option<Streams>,
+}
+
+/// `streams = { first = "...", open_ms = N }`: `first` arrives, then the response stays open
+/// at least `open_ms` before it ends. A buffered answer, sent whole at the end, fails it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Streams {
+    /// Text (placeholders allowed) that must arrive before the response ends.
+    pub first: String,
+    /// How long, at least, the response stays open after `first` arrived.
+    pub open_ms: u64,
 }
 
 fn yes() -> bool {

@@ -1,11 +1,11 @@
 //! A plain HTTP/1.1 client over `TcpStream`: one connection per request
 //! (`connection: close`), the request written exactly as the file says (malformed ones
 //! included), and the answer read whole, `chunked` or by `content-length`, noting a body
-//! that ends early.
+//! that ends early and when each part of it arrived.
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A request ready for the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,11 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// False when the connection ended before the body did.
     pub complete: bool,
+    /// When the body grew: `(bytes received so far, time since the answer was awaited)`,
+    /// one entry per chunk (`chunked`) or per read.
+    pub arrivals: Vec<(usize, Duration)>,
+    /// When the body ended (or was cut), since the answer was awaited.
+    pub ended: Duration,
 }
 
 impl Answer {
@@ -49,6 +54,18 @@ impl Answer {
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+
+    /// When the body first contained `text` (since the answer was awaited).
+    pub fn arrival_of(&self, text: &[u8]) -> Option<Duration> {
+        self.arrivals
+            .iter()
+            .find(|(len, _)| {
+                self.body[..(*len).min(self.body.len())]
+                    .windows(text.len())
+                    .any(|w| w == text)
+            })
+            .map(|(_, at)| *at)
     }
 }
 
@@ -142,6 +159,7 @@ pub fn send(addr: SocketAddr, out: &Outgoing, timeout: Duration) -> std::io::Res
 
 /// Reads one answer (skipping `1xx`); `head`: the request was `HEAD` (no body follows).
 pub fn read_answer(stream: impl Read, head: bool) -> std::io::Result<Answer> {
+    let start = Instant::now();
     let mut r = BufReader::new(stream);
     let mut line = String::new();
     let (status, headers) = loop {
@@ -181,10 +199,11 @@ pub fn read_answer(stream: impl Read, head: bool) -> std::io::Result<Answer> {
     let mut answer = Answer {
         status,
         headers,
-        body: Vec::new(),
         complete: true,
+        ..Answer::default()
     };
     if head || status == 204 || status == 304 {
+        answer.ended = start.elapsed();
         return Ok(answer);
     }
     let chunked = answer
@@ -195,19 +214,51 @@ pub fn read_answer(stream: impl Read, head: bool) -> std::io::Result<Answer> {
         .header("content-length")
         .first()
         .and_then(|v| v.parse::<u64>().ok());
-    answer.complete = if chunked {
-        read_chunks(&mut r, &mut answer.body)
-    } else if let Some(len) = length {
-        let got = (&mut r).take(len).read_to_end(&mut answer.body);
-        got.is_ok() && answer.body.len() as u64 == len
-    } else {
-        r.read_to_end(&mut answer.body).is_ok()
+    let mut body = Timed {
+        start,
+        answer: &mut answer,
     };
+    let complete = if chunked {
+        read_chunks(&mut r, &mut body)
+    } else if let Some(len) = length {
+        body.read_from((&mut r).take(len)) && answer.body.len() as u64 == len
+    } else {
+        body.read_from(&mut r)
+    };
+    answer.complete = complete;
+    answer.ended = start.elapsed();
     Ok(answer)
 }
 
+/// An answer's body as it is read, noting when each part arrived.
+struct Timed<'a> {
+    start: Instant,
+    answer: &'a mut Answer,
+}
+
+impl Timed<'_> {
+    fn push(&mut self, bytes: &[u8]) {
+        self.answer.body.extend_from_slice(bytes);
+        let at = self.start.elapsed();
+        self.answer.arrivals.push((self.answer.body.len(), at));
+    }
+
+    /// Reads `r` to its end; false when a read fails.
+    fn read_from(&mut self, mut r: impl Read) -> bool {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(n) => self.push(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
 /// De-chunks into `body`; false when the body ends before its last chunk.
-fn read_chunks(r: &mut impl BufRead, body: &mut Vec<u8>) -> bool {
+fn read_chunks(r: &mut impl BufRead, body: &mut Timed<'_>) -> bool {
     let mut line = String::new();
     loop {
         line.clear();
@@ -229,9 +280,10 @@ fn read_chunks(r: &mut impl BufRead, body: &mut Vec<u8>) -> bool {
                 }
             }
         }
-        let before = body.len();
-        let got = r.take(size as u64).read_to_end(body);
-        if got.is_err() || body.len() - before != size {
+        let mut chunk = Vec::with_capacity(size.min(1 << 20));
+        let got = r.take(size as u64).read_to_end(&mut chunk);
+        body.push(&chunk);
+        if got.is_err() || chunk.len() != size {
             return false;
         }
         line.clear();
@@ -322,6 +374,32 @@ mod tests {
         let head = b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n";
         let a = read_answer(&head[..], true).unwrap();
         assert!(a.body.is_empty() && a.complete);
+    }
+
+    #[test]
+    fn read_answer_notes_when_each_part_arrived() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n")
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            s.write_all(b"4\r\nlast\r\n0\r\n\r\n").unwrap();
+        });
+        let a = read_answer(TcpStream::connect(addr).unwrap(), false).unwrap();
+        server.join().unwrap();
+        assert_eq!(a.body, b"firstlast");
+        assert_eq!(a.arrivals.len(), 2, "{:?}", a.arrivals);
+        let first = a.arrival_of(b"first").unwrap();
+        assert!(a.ended - first >= Duration::from_millis(250), "{a:?}");
+        assert!(a.arrival_of(b"tl").unwrap() >= Duration::from_millis(250));
+        assert_eq!(a.arrival_of(b"nowhere"), None);
+
+        let whole = b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\nfirstlast";
+        let a = read_answer(&whole[..], false).unwrap();
+        assert_eq!(a.arrivals.len(), 1);
+        assert_eq!(a.arrival_of(b"first"), a.arrival_of(b"last"));
     }
 
     #[test]

@@ -74,6 +74,7 @@
 //! | `body_contains`, `body_excludes` | texts the body must (not) contain |
 //! | `complete` | `false` when the body must be cut short (default `true`: a cut body is a mismatch) |
 //! | `origin_requests` | how many requests reached the origin while this one (all its copies) ran |
+//! | `streams` | `{ first = "text", open_ms = N }`: `first` arrives, and the body then stays open at least N ms before it ends (a streamed answer, such as Server-Sent Events; an answer buffered and sent whole at the end fails) |
 //!
 //! ## Placeholders
 //!

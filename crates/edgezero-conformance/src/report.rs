@@ -51,6 +51,12 @@ pub fn expected(e: &Expect) -> String {
     if let Some(n) = e.origin_requests {
         lines.push(format!("{n} request(s) reach the origin"));
     }
+    if let Some(s) = &e.streams {
+        lines.push(format!(
+            "streamed: {:?} arrives, then the body stays open {} ms or more",
+            s.first, s.open_ms
+        ));
+    }
     lines.join("\n")
 }
 
@@ -66,6 +72,18 @@ pub fn actual(a: &Answer) -> String {
     }
     if !a.complete {
         s.push_str("\n(body cut short)");
+    }
+    if a.arrivals.len() > 1 {
+        let parts: Vec<String> = a
+            .arrivals
+            .iter()
+            .map(|(len, at)| format!("{len} B at {} ms", at.as_millis()))
+            .collect();
+        s.push_str(&format!(
+            "\n(arrived: {}; ended at {} ms)",
+            shorten(&parts.join(", ")),
+            a.ended.as_millis()
+        ));
     }
     s
 }
@@ -117,6 +135,7 @@ mod tests {
             body_excludes: vec!["secret".into()],
             complete: true,
             origin_requests: Some(0),
+            streams: None,
         };
         assert_eq!(
             expected(&e),
@@ -127,6 +146,7 @@ mod tests {
             headers: vec![("content-type".into(), "application/json".into())],
             body: br#"{"error":"no"}"#.to_vec(),
             complete: false,
+            ..Answer::default()
         };
         assert_eq!(
             actual(&a),

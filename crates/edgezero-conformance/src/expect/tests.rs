@@ -14,6 +14,7 @@ fn expect(status: u16) -> Expect {
         body_excludes: vec![],
         complete: true,
         origin_requests: None,
+        streams: None,
     }
 }
 
@@ -26,6 +27,7 @@ fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
             .collect(),
         body: body.as_bytes().to_vec(),
         complete: true,
+        ..Answer::default()
     }
 }
 
@@ -302,4 +304,31 @@ fn shorten_cuts_long_text() {
     let long = "é".repeat(400);
     let s = shorten(&long);
     assert!(s.ends_with("... (200 more bytes)"), "{s}");
+}
+
+#[test]
+fn streams_needs_the_first_part_well_before_the_end() {
+    let mut e = expect(200);
+    e.streams = Some(Streams {
+        first: "data: 1\n\n".into(),
+        open_ms: 500,
+    });
+    let ms = std::time::Duration::from_millis;
+    let mut a = answer(200, &[], "data: 1\n\n: keep\n\ndata: 2\n\n");
+    a.arrivals = vec![(9, ms(5)), (17, ms(400)), (26, ms(1000))];
+    a.ended = ms(1001);
+    assert!(compare(&e, &a, &Bindings::default(), None)
+        .mismatches
+        .is_empty());
+
+    // Everything at once, at the end: buffered.
+    a.arrivals = vec![(26, ms(1000))];
+    let out = compare(&e, &a, &Bindings::default(), None).mismatches;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].contains("was not streamed"), "{out:?}");
+
+    a.body = b"data: 2\n\n".to_vec();
+    a.arrivals = vec![(9, ms(1))];
+    let out = compare(&e, &a, &Bindings::default(), None).mismatches;
+    assert!(out[0].contains("never arrived"), "{out:?}");
 }
