@@ -129,9 +129,17 @@ impl EdgeError {
         &self.message
     }
 
-    /// The response's parts: status, JSON body and extra headers, logging the internal
-    /// detail of a server error. [`EdgeError::into_response`] builds the response.
-    pub(crate) fn into_parts(self) -> (StatusCode, String, Vec<(HeaderName, HeaderValue)>) {
+    /// The response's parts: status, JSON body, extra headers and the [`ErrorMark`] the app's
+    /// error renderer reads, logging the internal detail of a server error.
+    /// [`EdgeError::into_response`] builds the response.
+    pub(crate) fn into_marked_parts(
+        self,
+    ) -> (
+        StatusCode,
+        String,
+        Vec<(HeaderName, HeaderValue)>,
+        ErrorMark,
+    ) {
         if self.status.is_server_error() {
             match &self.source {
                 Some(src) => log::error!("{} {}: {src}", self.status.as_u16(), self.message),
@@ -139,8 +147,20 @@ impl EdgeError {
             }
         }
         let body = self.json_body();
-        (self.status, body, self.headers)
+        let mark = ErrorMark {
+            code: self.code,
+            message: self.message,
+        };
+        (self.status, body, self.headers, mark)
     }
+}
+
+/// Marks a response as an error answer (a response extension), for the app's error renderer
+/// (`Router::error_renderer`): what it needs besides the status.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorMark {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
 }
 
 impl EdgeError {

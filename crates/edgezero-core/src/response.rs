@@ -29,9 +29,10 @@ impl IntoResponse for Response {
 impl EdgeError {
     /// Builds the JSON error response, logging the internal detail of server errors.
     pub fn into_response(self) -> Response {
-        let (status, body, headers) = self.into_parts();
+        let (status, body, headers, mark) = self.into_marked_parts();
         let mut resp = http::Response::new(Body::from(body));
         *resp.status_mut() = status;
+        resp.extensions_mut().insert(mark);
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

@@ -2,7 +2,34 @@
 //!
 //! Patterns use `matchit` syntax: `/users/{id}` captures one segment, `/files/{*rest}`
 //! captures the rest of the path. A path that matches with the wrong method gets `405` with
-//! an `Allow` header; anything else gets a JSON `404`. Middleware sees all of these.
+//! an `Allow` header; any other path gets the [fallback](Router::fallback), by default a JSON
+//! `404`. Middleware sees all of these.
+//!
+//! ## Composition
+//!
+//! ```
+//! use edgezero_core::http::{Method, StatusCode};
+//! use edgezero_core::middleware::HandlerExt;
+//! use edgezero_core::{IntoResponse, Next, RequestContext, Response, Router};
+//!
+//! async fn ok() -> &'static str { "ok" }
+//! async fn not_here() -> impl IntoResponse { (StatusCode::NOT_FOUND, "nothing here") }
+//! async fn log(ctx: RequestContext, next: Next) -> Response { next.run(ctx).await }
+//!
+//! let admin = Router::new().get("/stats", ok).layer(log); // `log` for /admin/* only
+//! let app = Router::new()
+//!     .get("/", ok)
+//!     .on("/items", [Method::PUT, Method::PATCH], ok) // several methods, one handler
+//!     .any("/proxy/{*rest}", ok) // every method
+//!     .options("/items", ok)
+//!     .post("/upload", ok.layer(log)) // middleware for one route
+//!     .nest("/admin", admin)
+//!     .merge(Router::new().get("/health", ok))
+//!     .fallback(not_here) // instead of the JSON 404
+//!     .try_build()
+//!     .unwrap();
+//! # let _ = app;
+//! ```
 //!
 //! ## `HEAD`
 //!
@@ -15,35 +42,37 @@
 //!
 //! The builder methods never panic. A route that cannot be added (a malformed pattern, a
 //! pattern that conflicts with an earlier one, such as `/items/{id}` and `/items/{item_id}`,
-//! or a method registered twice) is left out and recorded; [`Router::try_build`] returns
+//! a method registered twice, a nested route that conflicts with an outer one, a handler
+//! that reads a `State<S>` no one registers) is left out and recorded; [`Router::try_build`] returns
 //! every recorded problem and [`Router::build`] panics with them. The `App` that `app!`
 //! generates calls `build`, so a conflict stops the process at startup with a message naming
 //! both routes. A router that is dispatched without being checked answers every request
 //! with a `500` and logs the problems.
 
+use std::any::TypeId;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures_util::future::LocalBoxFuture;
+use http::Method;
 
-use http::{header, Extensions, HeaderValue, Method};
-
-use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::EdgeError;
-use crate::handler::{erase, BoxHandler, Handler};
+use crate::extract::Needs;
+use crate::handler::{erase, Handler};
 use crate::response::{Request, Response};
 use crate::store::Stores;
 use middleware::{Middleware, Next};
+use render::{render_errors, ErrorRenderer, Head};
+use table::{Methods, Route, Routed, RouterInner, Step};
 
+mod compose;
 mod error;
 pub mod middleware;
+mod render;
+mod table;
 
-use crate::percent::percent_decode;
-use edgezero_route_pattern::{invalid_reason, shape};
 pub use error::{RouteError, RouterError};
+pub use render::ErrorPage;
 
 /// Routes, middleware and shared state. Built once, then shared by every request.
 #[derive(Clone, Default)]
@@ -51,20 +80,14 @@ pub struct Router {
     inner: Arc<RouterInner>,
 }
 
-#[derive(Clone, Default)]
-pub(crate) struct RouterInner {
-    matcher: matchit::Router<usize>,
-    routes: Vec<RouteEntry>,
-    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
-    state: Option<Arc<Extensions>>,
-    errors: Vec<RouteError>,
-}
-
-#[derive(Clone)]
-struct RouteEntry {
-    pattern: Arc<str>,
-    methods: Vec<(Method, BoxHandler)>,
-    allow: Vec<Method>,
+/// The erased handler and what its extractors need.
+fn route_of<H: Handler<T>, T: 'static>(handler: H) -> Route {
+    let mut needs = Needs::default();
+    H::needs(&mut needs);
+    Route {
+        handler: erase(handler),
+        needs,
+    }
 }
 
 impl Router {
@@ -77,6 +100,11 @@ impl Router {
         Arc::make_mut(&mut self.inner)
     }
 
+    fn add(mut self, path: &str, methods: Methods, route: Route) -> Self {
+        self.inner_mut().add(path, methods, route);
+        self
+    }
+
     /// Adds `handler` for `method` on `path`.
     ///
     /// A route that cannot be added is left out and recorded, never a panic; see
@@ -87,45 +115,52 @@ impl Router {
         T: 'static,
     {
         // Only the erasure is generic: the rest is compiled once, not once per handler.
-        self.add(path, method, erase(handler))
+        self.add(path, Methods::One(method), route_of(handler))
     }
 
-    fn add(mut self, path: &str, method: Method, handler: BoxHandler) -> Self {
+    /// Adds `handler` for each of `methods` on `path`.
+    pub fn on<H, T>(self, path: &str, methods: impl IntoIterator<Item = Method>, handler: H) -> Self
+    where
+        H: Handler<T>,
+        T: 'static,
+    {
+        let route = route_of(handler);
+        methods.into_iter().fold(self, |router, method| {
+            router.add(path, Methods::One(method), route.clone())
+        })
+    }
+
+    /// Adds `handler` for every method on `path`, extension methods included. A method that
+    /// has its own route on `path` goes there instead (and `HEAD` to a `GET` route), so no
+    /// request to `path` is ever a `405`.
+    pub fn any<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.add(path, Methods::Any, route_of(handler))
+    }
+
+    /// Answers requests that no route matches (instead of the JSON `404`; a path that
+    /// matches with another method still gets `405` with `Allow`). The router's middleware
+    /// runs around it; its status is the handler's (return a `404` yourself).
+    pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
         let inner = self.inner_mut();
-        let idx = match inner.routes.iter().position(|r| &*r.pattern == path) {
-            Some(idx) => idx,
-            None => match inner.insert_pattern(path, &method) {
-                Ok(idx) => idx,
-                Err(e) => {
-                    inner.errors.push(e);
-                    return self;
-                }
-            },
-        };
-        let entry = &mut inner.routes[idx];
-        if entry.methods.iter().any(|(m, _)| *m == method) {
-            inner.errors.push(RouteError::DuplicateMethod {
-                method,
-                route: path.to_string(),
-            });
-            return self;
-        }
-        entry.methods.push((method.clone(), handler));
-        let implied = (method == Method::GET).then_some(Method::HEAD);
-        for m in std::iter::once(method).chain(implied) {
-            if !entry.allow.contains(&m) {
-                entry.allow.push(m);
-            }
+        if inner.fallback.is_some() {
+            inner
+                .errors
+                .push(RouteError::TwoFallbacks { scope: "/*".into() });
+        } else {
+            inner.fallback = Some(route_of(handler));
         }
         self
     }
 
-    /// Checks the routes: the router, or every route that could not be added.
+    /// Checks the routes: the router, or every route that could not be added and every
+    /// handler whose `State<S>` is not registered.
     pub fn try_build(self) -> Result<Router, RouterError> {
-        if self.inner.errors.is_empty() {
+        let mut errors = self.inner.errors.clone();
+        errors.extend(self.inner.missing_state());
+        if errors.is_empty() {
             Ok(self)
         } else {
-            Err(RouterError::new(self.inner.errors.clone()))
+            Err(RouterError::new(errors))
         }
     }
 
@@ -173,9 +208,22 @@ impl Router {
         self.route(path, Method::HEAD, handler)
     }
 
-    /// Adds middleware. The first added runs first (outermost).
+    /// Adds an `OPTIONS` route.
+    pub fn options<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.route(path, Method::OPTIONS, handler)
+    }
+
+    /// Adds middleware around every request of this router. The first added runs first
+    /// (outermost). For one route, see [`HandlerExt::layer`](middleware::HandlerExt::layer).
     pub fn layer<M: Middleware>(mut self, middleware: M) -> Self {
         self.inner_mut().middleware.push(Arc::new(middleware));
+        self
+    }
+
+    /// Renders every error answer of the app (see [`ErrorPage`]); by default errors are the
+    /// JSON envelope of [`EdgeError`].
+    pub fn error_renderer<R: ErrorRenderer>(mut self, renderer: R) -> Self {
+        self.inner_mut().renderer = Some(Arc::new(renderer));
         self
     }
 
@@ -185,20 +233,25 @@ impl Router {
         let mut ext = inner.state.as_deref().cloned().unwrap_or_default();
         ext.insert(state);
         inner.state = Some(Arc::new(ext));
+        if !inner.state_types.contains(&TypeId::of::<S>()) {
+            inner.state_types.push(TypeId::of::<S>());
+        }
         self
     }
 
-    /// Every `(method, pattern)` pair, in registration order.
+    /// Every `(method, pattern)` pair, in registration order; a route for every method
+    /// shows as the method `ANY`.
     pub fn route_table(&self) -> Vec<(Method, String)> {
-        self.inner
-            .routes
-            .iter()
-            .flat_map(|r| {
-                r.methods
-                    .iter()
-                    .map(move |(m, _)| (m.clone(), r.pattern.to_string()))
-            })
-            .collect()
+        let mut table = Vec::new();
+        for r in &self.inner.routes {
+            for (m, _) in &r.methods {
+                table.push((m.clone(), r.pattern.to_string()));
+            }
+            if r.any.is_some() {
+                table.push((Methods::Any.shown(), r.pattern.to_string()));
+            }
+        }
+        table
     }
 
     /// Handles one request.
@@ -220,138 +273,25 @@ impl Router {
             );
         }
         ctx.state.clone_from(&self.inner.state);
-        if self.inner.middleware.is_empty() {
+        let head = (self.inner.renderer.as_ref()).map(|r| {
+            (
+                Arc::clone(r),
+                Head::of(ctx.method(), ctx.uri(), ctx.headers()),
+            )
+        });
+        let routed = if self.inner.middleware.is_empty() {
             self.inner.route(ctx)
         } else {
-            let next = Next {
-                router: Arc::clone(&self.inner),
-                index: 0,
-            };
+            let next = Next::router(Arc::clone(&self.inner));
             Routed(Step::Call(Box::pin(next.run(ctx))))
-        }
-    }
-}
-
-/// The future of a routed request: see [`Router::dispatch`].
-pub(crate) struct Routed(Step);
-
-enum Step {
-    /// The answer, taken when the future completes.
-    Ready(Option<Response>),
-    /// The handler's future.
-    Call(LocalBoxFuture<'static, Response>),
-    /// The `GET` handler's future for a `HEAD` request: its body is dropped.
-    Head(LocalBoxFuture<'static, Response>),
-}
-
-impl Routed {
-    fn ready(response: Response) -> Self {
-        Routed(Step::Ready(Some(response)))
-    }
-}
-
-impl Future for Routed {
-    type Output = Response;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match &mut self.0 {
-            Step::Ready(response) => Poll::Ready(response.take().unwrap_or_else(|| {
-                EdgeError::internal("a routed request was polled after it completed")
-                    .into_response()
-            })),
-            Step::Call(future) => future.as_mut().poll(cx),
-            Step::Head(future) => future.as_mut().poll(cx).map(strip_body),
-        }
-    }
-}
-
-impl RouterInner {
-    /// Adds a new pattern to the matcher, or explains why it cannot be added.
-    fn insert_pattern(&mut self, path: &str, method: &Method) -> Result<usize, RouteError> {
-        if !path.starts_with('/') {
-            return Err(RouteError::Invalid {
-                route: path.to_string(),
-                reason: "a pattern must start with `/`".into(),
-            });
-        }
-        let idx = self.routes.len();
-        match self.matcher.insert(path, idx) {
-            Ok(()) => {}
-            Err(matchit::InsertError::Conflict { with }) => {
-                let new_shape = shape(path);
-                let existing = self
-                    .routes
-                    .iter()
-                    .find(|r| new_shape.is_some() && shape(&r.pattern) == new_shape);
-                return Err(match existing {
-                    Some(r) => RouteError::ParameterNames {
-                        method: method.clone(),
-                        route: path.to_string(),
-                        existing: r.pattern.to_string(),
-                    },
-                    None => RouteError::Conflict {
-                        method: method.clone(),
-                        route: path.to_string(),
-                        existing: with,
-                    },
-                });
-            }
-            Err(e) => {
-                return Err(RouteError::Invalid {
-                    route: path.to_string(),
-                    reason: invalid_reason(&e),
-                });
-            }
-        }
-        self.routes.push(RouteEntry {
-            pattern: Arc::from(path),
-            methods: Vec::new(),
-            allow: Vec::new(),
-        });
-        Ok(idx)
-    }
-
-    /// Routes `ctx` and starts its handler (see [`Router::dispatch`]).
-    pub(crate) fn route(&self, mut ctx: RequestContext) -> Routed {
-        let (idx, params) = match self.matcher.at(ctx.path()) {
-            Ok(m) => {
-                let params: Vec<(String, String)> = m
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), percent_decode(v)))
-                    .collect();
-                (*m.value, params)
-            }
-            Err(_) => {
-                return Routed::ready(
-                    EdgeError::not_found(format!("no route for {}", ctx.path())).into_response(),
-                )
-            }
         };
-        let entry = &self.routes[idx];
-        ctx.params.0 = params;
-        ctx.matched_route = Some(Arc::clone(&entry.pattern));
-        let method = ctx.method();
-        if let Some((_, h)) = entry.methods.iter().find(|(m, _)| m == method) {
-            return Routed(Step::Call(h.call(ctx)));
-        }
-        if method == Method::HEAD {
-            if let Some((_, h)) = entry.methods.iter().find(|(m, _)| *m == Method::GET) {
-                return Routed(Step::Head(h.call(ctx)));
+        match head {
+            None => routed,
+            Some((renderer, head)) => {
+                Routed(Step::Call(Box::pin(render_errors(renderer, head, routed))))
             }
         }
-        Routed::ready(EdgeError::method_not_allowed(method, &entry.allow).into_response())
     }
-}
-
-fn strip_body(resp: Response) -> Response {
-    let (mut parts, body) = resp.into_parts();
-    if let Some(len) = body.size_hint() {
-        parts
-            .headers
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    }
-    Response::from_parts(parts, Body::Empty)
 }
 
 impl std::fmt::Debug for Router {

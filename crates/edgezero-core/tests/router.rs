@@ -216,9 +216,24 @@ fn shared_state() {
             .with_state(Greeting("hi")),
     );
     assert_eq!(app.get("/").text(), "hi");
-    let missing =
-        TestApp::new(Router::new().get("/", |State(g): State<Greeting>| async move { g.0 }));
-    assert_eq!(missing.get("/").status(), 500);
+    // A state no one registers is found when the router is built, not per request.
+    let err = Router::new()
+        .get("/", |State(g): State<Greeting>| async move { g.0 })
+        .try_build()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`GET /` reads `State<router::Greeting>`"),
+        "{msg}"
+    );
+    assert!(msg.contains(".with_state("), "{msg}");
+    // `Option<State<_>>` is how a handler says the state may be missing.
+    let optional = TestApp::new(
+        Router::new().get("/", |g: Option<State<Greeting>>| async move {
+            g.map_or("none", |State(g)| g.0)
+        }),
+    );
+    assert_eq!(optional.get("/").text(), "none");
 }
 
 const META: StoreMetadata = StoreMetadata {

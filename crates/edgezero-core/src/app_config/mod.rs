@@ -121,7 +121,7 @@ use serde::de::DeserializeOwned;
 
 use crate::context::RequestContext;
 use crate::error::EdgeError;
-use crate::extract::FromRequest;
+use crate::extract::FromRequestParts;
 
 pub use de::join_key;
 
@@ -175,8 +175,8 @@ impl<C> Deref for AppConfig<C> {
     }
 }
 
-impl<C: ConfigSchema> FromRequest for AppConfig<C> {
-    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+impl<C: ConfigSchema> FromRequestParts for AppConfig<C> {
+    async fn from_request_parts(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
         let stores = ctx.stores().clone();
         let cache = stores.bindings().map(|b| b.typed_config().clone());
         if let Some(cache) = &cache {

@@ -1,4 +1,4 @@
-//! Body extractors: JSON, forms, bytes, text and the raw (limited) stream.
+//! Body extractors: JSON, forms, bytes, text, the raw (limited) stream and the whole request.
 
 use std::borrow::Cow;
 
@@ -210,5 +210,18 @@ impl FromRequest for Body {
     async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
         let limit = ctx.body_limit();
         ctx.take_body().ok_or_else(taken)?.limited(limit)
+    }
+}
+
+/// The whole request: head and body (held to the request body limit like [`Body`]). For a
+/// handler that forwards or inspects the request as it came; the route parameters and the
+/// stores stay available through their own extractors, which come before it.
+impl FromRequest for crate::response::Request {
+    async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+        let body = <Body as FromRequest>::from_request(ctx).await?;
+        Ok(crate::response::Request::from_parts(
+            ctx.parts().clone(),
+            body,
+        ))
     }
 }

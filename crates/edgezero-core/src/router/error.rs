@@ -48,6 +48,40 @@ pub enum RouteError {
         /// What the matcher objected to.
         reason: String,
     },
+    /// A nested router's prefix is not usable.
+    #[error(
+        "cannot nest a router at `{prefix}`: {reason}; give a path such as `/api` (it may hold \
+         parameters, not a catch-all)"
+    )]
+    InvalidPrefix {
+        /// The prefix given to `nest`.
+        prefix: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two fallbacks for the same paths (a router and a router merged into it).
+    #[error(
+        "two fallback handlers for `{scope}`: the router and a router merged or nested into it \
+         each have one; keep one of the two"
+    )]
+    TwoFallbacks {
+        /// The paths both fallbacks cover (`/*` for the whole router).
+        scope: String,
+    },
+    /// A handler reads shared state that the router never registers.
+    #[error(
+        "route `{method} {route}` reads `State<{state}>`, but no state of that type is \
+         registered; add `.with_state(value)` of type `{state}` to the router (or take \
+         `Option<State<{state}>>`)"
+    )]
+    MissingState {
+        /// The method (`ANY` or `fallback` for those handlers).
+        method: String,
+        /// The pattern.
+        route: String,
+        /// The state's type.
+        state: &'static str,
+    },
     /// The same method was registered twice on one pattern.
     #[error("route `{method} {route}` is registered twice; remove one of the two handlers")]
     DuplicateMethod {

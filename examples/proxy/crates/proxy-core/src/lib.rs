@@ -21,7 +21,7 @@ edgezero_core::app!("../../edgezero.toml");
 pub mod handlers {
     use std::time::Instant;
 
-    use edgezero_core::extract::FromRequest;
+    use edgezero_core::extract::FromRequestParts;
     use edgezero_core::fetch::{check_url, Client, HttpHandle};
     use edgezero_core::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
     use edgezero_core::{
@@ -61,8 +61,8 @@ pub mod handlers {
     /// records, or the `spin-client-addr` header Spin sets.
     pub struct Caller(pub Option<String>);
 
-    impl FromRequest for Caller {
-        async fn from_request(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
+    impl FromRequestParts for Caller {
+        async fn from_request_parts(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
             if let Some(peer) = ctx.extensions().get::<std::net::SocketAddr>() {
                 return Ok(Caller(Some(peer.ip().to_string())));
             }
