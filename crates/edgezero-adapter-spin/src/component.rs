@@ -27,7 +27,7 @@ use crate::error::SpinKvError;
 #[cfg(not(feature = "wasi-keyvalue"))]
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
-use crate::request::{headers_from_list, into_core_body, uri_from_parts};
+use crate::request::{headers_from_list, into_core_body, split_spin_headers, uri_from_parts};
 use crate::response::{from_core_response, without_forbidden_headers, ResponseBody};
 use crate::secrets::VariableError;
 
@@ -119,7 +119,8 @@ fn component_env() -> impl Fn(&str) -> Option<String> {
 pub async fn run_app<A: App>(
     req: spin_sdk::http::Request,
 ) -> anyhow::Result<http::Response<ResponseBody>> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    split_spin_headers(&mut parts.headers).attach_to(&mut parts.extensions);
     Ok(from_core_response(
         serve::<A>(parts, into_core_body(body, body_error)).await,
     ))
@@ -145,13 +146,14 @@ fn request_head(req: WasiRequest) -> Result<(http::request::Parts, Body), ErrorC
     };
     let uri = uri_from_parts(scheme, req.get_authority(), req.get_path_with_query())
         .map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
-    let headers = headers_from_list(req.get_headers().copy_all())
+    let (headers, spin) = headers_from_list(req.get_headers().copy_all())
         .map_err(|msg| ErrorCode::InternalError(Some(msg)))?;
     let body = into_core_body(IncomingRequestBody::new(req)?, body_error);
     let (mut parts, ()) = http::Request::new(()).into_parts();
     parts.method = method;
     parts.uri = uri;
     parts.headers = headers;
+    spin.attach_to(&mut parts.extensions);
     Ok((parts, body))
 }
 

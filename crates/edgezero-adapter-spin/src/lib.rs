@@ -40,6 +40,21 @@
 //! `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS`), over which they fail with
 //! `KvError::LimitExceeded` (HTTP 503).
 //!
+//! ## The request the app sees
+//!
+//! Spin adds its own headers to every request (`spin-full-url`, `spin-path-info`,
+//! `spin-matched-route`, `spin-base-path`, `spin-raw-component-route`,
+//! `spin-component-route`, `spin-client-addr`, `spin-path-match-<name>`). Both entry points
+//! take every `spin-*` header out before the app runs, so portable code never depends on
+//! one:
+//!
+//! - `spin-client-addr` (`ip:port`) becomes core's
+//!   [`ClientAddr`](edgezero_core::extract::ClientAddr), as the native server's TCP peer
+//!   does;
+//! - all of them, typed, are in a [`SpinRequestInfo`] request extension, for Spin-specific
+//!   code: `Extension<SpinRequestInfo>` gives the full URL, the matched route, the base path,
+//!   the path info and the route's parameters.
+//!
 //! ## Cargo features
 //!
 //! | feature | default | what it does |
@@ -135,3 +150,4 @@ macro_rules! component {
 
 pub use error::{map_kv_error, SpinKvError};
 pub use provider::{SpinHost, SpinProvider};
+pub use request::SpinRequestInfo;

@@ -1,14 +1,15 @@
 //! Spin request → core request.
 //!
-//! The component's entry point takes the `wasi:http` request as Spin hands it over and
-//! builds the core request's head from its parts ([`uri_from_parts`], [`headers_from_list`]):
-//! Spin's own `spin-*` header names, which every request carries, are matched against
-//! constants instead of being parsed and copied, and the head is assembled in place rather
-//! than through a builder. An `http::Request` whose body implements `http_body::Body` (such
-//! as `spin_sdk::http::Request`) converts too ([`into_core_request`]). Either way the method,
-//! the URI (path and query, plus scheme and authority when Spin supplies them) and every
-//! header, repeated ones included, are kept, and the body is streamed into [`Body::Stream`]
-//! without buffering it: extractors read it, under the body limit, only when a handler asks.
+//! [`component!`](crate::component) takes the `wasi:http` request as Spin hands it over and
+//! builds the core request's head from its parts ([`uri_from_parts`], [`headers_from_list`]),
+//! in place rather than through a builder; `run_app` takes the head the SDK converted
+//! ([`split_spin_headers`]). An `http::Request` whose body implements `http_body::Body`
+//! converts too ([`into_core_request`]). Every way, the method, the URI (path and query,
+//! plus scheme and authority when Spin supplies them) and every header, repeated ones
+//! included, are kept — except Spin's own `spin-*` headers, which become core's
+//! `ClientAddr` and a [`SpinRequestInfo`] extension (see [`spin_headers`]) — and the body is
+//! streamed into [`Body::Stream`] without buffering it: extractors read it, under the body
+//! limit, only when a handler asks.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -17,66 +18,12 @@ use bytes::Bytes;
 use edgezero_core::body::BoxError;
 use edgezero_core::{Body, Request};
 use futures_util::Stream;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme, Uri};
 use http_body::Body as HttpBody;
 
-/// The names of the headers Spin adds to every request it hands a component (besides the
-/// `spin-path-match-*` ones of a route's parameters), as constants.
-mod spin_names {
-    use http::header::HeaderName;
+pub mod spin_headers;
 
-    pub const FULL_URL: HeaderName = HeaderName::from_static("spin-full-url");
-    pub const PATH_INFO: HeaderName = HeaderName::from_static("spin-path-info");
-    pub const MATCHED_ROUTE: HeaderName = HeaderName::from_static("spin-matched-route");
-    pub const BASE_PATH: HeaderName = HeaderName::from_static("spin-base-path");
-    pub const RAW_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-raw-component-route");
-    pub const COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-component-route");
-    pub const CLIENT_ADDR: HeaderName = HeaderName::from_static("spin-client-addr");
-}
-
-/// A header name as the host lists it: one of the `spin-*` names Spin sets on every request
-/// without parsing or allocating, any other parsed (and checked) as usual.
-pub fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
-    // The length picks the one name it can be; one comparison then decides. (A `match` on
-    // the string compares it with each name in turn, each through `memcmp`.)
-    let bytes = name.as_bytes();
-    let candidate = match bytes.len() {
-        13 => Some(("spin-full-url", spin_names::FULL_URL)),
-        14 if bytes[5] == b'p' => Some(("spin-path-info", spin_names::PATH_INFO)),
-        14 => Some(("spin-base-path", spin_names::BASE_PATH)),
-        16 => Some(("spin-client-addr", spin_names::CLIENT_ADDR)),
-        18 => Some(("spin-matched-route", spin_names::MATCHED_ROUTE)),
-        20 => Some(("spin-component-route", spin_names::COMPONENT_ROUTE)),
-        24 => Some(("spin-raw-component-route", spin_names::RAW_COMPONENT_ROUTE)),
-        _ => None,
-    };
-    match candidate {
-        Some((text, known)) if same_bytes(bytes, text.as_bytes()) => Ok(known),
-        _ => HeaderName::from_bytes(bytes),
-    }
-}
-
-/// `a == b` without an early exit, so that it stays a loop over the bytes rather than a call
-/// to the C library's byte-by-byte `memcmp`.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
-}
-
-/// The request headers as `wasi:http` lists them (`fields.copy-all`): in order, repeated
-/// names kept, each value used as it is (not copied). An invalid name or value is an error
-/// naming the header.
-pub fn headers_from_list(list: Vec<(String, Vec<u8>)>) -> Result<HeaderMap, String> {
-    let mut headers = HeaderMap::with_capacity(list.len());
-    for (name, value) in list {
-        let name = header_name(&name)
-            .map_err(|_| format!("invalid request header name `{}`", name.escape_debug()))?;
-        let value = HeaderValue::from_maybe_shared(Bytes::from(value))
-            .map_err(|_| format!("invalid value of request header `{name}`"))?;
-        headers.append(name, value);
-    }
-    Ok(headers)
-}
+pub use spin_headers::{headers_from_list, split_spin_headers, SpinRequestInfo};
 
 /// The request URI from the parts `wasi:http` gives separately, by the rules of
 /// `http::Uri::from_parts` (a scheme needs an authority and a path).
@@ -96,7 +43,8 @@ pub fn uri_from_parts(
     Ok(Uri::from_parts(parts)?)
 }
 
-/// Converts a request whose body is any `http_body::Body` into a core [`Request`].
+/// Converts a request whose body is any `http_body::Body` into a core [`Request`], Spin's
+/// `spin-*` headers taken out into its extensions (see [`spin_headers`]).
 ///
 /// A body that is known to be empty becomes [`Body::Empty`]; anything else is streamed.
 /// Trailers are dropped. A body read error surfaces, with its message, to the extractor
@@ -115,7 +63,8 @@ where
     B: HttpBody<Data = Bytes> + 'static,
     F: Fn(B::Error) -> String + 'static,
 {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    split_spin_headers(&mut parts.headers).attach_to(&mut parts.extensions);
     Request::from_parts(parts, into_core_body(body, describe))
 }
 
@@ -232,66 +181,6 @@ mod tests {
     }
 
     #[test]
-    fn listed_headers_keep_order_repeats_and_spins_names() {
-        let list = vec![
-            ("host".to_string(), b"example.com".to_vec()),
-            (
-                "spin-full-url".to_string(),
-                b"http://example.com/a?b=1".to_vec(),
-            ),
-            ("x-multi".to_string(), b"1".to_vec()),
-            ("spin-client-addr".to_string(), b"127.0.0.1:9".to_vec()),
-            ("X-Multi".to_string(), b"2".to_vec()),
-            ("spin-path-match-id".to_string(), b"42".to_vec()),
-        ];
-        let headers = headers_from_list(list).unwrap();
-        assert_eq!(headers.len(), 6);
-        assert_eq!(headers["host"], "example.com");
-        assert_eq!(headers["spin-full-url"], "http://example.com/a?b=1");
-        assert_eq!(headers["spin-client-addr"], "127.0.0.1:9");
-        assert_eq!(headers["spin-path-match-id"], "42");
-        let multi: Vec<_> = headers.get_all("x-multi").iter().collect();
-        assert_eq!(multi, ["1", "2"]);
-        let known = [
-            spin_names::FULL_URL,
-            spin_names::PATH_INFO,
-            spin_names::MATCHED_ROUTE,
-            spin_names::BASE_PATH,
-            spin_names::RAW_COMPONENT_ROUTE,
-            spin_names::COMPONENT_ROUTE,
-            spin_names::CLIENT_ADDR,
-        ];
-        for name in known {
-            assert_eq!(header_name(name.as_str()).unwrap(), name);
-            assert_eq!(
-                HeaderName::from_bytes(name.as_str().as_bytes()).unwrap(),
-                name,
-                "a constant equals the parsed name"
-            );
-        }
-        assert_eq!(header_name("Spin-Full-Url").unwrap(), "spin-full-url");
-        // Names of the same lengths that are not Spin's are parsed as any other.
-        for other in [
-            "x-spin-full-ur",
-            "spin-path-infx",
-            "spin-base-pat",
-            "x-forwarded-for1",
-        ] {
-            assert_eq!(header_name(other).unwrap(), other);
-        }
-        assert!(header_name("spin-path-inf\u{e9}").is_err());
-    }
-
-    #[test]
-    fn bad_listed_headers_are_errors_naming_them() {
-        let err = headers_from_list(vec![("bad name".to_string(), b"v".to_vec())]).unwrap_err();
-        assert!(err.contains("`bad name`"), "{err}");
-        let err =
-            headers_from_list(vec![("x-a".to_string(), b"line\nbreak".to_vec())]).unwrap_err();
-        assert!(err.contains("`x-a`"), "{err}");
-    }
-
-    #[test]
     fn uris_are_built_from_their_parts() {
         let uri = uri_from_parts(
             Some(Scheme::HTTPS),
@@ -319,6 +208,7 @@ mod tests {
                 "spin-full-url",
                 "http://127.0.0.1:3000/kv/a%20b?prefix=x&limit=2",
             )
+            .header("spin-client-addr", "192.0.2.1:4000")
             .body(Frames(VecDeque::new()))
             .unwrap();
         let core = into_core_request(req);
@@ -327,7 +217,18 @@ mod tests {
         assert_eq!(core.uri().query(), Some("prefix=x&limit=2"));
         let multi: Vec<_> = core.headers().get_all("x-multi").iter().collect();
         assert_eq!(multi, ["1", "2"]);
-        assert!(core.headers().contains_key("spin-full-url"));
+        assert!(!core.headers().contains_key("spin-full-url"));
+        let info = core.extensions().get::<SpinRequestInfo>().unwrap();
+        assert_eq!(
+            info.full_url(),
+            Some("http://127.0.0.1:3000/kv/a%20b?prefix=x&limit=2")
+        );
+        assert_eq!(
+            core.extensions()
+                .get::<edgezero_core::extract::ClientAddr>()
+                .map(|a| a.0.to_string()),
+            Some("192.0.2.1".to_string())
+        );
     }
 
     #[test]

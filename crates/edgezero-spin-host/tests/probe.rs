@@ -132,6 +132,53 @@ async fn spin_headers_and_guest_uri() {
     host.stop().await;
 }
 
+/// Through both entry points (`run_app`, and the handler `component!` exports), the app gets
+/// the client's address as `ClientAddr` and Spin's routing details as `SpinRequestInfo`,
+/// and sees no `spin-*` header, not even one the client sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_sees_its_client_and_no_spin_header() {
+    let (_app, host) = start().await;
+    for entry in ["", "?entry=component"] {
+        let r = request(
+            host.addr,
+            "GET",
+            &format!("/users/42/seen{entry}"),
+            &[
+                ("spin-path-info", "forged"),
+                ("x-kept", "1"),
+                ("Spin-Own", "x"),
+            ],
+            b"",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{entry}: {}", r.text());
+        let seen = r.json();
+        assert_eq!(seen["client"], "127.0.0.1", "{entry}: {seen}");
+        let headers = seen["headers"].as_array().unwrap();
+        assert!(
+            headers
+                .iter()
+                .all(|h| !h[0].as_str().unwrap().starts_with("spin-")),
+            "{entry}: {seen}"
+        );
+        assert!(headers.iter().any(|h| h[0] == "x-kept" && h[1] == "1"));
+        let spin = &seen["spin"];
+        assert_eq!(
+            spin["full_url"],
+            format!("http://{}/users/42/seen{entry}", host.addr)
+        );
+        assert_eq!(spin["path_info"], "/seen", "a client cannot forge it");
+        assert_eq!(spin["matched_route"], "/users/:id/...");
+        assert_eq!(spin["raw_component_route"], "/users/:id/...");
+        assert_eq!(spin["component_route"], "/users/:id");
+        assert_eq!(spin["base_path"], "/");
+        assert_eq!(spin["path_matches"], serde_json::json!([["id", "42"]]));
+        let addr: std::net::SocketAddr = spin["client_addr"].as_str().unwrap().parse().unwrap();
+        assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+    }
+    host.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traps_outbound_http_and_large_bodies() {
     let (_app, host) = start().await;

@@ -7,9 +7,14 @@
 //! - `POST /bump/<id>`: adds one to a JSON document with `update_json` (compare-and-swap).
 //! - `GET /atomic/<id>`: runs `edgezero_testkit::contract::kv_atomic_suite` the same way
 //!   (through `wasi:keyvalue`).
+//! - `GET /seen`, `GET /users/<id>/seen`: what the app sees of the request — its client
+//!   address, its headers, the `SpinRequestInfo` extension — through `run_app`, or, with
+//!   `?entry=component`, through the handler `component!` exports.
 //! - `.../raw/...`: probes of the host API with spin-sdk alone (see [`raw`]).
 
-use edgezero_core::extract::Path;
+use edgezero_adapter_spin::SpinRequestInfo;
+use edgezero_core::extract::{ClientAddr, Extension, Path};
+use edgezero_core::http::HeaderMap;
 use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{App, EdgeError, Json, Router, Stores};
 use edgezero_testkit::contract::{kv_atomic_suite, kv_suite, KvCapabilities};
@@ -47,6 +52,8 @@ impl App for Probe {
             .post("/bump/{id}", bump)
             .get("/client/{*rest}", client)
             .get("/client-suite", client_suite)
+            .get("/seen", seen)
+            .get("/users/{id}/seen", seen)
     }
 }
 
@@ -59,6 +66,41 @@ async fn contract(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>,
             .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
             .collect(),
     )))
+}
+
+/// `GET /seen`: the client's address, the request headers and Spin's request information,
+/// as the app sees them.
+async fn seen(
+    client: Option<ClientAddr>,
+    spin: Option<Extension<SpinRequestInfo>>,
+    headers: HeaderMap,
+) -> Json<Value> {
+    let headers: Vec<(&str, String)> = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let spin = spin.map(|Extension(info)| {
+        json!({
+            "full_url": info.full_url(),
+            "path_info": info.path_info(),
+            "matched_route": info.matched_route(),
+            "base_path": info.base_path(),
+            "raw_component_route": info.raw_component_route(),
+            "component_route": info.component_route(),
+            "client_addr": info.client_addr().map(|a| a.to_string()),
+            "path_matches": info.path_matches().collect::<Vec<_>>(),
+        })
+    });
+    Json(json!({
+        "client": client.map(|ClientAddr(ip)| ip.to_string()),
+        "headers": headers,
+        "spin": spin,
+    }))
 }
 
 /// `POST /bump/<id>`: +1 on the JSON document `{"n": ...}` under `doc`, by `update_json`.
@@ -376,6 +418,14 @@ async fn handle(req: Request) -> anyhow::Result<Response> {
     // `/raw/` anywhere in the path, so that probes also run under routes like `/users/:id/...`.
     if let Some(at) = path.find("/raw/") {
         return raw(&path[at + 5..], &req).await;
+    }
+    if req.uri().query() == Some("entry=component") {
+        // The handler `component!` exports, given the `wasi:http` request back unread.
+        let wasi = req.into_body().take_unstarted();
+        let wasi = wasi.ok_or_else(|| anyhow::anyhow!("the request body was started"))?;
+        return edgezero_adapter_spin::__private::handle::<Probe>(wasi)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"));
     }
     respond(edgezero_adapter_spin::run_app::<Probe>(req).await?)
 }
