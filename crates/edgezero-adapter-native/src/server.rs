@@ -69,6 +69,7 @@ impl Server {
     where
         F: std::future::Future<Output = ()>,
     {
+        edgezero_core::timer::set_timer(tokio_sleep);
         let shared = Arc::new(shared);
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut threads = Vec::new();
@@ -96,6 +97,13 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The core timer (SSE keep-alive, apps' pauses): tokio's, on the worker's runtime. `None`
+/// outside a runtime, where tokio's timer would panic.
+fn tokio_sleep(duration: Duration) -> Option<edgezero_core::timer::Sleep> {
+    tokio::runtime::Handle::try_current().ok()?;
+    Some(Box::pin(tokio::time::sleep(duration)))
 }
 
 fn worker(

@@ -7,6 +7,7 @@ mod bucket;
 #[cfg(feature = "outbound-http")]
 mod client;
 mod respond;
+mod time;
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -48,6 +49,7 @@ fn instance<A: App>() -> &'static Instance {
     INSTANCE.get_or_init(|| {
         let vars = component_env();
         crate::logging::init(&vars);
+        time::install();
         Instance {
             router: A::router(),
             bindings: Arc::new(StoreBindings::resolve(A::stores(), &vars)),

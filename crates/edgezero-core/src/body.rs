@@ -33,6 +33,33 @@ impl Body {
     }
 
     /// A body that streams the chunks of `stream`.
+    ///
+    /// As a response body, each chunk is sent as soon as the stream yields it, on every
+    /// adapter (natively with HTTP/1.1 chunked encoding; on Spin through the `wasi:http`
+    /// body stream): nothing waits for the end. An `Err` item ends the response with an
+    /// error: the adapter stops without finishing the body, so the client sees an incomplete
+    /// response rather than a short one that looks whole. The stream need not be `Send`.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use edgezero_core::{Body, Bytes, Response};
+    /// use futures_util::stream::{self, StreamExt};
+    ///
+    /// async fn numbers() -> Response {
+    ///     let lines = stream::iter(1..=1000)
+    ///         .map(|n| Ok::<_, Infallible>(Bytes::from(format!("{n}\n"))));
+    ///     let mut resp = Response::new(Body::from_stream(lines));
+    ///     resp.headers_mut()
+    ///         .insert("content-type", "text/plain; charset=utf-8".parse().unwrap());
+    ///     resp
+    /// }
+    /// # let resp = futures_executor::block_on(numbers());
+    /// # let text = futures_executor::block_on(resp.into_body().collect(1 << 20)).unwrap();
+    /// # assert!(text.starts_with(b"1\n2\n") && text.ends_with(b"1000\n"));
+    /// ```
+    ///
+    /// For events to a browser, [`Sse`](crate::response::sse::Sse) builds on this.
     pub fn from_stream<S, E>(stream: S) -> Self
     where
         S: Stream<Item = Result<Bytes, E>> + 'static,

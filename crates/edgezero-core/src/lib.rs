@@ -37,6 +37,27 @@
 //! `KvError::Unsupported` → 501, `KvError::LimitExceeded` → 503, unavailable → 503,
 //! everything else → 500 with the detail logged and a generic message returned.
 //!
+//! ## Responses
+//!
+//! Handlers return anything that implements [`IntoResponse`] (the table is in [`response`]):
+//! text, [`Html`], [`Json`], bytes, a [`Body`] (buffered, or streamed with
+//! [`Body::from_stream`]), [`Redirect`], and tuples that add a status and headers, such as
+//! `(StatusCode::CREATED, [("location", "/items/7")], Json(item))`. Server-Sent Events are
+//! [`response::sse::Sse`], with keep-alive comments driven by the platform's [`timer`].
+//!
+//! ```
+//! use edgezero_core::http::StatusCode;
+//! use edgezero_core::{Html, IntoResponse, Json, Router};
+//!
+//! let router = Router::new()
+//!     .get("/", || async { Html("<h1>Hello</h1>") })
+//!     .post("/items", || async {
+//!         (StatusCode::CREATED, [("location", "/items/7")], Json(7))
+//!     });
+//! # let _ = router;
+//! # let _ = (StatusCode::OK, [("x-a", "1")], Html("")).into_response();
+//! ```
+//!
 //! ## Stores
 //!
 //! Stores are addressed by the logical ids of `edgezero.toml`; see [`store`] for the model
@@ -68,6 +89,7 @@ pub mod response;
 pub mod router;
 pub use router::middleware;
 pub mod store;
+pub mod timer;
 
 pub use app::App;
 pub use app_config::AppConfig;
@@ -76,7 +98,7 @@ pub use context::{PathParams, RequestContext};
 pub use error::EdgeError;
 pub use handler::Handler;
 pub use middleware::{Middleware, Next};
-pub use response::{IntoResponse, InvalidRedirect, Json, Redirect, Request, Response};
+pub use response::{Html, IntoResponse, InvalidRedirect, Json, Redirect, Request, Response};
 pub use router::Router;
 pub use store::{StoreBindings, StoreMetadata, StoreProvider, Stores};
 

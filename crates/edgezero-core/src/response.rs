@@ -1,4 +1,46 @@
 //! Responses and the [`IntoResponse`] conversions handlers rely on.
+//!
+//! A handler returns anything that implements [`IntoResponse`]:
+//!
+//! | type | response |
+//! |---|---|
+//! | `&'static str`, `String` | `200`, `text/plain; charset=utf-8` |
+//! | [`Html<T>`] | `200`, `text/html; charset=utf-8` |
+//! | [`Json<T>`] | `200`, `application/json` |
+//! | `Bytes`, `Vec<u8>` | `200`, `application/octet-stream` |
+//! | [`Body`] (buffered or [streamed](Body::from_stream)) | `200`, no content type |
+//! | [`sse::Sse`] | `200`, `text/event-stream`, one event at a time |
+//! | `StatusCode`, `()` | that status (`200`), no body |
+//! | [`Redirect`] | `307` / `308` / `303` with `Location` |
+//! | `Result<T, E>` | `T`'s or `E`'s response (`E` = [`EdgeError`], a store error, ...) |
+//! | `(StatusCode, T)` | `T` with that status |
+//! | `(H, T)`, `(StatusCode, H, T)` | `T` with the headers `H` ([`ResponseHeaders`]: a `HeaderMap`, or an array or `Vec` of name/value pairs) |
+//!
+//! ```
+//! use edgezero_core::http::{header, HeaderMap, StatusCode};
+//! use edgezero_core::response::{Html, IntoResponse, Json};
+//!
+//! async fn created() -> impl IntoResponse {
+//!     (StatusCode::CREATED, [("location", "/items/7")], Json(7))
+//! }
+//!
+//! async fn page() -> impl IntoResponse {
+//!     let mut headers = HeaderMap::new();
+//!     headers.insert(header::CACHE_CONTROL, "max-age=60".parse().unwrap());
+//!     (headers, Html("<h1>Hello</h1>"))
+//! }
+//!
+//! let resp = (StatusCode::CREATED, [("location", "/items/7")], Json(7)).into_response();
+//! assert_eq!(resp.status(), StatusCode::CREATED);
+//! assert_eq!(resp.headers()["location"], "/items/7");
+//! assert_eq!(resp.headers()["content-type"], "application/json");
+//! # let _ = (created, page);
+//! ```
+//!
+//! Headers given in a tuple replace the body's headers of the same name (so
+//! `[("content-type", "text/csv")]` overrides a `String`'s `text/plain`); several pairs with
+//! one name are all sent (two `set-cookie`s stay two). A pair that is not a valid header name
+//! or value makes the response a logged `500`, never a panic.
 
 use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
@@ -8,6 +50,11 @@ use crate::error::EdgeError;
 use crate::store::config::ConfigError;
 use crate::store::kv::KvError;
 use crate::store::secrets::SecretError;
+
+mod headers;
+pub mod sse;
+
+pub use headers::{InvalidHeader, ResponseHeaders};
 
 /// The request type adapters hand to the router.
 pub type Request = http::Request<Body>;
@@ -127,16 +174,6 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
     fn into_response(self) -> Response {
         let mut resp = self.1.into_response();
         *resp.status_mut() = self.0;
-        resp
-    }
-}
-
-impl<T: IntoResponse, const N: usize> IntoResponse for ([(header::HeaderName, HeaderValue); N], T) {
-    fn into_response(self) -> Response {
-        let mut resp = self.1.into_response();
-        for (name, value) in self.0 {
-            resp.headers_mut().append(name, value);
-        }
         resp
     }
 }
@@ -273,9 +310,58 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// An HTML body: `text/html; charset=utf-8`.
+///
+/// ```
+/// use edgezero_core::response::{Html, IntoResponse};
+///
+/// async fn home() -> Html<&'static str> {
+///     Html("<!doctype html><title>Home</title><p>Welcome")
+/// }
+///
+/// let resp = Html(format!("<p>{}</p>", 1 + 1)).into_response();
+/// assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+/// # let _ = home;
+/// ```
+///
+/// The text is sent as it is: escape what comes from users before putting it in the page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Html<T>(pub T);
+
+impl<T: Into<Body>> IntoResponse for Html<T> {
+    fn into_response(self) -> Response {
+        with_type(self.0.into(), "text/html; charset=utf-8")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_has_its_content_type_and_body() {
+        for resp in [
+            Html("<p>hi</p>").into_response(),
+            Html(String::from("<p>hi</p>")).into_response(),
+            Html(Bytes::from_static(b"<p>hi</p>")).into_response(),
+        ] {
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert_eq!(
+                resp.headers()[header::CONTENT_TYPE],
+                "text/html; charset=utf-8"
+            );
+            match resp.into_body() {
+                Body::Full(b) => assert_eq!(b, "<p>hi</p>"),
+                other => panic!("unexpected body {other:?}"),
+            }
+        }
+        let resp = (StatusCode::NOT_FOUND, Html("<h1>Not here</h1>")).into_response();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            resp.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+    }
 
     #[test]
     fn redirect_refuses_control_characters() {

@@ -15,14 +15,39 @@
 //!
 //! On Spin this needs `wasi:keyvalue`, which the Spin component enables with the
 //! `wasi-keyvalue` feature of `edgezero-adapter-spin`.
+//!
+//! `GET /counter/live` follows the count as Server-Sent Events
+//! ([`Sse`](edgezero_core::response::sse::Sse)): a `views` event with the count at once, one
+//! more each time it changes (checked every 250 ms, with the platform's
+//! [timer](edgezero_core::timer)), keep-alive comments while it does not, and an `end` event
+//! after `seconds` (default 30, at most 300), so that the browser's `EventSource` can close
+//! instead of reconnecting. `keep_alive_ms` sets the keep-alive interval (default 15000).
+//! Where no timer is installed (a test dispatching the app by hand), the stream sends the
+//! count and ends at once.
+//!
+//! ```js
+//! const live = new EventSource("/counter/live");
+//! live.addEventListener("views", (e) => (document.title = `${e.data} views`));
+//! live.addEventListener("end", () => live.close());
+//! ```
 
-edgezero_core::app!("../../edgezero.toml");
+edgezero_core::app!("../../edgezero.toml", routes = crate::routes);
+
+/// The routes added in Rust to the manifest's: `GET /counter/live`.
+pub fn routes(router: edgezero_core::Router) -> edgezero_core::Router {
+    router.get("/counter/live", handlers::live)
+}
 
 /// Request handlers named in `edgezero.toml`.
 pub mod handlers {
-    use edgezero_core::extract::Kv;
+    use std::time::Duration;
+
+    use edgezero_core::extract::{Kv, Query};
     use edgezero_core::http::Uri;
-    use edgezero_core::{EdgeError, Json};
+    use edgezero_core::response::sse::{Event, KeepAlive, Sse};
+    use edgezero_core::store::kv::KvError;
+    use edgezero_core::{timer, EdgeError, Json};
+    use futures_util::stream::{self, Stream};
     use serde::{Deserialize, Serialize};
 
     /// The counter of views.
@@ -37,6 +62,88 @@ pub mod handlers {
         pub views: i64,
         /// Path of the request before this one.
         pub previous_request: String,
+    }
+
+    /// How often `/counter/live` reads the count.
+    pub const LIVE_POLL: Duration = Duration::from_millis(250);
+
+    /// `GET /counter/live` options.
+    #[derive(Debug, Default, Deserialize)]
+    pub struct LiveOptions {
+        /// How long the stream lasts, in seconds (1 to 300, default 30).
+        pub seconds: Option<u64>,
+        /// The keep-alive interval, in milliseconds (100 to 60000, default 15000).
+        pub keep_alive_ms: Option<u64>,
+    }
+
+    /// Where the live stream is.
+    enum Live {
+        Start,
+        Watching { views: i64, polls_left: u64 },
+        Done,
+    }
+
+    fn views_event(views: i64) -> Event {
+        Event::default()
+            .event("views")
+            .id(views.to_string())
+            .data(views.to_string())
+    }
+
+    /// `GET /counter/live`: the count as Server-Sent Events (see the crate docs).
+    pub async fn live(
+        Kv(kv): Kv,
+        Query(options): Query<LiveOptions>,
+    ) -> Sse<impl Stream<Item = Result<Event, KvError>>> {
+        let seconds = options.seconds.unwrap_or(30).clamp(1, 300);
+        let keep_alive = options.keep_alive_ms.unwrap_or(15_000).clamp(100, 60_000);
+        let polls = seconds * 1000 / LIVE_POLL.as_millis() as u64;
+        let events = stream::unfold(Live::Start, move |live| {
+            let kv = kv.clone();
+            async move {
+                let (views, mut polls_left) = match live {
+                    Live::Done => return None,
+                    Live::Start => {
+                        return Some(match kv.counter(VIEWS_KEY).await {
+                            Ok(views) => (
+                                Ok(views_event(views).retry(Duration::from_secs(2))),
+                                Live::Watching {
+                                    views,
+                                    polls_left: polls,
+                                },
+                            ),
+                            Err(e) => (Err(e), Live::Done),
+                        });
+                    }
+                    Live::Watching { views, polls_left } => (views, polls_left),
+                };
+                while polls_left > 0 {
+                    let Some(pause) = timer::sleep(LIVE_POLL) else {
+                        break;
+                    };
+                    pause.await;
+                    polls_left -= 1;
+                    match kv.counter(VIEWS_KEY).await {
+                        Ok(now) if now != views => {
+                            let next = Live::Watching {
+                                views: now,
+                                polls_left,
+                            };
+                            return Some((Ok(views_event(now)), next));
+                        }
+                        Ok(_) => {}
+                        Err(e) => return Some((Err(e), Live::Done)),
+                    }
+                }
+                let end = Event::default().event("end").data(views.to_string());
+                Some((Ok(end), Live::Done))
+            }
+        });
+        Sse::new(events).keep_alive(
+            KeepAlive::new()
+                .interval(Duration::from_millis(keep_alive))
+                .text("keep-alive"),
+        )
     }
 
     /// `GET /counter`
@@ -68,6 +175,21 @@ mod tests {
         assert_eq!(
             second,
             serde_json::json!({"views": 2, "previous_request": "/counter"})
+        );
+    }
+
+    #[test]
+    fn live_sends_the_count_as_server_sent_events() {
+        let app = TestApp::for_app::<crate::App>(&|_| None);
+        app.get("/counter");
+        let live = app.get("/counter/live?seconds=1");
+        assert_eq!(live.status(), 200);
+        assert_eq!(live.header("content-type"), Some("text/event-stream"));
+        assert_eq!(live.header("cache-control"), Some("no-cache"));
+        // No timer is installed here, so the stream ends after the count.
+        assert_eq!(
+            live.text(),
+            "event: views\nid: 1\nretry: 2000\ndata: 1\n\nevent: end\ndata: 1\n\n"
         );
     }
 }
