@@ -53,7 +53,7 @@ use std::any::TypeId;
 use std::future::Future;
 use std::sync::Arc;
 
-use http::Method;
+use http::{Extensions, Method};
 
 use crate::context::RequestContext;
 use crate::error::EdgeError;
@@ -63,7 +63,7 @@ use crate::response::{Request, Response};
 use crate::store::Stores;
 use middleware::{Middleware, Next};
 use render::{render_errors, ErrorRenderer, Head};
-use table::{Methods, Route, Routed, RouterInner, Step};
+use table::{Methods, Route, RouteEntry, Routed, Step};
 
 mod compose;
 mod error;
@@ -73,6 +73,19 @@ mod table;
 
 pub use error::{RouteError, RouterError};
 pub use render::ErrorPage;
+
+/// A router's routes, middleware, state, fallback and error renderer.
+#[derive(Clone, Default)]
+pub(crate) struct RouterInner {
+    matcher: matchit::Router<usize>,
+    pub(crate) routes: Vec<RouteEntry>,
+    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
+    pub(crate) state: Option<Arc<Extensions>>,
+    pub(crate) state_types: Vec<TypeId>,
+    pub(crate) fallback: Option<Route>,
+    pub(crate) renderer: Option<Arc<dyn ErrorRenderer>>,
+    pub(crate) errors: Vec<RouteError>,
+}
 
 /// Routes, middleware and shared state. Built once, then shared by every request.
 #[derive(Clone, Default)]

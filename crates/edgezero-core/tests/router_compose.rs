@@ -74,6 +74,10 @@ fn nested_routes_live_under_the_prefix_with_their_own_middleware() {
     let outside = app.get("/users/7");
     assert_eq!(outside.header("x-trail"), Some("outer"));
     assert_eq!(app.get("/api/v1").status(), StatusCode::NOT_FOUND);
+    // The nested middleware also runs around its patterns' 405.
+    let wrong = app.request("DELETE", "/api/v1/users/7", Body::Empty);
+    assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.header("x-trail"), Some("api,outer"));
 }
 
 #[test]

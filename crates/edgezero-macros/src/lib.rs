@@ -157,8 +157,14 @@ fn expand(args: &AppArgs) -> syn::Result<Tokens> {
             macro_rules! #wrapper { () => { #handler }; }
         });
         for m in &t.methods {
-            let method = syn::Ident::new(m, Span::call_site());
             let path = &t.path;
+            if m == "*" {
+                routes.push(quote! {
+                    let router = router.any(#path, #wrapper!());
+                });
+                continue;
+            }
+            let method = syn::Ident::new(m, Span::call_site());
             routes.push(quote! {
                 let router = router.route(#path, ::edgezero_core::http::Method::#method, #wrapper!());
             });

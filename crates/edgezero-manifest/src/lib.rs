@@ -11,7 +11,7 @@
 //!
 //! [[triggers.http]]
 //! path = "/hello/{name}"
-//! methods = ["GET"]                                  # default ["GET"]
+//! methods = ["GET"]                                  # default ["GET"]; "*": every method
 //! handler = "crate::handlers::hello"
 //!
 //! [stores.kv]
@@ -103,7 +103,7 @@ pub struct AppSection {
 pub struct HttpTrigger {
     /// Route pattern, e.g. `/kv/{key}`.
     pub path: String,
-    /// Upper-case method names.
+    /// Upper-case method names; `"*"` for every method (`Router::any`).
     pub methods: Vec<String>,
     /// Rust path of the handler function.
     pub handler: String,

@@ -14,6 +14,9 @@ use crate::{
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
+/// The `methods` entry for every method (`Router::any`).
+pub(crate) const ANY: &str = "*";
+
 type R<T> = Result<T, ManifestError>;
 
 fn err<T>(src: &Source, s: &Spanned<impl Sized>, key: &str, msg: impl Into<String>) -> R<T> {
@@ -114,13 +117,13 @@ pub fn manifest(src: &Source, raw: RawManifest) -> R<Manifest> {
                 let mut out = Vec::new();
                 for m in list {
                     let upper = m.get_ref().to_ascii_uppercase();
-                    if !METHODS.contains(&upper.as_str()) {
+                    if upper != ANY && !METHODS.contains(&upper.as_str()) {
                         return err(
                             src,
                             m,
                             &key("methods"),
                             format!(
-                                "unknown HTTP method `{}`; use one of {}",
+                                "unknown HTTP method `{}`; use one of {}, or \"*\" for every method",
                                 m.get_ref(),
                                 METHODS.join(", ")
                             ),

@@ -74,6 +74,16 @@ fn bad_method() {
 }
 
 #[test]
+fn star_means_every_method() {
+    let m = Manifest::parse(
+        "edgezero.toml",
+        "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/a/{*rest}\"\nmethods = [\"GET\", \"*\"]\nhandler = \"crate::a\"\n",
+    )
+    .unwrap();
+    assert_eq!(m.http_triggers[0].methods, ["GET", "*"]);
+}
+
+#[test]
 fn bad_handler_path() {
     insta::assert_snapshot!(error(
         "[app]\nname = \"x\"\n[[triggers.http]]\npath = \"/a\"\nhandler = \"crate::a-b\"\n"

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::error::RouteError;
 use super::middleware::wrap;
-use super::table::{Methods, Route, RouterInner};
-use super::Router;
+use super::table::{Methods, Route};
+use super::{Router, RouterInner};
 
 /// The catch-all that carries a nested router's fallback under its prefix.
 const FALLBACK_PARAM: &str = "{*__fallback}";
@@ -15,8 +15,8 @@ impl Router {
     /// `<prefix>/users/{id}` and its `/` becomes `<prefix>/` (add a route for `<prefix>` itself
     /// on the outer router if it should answer too).
     ///
-    /// The nested router's middleware runs for its own routes only, inside the outer
-    /// router's; its fallback answers the paths under `<prefix>/` that none of its routes
+    /// The nested router's middleware runs for its own routes only (and their `405`), inside
+    /// the outer router's; its fallback answers the paths under `<prefix>/` that none of its routes
     /// match; its state joins the outer router's (the outer value wins when both register one
     /// type). Routes that conflict with the outer router's are reported by
     /// [`Router::try_build`], naming both.
@@ -75,6 +75,14 @@ fn absorb(into: &mut RouterInner, prefix: &str, other: &RouterInner) {
         if let Some(route) = &entry.any {
             into.add(&path, Methods::Any, behind(route));
         }
+        // The pattern's `405` runs behind the same middleware as its routes.
+        let scope = other
+            .middleware
+            .iter()
+            .chain(&entry.scope)
+            .cloned()
+            .collect();
+        into.scope(&path, scope);
     }
     into.errors.extend(other.errors.iter().cloned());
     if let Some(fallback) = &other.fallback {

@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use futures_util::future::LocalBoxFuture;
 
-use super::table::RouterInner;
+use super::RouterInner;
 use crate::context::RequestContext;
 use crate::extract::Needs;
 use crate::handler::{erase, BoxHandler, ErasedHandler, Handler};

@@ -1,23 +1,22 @@
 //! The route table: patterns in a `matchit` matcher, a method table per pattern, and the
 //! routing of one request to its handler (or to the fallback, a `404` or a `405`).
 
-use std::any::TypeId;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::future::LocalBoxFuture;
-use http::{header, Extensions, HeaderValue, Method};
+use http::{header, HeaderValue, Method};
 
 use super::error::RouteError;
-use super::middleware::Middleware;
-use super::render::ErrorRenderer;
+use super::middleware::{wrap, Middleware};
+use super::RouterInner;
 use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::EdgeError;
 use crate::extract::Needs;
-use crate::handler::BoxHandler;
+use crate::handler::{BoxHandler, ErasedHandler};
 use crate::percent::percent_decode;
 use crate::response::Response;
 use edgezero_route_pattern::{invalid_reason, shape};
@@ -52,18 +51,9 @@ pub(crate) struct RouteEntry {
     pub(crate) methods: Vec<(Method, Route)>,
     pub(crate) any: Option<Route>,
     allow: Vec<Method>,
-}
-
-#[derive(Clone, Default)]
-pub(crate) struct RouterInner {
-    matcher: matchit::Router<usize>,
-    pub(crate) routes: Vec<RouteEntry>,
-    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
-    pub(crate) state: Option<Arc<Extensions>>,
-    pub(crate) state_types: Vec<TypeId>,
-    pub(crate) fallback: Option<Route>,
-    pub(crate) renderer: Option<Arc<dyn ErrorRenderer>>,
-    pub(crate) errors: Vec<RouteError>,
+    /// The middleware of the nested or merged router that declared the pattern: it also
+    /// runs around the pattern's `405`, as around its routes.
+    pub(crate) scope: Vec<Arc<dyn Middleware>>,
 }
 
 impl RouterInner {
@@ -143,6 +133,7 @@ impl RouterInner {
             methods: Vec::new(),
             any: None,
             allow: Vec::new(),
+            scope: Vec::new(),
         });
         Ok(idx)
     }
@@ -211,7 +202,32 @@ impl RouterInner {
         if let Some(route) = &entry.any {
             return Routed(Step::Call(route.handler.call(ctx)));
         }
-        Routed::ready(EdgeError::method_not_allowed(method, &entry.allow).into_response())
+        if entry.scope.is_empty() {
+            return Routed::ready(
+                EdgeError::method_not_allowed(method, &entry.allow).into_response(),
+            );
+        }
+        let refuse = wrap(&entry.scope, Arc::new(Refuse(entry.allow.clone())));
+        Routed(Step::Call(refuse.call(ctx)))
+    }
+
+    /// Gives the pattern `path`, when this router has it and no scope yet, `scope`.
+    pub(crate) fn scope(&mut self, path: &str, scope: Vec<Arc<dyn Middleware>>) {
+        if let Some(entry) = self.routes.iter_mut().find(|r| &*r.pattern == path) {
+            if entry.scope.is_empty() {
+                entry.scope = scope;
+            }
+        }
+    }
+}
+
+/// The `405` of a pattern, as a handler, to run behind the pattern's scope.
+struct Refuse(Vec<Method>);
+
+impl ErasedHandler for Refuse {
+    fn call(&self, ctx: RequestContext) -> LocalBoxFuture<'static, Response> {
+        let response = EdgeError::method_not_allowed(ctx.method(), &self.0).into_response();
+        Box::pin(std::future::ready(response))
     }
 }
 

@@ -35,7 +35,9 @@ pub mod api;
 mod assets;
 pub mod guard;
 
-use edgezero_core::Router;
+use edgezero_core::http::Uri;
+use edgezero_core::middleware::HandlerExt;
+use edgezero_core::{EdgeError, Router};
 
 /// Where [`routes`] mounts the explorer. Spin's `route` in spin.toml must match it
 /// (`/internal/kv-explorer/...`); use [`mount`] to serve it elsewhere.
@@ -55,25 +57,33 @@ pub fn routes(router: Router) -> Router {
     mount(router, BASE_PATH)
 }
 
-/// Adds the explorer's routes and its guard under `base` (`""` for the root, otherwise a
-/// path starting with `/`; a trailing `/` is ignored). The app must declare the KV id
-/// [`CREDENTIALS_STORE`]. Requests outside `base` pass the guard untouched.
+/// Adds the explorer under `base` (`""` for the root, otherwise a path starting with `/`; a
+/// trailing `/` is ignored): its routes, behind [`guard`], nested under `base`, and the
+/// redirect of `base` itself to `base/`. The app must declare the KV id
+/// [`CREDENTIALS_STORE`]. The guard runs for the explorer's own paths only (any path under
+/// `base/`, routed or not), never for the app's other routes.
 pub fn mount(router: Router, base: &'static str) -> Router {
     let base = base.trim_end_matches('/');
-    let at = |rest: &str| format!("{base}{rest}");
-    let router = if base.is_empty() {
-        router
-    } else {
-        router.get(base, assets::to_page)
-    };
+    let explorer = Router::new()
+        .get("/", assets::page)
+        .get("/app.js", assets::script)
+        .get("/app.css", assets::style)
+        .get("/api/stores", api::stores)
+        .get("/api/keys", api::keys)
+        .get("/api/key/{*key}", api::get)
+        .put("/api/key/{*key}", api::put)
+        .delete("/api/key/{*key}", api::delete)
+        .fallback(not_found)
+        .layer(guard::layer(base));
+    if base.is_empty() {
+        return router.merge(explorer);
+    }
     router
-        .get(&at("/"), assets::page)
-        .get(&at("/app.js"), assets::script)
-        .get(&at("/app.css"), assets::style)
-        .get(&at("/api/stores"), api::stores)
-        .get(&at("/api/keys"), api::keys)
-        .get(&at("/api/key/{*key}"), api::get)
-        .put(&at("/api/key/{*key}"), api::put)
-        .delete(&at("/api/key/{*key}"), api::delete)
-        .layer(guard::layer(base))
+        .get(base, assets::to_page.layer(guard::layer(base)))
+        .nest(base, explorer)
+}
+
+/// Any other path under the base: the JSON `404`, behind the guard like every explorer path.
+async fn not_found(uri: Uri) -> EdgeError {
+    EdgeError::not_found(format!("no route for {}", uri.path()))
 }
