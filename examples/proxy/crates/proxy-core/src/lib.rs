@@ -21,12 +21,10 @@ edgezero_core::app!("../../edgezero.toml");
 pub mod handlers {
     use std::time::Instant;
 
-    use edgezero_core::extract::FromRequestParts;
+    use edgezero_core::extract::ClientAddr;
     use edgezero_core::fetch::{check_url, Client, HttpHandle};
-    use edgezero_core::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-    use edgezero_core::{
-        AppConfig, Body, EdgeError, IntoResponse, Json, Request, RequestContext, Response,
-    };
+    use edgezero_core::http::{HeaderValue, StatusCode, Uri};
+    use edgezero_core::{AppConfig, EdgeError, IntoResponse, Json, Request, Response};
     use serde::Deserialize;
     use serde_json::json;
 
@@ -57,41 +55,16 @@ pub mod handlers {
         }
     }
 
-    /// The caller's IP address for `x-forwarded-for`: the peer address the native server
-    /// records, or the `spin-client-addr` header Spin sets.
-    pub struct Caller(pub Option<String>);
-
-    impl FromRequestParts for Caller {
-        async fn from_request_parts(ctx: &mut RequestContext) -> Result<Self, EdgeError> {
-            if let Some(peer) = ctx.extensions().get::<std::net::SocketAddr>() {
-                return Ok(Caller(Some(peer.ip().to_string())));
-            }
-            let spin = ctx
-                .headers()
-                .get("spin-client-addr")
-                .and_then(|v| v.to_str().ok())
-                .map(|v| match v.parse::<std::net::SocketAddr>() {
-                    Ok(addr) => addr.ip().to_string(),
-                    Err(_) => v.to_string(),
-                });
-            Ok(Caller(spin))
-        }
-    }
-
-    /// `ANY /api/<path>`: the origin's answer to the same request, streamed through.
+    /// `ANY /api/<path>`: the origin's answer to the same request, streamed through; the
+    /// client's address (on every platform, from its adapter) is appended to
+    /// `x-forwarded-for`.
     pub async fn api(
         AppConfig(settings): AppConfig<Settings>,
         Client(http): Client,
-        Caller(caller): Caller,
-        method: Method,
-        uri: Uri,
-        headers: HeaderMap,
-        body: Body,
+        caller: Option<ClientAddr>,
+        request: Request,
     ) -> Result<Response, EdgeError> {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = uri;
-        *request.headers_mut() = headers;
+        let caller = caller.map(|ClientAddr(ip)| ip.to_string());
         forward(&http, settings.origin()?, caller.as_deref(), request).await
     }
 
@@ -101,7 +74,7 @@ pub mod handlers {
         http: &HttpHandle,
         origin: &str,
         caller: Option<&str>,
-        mut request: Request,
+        request: Request,
     ) -> Result<Response, EdgeError> {
         // The raw path, still percent-encoded, so the origin sees what the caller sent.
         let rest = request
@@ -110,16 +83,6 @@ pub mod handlers {
             .strip_prefix("/api")
             .unwrap_or_default()
             .to_string();
-        // Spin's own request headers (`spin-full-url`, ...) describe this hop only.
-        let headers = request.headers_mut();
-        let platform: Vec<_> = headers
-            .keys()
-            .filter(|name| name.as_str().starts_with("spin-"))
-            .cloned()
-            .collect();
-        for name in platform {
-            headers.remove(name);
-        }
         let mut response = http.proxy(request, origin, &rest, caller).await?;
         response
             .headers_mut()
