@@ -1,7 +1,7 @@
 //! A web page and a JSON API to browse and edit an app's key-value stores, behind basic auth.
 //!
-//! Everything lives under [`BASE_PATH`] (`/internal/kv-explorer`); [`mount`] puts it under
-//! any other path. The routes, relative to the base:
+//! Everything lives under [`BASE_PATH`] (`/internal/kv-explorer`); [`explorer`] is the
+//! explorer as a router to merge into any app, under any other path. The routes, relative to the base:
 //!
 //! | route | what |
 //! |---|---|
@@ -57,14 +57,19 @@ pub fn routes(router: Router) -> Router {
     mount(router, BASE_PATH)
 }
 
-/// Adds the explorer under `base` (`""` for the root, otherwise a path starting with `/`; a
-/// trailing `/` is ignored): its routes, behind [`guard`], nested under `base`, and the
-/// redirect of `base` itself to `base/`. The app must declare the KV id
-/// [`CREDENTIALS_STORE`]. The guard runs for the explorer's own paths only (any path under
-/// `base/`, routed or not), never for the app's other routes.
+/// Adds the explorer under `base` to `router`: `router.merge(explorer(base))`.
 pub fn mount(router: Router, base: &'static str) -> Router {
+    router.merge(explorer(base))
+}
+
+/// The explorer as a router of its own, under `base` (`""` for the root, otherwise a path
+/// starting with `/`; a trailing `/` is ignored): its routes, behind [`guard`], nested under
+/// `base`, and the redirect of `base` itself to `base/`. The app must declare the KV id
+/// [`CREDENTIALS_STORE`]. Merged into an app, the guard runs for the explorer's own paths
+/// only (any path under `base/`, routed or not), never for the app's other routes.
+pub fn explorer(base: &'static str) -> Router {
     let base = base.trim_end_matches('/');
-    let explorer = Router::new()
+    let pages = Router::new()
         .get("/", assets::page)
         .get("/app.js", assets::script)
         .get("/app.css", assets::style)
@@ -76,11 +81,11 @@ pub fn mount(router: Router, base: &'static str) -> Router {
         .fallback(not_found)
         .layer(guard::layer(base));
     if base.is_empty() {
-        return router.merge(explorer);
+        return pages;
     }
-    router
+    Router::new()
         .get(base, assets::to_page.layer(guard::layer(base)))
-        .nest(base, explorer)
+        .nest(base, pages)
 }
 
 /// Any other path under the base: the JSON `404`, behind the guard like every explorer path.

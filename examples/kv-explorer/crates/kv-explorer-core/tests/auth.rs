@@ -286,3 +286,41 @@ fn the_page_has_no_inline_script_or_style_and_loads_its_own_files() {
     assert!(!js.contains("innerHTML"), "data is rendered as text only");
     assert!(js.contains(r#"credentials: "omit""#));
 }
+
+#[test]
+fn merged_into_another_app_the_guard_covers_the_explorer_paths_only() {
+    const META: edgezero_core::StoreMetadata = edgezero_core::StoreMetadata {
+        kv: edgezero_core::store::StoreIds {
+            ids: &["default"],
+            default: Some("default"),
+        },
+        config: edgezero_core::store::StoreIds::NONE,
+        secrets: edgezero_core::store::StoreIds::NONE,
+    };
+    let router = edgezero_core::Router::new()
+        .get("/", || async { "home" })
+        .merge(kv_explorer_core::explorer("/tools/kv/"));
+    let app = edgezero_testkit::TestApp::with_stores(router, &META, &|_| None);
+    seed(&app, "default", "kv-credentials", CREDENTIALS.as_bytes());
+
+    let home = app.get("/");
+    assert_eq!(home.text(), "home");
+    assert!(home.header("content-security-policy").is_none());
+    let keys = app.get("/tools/kv/api/keys");
+    assert_eq!(keys.status(), 401, "{}", keys.text());
+    assert!(keys.header("content-security-policy").is_some());
+    // Unknown paths under the base are the explorer's: guarded, then a 404.
+    assert_eq!(app.get("/tools/kv/nope").status(), 401);
+    let auth = basic(CREDENTIALS);
+    let req = edgezero_core::http::Request::get("/tools/kv/nope")
+        .header("authorization", auth.as_str())
+        .body(edgezero_core::Body::Empty)
+        .unwrap();
+    assert_eq!(app.send(req).status(), 404);
+    let redirect = app.get("/tools/kv");
+    assert_eq!(redirect.status(), 308);
+    assert_eq!(redirect.header("location"), Some("/tools/kv/"));
+    assert!(redirect.header("content-security-policy").is_some());
+    // Elsewhere, the app's own 404.
+    assert_eq!(app.get("/elsewhere").status(), 404);
+}
