@@ -8,7 +8,7 @@
 //! builds itself with an error status.
 //!
 //! ```
-//! use edgezero_core::http::{header, HeaderValue};
+//! use edgezero_core::response::Html;
 //! use edgezero_core::router::ErrorPage;
 //! use edgezero_core::{IntoResponse, Response, Router};
 //!
@@ -21,11 +21,7 @@
 //!     if !wants_html {
 //!         return page.json();
 //!     }
-//!     let html = HeaderValue::from_static("text/html; charset=utf-8");
-//!     let body = format!("<h1>{}</h1><p>{}</p>", page.status, page.escaped_message());
-//!     let mut resp = body.into_response();
-//!     resp.headers_mut().insert(header::CONTENT_TYPE, html);
-//!     resp
+//!     Html(format!("<h1>{}</h1><p>{}</p>", page.status, page.escaped_message())).into_response()
 //! }
 //!
 //! let router = Router::new().error_renderer(render);
