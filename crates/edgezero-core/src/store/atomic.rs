@@ -81,8 +81,8 @@ pub fn decode_counter(bytes: &[u8]) -> Option<i64> {
     std::str::from_utf8(bytes).ok()?.parse().ok()
 }
 
-fn invalid(msg: String) -> KvError {
-    KvError::Validation(msg)
+fn invalid(rule: impl std::fmt::Display) -> KvError {
+    KvError::Validation(rule.to_string())
 }
 
 fn check_batch<K: AsRef<str>>(keys: &[K]) -> Result<(), KvError> {

@@ -73,7 +73,7 @@ impl ConfigHandle {
 
     /// The value under `key`.
     pub async fn get(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        validate::key(key).map_err(ConfigError::Validation)?;
+        validate::key(key).map_err(|rule| ConfigError::Validation(rule.to_string()))?;
         self.store.get(key).await
     }
 

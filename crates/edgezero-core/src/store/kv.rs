@@ -215,8 +215,8 @@ pub struct KvHandle {
     limits: Option<KvLimits>,
 }
 
-fn invalid(msg: String) -> KvError {
-    KvError::Validation(msg)
+fn invalid(rule: impl std::fmt::Display) -> KvError {
+    KvError::Validation(rule.to_string())
 }
 
 impl KvHandle {

@@ -12,30 +12,47 @@ pub fn encode_cursor(prefix: &str, last_key: &str) -> String {
     URL_SAFE_NO_PAD.encode(raw.as_bytes())
 }
 
+/// A listing cursor that cannot be used; the message says how to resume the listing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CursorError {
+    /// Not a cursor this store issued (not base64, another version, cut short, edited).
+    #[error("cursor is not valid; pass back the cursor returned by the previous page")]
+    Garbled,
+    /// A cursor issued for a listing of another prefix.
+    #[error(
+        "cursor was issued for prefix `{issued_for}`, not `{prefix}`; restart the listing without a cursor"
+    )]
+    OtherPrefix {
+        /// The prefix of the listing that issued the cursor.
+        issued_for: String,
+        /// The prefix of this listing.
+        prefix: String,
+    },
+}
+
 /// Decodes a cursor and checks that it was issued for `prefix`. Returns the last key seen.
-pub fn decode_cursor(prefix: &str, cursor: &str) -> Result<String, String> {
-    let garbled =
-        || "cursor is not valid; pass back the cursor returned by the previous page".to_string();
+pub fn decode_cursor(prefix: &str, cursor: &str) -> Result<String, CursorError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor.as_bytes())
-        .map_err(|_| garbled())?;
-    let text = String::from_utf8(bytes).map_err(|_| garbled())?;
+        .map_err(|_| CursorError::Garbled)?;
+    let text = String::from_utf8(bytes).map_err(|_| CursorError::Garbled)?;
     let mut parts = text.splitn(3, '\0');
     let (Some(version), Some(cursor_prefix), Some(last)) =
         (parts.next(), parts.next(), parts.next())
     else {
-        return Err(garbled());
+        return Err(CursorError::Garbled);
     };
     if version != CURSOR_VERSION || last.is_empty() {
-        return Err(garbled());
+        return Err(CursorError::Garbled);
     }
     if cursor_prefix != prefix {
-        return Err(format!(
-            "cursor was issued for prefix `{cursor_prefix}`, not `{prefix}`; restart the listing without a cursor"
-        ));
+        return Err(CursorError::OtherPrefix {
+            issued_for: cursor_prefix.to_string(),
+            prefix: prefix.to_string(),
+        });
     }
     if !last.starts_with(prefix) {
-        return Err(garbled());
+        return Err(CursorError::Garbled);
     }
     Ok(last.to_string())
 }
@@ -172,7 +189,10 @@ mod tests {
     fn cursor_from_other_prefix_is_rejected() {
         let c = encode_cursor("user:", "user:7");
         let err = decode_cursor("admin:", &c).unwrap_err();
-        assert!(err.contains("prefix"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "cursor was issued for prefix `user:`, not `admin:`; restart the listing without a cursor"
+        );
     }
 
     #[test]
@@ -184,7 +204,7 @@ mod tests {
             &URL_SAFE_NO_PAD.encode("v2\0\0k"),
             &URL_SAFE_NO_PAD.encode([0xff, 0xfe]),
         ] {
-            assert!(decode_cursor("", bad).is_err(), "{bad:?}");
+            assert_eq!(decode_cursor("", bad), Err(CursorError::Garbled), "{bad:?}");
         }
     }
 

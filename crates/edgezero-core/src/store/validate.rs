@@ -13,36 +13,87 @@ pub const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// Largest page a listing may ask for.
 pub const MAX_PAGE_LIMIT: usize = 1000;
 
+/// An input that breaks one of the store rules; the message names the rule and the limit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInput {
+    /// The key is empty.
+    #[error("key must not be empty")]
+    EmptyKey,
+    /// The key is longer than [`MAX_KEY_BYTES`].
+    #[error("key is {len} bytes long; the limit is {MAX_KEY_BYTES} bytes")]
+    KeyTooLong {
+        /// The key's length in bytes.
+        len: usize,
+    },
+    /// The key is `.` or `..`.
+    #[error("key must not be `{key}`")]
+    DotKey {
+        /// The key: `.` or `..`.
+        key: &'static str,
+    },
+    /// The key holds a control character.
+    #[error("key must not contain control characters")]
+    KeyControlCharacter,
+    /// The listing prefix is longer than [`MAX_KEY_BYTES`].
+    #[error("prefix is {len} bytes long; the limit is {MAX_KEY_BYTES} bytes")]
+    PrefixTooLong {
+        /// The prefix's length in bytes.
+        len: usize,
+    },
+    /// The listing prefix holds a control character.
+    #[error("prefix must not contain control characters")]
+    PrefixControlCharacter,
+    /// The value is larger than [`MAX_VALUE_BYTES`].
+    #[error("value is {len} bytes long; the limit is {MAX_VALUE_BYTES} bytes")]
+    ValueTooLarge {
+        /// The value's length in bytes.
+        len: usize,
+    },
+    /// The TTL is outside [`MIN_TTL`]..=[`MAX_TTL`].
+    #[error(
+        "ttl must be between {} and {} seconds, got {secs}",
+        MIN_TTL.as_secs(),
+        MAX_TTL.as_secs()
+    )]
+    TtlOutOfRange {
+        /// The TTL asked for, in whole seconds.
+        secs: u64,
+    },
+    /// The page limit is 0 or above [`MAX_PAGE_LIMIT`].
+    #[error("page limit must be between 1 and {MAX_PAGE_LIMIT}, got {limit}")]
+    PageLimitOutOfRange {
+        /// The limit asked for.
+        limit: usize,
+    },
+}
+
 /// Checks a key: non-empty, at most 512 bytes, no control characters, not `.` or `..`.
-pub fn key(key: &str) -> Result<(), String> {
+pub fn key(key: &str) -> Result<(), InvalidInput> {
     if key.is_empty() {
-        return Err("key must not be empty".into());
+        return Err(InvalidInput::EmptyKey);
     }
     if key.len() > MAX_KEY_BYTES {
-        return Err(format!(
-            "key is {} bytes long; the limit is {MAX_KEY_BYTES} bytes",
-            key.len()
-        ));
+        return Err(InvalidInput::KeyTooLong { len: key.len() });
     }
-    if key == "." || key == ".." {
-        return Err(format!("key must not be `{key}`"));
+    if key == "." {
+        return Err(InvalidInput::DotKey { key: "." });
+    }
+    if key == ".." {
+        return Err(InvalidInput::DotKey { key: ".." });
     }
     if has_control(key) {
-        return Err("key must not contain control characters".into());
+        return Err(InvalidInput::KeyControlCharacter);
     }
     Ok(())
 }
 
 /// Checks a listing prefix: may be empty, otherwise the key rules on length and characters.
-pub fn prefix(prefix: &str) -> Result<(), String> {
+pub fn prefix(prefix: &str) -> Result<(), InvalidInput> {
     if prefix.len() > MAX_KEY_BYTES {
-        return Err(format!(
-            "prefix is {} bytes long; the limit is {MAX_KEY_BYTES} bytes",
-            prefix.len()
-        ));
+        return Err(InvalidInput::PrefixTooLong { len: prefix.len() });
     }
     if has_control(prefix) {
-        return Err("prefix must not contain control characters".into());
+        return Err(InvalidInput::PrefixControlCharacter);
     }
     Ok(())
 }
@@ -63,34 +114,27 @@ fn has_control(s: &str) -> bool {
 }
 
 /// Checks a value's size.
-pub fn value(len: usize) -> Result<(), String> {
+pub fn value(len: usize) -> Result<(), InvalidInput> {
     if len > MAX_VALUE_BYTES {
-        return Err(format!(
-            "value is {len} bytes long; the limit is {MAX_VALUE_BYTES} bytes"
-        ));
+        return Err(InvalidInput::ValueTooLarge { len });
     }
     Ok(())
 }
 
 /// Checks a TTL: between 60 seconds and one year.
-pub fn ttl(ttl: Duration) -> Result<(), String> {
+pub fn ttl(ttl: Duration) -> Result<(), InvalidInput> {
     if ttl < MIN_TTL || ttl > MAX_TTL {
-        return Err(format!(
-            "ttl must be between {} and {} seconds, got {}",
-            MIN_TTL.as_secs(),
-            MAX_TTL.as_secs(),
-            ttl.as_secs()
-        ));
+        return Err(InvalidInput::TtlOutOfRange {
+            secs: ttl.as_secs(),
+        });
     }
     Ok(())
 }
 
 /// Checks a page limit: 1 to 1000.
-pub fn page_limit(limit: usize) -> Result<(), String> {
+pub fn page_limit(limit: usize) -> Result<(), InvalidInput> {
     if limit == 0 || limit > MAX_PAGE_LIMIT {
-        return Err(format!(
-            "page limit must be between 1 and {MAX_PAGE_LIMIT}, got {limit}"
-        ));
+        return Err(InvalidInput::PageLimitOutOfRange { limit });
     }
     Ok(())
 }
@@ -107,7 +151,40 @@ mod tests {
         for bad in ["", ".", "..", "a\nb", "tab\there", "\u{7f}"] {
             assert!(key(bad).is_err(), "{bad:?} should be rejected");
         }
-        assert!(key(&"k".repeat(513)).unwrap_err().contains("512"));
+        assert_eq!(
+            key(&"k".repeat(513)).unwrap_err().to_string(),
+            "key is 513 bytes long; the limit is 512 bytes"
+        );
+    }
+
+    #[test]
+    fn messages_name_the_rule_and_the_limit() {
+        assert_eq!(key("").unwrap_err().to_string(), "key must not be empty");
+        assert_eq!(key("..").unwrap_err().to_string(), "key must not be `..`");
+        assert_eq!(
+            key("a\nb").unwrap_err().to_string(),
+            "key must not contain control characters"
+        );
+        assert_eq!(
+            prefix(&"p".repeat(600)).unwrap_err().to_string(),
+            "prefix is 600 bytes long; the limit is 512 bytes"
+        );
+        assert_eq!(
+            prefix("\t").unwrap_err().to_string(),
+            "prefix must not contain control characters"
+        );
+        assert_eq!(
+            value(MAX_VALUE_BYTES + 1).unwrap_err().to_string(),
+            "value is 26214401 bytes long; the limit is 26214400 bytes"
+        );
+        assert_eq!(
+            ttl(Duration::from_secs(5)).unwrap_err().to_string(),
+            "ttl must be between 60 and 31536000 seconds, got 5"
+        );
+        assert_eq!(
+            page_limit(0).unwrap_err().to_string(),
+            "page limit must be between 1 and 1000, got 0"
+        );
     }
 
     #[test]
