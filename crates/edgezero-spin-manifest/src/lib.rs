@@ -50,21 +50,13 @@ pub mod runtime_config;
 pub mod up_options;
 pub mod variables;
 
-use std::path::{Path, PathBuf};
-
 pub use diag::LoadError;
 pub use manifest::{BuildSpec, ComponentSpec, Manifest};
 pub use routes::{Route, RouteMatch, Router};
-pub use runtime_config::{redact_url, stanza_for, RuntimeConfig, StoreConfig};
+pub use runtime_config::{
+    default_kv_file, redact_url, stanza_for, RuntimeConfig, StoreConfig, LOCAL_KV_FILE,
+};
 pub use variables::{AppVariable, Template};
 
 /// Spin's always-present key-value label.
 pub const DEFAULT_LABEL: &str = "default";
-
-/// Spin's local key-value file for the `default` label, relative to spin.toml's directory.
-pub const LOCAL_KV_FILE: &str = ".spin/sqlite_key_value.db";
-
-/// The `default` label's SQLite file for the app whose spin.toml is in `spin_dir`.
-pub fn default_kv_file(spin_dir: &Path) -> PathBuf {
-    spin_dir.join(LOCAL_KV_FILE)
-}

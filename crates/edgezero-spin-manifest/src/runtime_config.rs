@@ -8,7 +8,14 @@ use toml::Spanned;
 
 use crate::diag::{LoadError, Source};
 use crate::ids::{store_label_problem, toml_key};
-use crate::LOCAL_KV_FILE;
+
+/// Spin's local key-value file for the `default` label, relative to spin.toml's directory.
+pub const LOCAL_KV_FILE: &str = ".spin/sqlite_key_value.db";
+
+/// The `default` label's SQLite file for the app whose spin.toml is in `spin_dir`.
+pub fn default_kv_file(spin_dir: &Path) -> PathBuf {
+    spin_dir.join(LOCAL_KV_FILE)
+}
 
 /// The backend of one key-value label.
 #[derive(Debug, Clone, PartialEq, Eq)]
