@@ -14,7 +14,7 @@ use super::discovery::{name_component, SpinApp};
 use super::provision::{label_backed_ids, wanted_labels};
 use super::DEFAULT_LABEL;
 use crate::commands::config_validate::Report;
-use crate::commands::config_validate_secrets::{self as secret_fields, SecretEntry};
+use crate::commands::config_validate_secrets::SecretEntry;
 
 /// The Spin checks of `config validate`, for an app with an `[adapters.spin]` section.
 pub fn check(
@@ -129,7 +129,7 @@ pub fn check(
             ));
         }
     }
-    secret_fields::spin_variables(&app, secrets, strict, r);
+    spin_variables(&app, secrets, strict, r);
     if strict {
         strict_rules(manifest, &app, &wanted, r);
     }
@@ -220,5 +220,103 @@ fn strict_rules(manifest: &Manifest, app: &SpinApp, wanted: &[String], r: &mut R
             ));
         }
         labels.push((label, who));
+    }
+}
+
+/// Where in spin.toml a line of a fix goes: under the table that is already there (pasting
+/// its header again would make the file invalid TOML), inside an inline table's braces, or
+/// as a new table.
+/// `added` holds the tables an earlier fix of the same run asked to create: a second secret
+/// goes under that table rather than into a second copy of it.
+fn where_to_add(
+    doc: Option<&toml_edit::DocumentMut>,
+    added: &mut Vec<String>,
+    path: &[&str],
+    line: &str,
+) -> String {
+    let header = format!("[{}]", path.join("."));
+    let mut item = doc.map(|d| d.as_item());
+    for key in path {
+        item = item.and_then(|i| i.get(key));
+    }
+    match item {
+        Some(toml_edit::Item::Table(_)) => {
+            format!("this line under the {header} table that spin.toml already has:\n\n{line}\n")
+        }
+        Some(toml_edit::Item::Value(toml_edit::Value::InlineTable(_))) => format!(
+            "`{line}` inside the braces of the inline `{} = {{ ... }}` that spin.toml already has\n",
+            path.last().copied().unwrap_or_default()
+        ),
+        _ if added.contains(&header) => {
+            format!("this line under the {header} table added above:\n\n{line}\n")
+        }
+        _ => {
+            added.push(header.clone());
+            format!("this table to spin.toml:\n\n{header}\n{line}\n")
+        }
+    }
+}
+
+/// Spin: each name is an application variable and a variable of the EdgeZero component
+/// (without one, of any component). Errors under `--strict`, warnings otherwise; each names
+/// the lines to add, so that adding them as said gives a valid spin.toml.
+fn spin_variables(app: &SpinApp, entries: &[SecretEntry], strict: bool, r: &mut Report) {
+    let (component, which) = match &app.component {
+        Some(id) => (id.clone(), String::new()),
+        None => (
+            "<id>".to_string(),
+            format!(
+                "(<id>: the component that reads it, one of {})\n",
+                app.order.join(", ")
+            ),
+        ),
+    };
+    let doc = std::fs::read_to_string(&app.path)
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok());
+    let scope = app.scope();
+    let mut done: Vec<String> = Vec::new();
+    let mut added: Vec<String> = Vec::new();
+    for e in entries {
+        let lower = e.lower();
+        if secret_variable_name(&e.name).is_err() || done.contains(&lower) {
+            continue;
+        }
+        done.push(lower.clone());
+        let declaration = if e.field.optional {
+            format!("{lower} = {{ default = \"\", secret = true }}")
+        } else {
+            format!("{lower} = {{ required = true, secret = true }}")
+        };
+        let mapping = format!("{lower} = \"{{{{ {lower} }}}}\"");
+        let mapping_path = ["component", component.as_str(), "variables"];
+        let problem = if !app.spin.variables.contains_key(&lower) {
+            let declare = where_to_add(doc.as_ref(), &mut added, &["variables"], &declaration);
+            let map_it = where_to_add(doc.as_ref(), &mut added, &mapping_path, &mapping);
+            Some(format!(
+                "{} names the secret `{}`, but {} declares no variable `{lower}`; add {declare}and {map_it}{which}",
+                e.who(),
+                e.name,
+                app.path.display(),
+            ))
+        } else if !scope.iter().any(|c| c.variables.contains_key(&lower)) {
+            let map_it = where_to_add(doc.as_ref(), &mut added, &mapping_path, &mapping);
+            Some(format!(
+                "{} names the secret `{}`, but the variable `{lower}` is not mapped into {} of {}, so the component cannot read it; add {map_it}{which}",
+                e.who(),
+                e.name,
+                app.describe_scope(),
+                app.path.display(),
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            if strict {
+                r.errors.push(p);
+            } else {
+                r.warnings.push(p);
+            }
+        }
     }
 }
