@@ -33,7 +33,7 @@ use edgezero_core::store::paging::{KeyPage, PageCollector};
 use edgezero_core::store::StoreBinding;
 
 use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
-use crate::provider::SpinHost;
+use crate::secrets::VariableError;
 
 pub use atomic::{BucketBackend, Found, NoBucket};
 
@@ -67,6 +67,42 @@ pub trait KvBackend {
     async fn exists(&self, key: &str) -> Result<bool, SpinKvError>;
     /// Every key of the label, unordered.
     async fn get_keys(&self) -> Self::Keys;
+}
+
+/// What the adapter needs from Spin: open a key-value label (as a `spin:key-value` store or
+/// a `wasi:keyvalue` bucket), read a variable.
+///
+/// Implemented with `spin_sdk` on `wasm32`, and by in-memory fakes in host tests.
+#[allow(
+    async_fn_in_trait,
+    reason = "component futures are single-threaded; no Send bound wanted"
+)]
+pub trait SpinHost: 'static {
+    /// An opened label.
+    type Store: KvBackend + 'static;
+    /// An opened `wasi:keyvalue` bucket ([`NoBucket`] where there is
+    /// none).
+    type Bucket: BucketBackend + 'static;
+    /// Opens the key-value store labelled `label` (`Store::open`).
+    async fn open_store(&self, label: &str) -> Result<Self::Store, SpinKvError>;
+    /// Opens the `wasi:keyvalue` bucket labelled `label` (`store.open`), which Spin backs
+    /// and grants like the `spin:key-value` store of that label. `None` when the component
+    /// does not import `wasi:keyvalue` (built without the `wasi-keyvalue` feature).
+    /// Synchronous, as the WIT function is.
+    fn open_bucket(&self, label: &str) -> Option<Result<Self::Bucket, SpinKvError>>;
+    /// The label's store served by a bucket already opened for it, when the host does plain
+    /// operations through the bucket too (Spin with `wasi-keyvalue`): then a request that
+    /// both counts and reads opens its label once, not twice. `None` (the default): open
+    /// the store with [`SpinHost::open_store`].
+    fn store_from_bucket(&self, _bucket: &Self::Bucket) -> Option<Self::Store> {
+        None
+    }
+    /// The converse of [`SpinHost::store_from_bucket`]: the bucket of a store already open.
+    fn bucket_from_store(&self, _store: &Self::Store) -> Option<Self::Bucket> {
+        None
+    }
+    /// Reads the variable `name` (`variables::get`).
+    async fn variable(&self, name: &str) -> Result<String, VariableError>;
 }
 
 /// Why [`collect_page`] stopped.

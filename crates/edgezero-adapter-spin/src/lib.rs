@@ -149,5 +149,6 @@ macro_rules! component {
 }
 
 pub use error::{map_kv_error, SpinKvError};
-pub use provider::{SpinHost, SpinProvider};
+pub use kv::SpinHost;
+pub use provider::SpinProvider;
 pub use request::SpinRequestInfo;

@@ -13,45 +13,10 @@ use edgezero_core::store::{StoreBinding, StoreProvider};
 use edgezero_core::App;
 
 use crate::config::SpinConfig;
-use crate::error::{map_kv_error, Op, SpinKvError, StoreRef};
-use crate::kv::{BucketBackend, KvBackend, SpinKv};
+use crate::error::{map_kv_error, Op, StoreRef};
+pub use crate::kv::SpinHost;
+use crate::kv::SpinKv;
 use crate::secrets::{SpinSecrets, VariableError, VariableSource};
-
-/// What the adapter needs from Spin: open a key-value label (as a `spin:key-value` store or
-/// a `wasi:keyvalue` bucket), read a variable.
-///
-/// Implemented with `spin_sdk` on `wasm32`, and by in-memory fakes in host tests.
-#[allow(
-    async_fn_in_trait,
-    reason = "component futures are single-threaded; no Send bound wanted"
-)]
-pub trait SpinHost: 'static {
-    /// An opened label.
-    type Store: KvBackend + 'static;
-    /// An opened `wasi:keyvalue` bucket ([`NoBucket`](crate::kv::NoBucket) where there is
-    /// none).
-    type Bucket: BucketBackend + 'static;
-    /// Opens the key-value store labelled `label` (`Store::open`).
-    async fn open_store(&self, label: &str) -> Result<Self::Store, SpinKvError>;
-    /// Opens the `wasi:keyvalue` bucket labelled `label` (`store.open`), which Spin backs
-    /// and grants like the `spin:key-value` store of that label. `None` when the component
-    /// does not import `wasi:keyvalue` (built without the `wasi-keyvalue` feature).
-    /// Synchronous, as the WIT function is.
-    fn open_bucket(&self, label: &str) -> Option<Result<Self::Bucket, SpinKvError>>;
-    /// The label's store served by a bucket already opened for it, when the host does plain
-    /// operations through the bucket too (Spin with `wasi-keyvalue`): then a request that
-    /// both counts and reads opens its label once, not twice. `None` (the default): open
-    /// the store with [`SpinHost::open_store`].
-    fn store_from_bucket(&self, _bucket: &Self::Bucket) -> Option<Self::Store> {
-        None
-    }
-    /// The converse of [`SpinHost::store_from_bucket`]: the bucket of a store already open.
-    fn bucket_from_store(&self, _store: &Self::Store) -> Option<Self::Bucket> {
-        None
-    }
-    /// Reads the variable `name` (`variables::get`).
-    async fn variable(&self, name: &str) -> Result<String, VariableError>;
-}
 
 /// Opens the stores of app `A` lazily: the core [`Stores`](edgezero_core::Stores) registry
 /// calls it at most once per store and request, and only for the stores a handler uses.

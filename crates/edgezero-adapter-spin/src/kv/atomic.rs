@@ -61,7 +61,7 @@ use edgezero_core::store::kv::{KvError, UpdateFn};
 
 use super::{KvBackend, SpinKv};
 use crate::error::{Op, SpinKvError};
-use crate::provider::SpinHost;
+use crate::kv::SpinHost;
 
 /// `batch.get-many`'s answer: the keys that exist, with their values, in any order.
 pub type Found = Vec<(String, Option<Vec<u8>>)>;
