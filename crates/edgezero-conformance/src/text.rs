@@ -141,7 +141,7 @@ impl<'de> Deserialize<'de> for Headers {
 }
 
 /// A header name must be an HTTP token.
-pub fn check_header_name(name: &str) -> Result<(), String> {
+fn check_header_name(name: &str) -> Result<(), String> {
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(token) {
         return Err(format!(
