@@ -56,13 +56,13 @@ pub struct SpinView<'a> {
     pub ctx: &'a ComponentCtx,
 }
 
-/// Adds both Spin interfaces to `linker`.
+/// Adds `spin:key-value` and `spin:variables` to `linker` (`wasi:keyvalue` is added by
+/// [`crate::wasi_kv`]).
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     view: fn(&mut T) -> SpinView<'_>,
 ) -> wasmtime::Result<()> {
     key_value::add_to_linker::<T, SpinApi>(linker, view)?;
-    crate::wasi_kv::add_to_linker(linker, view)?;
     variables::add_to_linker::<T, SpinApi>(linker, view)
 }
 

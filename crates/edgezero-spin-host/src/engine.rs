@@ -7,21 +7,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
-use bytes::Bytes;
-use http_body_util::combinators::UnsyncBoxBody;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
     Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::handler::{HandlerState, ProxyHandler, ProxyPre, StoreBundle};
-use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::p3::bindings::ServicePre;
-use wasmtime_wasi_http::p3::{RequestOptions, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::p3::{WasiHttpCtxView, WasiHttpView};
 use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, ComponentCtx, SpinView};
-use crate::internal::{self, AppSlot, Target};
+use crate::outbound::{AppSlot, OutboundHttp};
+use crate::wasi_kv;
 use edgezero_spin_manifest::outbound::AllowedHost;
 
 /// Requests one instance serves before it is replaced (Spin 4 / `wasmtime serve` for WASIp3).
@@ -67,95 +65,6 @@ fn spin_view(state: &mut InstanceState) -> SpinView<'_> {
     SpinView {
         table: &mut state.table,
         ctx: &state.ctx,
-    }
-}
-
-/// Outbound HTTP as Spin allows it: a request goes out only when an entry of the
-/// component's `allowed_outbound_hosts` allows its scheme, host and port; otherwise the
-/// guest gets `http-request-denied` (an error, never a trap) and the host logs one line
-/// naming the component, the URL and the entry to add. Requests to the app itself (self
-/// requests, service chaining) are served in the process ([`internal`]).
-struct OutboundHttp {
-    component: String,
-    allowed: Arc<Vec<AllowedHost>>,
-    app: Arc<AppSlot>,
-}
-
-impl OutboundHttp {
-    fn check(&self, uri: &http::Uri, target: &Target) -> anyhow::Result<()> {
-        let (host, scheme, port) = (
-            uri.host().unwrap_or_default(),
-            uri.scheme_str().unwrap_or("http"),
-            uri.port_u16(),
-        );
-        let allowed = match target {
-            Target::SelfApp => self.allowed.iter().any(AllowedHost::allows_self),
-            _ => self.allowed.iter().any(|a| a.allows(scheme, host, port)),
-        };
-        if allowed {
-            return Ok(());
-        }
-        let (what, entry) = match target {
-            Target::SelfApp => (format!("the app itself ({uri})"), "http://self".to_string()),
-            _ => (
-                uri.to_string(),
-                edgezero_spin_manifest::outbound::entry_for(scheme, host, port),
-            ),
-        };
-        Err(anyhow::anyhow!(
-            "component \"{}\" sent a request to {what}: denied; allow it with allowed_outbound_hosts = [\"{entry}\"] under [component.{}] in spin.toml",
-            self.component,
-            edgezero_spin_manifest::ids::toml_key(&self.component)
-        ))
-    }
-}
-
-type HostBody = UnsyncBoxBody<Bytes, ErrorCode>;
-
-type SendFuture = Box<
-    dyn std::future::Future<
-            Output = Result<
-                (
-                    http::Response<HostBody>,
-                    Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
-                ),
-                wasmtime_wasi::TrappableError<ErrorCode>,
-            >,
-        > + Send,
->;
-
-impl WasiHttpHooks for OutboundHttp {
-    fn send_request(
-        &mut self,
-        request: http::Request<HostBody>,
-        options: Option<RequestOptions>,
-        _fut: Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
-    ) -> SendFuture {
-        let target = internal::target(request.uri());
-        if let Err(denied) = self.check(request.uri(), &target) {
-            log::warn!("{denied}");
-            return Box::new(std::future::ready(Err(ErrorCode::HttpRequestDenied.into())));
-        }
-        if target != Target::Network {
-            let slot = Arc::clone(&self.app);
-            return Box::new(async move {
-                let first_byte = options.and_then(|o| o.first_byte_timeout);
-                let res = internal::send(&slot, target, request, first_byte).await?;
-                Ok((
-                    res,
-                    Box::new(async { Ok(()) })
-                        as Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
-                ))
-            });
-        }
-        Box::new(async move {
-            use http_body_util::BodyExt;
-            let (res, io) = wasmtime_wasi_http::p3::default_send_request(request, options).await?;
-            Ok((
-                res.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn std::future::Future<Output = Result<(), ErrorCode>> + Send>,
-            ))
-        })
     }
 }
 
@@ -288,6 +197,7 @@ fn linker(engine: &Engine) -> anyhow::Result<Linker<InstanceState>> {
     wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(|e| err("WASI 0.3", e))?;
     wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(|e| err("wasi:http 0.3", e))?;
     bindings::add_to_linker(&mut linker, spin_view).map_err(|e| err("the Spin interfaces", e))?;
+    wasi_kv::add_to_linker(&mut linker, spin_view).map_err(|e| err("the Spin interfaces", e))?;
     Ok(linker)
 }
 
@@ -409,11 +319,11 @@ impl HandlerState for ComponentHandler {
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
-            hooks: OutboundHttp {
-                component: self.ctx.id.clone(),
-                allowed: Arc::clone(&self.allowed_outbound),
-                app: Arc::clone(&self.app),
-            },
+            hooks: OutboundHttp::new(
+                self.ctx.id.clone(),
+                Arc::clone(&self.allowed_outbound),
+                Arc::clone(&self.app),
+            ),
             ctx: Arc::clone(&self.ctx),
         };
         let mut store = Store::new(&self.engine, state);

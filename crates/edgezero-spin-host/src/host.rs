@@ -11,11 +11,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::bindings::ComponentCtx;
+use crate::config::HostConfig;
 use crate::engine::{self, ComponentHandler};
-use crate::internal::AppSlot;
 use crate::kv;
+use crate::outbound::AppSlot;
 use crate::server::{self, App};
-use crate::HostConfig;
 use edgezero_spin_manifest::routes::Router;
 use edgezero_spin_manifest::variables::{
     env_name, resolve_app_variables, ComponentVariables, Template,

@@ -14,70 +14,39 @@
 //! head. At most [`MAX_INTERNAL_IN_FLIGHT`] such requests run at once in an app, so a
 //! component that calls itself in a loop gets an error instead of exhausting the host.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::p3::bindings::http::types::ErrorCode;
 
+use crate::outbound::{InternalApp, Target};
 use crate::server::{self, App, GuestBody};
 
-/// The suffix of service-chaining hosts.
-pub const CHAINING_SUFFIX: &str = ".spin.internal";
-/// The host SDKs that need an authority use for self requests.
-pub const SELF_HOST: &str = "self.alt";
 /// Requests to the app itself that may wait for their answer at the same time.
 pub const MAX_INTERNAL_IN_FLIGHT: usize = 64;
 
-/// Where an outbound request goes.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Target {
-    /// The app's own routes.
-    SelfApp,
-    /// One component, by id.
-    Component(String),
-    /// Anywhere else.
-    Network,
-}
-
-/// Classifies an outbound request's URI as Spin does.
-pub fn target(uri: &http::Uri) -> Target {
-    match uri.host() {
-        None | Some("") | Some(SELF_HOST) => Target::SelfApp,
-        Some(host) => match host.strip_suffix(CHAINING_SUFFIX) {
-            Some(id) if !id.is_empty() => Target::Component(id.to_string()),
-            _ => Target::Network,
-        },
-    }
-}
-
-/// The app, once loaded: components' outbound hooks are created before the app they belong
-/// to, so they reach it through this slot.
-#[derive(Default)]
-pub struct AppSlot(OnceLock<Weak<App>>);
-
-impl AppSlot {
-    /// Fills the slot (once).
-    pub fn set(&self, app: &Arc<App>) {
-        let _ = self.0.set(Arc::downgrade(app));
-    }
-
-    fn get(&self) -> Option<Arc<App>> {
-        self.0.get().and_then(Weak::upgrade)
+impl InternalApp for App {
+    fn send(
+        self: Arc<Self>,
+        target: Target,
+        request: http::Request<GuestBody>,
+        first_byte_timeout: Option<Duration>,
+    ) -> Pin<Box<dyn Future<Output = Result<http::Response<GuestBody>, ErrorCode>> + Send>> {
+        Box::pin(send(self, target, request, first_byte_timeout))
     }
 }
 
 /// Serves an internal request; the response body streams from the target component.
-pub async fn send(
-    slot: &AppSlot,
+async fn send(
+    app: Arc<App>,
     target: Target,
     request: http::Request<GuestBody>,
     first_byte_timeout: Option<Duration>,
 ) -> Result<http::Response<GuestBody>, ErrorCode> {
-    let app = slot
-        .get()
-        .ok_or_else(|| ErrorCode::InternalError(Some("the app is shutting down".into())))?;
     let in_flight = app.internal_in_flight.fetch_add(1, Ordering::SeqCst);
     let _count = InFlight(&app);
     if in_flight >= MAX_INTERNAL_IN_FLIGHT {
@@ -142,24 +111,4 @@ async fn route(
         body.map_err(|e| ErrorCode::InternalError(Some(e.to_string())))
             .boxed_unsync()
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_follow_spins_rules() {
-        let t = |u: &str| format!("{:?}", target(&u.parse().unwrap()));
-        assert_eq!(t("/api/x?q=1"), "SelfApp");
-        assert_eq!(t("http://self.alt/api"), "SelfApp");
-        assert_eq!(
-            t("http://counter.spin.internal/x"),
-            "Component(\"counter\")"
-        );
-        assert_eq!(t("https://a.b.spin.internal/"), "Component(\"a.b\")");
-        assert_eq!(t("http://.spin.internal/"), "Network");
-        assert_eq!(t("http://example.com/"), "Network");
-        assert_eq!(t("http://self/"), "Network");
-    }
 }
