@@ -12,8 +12,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step "rustfmt"
 cargo fmt --all -- --check
 
-step "core's files import no circle"
-scripts/check-import-cycles.sh
+step "no import circles in core, spin-manifest, spin-host, adapter-spin"
+scripts/check-import-cycles.sh crates/edgezero-core/src crates/edgezero-spin-manifest/src \
+    crates/edgezero-spin-host/src crates/edgezero-adapter-spin/src
 
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
