@@ -32,7 +32,8 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use proxy_core::handlers::{forward, Caller};
+use edgezero_core::extract::ClientAddr;
+use proxy_core::handlers::forward;
 
 const USAGE: &str =
     "usage: bench-proxy origin ADDR | bench-proxy edgezero|edgezero-static|hyper ADDR ORIGIN_URL | bench-proxy seed-config FILE ORIGIN_URL";
@@ -155,16 +156,10 @@ struct FixedOrigin(String);
 async fn fixed_api(
     State(FixedOrigin(origin)): State<FixedOrigin>,
     Client(http): Client,
-    Caller(caller): Caller,
-    method: http::Method,
-    uri: http::Uri,
-    headers: HeaderMap,
-    body: edgezero_core::Body,
+    caller: Option<ClientAddr>,
+    request: edgezero_core::Request,
 ) -> Result<edgezero_core::Response, edgezero_core::EdgeError> {
-    let mut request = http::Request::new(body);
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.headers_mut() = headers;
+    let caller = caller.map(|ClientAddr(ip)| ip.to_string());
     forward(&http, &origin, caller.as_deref(), request).await
 }
 
