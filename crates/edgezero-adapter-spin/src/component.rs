@@ -28,8 +28,10 @@ use crate::error::SpinKvError;
 #[cfg(not(feature = "wasi-keyvalue"))]
 use crate::kv::{KeyStream, KvBackend};
 use crate::provider::{SpinHost, SpinProvider};
-use crate::request::{headers_from_list, into_core_body, split_spin_headers, uri_from_parts};
-use crate::response::{from_core_response, without_forbidden_headers, ResponseBody};
+use crate::request::{
+    headers_from_list, into_core_body, split_spin_headers, uri_from_parts, SpinRequestInfo,
+};
+use crate::response::without_forbidden_headers;
 use crate::secrets::VariableError;
 
 /// What a component instance builds once and shares across requests (Spin reuses instances).
@@ -98,11 +100,11 @@ fn component_env() -> impl Fn(&str) -> Option<String> {
     }
 }
 
-/// Runs `A` for one Spin request, converted by the SDK. Call it from a component's own
-/// `#[http_service]` function:
+/// Runs `A` for one Spin request. The whole `src/lib.rs` of a component crate can be:
 ///
 /// ```ignore
-/// use spin_sdk::{http::IntoResponse, http::Request, http_service};
+/// use edgezero_adapter_spin::http_service;
+/// use spin_sdk::http::{IntoResponse, Request};
 ///
 /// #[http_service]
 /// async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
@@ -110,34 +112,57 @@ fn component_env() -> impl Fn(&str) -> Option<String> {
 /// }
 /// ```
 ///
-/// [`component!`](crate::component) does the same with less work per request (the request
-/// head built straight from `wasi:http`, see [`crate::request`]); this entry point is for a
-/// component that does more in its `#[http_service]` function than run the app.
+/// It answers with the `wasi:http` response itself, which the SDK's `IntoResponse` passes
+/// through untouched, written as [`component!`](crate::component) writes it (headers read in
+/// place, no stream for an empty body). Under [`http_service`](crate::http_service) the
+/// request arrives built as `component!` builds it, Spin's `spin-*` headers already taken
+/// out, so the two cost the same per request (docs/benchmarks.md). Under spin-sdk's own
+/// `#[http_service]` (which converts every request through `http::request::Builder`,
+/// parsing and copying each header name) it works the same, Spin's headers taken out here,
+/// at about 12 % more instructions per request.
 ///
 /// The router and the store bindings (the `EDGEZERO__*` overlay read from the component's
 /// environment) are built on the first request of an instance and reused afterwards; stores
 /// are opened lazily, at most once per request. Errors become JSON responses, so this
-/// function only fails if the SDK itself cannot build the response.
-pub async fn run_app<A: App>(
-    req: spin_sdk::http::Request,
-) -> anyhow::Result<http::Response<ResponseBody>> {
+/// function does not fail.
+pub async fn run_app<A: App>(req: spin_sdk::http::Request) -> anyhow::Result<WasiResponse> {
     let (mut parts, body) = req.into_parts();
-    split_spin_headers(&mut parts.headers).attach_to(&mut parts.extensions);
-    Ok(from_core_response(
-        serve::<A>(parts, into_core_body(body, body_error)).await,
-    ))
+    if parts.extensions.get::<SpinRequestInfo>().is_none() {
+        // Converted by spin-sdk's `#[http_service]`: Spin's headers are still there.
+        split_spin_headers(&mut parts.headers).attach_to(&mut parts.extensions);
+    }
+    let response = serve::<A>(parts, into_core_body(body, body_error)).await;
+    Ok(respond::into_wasi_response(without_forbidden_headers(
+        response,
+    )))
 }
 
 /// The `wasi:http` handler of [`component!`](crate::component): the request head is built
 /// from the `wasi:http` request directly, then the app runs as in [`run_app`].
 #[doc(hidden)]
 pub async fn handle<A: App>(req: WasiRequest) -> Result<WasiResponse, ErrorCode> {
-    let (parts, body) = request_head(req)?;
-    respond::into_wasi_response(without_forbidden_headers(serve::<A>(parts, body).await))
+    let parts = request_head(&req)?;
+    let body = into_core_body(IncomingRequestBody::new(req)?, body_error);
+    Ok(respond::into_wasi_response(without_forbidden_headers(
+        serve::<A>(parts, body).await,
+    )))
 }
 
-/// The core request's head and body from the `wasi:http` request.
-fn request_head(req: WasiRequest) -> Result<(http::request::Parts, Body), ErrorCode> {
+/// The SDK's request for the function under [`http_service`](crate::http_service), built as
+/// [`handle`] builds the core request (so without Spin's headers, which are in its
+/// extensions) instead of through `http::request::Builder`.
+#[doc(hidden)]
+pub fn sdk_request(req: WasiRequest) -> Result<spin_sdk::http::Request, ErrorCode> {
+    let parts = request_head(&req)?;
+    Ok(http::Request::from_parts(
+        parts,
+        IncomingRequestBody::new(req)?,
+    ))
+}
+
+/// The request head from the `wasi:http` request: method, URI, the headers without Spin's,
+/// and in its extensions `ClientAddr` and the [`SpinRequestInfo`].
+fn request_head(req: &WasiRequest) -> Result<http::request::Parts, ErrorCode> {
     let method = http::Method::try_from(req.get_method())
         .map_err(|_| ErrorCode::HttpRequestMethodInvalid)?;
     let scheme = match req.get_scheme() {
@@ -150,13 +175,12 @@ fn request_head(req: WasiRequest) -> Result<(http::request::Parts, Body), ErrorC
         .map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
     let (headers, spin) = headers_from_list(req.get_headers().copy_all())
         .map_err(|msg| ErrorCode::InternalError(Some(msg)))?;
-    let body = into_core_body(IncomingRequestBody::new(req)?, body_error);
     let (mut parts, ()) = http::Request::new(()).into_parts();
     parts.method = method;
     parts.uri = uri;
     parts.headers = headers;
     spin.attach_to(&mut parts.extensions);
-    Ok((parts, body))
+    Ok(parts)
 }
 
 /// Runs `A` for a request taken apart.

@@ -1,12 +1,12 @@
 //! Core response → Spin response.
 //!
-//! [`component!`](crate::component) writes the `wasi:http` response itself (the
-//! `component::respond` module, `wasm32` only); `run_app` returns an
-//! `http::Response<ResponseBody>` that `spin_sdk::http::IntoResponse` converts, writing the
-//! body from a spawned task as it is produced. Either way the core [`Body`] is not collected:
-//! streamed responses stay streamed. Headers are copied as they are (several `Set-Cookie`
-//! stay several), except the connection-level headers that `wasi:http` refuses (see
-//! [`FORBIDDEN_RESPONSE_HEADERS`]): one of those would make the host reject the whole
+//! Both entry points write the `wasi:http` response themselves (the `component::respond`
+//! module, `wasm32` only). [`from_core_response`] gives an `http::Response<ResponseBody>`
+//! instead, for code that hands a core response to the SDK (`spin_sdk::http::IntoResponse`
+//! converts it, writing the body from a spawned task). Either way the core [`Body`] is not
+//! collected: streamed responses stay streamed. Headers are copied as they are (several
+//! `Set-Cookie` stay several), except the connection-level headers that `wasi:http` refuses
+//! (see [`FORBIDDEN_RESPONSE_HEADERS`]): one of those would make the host reject the whole
 //! response.
 
 use std::pin::Pin;

@@ -1,7 +1,8 @@
-//! # `app!` and `#[derive(AppConfig)]`
+//! # `app!`, `#[derive(AppConfig)]` and Spin's `#[http_service]`
 //!
-//! Both are re-exported by `edgezero-core`; use them as `edgezero_core::app!` and
-//! `edgezero_core::AppConfig`.
+//! The first two are re-exported by `edgezero-core`; use them as `edgezero_core::app!` and
+//! `edgezero_core::AppConfig`. The third is re-exported by `edgezero-adapter-spin` as
+//! `edgezero_adapter_spin::http_service` (see that crate).
 //!
 //! ## `app!`
 //!
@@ -41,6 +42,7 @@
 //! module.
 
 mod app_config;
+mod spin_service;
 
 use std::path::PathBuf;
 
@@ -100,6 +102,23 @@ pub fn app(input: TokenStream) -> TokenStream {
 pub fn derive_app_config(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     match app_config::expand(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// `edgezero_adapter_spin::http_service`: exports an `async fn(spin_sdk::http::Request) ->
+/// impl IntoResponse` as a Spin component's `wasi:http` handler, like spin-sdk's
+/// `#[http_service]`, with the request built by the adapter. See `edgezero-adapter-spin`.
+#[proc_macro_attribute]
+pub fn spin_http_service(attr: TokenStream, item: TokenStream) -> TokenStream {
+    if !attr.is_empty() {
+        return syn::Error::new(Span::call_site(), "`#[http_service]` takes no arguments")
+            .to_compile_error()
+            .into();
+    }
+    let func = syn::parse_macro_input!(item as syn::ItemFn);
+    match spin_service::expand(&func) {
         Ok(tokens) => tokens.into(),
         Err(e) => e.to_compile_error().into(),
     }

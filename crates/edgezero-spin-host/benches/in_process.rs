@@ -4,22 +4,25 @@
 //! increment that the framework makes so that Spin's SQLite store never panics on a
 //! non-counter value), all loaded into the host we ship (its engine, linker and instance
 //! reuse), requests driven through `wasi:http` without a socket, the `default` store in
-//! memory.
+//! memory. benches/spin-size/counter-run-app is examples/counter's app behind the other
+//! entry point (`#[http_service]` calling `run_app`, as `edgezero new` writes it) instead
+//! of `component!`.
 //!
 //! For each mode — instances reused (Spin 4: up to 128 requests each) and a fresh instance
-//! per request — it runs alternating rounds (ours, bare, checked; ours, bare, checked; …)
-//! of N requests each, and prints every round's requests/s and ratios, and the median
-//! ratios with their ranges: ours/bare is the goal (>= 0.95); ours/checked is what the
-//! framework costs beyond that read, checked/bare what the read costs. Then the component
-//! sizes and their ratio.
+//! per request — it runs alternating rounds (ours, run_app, bare, checked; …) of N
+//! requests each, and prints every round's requests/s and ratios, and the median ratios
+//! with their ranges: ours/bare is the goal (>= 0.95); ours/checked is what the framework
+//! costs beyond that read, checked/bare what the read costs; run_app/ours compares the two
+//! entry points (goal: within 2 %). Then the component sizes and their ratio.
 //!
 //! ```sh
 //! cargo bench -p edgezero-spin-host --bench in_process            # 9 rounds of 2000
 //! PAIRS=15 REQUESTS=5000 cargo bench -p edgezero-spin-host --bench in_process
 //! ```
 //!
-//! `MODES=reused` or `MODES=fresh` runs one mode; `OURS_WASM` / `BARE_WASM` /
-//! `CHECKED_WASM` compare components built elsewhere (e.g. unstripped, for a profile).
+//! `MODES=reused` or `MODES=fresh` runs one mode; `OURS_WASM` / `RUN_APP_WASM` /
+//! `BARE_WASM` / `CHECKED_WASM` compare components built elsewhere (e.g. unstripped, for a
+//! profile).
 //! With `EDGEZERO_WASM_PERFMAP=1` the host writes `/tmp/perf-<pid>.map`, so that
 //! `perf record -g` names guest functions; docs/benchmarks.md says how the profiles there
 //! were taken.
@@ -35,6 +38,7 @@ use http_body_util::BodyExt;
 const OURS: &str = "examples/counter/crates/counter-adapter-spin";
 const BARE: &str = "benches/spin-size/bare-counter";
 const CHECKED: &str = "benches/spin-size/bare-counter-checked";
+const RUN_APP: &str = "benches/spin-size/counter-run-app";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -122,10 +126,12 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     let pairs = env_usize("PAIRS", 9).max(1);
     let n = env_usize("REQUESTS", 2000).max(1);
-    // OURS_WASM / BARE_WASM / CHECKED_WASM: components built elsewhere (e.g. unstripped).
+    // OURS_WASM / RUN_APP_WASM / BARE_WASM / CHECKED_WASM: components built elsewhere
+    // (e.g. unstripped).
     let given =
         |var: &str, dir: &str| std::env::var_os(var).map_or_else(|| build(dir), PathBuf::from);
     let ours_wasm = given("OURS_WASM", OURS);
+    let run_app_wasm = given("RUN_APP_WASM", RUN_APP);
     let bare_wasm = given("BARE_WASM", BARE);
     let checked_wasm = given("CHECKED_WASM", CHECKED);
     // MODES=reused or MODES=fresh runs only that mode.
@@ -145,6 +151,13 @@ fn main() {
                 continue;
             }
             let ours = load(dir.path(), &format!("ours-{reuse}"), &ours_wasm, reuse).await;
+            let run_app = load(
+                dir.path(),
+                &format!("run-app-{reuse}"),
+                &run_app_wasm,
+                reuse,
+            )
+            .await;
             let bare = load(dir.path(), &format!("bare-{reuse}"), &bare_wasm, reuse).await;
             let checked = load(
                 dir.path(),
@@ -154,23 +167,27 @@ fn main() {
             )
             .await;
             // Warm-up: compile caches, allocator, first instances.
-            for host in [&ours, &bare, &checked] {
+            for host in [&ours, &run_app, &bare, &checked] {
                 run(host, n / 10 + 1).await;
             }
-            println!("\n{mode}: {pairs} rounds of {n} requests (ours, bare, checked)");
+            println!("\n{mode}: {pairs} rounds of {n} requests (ours, run_app, bare, checked)");
             let (mut to_bare, mut to_checked, mut read) = (Vec::new(), Vec::new(), Vec::new());
+            let mut entry = Vec::new();
             for i in 1..=pairs {
                 let a = run(&ours, n).await;
+                let r = run(&run_app, n).await;
                 let b = run(&bare, n).await;
                 let c = run(&checked, n).await;
                 to_bare.push(a / b);
                 to_checked.push(a / c);
                 read.push(c / b);
+                entry.push(r / a);
                 println!(
-                    "  round {i:2}: ours {a:7.0}  bare {b:7.0}  checked {c:7.0} req/s   \
-                     ours/bare {:.3}  ours/checked {:.3}",
+                    "  round {i:2}: ours {a:7.0}  run_app {r:7.0}  bare {b:7.0}  checked {c:7.0} \
+                     req/s   ours/bare {:.3}  ours/checked {:.3}  run_app/ours {:.3}",
                     a / b,
-                    a / c
+                    a / c,
+                    r / a
                 );
             }
             report("ours/bare", &mut to_bare, " (goal >= 0.95)");
@@ -180,13 +197,19 @@ fn main() {
                 " (the framework beyond the read)",
             );
             report("checked/bare", &mut read, " (the read alone)");
+            report(
+                "run_app/ours",
+                &mut entry,
+                " (#[http_service] + run_app vs component!; goal 0.98-1.02)",
+            );
         }
     });
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let (a, b, c) = (size(&ours_wasm), size(&bare_wasm), size(&checked_wasm));
     println!(
-        "\ncomponent size: ours {a} bytes, bare {b} bytes, checked {c} bytes; \
-         ours/bare {:.3} (goal <= 1.15)",
+        "\ncomponent size: ours {a} bytes, run_app {} bytes, bare {b} bytes, checked {c} \
+         bytes; ours/bare {:.3} (goal <= 1.15)",
+        size(&run_app_wasm),
         a as f64 / b as f64
     );
 }

@@ -1,10 +1,12 @@
-//! A core response as a `wasi:http` response, for [`component!`](crate::component).
+//! A core response as a `wasi:http` response, for both entry points: the handler
+//! [`component!`](crate::component) exports returns it, and so does `run_app` (the SDK's
+//! `IntoResponse` passes a `wasi:http` response through as it is).
 //!
-//! The SDK's conversion takes any `http_body::Body`: it clones the header map to convert it,
-//! and writes every body, an empty one too, through a spawned task. Here the headers are
-//! read where they are, an empty body is no stream at all, and a buffered body is written
-//! whole by its task; a streamed body is still written chunk by chunk as it is produced.
-//! The forbidden connection headers are gone already
+//! The SDK's conversion of an `http::Response` takes any `http_body::Body`: it clones the
+//! header map to convert it, and writes every body, an empty one too, through a spawned
+//! task. Here the headers are read where they are, an empty body is no stream at all, and a
+//! buffered body is written whole by its task; a streamed body is still written chunk by
+//! chunk as it is produced. The forbidden connection headers are gone already
 //! (`crate::response::without_forbidden_headers`).
 
 use edgezero_core::{Body, EdgeError, Response};
@@ -20,7 +22,7 @@ type BodyResult = Result<Option<Trailers>, ErrorCode>;
 
 /// The `wasi:http` response for `response`; the body is written after the handler returns.
 /// Headers the host refuses (too large, say) become a logged 500.
-pub(super) fn into_wasi_response(response: Response) -> Result<WasiResponse, ErrorCode> {
+pub(super) fn into_wasi_response(response: Response) -> WasiResponse {
     let (parts, body) = response.into_parts();
     let headers = match fields(&parts.headers) {
         Ok(headers) => headers,
@@ -36,12 +38,12 @@ pub(super) fn into_wasi_response(response: Response) -> Result<WasiResponse, Err
                 parts.headers.len()
             );
             let (parts, body) = EdgeError::internal(detail).into_response().into_parts();
-            let headers =
-                fields(&parts.headers).map_err(|why| ErrorCode::InternalError(Some(why)))?;
-            return Ok(build(parts.status, headers, body));
+            // Should the host refuse even the error's headers, the 500 goes without them.
+            let headers = fields(&parts.headers).unwrap_or_else(|_| Fields::new());
+            return build(parts.status, headers, body);
         }
     };
-    Ok(build(parts.status, headers, body))
+    build(parts.status, headers, body)
 }
 
 /// The `wasi:http` fields of `map`, or what the host found wrong with them.

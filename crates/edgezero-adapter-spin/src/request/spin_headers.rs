@@ -8,11 +8,11 @@
 //! [`ClientAddr`](edgezero_core::extract::ClientAddr) from `spin-client-addr`, and keeps the
 //! rest, typed, in a [`SpinRequestInfo`] request extension for Spin-specific code.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use bytes::Bytes;
 use edgezero_core::extract::ClientAddr;
-use http::header::{Entry, HeaderMap, HeaderName, HeaderValue, OccupiedEntry};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// What Spin's `spin-*` request headers said about a request, for code that needs it (the
 /// app sees none of those headers). The Spin adapter puts one in every request's extensions;
@@ -140,9 +140,28 @@ impl SpinRequestInfo {
         Ok(())
     }
 
+    /// The field of the `i`th name of [`KNOWN`].
+    fn slot(&mut self, i: usize) -> &mut Option<HeaderValue> {
+        match i {
+            0 => &mut self.full_url,
+            1 => &mut self.path_info,
+            2 => &mut self.matched_route,
+            3 => &mut self.base_path,
+            4 => &mut self.raw_component_route,
+            5 => &mut self.component_route,
+            _ => &mut self.client_addr,
+        }
+    }
+
     /// The IP address of `spin-client-addr` (an `ip:port`, `[v6]:port`, or a bare IP).
     pub fn client_ip(&self) -> Option<IpAddr> {
-        let raw = text(&self.client_addr)?;
+        let raw = self.client_addr.as_ref()?.as_bytes();
+        // The usual `a.b.c.d:port` without the generic parser, which costs more than the
+        // rest of taking Spin's headers apart; anything else goes through it.
+        if let Some(v4) = ipv4_and_port(raw) {
+            return Some(IpAddr::V4(v4));
+        }
+        let raw = std::str::from_utf8(raw).ok()?;
         raw.parse::<SocketAddr>()
             .map(|addr| addr.ip())
             .or_else(|_| raw.parse::<IpAddr>())
@@ -157,6 +176,59 @@ impl SpinRequestInfo {
         }
         extensions.insert(self);
     }
+}
+
+/// `a.b.c.d` or `a.b.c.d:port` exactly as `std` parses them (decimal octets without leading
+/// zeros, a port up to 65535), or `None` for anything else.
+fn ipv4_and_port(raw: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if raw.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let (value, len) = decimal(&raw[i..])?;
+        *octet = u8::try_from(value).ok()?;
+        i += len;
+    }
+    match raw.get(i) {
+        None => {}
+        // The port: decimal digits (leading zeros allowed) up to 65535, then the end.
+        Some(b':') => {
+            let port = &raw[i + 1..];
+            let mut value = 0u32;
+            for d in port {
+                if !d.is_ascii_digit() {
+                    return None;
+                }
+                value = value * 10 + u32::from(d - b'0');
+                if value > u32::from(u16::MAX) {
+                    return None;
+                }
+            }
+            if port.is_empty() {
+                return None;
+            }
+        }
+        Some(_) => return None,
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// The octet at the start of `digits` (one to three decimal digits, no leading zero unless
+/// it is `0` itself) and its length.
+fn decimal(digits: &[u8]) -> Option<(u32, usize)> {
+    let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    if len == 0 || len > 3 || (len > 1 && digits[0] == b'0') {
+        return None;
+    }
+    let value = digits[..len]
+        .iter()
+        .fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+    Some((value, len))
 }
 
 /// `name` without its `spin-` prefix (any case), or `None` when it has none.
@@ -197,38 +269,39 @@ pub fn headers_from_list(
     Ok((headers, spin))
 }
 
+/// The names Spin sets on every request, in [`SpinRequestInfo::slot`] order.
+static KNOWN: [HeaderName; 7] = [
+    HeaderName::from_static("spin-full-url"),
+    HeaderName::from_static("spin-path-info"),
+    HeaderName::from_static("spin-matched-route"),
+    HeaderName::from_static("spin-base-path"),
+    HeaderName::from_static("spin-raw-component-route"),
+    HeaderName::from_static("spin-component-route"),
+    HeaderName::from_static("spin-client-addr"),
+];
+
 /// Takes Spin's `spin-*` headers out of `headers` (a request the SDK converted, or any
-/// `http::Request`), keeping every other header, repeated ones and their order included.
+/// `http::Request`), keeping every other header (repeated values in their order).
 pub fn split_spin_headers(headers: &mut HeaderMap) -> SpinRequestInfo {
     let mut spin = SpinRequestInfo::default();
-    let count = headers
-        .keys()
-        .filter(|name| is_spin_header(name.as_str()))
-        .count();
-    if count == 0 {
+    if !headers.keys().any(|name| is_spin_header(name.as_str())) {
         return spin;
     }
-    let all = std::mem::take(headers);
-    headers.reserve(all.keys_len() - count);
-    // The entry of the name being copied: its further values (yielded with no name) join
-    // it, so that no name is cloned or hashed twice. `None` while skipping a Spin header.
-    let mut current: Option<OccupiedEntry<'_, HeaderValue>> = None;
-    for (name, value) in all {
-        let Some(name) = name else {
-            if let Some(entry) = &mut current {
-                entry.append(value);
-            }
-            continue;
-        };
-        current = None;
-        if let Err(value) = spin.take(name.as_str(), value) {
-            current = Some(match headers.entry(name) {
-                Entry::Vacant(entry) => entry.insert_entry(value),
-                Entry::Occupied(mut entry) => {
-                    entry.append(value);
-                    entry
-                }
-            });
+    // Removed by name, in place: cheaper than copying the other headers into a new map.
+    for (i, name) in KNOWN.iter().enumerate() {
+        if let Some(value) = headers.remove(name) {
+            *spin.slot(i) = Some(value);
+        }
+    }
+    // `spin-path-match-*` and names Spin may add later: only on some requests.
+    let rest: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| is_spin_header(name.as_str()))
+        .cloned()
+        .collect();
+    for name in rest {
+        if let Some(value) = headers.remove(&name) {
+            let _ = spin.take(name.as_str(), value);
         }
     }
     spin
@@ -293,7 +366,7 @@ mod tests {
     }
 
     #[test]
-    fn converted_headers_lose_spins_and_keep_order_and_repeats() {
+    fn converted_headers_lose_spins_and_keep_repeats() {
         let mut headers = HeaderMap::new();
         headers.append("host", HeaderValue::from_static("edge.test"));
         headers.append("x-multi", HeaderValue::from_static("1"));
@@ -345,6 +418,42 @@ mod tests {
             extensions.get::<SpinRequestInfo>(),
             Some(&SpinRequestInfo::default())
         );
+    }
+
+    #[test]
+    fn the_quick_ipv4_reading_agrees_with_std() {
+        for raw in [
+            "127.0.0.1:9",
+            "203.0.113.7:51234",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "10.0.0.1",
+            "1.2.3.4:65536",
+            "1.2.3.4:",
+            "1.2.3.4:0080",
+            "1.2.3.4:000000000080",
+            "1.2.3.4:99999",
+            "01.2.3.4:80",
+            "1.2.3.256:80",
+            "1.2.3:80",
+            "1.2.3.4.5:80",
+            "1.2.3.4:80x",
+            "1..3.4",
+            "1234.1.1.1",
+            "1.2.3.4 ",
+            "[::1]:80",
+            "",
+        ] {
+            let std = raw
+                .parse::<SocketAddr>()
+                .ok()
+                .and_then(|a| match a.ip() {
+                    IpAddr::V4(v4) => Some(v4),
+                    IpAddr::V6(_) => None,
+                })
+                .or_else(|| raw.parse::<Ipv4Addr>().ok());
+            assert_eq!(ipv4_and_port(raw.as_bytes()), std, "{raw}");
+        }
     }
 
     #[test]

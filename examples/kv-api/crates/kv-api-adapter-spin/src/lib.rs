@@ -1,6 +1,7 @@
 //! The kv-api example as a Spin component.
 
-use spin_sdk::{http::IntoResponse, http::Request, http_service};
+use edgezero_adapter_spin::http_service;
+use spin_sdk::http::{IntoResponse, Request};
 
 #[http_service]
 async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
