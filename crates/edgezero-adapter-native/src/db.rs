@@ -1,5 +1,10 @@
 //! The shared SQLite file, opened on first use and used from blocking tasks.
 //!
+//! Writes are group-committed (`edgezero_spin_sqlite::group`): the writes of concurrent
+//! requests that arrive while a transaction commits share the next one, so one flush to
+//! disk acknowledges many of them; each is answered only once its transaction is durable.
+//! `EDGEZERO__KV__GROUP_COMMIT=off` commits each write alone (to measure the difference).
+//!
 //! The connection is (re)opened inside the blocking task that needs it, so:
 //! - a failed open (missing directory, file locked by another process) is retried on the next
 //!   call instead of being remembered until restart;
@@ -10,7 +15,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use edgezero_spin_sqlite::SqliteKvError;
+use edgezero_spin_sqlite::group::{self, WriteQueue};
+use edgezero_spin_sqlite::{is_moved, SqliteKvError};
 use rusqlite::Connection;
 
 /// One SQLite file shared by every worker thread; opened lazily, on the first store access.
@@ -18,6 +24,8 @@ use rusqlite::Connection;
 pub struct Database {
     path: PathBuf,
     slot: Mutex<Option<Open>>,
+    /// Writes waiting for the next transaction; `None` when each write commits alone.
+    queue: Option<WriteQueue>,
 }
 
 /// An open connection and the identity of the file it was opened on.
@@ -41,21 +49,14 @@ fn file_id(_path: &Path) -> Option<FileId> {
     None
 }
 
-/// SQLite refuses writes because the file was unlinked or renamed under the connection.
-fn is_moved(err: &SqliteKvError) -> bool {
-    let source = match err {
-        SqliteKvError::Open { source, .. } | SqliteKvError::Statement { source, .. } => source,
-    };
-    matches!(source, rusqlite::Error::SqliteFailure(e, _)
-        if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DBMOVED)
-}
-
 impl Database {
-    /// A database at `path` (not opened yet).
-    pub fn new(path: PathBuf) -> Self {
+    /// A database at `path` (not opened yet); `group_commit` makes concurrent writes share
+    /// transactions (see the module docs).
+    pub fn new(path: PathBuf, group_commit: bool) -> Self {
         Database {
             path,
             slot: Mutex::new(None),
+            queue: group_commit.then(WriteQueue::new),
         }
     }
 
@@ -124,6 +125,54 @@ impl Database {
         })
         .await
         .map_err(crate::error::join_error)
+    }
+}
+
+impl Database {
+    /// Runs the write `f` inside a transaction on tokio's blocking pool and answers once the
+    /// transaction is durable: group-committed with concurrent writes (each in a savepoint
+    /// of its own), or alone when group commit is off. A file moved away under the
+    /// connection is reopened and the write runs again (nothing was committed).
+    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, String>
+    where
+        T: Send + 'static,
+        F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || match &db.queue {
+            Some(queue) => group::write(queue, &db.slot, |slot, reopen| db.reopen(slot, reopen), f),
+            None => db.write_alone(f),
+        })
+        .await
+        .map_err(crate::error::join_error)
+    }
+
+    /// The connection for a write; `reopen` after the file was found moved.
+    fn reopen<'a>(
+        &self,
+        slot: &'a mut Option<Open>,
+        reopen: bool,
+    ) -> Result<&'a mut Connection, SqliteKvError> {
+        if reopen {
+            log::warn!(
+                "key-value file {} was moved while open; reopening it",
+                self.path.display()
+            );
+            *slot = None;
+        }
+        self.connection(slot)
+    }
+
+    /// One write in a transaction of its own (group commit off).
+    fn write_alone<T>(
+        &self,
+        mut f: impl FnMut(&Connection) -> Result<T, SqliteKvError>,
+    ) -> Result<T, SqliteKvError> {
+        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        match group::in_transaction(self.reopen(&mut slot, false)?, &mut f) {
+            Err(e) if is_moved(&e) => group::in_transaction(self.reopen(&mut slot, true)?, f),
+            result => result,
+        }
     }
 }
 

@@ -5,11 +5,8 @@ use edgezero_core::store::kv::KvError;
 use edgezero_spin_sqlite::SqliteKvError;
 
 fn is_busy(err: &SqliteKvError) -> bool {
-    let source = match err {
-        SqliteKvError::Open { source, .. } | SqliteKvError::Statement { source, .. } => source,
-    };
     matches!(
-        source.sqlite_error_code(),
+        err.sqlite().and_then(rusqlite::Error::sqlite_error_code),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
 }

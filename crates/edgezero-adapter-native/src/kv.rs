@@ -4,8 +4,10 @@
 //! that Spin ignores. Rows written with a TTL are therefore visible to Spin until this
 //! adapter deletes them.
 //!
-//! Counters, compare-and-swap and batches are single transactions; see
-//! `kv_atomic.rs` (counters are Spin's 8 little-endian bytes).
+//! Every write (set, delete, counters, compare-and-swap, batches) is group-committed: it
+//! runs in its own savepoint of a transaction shared with the writes of concurrent
+//! requests, and is answered once that transaction is on disk (see `db.rs`); see
+//! `kv_atomic.rs` for counters (Spin's 8 little-endian bytes) and compare-and-swap.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -74,13 +76,15 @@ pub(crate) fn stmt(
     }
 }
 
-fn remove(conn: &mut Connection, label: &str, key: &str) -> Result<(), SqliteKvError> {
-    let tx = conn.transaction().map_err(stmt("delete", key))?;
-    tx.execute(sq::SPIN_DELETE, params![label, key])
+/// Deletes `key` and its expiry (inside the caller's transaction).
+fn remove(tx: &Connection, label: &str, key: &str) -> Result<(), SqliteKvError> {
+    tx.prepare_cached(sq::SPIN_DELETE)
+        .and_then(|mut s| s.execute(params![label, key]))
         .map_err(stmt("delete", key))?;
-    tx.execute(CLEAR_EXPIRY, params![label, key])
+    tx.prepare_cached(CLEAR_EXPIRY)
+        .and_then(|mut s| s.execute(params![label, key]))
         .map_err(stmt("delete", key))?;
-    tx.commit().map_err(stmt("delete", key))
+    Ok(())
 }
 
 fn get_live(
@@ -97,7 +101,7 @@ fn get_live(
         .map_err(stmt("get", key))?;
     match row {
         Some((_, Some(exp))) if exp <= now_ms() => {
-            remove(conn, label, key)?;
+            sq::group::in_transaction(conn, |tx| remove(tx, label, key))?;
             Ok(None)
         }
         Some((value, _)) => Ok(Some(value)),
@@ -105,22 +109,28 @@ fn get_live(
     }
 }
 
+/// Writes `value` with Spin's upsert and sets or clears its expiry (inside the caller's
+/// transaction).
 fn put(
-    conn: &mut Connection,
+    tx: &Connection,
     label: &str,
     key: &str,
     value: &[u8],
     expires: Option<i64>,
 ) -> Result<(), SqliteKvError> {
-    let tx = conn.transaction().map_err(stmt("set", key))?;
-    tx.execute(sq::SPIN_SET, params![label, key, value])
+    tx.prepare_cached(sq::SPIN_SET)
+        .and_then(|mut s| s.execute(params![label, key, value]))
         .map_err(stmt("set", key))?;
     match expires {
-        Some(at) => tx.execute(SET_EXPIRY, params![label, key, at]),
-        None => tx.execute(CLEAR_EXPIRY, params![label, key]),
+        Some(at) => tx
+            .prepare_cached(SET_EXPIRY)
+            .and_then(|mut s| s.execute(params![label, key, at])),
+        None => tx
+            .prepare_cached(CLEAR_EXPIRY)
+            .and_then(|mut s| s.execute(params![label, key])),
     }
     .map_err(stmt("set", key))?;
-    tx.commit().map_err(stmt("set", key))
+    Ok(())
 }
 
 fn list(
@@ -171,6 +181,18 @@ impl SqliteKv {
             Err(join) => Err(KvError::Internal(join)),
         }
     }
+
+    /// Runs the write `f` in a transaction, group-committed (see `Database::write`).
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl Fn(&Connection, &str) -> Result<T, SqliteKvError> + Send + 'static,
+    ) -> Result<T, KvError> {
+        let label = Arc::clone(&self.label);
+        match self.db.write(move |conn| f(conn, &label)).await {
+            Ok(result) => result.map_err(|e| kv_error(&self.id, e)),
+            Err(join) => Err(KvError::Internal(join)),
+        }
+    }
 }
 
 #[async_trait(?Send)]
@@ -184,7 +206,7 @@ impl KvStore for SqliteKv {
 
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
         let key = key.to_string();
-        self.run(move |c, l| put(c, l, &key, &value, None)).await
+        self.write(move |c, l| put(c, l, &key, &value, None)).await
     }
 
     async fn put_bytes_with_ttl(
@@ -196,13 +218,13 @@ impl KvStore for SqliteKv {
         let key = key.to_string();
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let at = now_ms().saturating_add(ttl_ms);
-        self.run(move |c, l| put(c, l, &key, &value, Some(at)))
+        self.write(move |c, l| put(c, l, &key, &value, Some(at)))
             .await
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
         let key = key.to_string();
-        self.run(move |c, l| remove(c, l, &key)).await
+        self.write(move |c, l| remove(c, l, &key)).await
     }
 
     async fn exists(&self, key: &str) -> Result<bool, KvError> {
@@ -225,7 +247,7 @@ impl KvStore for SqliteKv {
 
     async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         let key = key.to_string();
-        self.run(move |c, l| kv_atomic::increment(c, l, &key, delta))
+        self.write(move |c, l| kv_atomic::increment(c, l, &key, delta))
             .await?
     }
 
@@ -237,13 +259,13 @@ impl KvStore for SqliteKv {
     ) -> Result<bool, KvError> {
         let key = key.to_string();
         let expected = expected.map(<[u8]>::to_vec);
-        self.run(move |c, l| kv_atomic::compare_and_swap(c, l, &key, expected.as_deref(), &new))
+        self.write(move |c, l| kv_atomic::compare_and_swap(c, l, &key, expected.as_deref(), &new))
             .await
     }
 
     async fn exchange_bytes(&self, key: &str, new: Bytes) -> Result<Option<Bytes>, KvError> {
         let key = key.to_string();
-        self.run(move |c, l| kv_atomic::exchange(c, l, &key, &new))
+        self.write(move |c, l| kv_atomic::exchange(c, l, &key, &new))
             .await
             .map(|previous| previous.map(Bytes::from))
     }
@@ -257,13 +279,13 @@ impl KvStore for SqliteKv {
     }
 
     async fn set_many(&self, entries: Vec<(String, Bytes)>) -> Result<(), KvError> {
-        self.run(move |c, l| kv_atomic::set_many(c, l, &entries))
+        self.write(move |c, l| kv_atomic::set_many(c, l, &entries))
             .await
     }
 
     async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
         let keys = keys.to_vec();
-        self.run(move |c, l| kv_atomic::delete_many(c, l, &keys))
+        self.write(move |c, l| kv_atomic::delete_many(c, l, &keys))
             .await
     }
 }
@@ -278,7 +300,10 @@ mod tests {
         let mut conn = sq::open(&dir.path().join("kv.db")).unwrap();
         enable_expiry(&conn).unwrap();
         enable_expiry(&conn).unwrap();
-        put(&mut conn, "lbl", "k", b"v", Some(now_ms() + 60_000)).unwrap();
+        sq::group::in_transaction(&mut conn, |tx| {
+            put(tx, "lbl", "k", b"v", Some(now_ms() + 60_000))
+        })
+        .unwrap();
         assert_eq!(
             get_live(&mut conn, "lbl", "k").unwrap().as_deref(),
             Some(&b"v"[..])

@@ -1,10 +1,12 @@
-//! Counters, compare-and-swap and batches on the SQLite file, each one transaction.
+//! Counters, compare-and-swap and batches on the SQLite file.
 //!
-//! Read-modify-write operations open their transaction with `BEGIN IMMEDIATE`: the write lock
-//! is taken before the read, so no other connection (another worker's, another server's,
-//! `spin up`'s) can change the value between the read and the write. A writer that has to
-//! wait goes through the busy timeout; with a deferred transaction it would instead fail
-//! with `SQLITE_BUSY` when upgrading its read lock.
+//! The writes run inside a transaction their caller holds (`Database::write`: a
+//! group-committed `BEGIN IMMEDIATE` transaction, each write in its own savepoint): the
+//! write lock is taken before the read, so no other connection (another server's, `spin
+//! up`'s) can change the value between the read and the write, and a write that fails
+//! rolls back alone. A writer that has to wait goes through the busy timeout; with a
+//! deferred transaction it would instead fail with `SQLITE_BUSY` when upgrading its read
+//! lock.
 //!
 //! Values are written with Spin's upsert, so counters are the 8 little-endian bytes Spin's
 //! SQLite store uses, and every write clears the key's expiry (as `put_bytes` does).
@@ -16,7 +18,7 @@
 use edgezero_core::store::atomic::encode_counter;
 use edgezero_core::store::kv::KvError;
 use edgezero_spin_sqlite::{self as sq, SqliteKvError};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::kv::{now_ms, stmt, CLEAR_EXPIRY, GET_LIVE};
 
@@ -31,9 +33,9 @@ fn row(
         .optional()
 }
 
-/// The live value under `key` inside `tx`. An expired row reads as missing and is deleted
-/// with its expiry when `tx` commits.
-fn take_live(tx: &Transaction<'_>, label: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+/// The live value under `key`. An expired row reads as missing and is deleted with its
+/// expiry when the enclosing transaction commits.
+fn take_live(tx: &Connection, label: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
     match row(tx, label, key)? {
         Some((_, Some(exp))) if exp <= now_ms() => {
             tx.prepare_cached(sq::SPIN_DELETE)?
@@ -48,7 +50,7 @@ fn take_live(tx: &Transaction<'_>, label: &str, key: &str) -> rusqlite::Result<O
 }
 
 /// Writes `value` with Spin's upsert and clears any expiry of `key`.
-fn write(tx: &Transaction<'_>, label: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
+fn write(tx: &Connection, label: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
     tx.prepare_cached(sq::SPIN_SET)?
         .execute(params![label, key, value])?;
     tx.prepare_cached(CLEAR_EXPIRY)?
@@ -60,14 +62,13 @@ fn write(tx: &Transaction<'_>, label: &str, key: &str, value: &[u8]) -> rusqlite
 /// 8 bytes is [`KvError::NotACounter`], an overflow a [`KvError::Validation`]; both write
 /// nothing.
 pub(crate) fn increment(
-    conn: &mut Connection,
+    tx: &Connection,
     label: &str,
     key: &str,
     delta: i64,
 ) -> Result<Result<i64, KvError>, SqliteKvError> {
-    let run = |conn: &mut Connection| -> rusqlite::Result<Result<i64, KvError>> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = match take_live(&tx, label, key)? {
+    let run = || -> rusqlite::Result<Result<i64, KvError>> {
+        let current = match take_live(tx, label, key)? {
             None => 0,
             Some(value) => match <[u8; 8]>::try_from(value.as_slice()) {
                 Ok(raw) => i64::from_le_bytes(raw),
@@ -83,51 +84,46 @@ pub(crate) fn increment(
                 "incrementing `{key}` ({current}) by {delta} overflows a 64-bit counter"
             ))));
         };
-        write(&tx, label, key, &encode_counter(next))?;
-        tx.commit()?;
+        write(tx, label, key, &encode_counter(next))?;
         Ok(Ok(next))
     };
-    run(conn).map_err(stmt("increment", key))
+    run().map_err(stmt("increment", key))
 }
 
 /// Replaces the value under `key` with `new` if it is `expected` now (`None`: absent).
 /// `false` when it was not; nothing is written then.
 pub(crate) fn compare_and_swap(
-    conn: &mut Connection,
+    tx: &Connection,
     label: &str,
     key: &str,
     expected: Option<&[u8]>,
     new: &[u8],
 ) -> Result<bool, SqliteKvError> {
-    let run = |conn: &mut Connection| -> rusqlite::Result<bool> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let swapped = take_live(&tx, label, key)?.as_deref() == expected;
+    let run = || -> rusqlite::Result<bool> {
+        // An expired row is removed even when the swap loses.
+        let swapped = take_live(tx, label, key)?.as_deref() == expected;
         if swapped {
-            write(&tx, label, key, new)?;
+            write(tx, label, key, new)?;
         }
-        // Also commits the removal of an expired row.
-        tx.commit()?;
         Ok(swapped)
     };
-    run(conn).map_err(stmt("compare_and_swap", key))
+    run().map_err(stmt("compare_and_swap", key))
 }
 
-/// Stores `new` under `key` and returns the live value it replaced, in one immediate
-/// transaction (an expired value counts as absent).
+/// Stores `new` under `key` and returns the live value it replaced (an expired value counts
+/// as absent).
 pub(crate) fn exchange(
-    conn: &mut Connection,
+    tx: &Connection,
     label: &str,
     key: &str,
     new: &[u8],
 ) -> Result<Option<Vec<u8>>, SqliteKvError> {
-    let run = |conn: &mut Connection| -> rusqlite::Result<Option<Vec<u8>>> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let previous = take_live(&tx, label, key)?;
-        write(&tx, label, key, new)?;
-        tx.commit()?;
+    let run = || -> rusqlite::Result<Option<Vec<u8>>> {
+        let previous = take_live(tx, label, key)?;
+        write(tx, label, key, new)?;
         Ok(previous)
     };
-    run(conn).map_err(stmt("exchange", key))
+    run().map_err(stmt("exchange", key))
 }
 
 /// The live values of `keys`, in order, read in one transaction (one snapshot). Expired rows
@@ -151,30 +147,25 @@ pub(crate) fn get_many(
     Ok(values)
 }
 
-/// Writes every entry (clearing expiries) in one transaction: all land or none do.
+/// Writes every entry (clearing expiries): all land or, inside the caller's transaction
+/// or savepoint, none do.
 pub(crate) fn set_many(
-    conn: &mut Connection,
+    tx: &Connection,
     label: &str,
     entries: &[(String, bytes::Bytes)],
 ) -> Result<(), SqliteKvError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(stmt("set_many", ""))?;
     for (key, value) in entries {
-        write(&tx, label, key, value).map_err(stmt("set_many", key))?;
+        write(tx, label, key, value).map_err(stmt("set_many", key))?;
     }
-    tx.commit().map_err(stmt("set_many", ""))
+    Ok(())
 }
 
-/// Removes every key (and its expiry) in one transaction.
+/// Removes every key (and its expiry).
 pub(crate) fn delete_many(
-    conn: &mut Connection,
+    tx: &Connection,
     label: &str,
     keys: &[String],
 ) -> Result<(), SqliteKvError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(stmt("delete_many", ""))?;
     for key in keys {
         let remove = || -> rusqlite::Result<()> {
             tx.prepare_cached(sq::SPIN_DELETE)?
@@ -185,13 +176,46 @@ pub(crate) fn delete_many(
         };
         remove().map_err(stmt("delete_many", key))?;
     }
-    tx.commit().map_err(stmt("delete_many", ""))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kv::enable_expiry;
+    use sq::group::in_transaction;
+
+    // Each operation in a transaction of its own, as `Database::write` runs it.
+    fn increment(
+        c: &mut Connection,
+        l: &str,
+        k: &str,
+        d: i64,
+    ) -> Result<Result<i64, KvError>, SqliteKvError> {
+        in_transaction(c, |t| super::increment(t, l, k, d))
+    }
+
+    fn exchange(c: &mut Connection, l: &str, k: &str, v: &[u8]) -> Result<Option<Vec<u8>>, SqliteKvError> {
+        in_transaction(c, |t| super::exchange(t, l, k, v))
+    }
+
+    fn compare_and_swap(
+        c: &mut Connection,
+        l: &str,
+        k: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, SqliteKvError> {
+        in_transaction(c, |t| super::compare_and_swap(t, l, k, expected, new))
+    }
+
+    fn set_many(c: &mut Connection, l: &str, e: &[(String, bytes::Bytes)]) -> Result<(), SqliteKvError> {
+        in_transaction(c, |t| super::set_many(t, l, e))
+    }
+
+    fn delete_many(c: &mut Connection, l: &str, keys: &[String]) -> Result<(), SqliteKvError> {
+        in_transaction(c, |t| super::delete_many(t, l, keys))
+    }
 
     fn open() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();

@@ -13,6 +13,7 @@
 //! | `EDGEZERO__SERVER__REQUEST_TIMEOUT_MS` | longest a request may run in the embedded Spin host (default: no limit) | embedded host |
 //! | `EDGEZERO__HTTP__TIMEOUT_MS` | how long an outbound request may go without progress (default 30000) | adapters |
 //! | `EDGEZERO__CONFIG__VERSION_CHECK_MS` | how long a typed config is used without reading `config.version` (default 0) | core |
+//! | `EDGEZERO__KV__GROUP_COMMIT` | `off`: each write to a SQLite key-value file commits alone instead of sharing a transaction with concurrent writes (default `on`; for measuring) | native adapter, embedded host |
 //! | `EDGEZERO__LOGGING__LEVEL` | `error`, `warn`, `info`, `debug` or `trace` | adapters (`edgezero_core::env::resolve_log_level`) |
 //!
 //! `<KIND>` is `KV`, `CONFIG` or `SECRETS`; `<ID>` is the logical id upper-cased. Each
@@ -233,6 +234,24 @@ pub fn resolve_config_version_check(
     Ok(millis(lookup, "EDGEZERO__CONFIG__VERSION_CHECK_MS", true, "1000")?.unwrap_or_default())
 }
 
+/// `EDGEZERO__KV__GROUP_COMMIT`: see [`resolve_group_commit`].
+pub const GROUP_COMMIT_VAR: &str = "EDGEZERO__KV__GROUP_COMMIT";
+
+/// Whether concurrent writes to a SQLite key-value file share one transaction (group
+/// commit, the default) or each commit alone, from `EDGEZERO__KV__GROUP_COMMIT`
+/// (`on`/`off`, `true`/`false`, `1`/`0`). Both are equally durable; turning it off only
+/// makes concurrent writes slower, and exists to measure the difference.
+pub fn resolve_group_commit(lookup: &dyn Fn(&str) -> Option<String>) -> Result<bool, EnvError> {
+    let Some(v) = lookup(GROUP_COMMIT_VAR).filter(|v| !v.trim().is_empty()) else {
+        return Ok(true);
+    };
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err(EnvError::new(GROUP_COMMIT_VAR, v, "`on` or `off`")),
+    }
+}
+
 /// Reads the process environment (the component environment on Spin).
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -242,6 +261,17 @@ pub fn process_env(name: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn group_commit_is_on_unless_turned_off() {
+        let with = |v: &'static str| move |_: &str| Some(v.to_string());
+        assert!(resolve_group_commit(&|_| None).unwrap());
+        assert!(resolve_group_commit(&with("on")).unwrap());
+        assert!(!resolve_group_commit(&with("OFF")).unwrap());
+        assert!(!resolve_group_commit(&with("0")).unwrap());
+        let err = resolve_group_commit(&with("maybe")).unwrap_err().to_string();
+        assert!(err.contains(GROUP_COMMIT_VAR) && err.contains("maybe"), "{err}");
+    }
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs

@@ -2,7 +2,7 @@
 //! does them: a counter is the 8 bytes of a little-endian `i64`; a compare-and-swap
 //! updates the row only if it still holds the value read before.
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection};
 
 use super::{stmt_err, SqliteKvError, SPIN_GET};
 
@@ -34,11 +34,18 @@ pub fn increment(
     key: &str,
     delta: i64,
 ) -> Result<Result<i64, IncrementRefused>, SqliteKvError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(stmt_err("transaction", key))?;
-    let current = super::get(&tx, store, key)?;
-    let current = match current {
+    crate::group::in_transaction(conn, |c| increment_in(c, store, key, delta))
+}
+
+/// [`increment`] inside a transaction the caller holds (see [`crate::group`]): the read and
+/// the write are atomic only because the transaction holds the write lock.
+pub fn increment_in(
+    conn: &Connection,
+    store: &str,
+    key: &str,
+    delta: i64,
+) -> Result<Result<i64, IncrementRefused>, SqliteKvError> {
+    let current = match super::get(conn, store, key)? {
         None => 0,
         Some(v) => match <[u8; 8]>::try_from(v.as_slice()) {
             Ok(raw) => i64::from_le_bytes(raw),
@@ -48,8 +55,7 @@ pub fn increment(
     let Some(next) = current.checked_add(delta) else {
         return Ok(Err(IncrementRefused::Overflow { current }));
     };
-    super::set(&tx, store, key, &next.to_le_bytes())?;
-    tx.commit().map_err(stmt_err("commit", key))?;
+    super::set(conn, store, key, &next.to_le_bytes())?;
     Ok(Ok(next))
 }
 
@@ -103,11 +109,15 @@ pub fn delete_many(
     store: &str,
     keys: &[String],
 ) -> Result<(), SqliteKvError> {
-    let tx = conn.transaction().map_err(stmt_err("transaction", ""))?;
+    crate::group::in_transaction(conn, |c| delete_many_in(c, store, keys))
+}
+
+/// [`delete_many`] inside a transaction the caller holds (see [`crate::group`]).
+pub fn delete_many_in(conn: &Connection, store: &str, keys: &[String]) -> Result<(), SqliteKvError> {
     for key in keys {
-        super::delete(&tx, store, key)?;
+        super::delete(conn, store, key)?;
     }
-    tx.commit().map_err(stmt_err("commit", ""))
+    Ok(())
 }
 
 #[cfg(test)]

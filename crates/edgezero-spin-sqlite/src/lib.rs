@@ -17,6 +17,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub mod atomics;
+pub mod group;
 
 /// Spin's table, byte for byte as Spin creates it.
 pub const SPIN_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
@@ -61,6 +62,62 @@ pub enum SqliteKvError {
         /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// A group-committed write whose transaction did not commit (see [`group`]).
+    #[error("key-value write was not committed: {reason}")]
+    NotCommitted {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl SqliteKvError {
+    /// The SQLite error underneath, if there is one.
+    pub fn sqlite(&self) -> Option<&rusqlite::Error> {
+        match self {
+            SqliteKvError::Open { source, .. } | SqliteKvError::Statement { source, .. } => {
+                Some(source)
+            }
+            SqliteKvError::NotCommitted { .. } => None,
+        }
+    }
+
+    /// A copy, for each write of a batch that failed as a whole: same variant, same SQLite
+    /// result code (so a busy file still reads as busy), same text.
+    pub fn duplicate(&self) -> SqliteKvError {
+        let copy = |e: &rusqlite::Error| match e {
+            rusqlite::Error::SqliteFailure(code, msg) => {
+                rusqlite::Error::SqliteFailure(*code, msg.clone())
+            }
+            other => rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(other.to_string()),
+            ),
+        };
+        match self {
+            SqliteKvError::Open { path, source } => SqliteKvError::Open {
+                path: path.clone(),
+                source: copy(source),
+            },
+            SqliteKvError::Statement {
+                operation,
+                key,
+                source,
+            } => SqliteKvError::Statement {
+                operation,
+                key: key.clone(),
+                source: copy(source),
+            },
+            SqliteKvError::NotCommitted { reason } => SqliteKvError::NotCommitted {
+                reason: reason.clone(),
+            },
+        }
+    }
+}
+
+/// SQLite refuses writes because the file was unlinked or renamed under the connection.
+pub fn is_moved(err: &SqliteKvError) -> bool {
+    matches!(err.sqlite(), Some(rusqlite::Error::SqliteFailure(e, _))
+        if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DBMOVED)
 }
 
 fn stmt_err<'a>(
@@ -151,17 +208,22 @@ pub fn set_many<'a>(
     store: &str,
     entries: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<usize, SqliteKvError> {
-    let tx = conn.transaction().map_err(stmt_err("transaction", ""))?;
+    group::in_transaction(conn, |c| set_many_in(c, store, entries))
+}
+
+/// [`set_many`] inside a transaction the caller holds (see [`group`]).
+pub fn set_many_in<'a>(
+    conn: &Connection,
+    store: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<usize, SqliteKvError> {
+    let mut stmt = conn.prepare_cached(SPIN_SET).map_err(stmt_err("set", ""))?;
     let mut n = 0;
-    {
-        let mut stmt = tx.prepare_cached(SPIN_SET).map_err(stmt_err("set", ""))?;
-        for (key, value) in entries {
-            stmt.execute(params![store, key, value])
-                .map_err(stmt_err("set", key))?;
-            n += 1;
-        }
+    for (key, value) in entries {
+        stmt.execute(params![store, key, value])
+            .map_err(stmt_err("set", key))?;
+        n += 1;
     }
-    tx.commit().map_err(stmt_err("commit", ""))?;
     Ok(n)
 }
 

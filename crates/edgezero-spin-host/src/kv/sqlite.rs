@@ -1,8 +1,15 @@
 //! Spin's SQLite key-value store, through the exact statements of `edgezero-spin-sqlite`.
+//!
+//! Writes are group-committed (`edgezero_spin_sqlite::group`): the writes of concurrent
+//! requests that arrive while a transaction commits share the next one, so one flush
+//! acknowledges many of them, and each is answered only once its transaction is on disk.
+//! `EDGEZERO__KV__GROUP_COMMIT=off` commits each write alone (to measure the difference).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use edgezero_spin_sqlite::group::{self, WriteQueue};
+use edgezero_spin_sqlite::SqliteKvError;
 use rusqlite::Connection;
 
 use super::KvError;
@@ -10,6 +17,8 @@ use super::KvError;
 /// One SQLite database (a file, or in memory), shared by every label stored in it.
 pub struct SqliteDb {
     conn: Arc<Mutex<Connection>>,
+    /// Writes waiting for the next transaction; `None` when each write commits alone.
+    queue: Option<Arc<WriteQueue>>,
     /// The file, or `None` in memory.
     pub path: Option<PathBuf>,
 }
@@ -22,36 +31,47 @@ impl SqliteDb {
             None => edgezero_spin_sqlite::open_in_memory(),
         }
         .map_err(|e| KvError::Unavailable(e.to_string()))?;
+        let grouped = edgezero_env::resolve_group_commit(&edgezero_env::process_env)
+            .map_err(|e| KvError::Unavailable(e.to_string()))?;
         Ok(SqliteDb {
             conn: Arc::new(Mutex::new(conn)),
+            queue: grouped.then(|| Arc::new(WriteQueue::new())),
             path: path.map(Path::to_path_buf),
         })
     }
 
-    /// Runs `f` on the connection as `spin up` does: on this thread, with the runtime told
-    /// that it blocks (`block_in_place`), so other requests move to other threads while
-    /// SQLite waits (e.g. for another process's write lock). Off a multi-threaded runtime it
-    /// runs on the blocking pool instead.
+    /// Runs the read `f` on the connection (see [`blocking`]).
     async fn run<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<R, edgezero_spin_sqlite::SqliteKvError>
-            + Send
-            + 'static,
+        f: impl FnOnce(&mut Connection) -> Result<R, SqliteKvError> + Send + 'static,
     ) -> Result<R, KvError> {
         let conn = Arc::clone(&self.conn);
-        let work = move || {
+        blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut conn).map_err(|e| KvError::Other(e.to_string()))
-        };
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_thread {
-            tokio::task::block_in_place(work)
-        } else {
-            tokio::task::spawn_blocking(work)
-                .await
-                .map_err(|e| KvError::Unavailable(format!("key-value task failed: {e}")))?
-        }
+        })
+        .await
+    }
+
+    /// Runs the write `f` inside a transaction: group-committed with the writes of other
+    /// requests, or alone when group commit is off. Answers once the transaction committed.
+    async fn write<R: Send + 'static>(
+        &self,
+        f: impl FnMut(&Connection) -> Result<R, SqliteKvError> + Send + 'static,
+    ) -> Result<R, KvError> {
+        let conn = Arc::clone(&self.conn);
+        let queue = self.queue.clone();
+        blocking(move || {
+            match &queue {
+                Some(queue) => group::write(queue, &conn, |c, _| Ok(c), f),
+                None => {
+                    let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    group::in_transaction(&mut conn, f)
+                }
+            }
+            .map_err(|e| KvError::Other(e.to_string()))
+        })
+        .await
     }
 
     /// `SELECT value ...`
@@ -64,14 +84,14 @@ impl SqliteDb {
     /// Spin's upsert.
     pub async fn set(&self, store: &str, key: &str, value: Vec<u8>) -> Result<(), KvError> {
         let (store, key) = (store.to_string(), key.to_string());
-        self.run(move |c| edgezero_spin_sqlite::set(c, &store, &key, &value))
+        self.write(move |c| edgezero_spin_sqlite::set(c, &store, &key, &value))
             .await
     }
 
     /// `DELETE ...`
     pub async fn delete(&self, store: &str, key: &str) -> Result<(), KvError> {
         let (store, key) = (store.to_string(), key.to_string());
-        self.run(move |c| edgezero_spin_sqlite::delete(c, &store, &key))
+        self.write(move |c| edgezero_spin_sqlite::delete(c, &store, &key))
             .await
     }
 
@@ -94,7 +114,7 @@ impl SqliteDb {
         let (store, key) = (store.to_string(), key.to_string());
         let k = key.clone();
         match self
-            .run(move |c| atomics::increment(c, &store, &key, delta))
+            .write(move |c| atomics::increment_in(c, &store, &key, delta))
             .await?
         {
             Ok(n) => Ok(n),
@@ -117,7 +137,7 @@ impl SqliteDb {
         new: Vec<u8>,
     ) -> Result<bool, KvError> {
         let (store, key) = (store.to_string(), key.to_string());
-        self.run(move |c| {
+        self.write(move |c| {
             edgezero_spin_sqlite::atomics::swap(c, &store, &key, read.as_deref(), &new)
         })
         .await
@@ -141,8 +161,8 @@ impl SqliteDb {
         entries: Vec<(String, Vec<u8>)>,
     ) -> Result<(), KvError> {
         let store = store.to_string();
-        self.run(move |c| {
-            edgezero_spin_sqlite::set_many(
+        self.write(move |c| {
+            edgezero_spin_sqlite::set_many_in(
                 c,
                 &store,
                 entries.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
@@ -155,7 +175,25 @@ impl SqliteDb {
     /// `wasi:keyvalue/batch.delete-many`, in one transaction.
     pub async fn delete_many(&self, store: &str, keys: Vec<String>) -> Result<(), KvError> {
         let store = store.to_string();
-        self.run(move |c| edgezero_spin_sqlite::atomics::delete_many(c, &store, &keys))
+        self.write(move |c| edgezero_spin_sqlite::atomics::delete_many_in(c, &store, &keys))
             .await
+    }
+}
+
+/// Runs `work`, which blocks, as `spin up` runs SQLite calls: on this thread, with the
+/// runtime told that it blocks (`block_in_place`), so other requests move to other threads
+/// while SQLite waits (for the disk, or another process's write lock). Off a multi-threaded
+/// runtime it runs on the blocking pool instead.
+async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> Result<R, KvError> + Send + 'static,
+) -> Result<R, KvError> {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(work)
+    } else {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| KvError::Unavailable(format!("key-value task failed: {e}")))?
     }
 }

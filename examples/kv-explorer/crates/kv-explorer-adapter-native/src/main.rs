@@ -10,9 +10,10 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use edgezero_adapter_native::ServerConfig;
+use edgezero_adapter_native::{ServerConfig, ServerConfigError};
 use edgezero_core::env::{process_env, resolve_store_name, StoreKind};
-use kv_explorer_core::guard::check_credentials;
+use edgezero_spin_sqlite::SqliteKvError;
+use kv_explorer_core::guard::{check_credentials, CredentialsError};
 use kv_explorer_core::{CREDENTIALS_KEY, CREDENTIALS_STORE};
 
 fn main() -> ExitCode {
@@ -32,7 +33,24 @@ fn main() -> ExitCode {
     }
 }
 
-fn set_credentials(mut args: Vec<String>) -> Result<String, String> {
+/// Why `set-credentials` stored nothing.
+#[derive(Debug, thiserror::Error)]
+enum SetCredentialsError {
+    /// A flag or `EDGEZERO__*` variable is invalid.
+    #[error(transparent)]
+    Settings(#[from] ServerConfigError),
+    /// Standard input could not be read.
+    #[error("cannot read standard input: {0}")]
+    Stdin(#[source] std::io::Error),
+    /// The credentials are not `user:password`.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// The KV file could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] SqliteKvError),
+}
+
+fn set_credentials(mut args: Vec<String>) -> Result<String, SetCredentialsError> {
     let given = match args.first() {
         Some(first) if !first.starts_with("--") => Some(args.remove(0)),
         _ => None,
@@ -46,15 +64,14 @@ fn set_credentials(mut args: Vec<String>) -> Result<String, String> {
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
+                .map_err(SetCredentialsError::Stdin)?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
     check_credentials(credentials.as_bytes())?;
     let label = resolve_store_name(StoreKind::Kv, CREDENTIALS_STORE, &process_env);
-    let conn = edgezero_spin_sqlite::open(&config.kv_path).map_err(|e| e.to_string())?;
-    edgezero_spin_sqlite::set(&conn, &label, CREDENTIALS_KEY, credentials.as_bytes())
-        .map_err(|e| e.to_string())?;
+    let conn = edgezero_spin_sqlite::open(&config.kv_path)?;
+    edgezero_spin_sqlite::set(&conn, &label, CREDENTIALS_KEY, credentials.as_bytes())?;
     Ok(format!(
         "stored `{CREDENTIALS_KEY}` in store `{label}` of {}",
         config.kv_path.display()

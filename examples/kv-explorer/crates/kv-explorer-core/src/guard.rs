@@ -91,32 +91,48 @@ async fn refusal(rest: &str, ctx: &RequestContext) -> Option<Response> {
         .map(|why| forbidden(why).into_response())
 }
 
+/// Why the explorer is closed: the stored credentials are missing or cannot be used. The
+/// message says what `kv-credentials` must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialsError {
+    /// Nothing is stored under `kv-credentials`.
+    #[error("`{CREDENTIALS_KEY}` is not set in the `{CREDENTIALS_STORE}` store")]
+    Missing,
+    /// The value has no `:` between user and password.
+    #[error("`{CREDENTIALS_KEY}` has no `:`; {CREDENTIALS_RULE}")]
+    NoColon,
+    /// The user or the password is empty.
+    #[error("`{CREDENTIALS_KEY}` has an empty user or password; {CREDENTIALS_RULE}")]
+    EmptyPart,
+    /// The value holds a control character.
+    #[error(
+        "`{CREDENTIALS_KEY}` contains a control character (a trailing newline?); {CREDENTIALS_RULE}"
+    )]
+    ControlCharacter,
+}
+
+const CREDENTIALS_RULE: &str =
+    "it must be `user:password` with a non-empty user (without `:`) and password";
+
 /// The stored `user:password`, or why the explorer is closed.
-async fn load_credentials(stores: &Stores) -> Result<Result<Vec<u8>, String>, KvError> {
+async fn load_credentials(stores: &Stores) -> Result<Result<Vec<u8>, CredentialsError>, KvError> {
     let kv = stores.kv(CREDENTIALS_STORE).await?;
     Ok(match kv.get_bytes(CREDENTIALS_KEY).await? {
-        None => Err(format!(
-            "`{CREDENTIALS_KEY}` is not set in the `{CREDENTIALS_STORE}` store"
-        )),
+        None => Err(CredentialsError::Missing),
         Some(raw) => check_credentials(&raw).map(|()| raw.to_vec()),
     })
 }
 
 /// Checks a stored credentials value: `user:password`, both non-empty, no control characters.
-pub fn check_credentials(raw: &[u8]) -> Result<(), String> {
-    let rule = "it must be `user:password` with a non-empty user (without `:`) and password";
+pub fn check_credentials(raw: &[u8]) -> Result<(), CredentialsError> {
     let Some(colon) = raw.iter().position(|b| *b == b':') else {
-        return Err(format!("`{CREDENTIALS_KEY}` has no `:`; {rule}"));
+        return Err(CredentialsError::NoColon);
     };
     if colon == 0 || colon + 1 == raw.len() {
-        return Err(format!(
-            "`{CREDENTIALS_KEY}` has an empty user or password; {rule}"
-        ));
+        return Err(CredentialsError::EmptyPart);
     }
     if raw.iter().any(|b| b.is_ascii_control()) {
-        return Err(format!(
-            "`{CREDENTIALS_KEY}` contains a control character (a trailing newline?); {rule}"
-        ));
+        return Err(CredentialsError::ControlCharacter);
     }
     Ok(())
 }
@@ -188,7 +204,7 @@ fn same_origin_write(ctx: &RequestContext) -> Result<(), String> {
     Ok(())
 }
 
-fn not_configured(reason: String) -> EdgeError {
+fn not_configured(reason: CredentialsError) -> EdgeError {
     EdgeError::new(
         StatusCode::FORBIDDEN,
         "not_configured",
@@ -262,8 +278,19 @@ mod tests {
             check_credentials(b"a:b:c").is_ok(),
             "the password may hold `:`"
         );
-        for bad in [&b"ab"[..], b":b", b"a:", b":", b"a:b\n"] {
-            assert!(check_credentials(bad).is_err(), "{bad:?}");
+        for (bad, why) in [
+            (&b"ab"[..], CredentialsError::NoColon),
+            (b":b", CredentialsError::EmptyPart),
+            (b"a:", CredentialsError::EmptyPart),
+            (b":", CredentialsError::EmptyPart),
+            (b"a:b\n", CredentialsError::ControlCharacter),
+        ] {
+            assert_eq!(check_credentials(bad), Err(why), "{bad:?}");
         }
+        assert_eq!(
+            CredentialsError::ControlCharacter.to_string(),
+            "`kv-credentials` contains a control character (a trailing newline?); it must be \
+             `user:password` with a non-empty user (without `:`) and password"
+        );
     }
 }

@@ -48,19 +48,41 @@ pub mod handlers {
             .collect())
     }
 
-    /// The rules a link must meet; each message names the rule it breaks.
-    pub fn check_url(url: &str) -> Result<(), String> {
+    /// A link that breaks one of the rules of [`check_url`]; the message names the rule.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    pub enum InvalidUrl {
+        /// Longer than [`MAX_URL_BYTES`].
+        #[error("`url` must be at most {MAX_URL_BYTES} bytes, got {len} bytes")]
+        TooLong {
+            /// The URL's length in bytes.
+            len: usize,
+        },
+        /// Holds a control character.
+        #[error(
+            "`url` must not contain control characters; found U+{:04X} at byte {at}",
+            u32::from(*.found)
+        )]
+        ControlCharacter {
+            /// The first control character.
+            found: char,
+            /// Its byte offset.
+            at: usize,
+        },
+        /// Not `http://` or `https://`.
+        #[error("`url` must be an absolute URL starting with http:// or https://")]
+        NotHttp,
+        /// No host after the scheme.
+        #[error("`url` must name a host after the scheme, e.g. https://example.com/page")]
+        NoHost,
+    }
+
+    /// The rules a link must meet; each error names the rule it breaks.
+    pub fn check_url(url: &str) -> Result<(), InvalidUrl> {
         if url.len() > MAX_URL_BYTES {
-            return Err(format!(
-                "`url` must be at most {MAX_URL_BYTES} bytes, got {} bytes",
-                url.len()
-            ));
+            return Err(InvalidUrl::TooLong { len: url.len() });
         }
-        if let Some((at, c)) = url.char_indices().find(|(_, c)| c.is_control()) {
-            return Err(format!(
-                "`url` must not contain control characters; found U+{:04X} at byte {at}",
-                c as u32
-            ));
+        if let Some((at, found)) = url.char_indices().find(|(_, c)| c.is_control()) {
+            return Err(InvalidUrl::ControlCharacter { found, at });
         }
         let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
         let rest = if lower.starts_with("https://") {
@@ -68,16 +90,11 @@ pub mod handlers {
         } else if lower.starts_with("http://") {
             &url[7..]
         } else {
-            return Err(
-                "`url` must be an absolute URL starting with http:// or https://".to_string(),
-            );
+            return Err(InvalidUrl::NotHttp);
         };
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
         if host.is_empty() || host.contains(' ') {
-            return Err(
-                "`url` must name a host after the scheme, e.g. https://example.com/page"
-                    .to_string(),
-            );
+            return Err(InvalidUrl::NoHost);
         }
         Ok(())
     }
@@ -88,7 +105,7 @@ pub mod handlers {
         Json(link): Json<CreateLink>,
     ) -> Result<Json<LinkCreated>, EdgeError> {
         let url = link.url.trim().to_string();
-        check_url(&url).map_err(EdgeError::bad_request)?;
+        check_url(&url).map_err(|rule| EdgeError::bad_request(rule.to_string()))?;
         let mut short = short_code()?;
         while kv.exists(&format!("{LINK_PREFIX}{short}")).await? {
             short = short_code()?;

@@ -168,3 +168,26 @@ fn all_defaults_to_pages_of_100() {
     assert_eq!(second["links"].as_object().unwrap().len(), 50);
     assert!(second["cursor"].is_null());
 }
+
+#[test]
+fn invalid_url_messages_name_the_rule() {
+    use crate::handlers::{check_url, InvalidUrl};
+    assert_eq!(
+        check_url("https://a.example/\u{85}"),
+        Err(InvalidUrl::ControlCharacter {
+            found: '\u{85}',
+            at: 18
+        })
+    );
+    assert_eq!(
+        check_url("https://a.example/\u{85}")
+            .unwrap_err()
+            .to_string(),
+        "`url` must not contain control characters; found U+0085 at byte 18"
+    );
+    assert_eq!(
+        check_url("ftp://a.example/").unwrap_err().to_string(),
+        "`url` must be an absolute URL starting with http:// or https://"
+    );
+    assert_eq!(check_url("https://?q").unwrap_err(), InvalidUrl::NoHost);
+}
