@@ -37,10 +37,23 @@ fn scaffold_tree_and_refusal_to_overwrite() {
     insta::assert_snapshot!("scaffold_tree", tree(&tmp.path().join("shop")).join("\n"));
     let lib = std::fs::read_to_string(tmp.path().join("shop/crates/shop-adapter-spin/src/lib.rs"))
         .unwrap();
+    // The design's Spin entry point (with the adapter's `#[http_service]`).
     assert!(
-        lib.contains("edgezero_adapter_spin::component!(shop_core::App);"),
+        lib.contains(
+            "use edgezero_adapter_spin::http_service;\n\
+             use spin_sdk::http::{IntoResponse, Request};\n\n\
+             #[http_service]\n\
+             async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {\n    \
+             edgezero_adapter_spin::run_app::<shop_core::App>(req).await\n}\n"
+        ),
         "{lib}"
     );
+    let spin_cargo =
+        std::fs::read_to_string(tmp.path().join("shop/crates/shop-adapter-spin/Cargo.toml"))
+            .unwrap();
+    for dep in ["anyhow = \"1\"", "spin-sdk = { version = \"~6.0\""] {
+        assert!(spin_cargo.contains(dep), "{dep} missing:\n{spin_cargo}");
+    }
 
     let before = std::fs::read_to_string(tmp.path().join("shop/edgezero.toml")).unwrap();
     let again = Command::new(env!("CARGO_BIN_EXE_edgezero"))
