@@ -13,6 +13,7 @@
 //!   in the file now at the path rather than failing with "readonly database".
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use edgezero_spin_sqlite::group::{self, WriteQueue};
@@ -26,6 +27,8 @@ pub struct Database {
     slot: Mutex<Option<Open>>,
     /// Writes waiting for the next transaction; `None` when each write commits alone.
     queue: Option<WriteQueue>,
+    /// Whether a blocking task is committing the queue (at most one at a time).
+    committing: AtomicBool,
 }
 
 /// An open connection and the identity of the file it was opened on.
@@ -57,6 +60,7 @@ impl Database {
             path,
             slot: Mutex::new(None),
             queue: group_commit.then(WriteQueue::new),
+            committing: AtomicBool::new(false),
         }
     }
 
@@ -129,22 +133,69 @@ impl Database {
 }
 
 impl Database {
-    /// Runs the write `f` inside a transaction on tokio's blocking pool and answers once the
-    /// transaction is durable: group-committed with concurrent writes (each in a savepoint
-    /// of its own), or alone when group commit is off. A file moved away under the
-    /// connection is reopened and the write runs again (nothing was committed).
+    /// Runs the write `f` inside a transaction and answers once the transaction is durable:
+    /// group-committed with concurrent writes (each in a savepoint of its own), or alone when
+    /// group commit is off. A file moved away under the connection is reopened and the write
+    /// runs again (nothing was committed).
+    ///
+    /// Grouped, the write is queued and the caller waits without holding a thread; one task
+    /// on tokio's blocking pool commits the queue, batch after batch, while writes arrive.
     pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, String>
     where
         T: Send + 'static,
         F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
     {
-        let db = Arc::clone(self);
-        tokio::task::spawn_blocking(move || match &db.queue {
-            Some(queue) => group::write(queue, &db.slot, |slot, reopen| db.reopen(slot, reopen), f),
-            None => db.write_alone(f),
-        })
-        .await
-        .map_err(crate::error::join_error)
+        let Some(queue) = &self.queue else {
+            let db = Arc::clone(self);
+            return tokio::task::spawn_blocking(move || db.write_alone(f))
+                .await
+                .map_err(crate::error::join_error);
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        queue.submit_with(f, move |result| {
+            let _ = reply.send(result);
+        });
+        if !self.committing.swap(true, Ordering::AcqRel) {
+            let db = Arc::clone(self);
+            // Dropped, not awaited: the writes it commits answer through their channels.
+            drop(tokio::task::spawn_blocking(move || db.commit_while_queued()));
+        }
+        answer
+            .await
+            .map_err(|_| "the key-value commit task stopped before answering".to_string())
+    }
+
+    /// Commits the queue until it is empty, then lets the next write start a new task.
+    fn commit_while_queued(&self) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        loop {
+            {
+                let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+                while !queue.is_empty() {
+                    let mut reopen = false;
+                    loop {
+                        match self.reopen(&mut slot, reopen) {
+                            Err(e) => {
+                                queue.fail_pending(&e);
+                                break;
+                            }
+                            Ok(conn) => match queue.commit_pending(conn, !reopen) {
+                                group::Batch::Moved => reopen = true,
+                                group::Batch::Committed(_) => break,
+                            },
+                        }
+                    }
+                }
+            }
+            self.committing.store(false, Ordering::Release);
+            // A write queued after the last look but before the flag was cleared found the
+            // flag set and started no task: take over again if so.
+            if queue.is_empty() || self.committing.swap(true, Ordering::AcqRel) {
+                return;
+            }
+        }
     }
 
     /// The connection for a write; `reopen` after the file was found moved.

@@ -19,7 +19,7 @@
 //! [`in_transaction`] runs one write in a transaction of its own, for a caller that writes
 //! alone (a command-line tool) and as the baseline the group-commit benchmark measures.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Mutex, PoisonError};
 
 use rusqlite::Connection;
@@ -38,20 +38,21 @@ trait Job: Send {
     fn fail(self: Box<Self>, err: &SqliteKvError);
 }
 
-struct Write<T, F> {
+struct Write<T, F, R> {
     f: F,
     result: Option<Result<T, SqliteKvError>>,
-    reply: SyncSender<Result<T, SqliteKvError>>,
+    reply: R,
 }
 
 const SAVEPOINT: &str = "SAVEPOINT edgezero_write";
 const RELEASE: &str = "RELEASE edgezero_write";
 const UNDO: &str = "ROLLBACK TO edgezero_write; RELEASE edgezero_write";
 
-impl<T, F> Job for Write<T, F>
+impl<T, F, R> Job for Write<T, F, R>
 where
     T: Send + 'static,
     F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
+    R: FnOnce(Result<T, SqliteKvError>) + Send + 'static,
 {
     fn run(&mut self, conn: &Connection) {
         let result = match conn.execute_batch(SAVEPOINT) {
@@ -81,12 +82,11 @@ where
                 reason: "the write was never run".into(),
             })
         });
-        // The caller may have given up waiting; nothing to tell then.
-        let _ = self.reply.send(result);
+        (self.reply)(result);
     }
 
     fn fail(self: Box<Self>, err: &SqliteKvError) {
-        let _ = self.reply.send(Err(err.duplicate()));
+        (self.reply)(Err(err.duplicate()));
     }
 }
 
@@ -142,7 +142,22 @@ impl WriteQueue {
         T: Send + 'static,
         F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
     {
-        let (reply, answer) = sync_channel(1);
+        let (reply, answer) = sync_channel::<Result<T, SqliteKvError>>(1);
+        self.submit_with(f, move |result| {
+            // The caller may have given up waiting; nothing to tell then.
+            let _ = reply.send(result);
+        });
+        answer
+    }
+
+    /// Queues `f` and calls `reply` with its answer once the transaction that runs it has
+    /// committed, or failed (on the thread that ran the batch).
+    pub fn submit_with<T, F, R>(&self, f: F, reply: R)
+    where
+        T: Send + 'static,
+        F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
+        R: FnOnce(Result<T, SqliteKvError>) + Send + 'static,
+    {
         let job = Box::new(Write {
             f,
             result: None,
@@ -152,7 +167,11 @@ impl WriteQueue {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(job);
-        answer
+    }
+
+    /// Whether writes are waiting.
+    pub fn is_empty(&self) -> bool {
+        self.take_len() == 0
     }
 
     fn take(&self) -> Vec<Box<dyn Job>> {
