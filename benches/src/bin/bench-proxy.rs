@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use edgezero_adapter_native::ServerConfig;
+use edgezero_core::extract::ClientAddr;
 use edgezero_core::extract::State;
 use edgezero_core::fetch::Client;
 use edgezero_core::App;
@@ -32,7 +33,6 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use edgezero_core::extract::ClientAddr;
 use proxy_core::handlers::forward;
 
 const USAGE: &str =

@@ -158,7 +158,9 @@ impl Database {
         if !self.committing.swap(true, Ordering::AcqRel) {
             let db = Arc::clone(self);
             // Dropped, not awaited: the writes it commits answer through their channels.
-            drop(tokio::task::spawn_blocking(move || db.commit_while_queued()));
+            drop(tokio::task::spawn_blocking(move || {
+                db.commit_while_queued()
+            }));
         }
         answer
             .await

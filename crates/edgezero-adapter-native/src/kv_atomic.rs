@@ -195,7 +195,12 @@ mod tests {
         in_transaction(c, |t| super::increment(t, l, k, d))
     }
 
-    fn exchange(c: &mut Connection, l: &str, k: &str, v: &[u8]) -> Result<Option<Vec<u8>>, SqliteKvError> {
+    fn exchange(
+        c: &mut Connection,
+        l: &str,
+        k: &str,
+        v: &[u8],
+    ) -> Result<Option<Vec<u8>>, SqliteKvError> {
         in_transaction(c, |t| super::exchange(t, l, k, v))
     }
 
@@ -209,7 +214,11 @@ mod tests {
         in_transaction(c, |t| super::compare_and_swap(t, l, k, expected, new))
     }
 
-    fn set_many(c: &mut Connection, l: &str, e: &[(String, bytes::Bytes)]) -> Result<(), SqliteKvError> {
+    fn set_many(
+        c: &mut Connection,
+        l: &str,
+        e: &[(String, bytes::Bytes)],
+    ) -> Result<(), SqliteKvError> {
         in_transaction(c, |t| super::set_many(t, l, e))
     }
 

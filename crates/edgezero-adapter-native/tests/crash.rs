@@ -116,17 +116,25 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
         .into_iter()
         .flat_map(|c| c.join().unwrap())
         .collect();
-    assert!(acked.len() > 20, "too few writes before the kill: {}", acked.len());
+    assert!(
+        acked.len() > 20,
+        "too few writes before the kill: {}",
+        acked.len()
+    );
 
     let conn = edgezero_spin_sqlite::open(&kv_path).unwrap();
     for (key, _) in &acked {
         assert_eq!(
-            edgezero_spin_sqlite::get(&conn, "data", key).unwrap().as_deref(),
+            edgezero_spin_sqlite::get(&conn, "data", key)
+                .unwrap()
+                .as_deref(),
             Some(&b"written"[..]),
             "acknowledged write of {key} is missing after kill -9"
         );
     }
-    let stored = edgezero_spin_sqlite::get(&conn, "data", "n").unwrap().unwrap();
+    let stored = edgezero_spin_sqlite::get(&conn, "data", "n")
+        .unwrap()
+        .unwrap();
     let stored = i64::from_le_bytes(stored.try_into().unwrap());
     let highest = acked.iter().map(|(_, n)| *n).max().unwrap();
     assert!(

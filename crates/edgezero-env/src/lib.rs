@@ -269,8 +269,13 @@ mod tests {
         assert!(resolve_group_commit(&with("on")).unwrap());
         assert!(!resolve_group_commit(&with("OFF")).unwrap());
         assert!(!resolve_group_commit(&with("0")).unwrap());
-        let err = resolve_group_commit(&with("maybe")).unwrap_err().to_string();
-        assert!(err.contains(GROUP_COMMIT_VAR) && err.contains("maybe"), "{err}");
+        let err = resolve_group_commit(&with("maybe"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(GROUP_COMMIT_VAR) && err.contains("maybe"),
+            "{err}"
+        );
     }
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

@@ -52,7 +52,10 @@ mod tests {
             }
         };
         let out = expand(&func).unwrap().to_string();
-        assert!(out.starts_with("async fn handle"), "the function stays: {out}");
+        assert!(
+            out.starts_with("async fn handle"),
+            "the function stays: {out}"
+        );
         for part in [
             "export ! (__EdgeZeroHttpService)",
             ":: edgezero_adapter_spin :: __private :: sdk_request (request) ?",

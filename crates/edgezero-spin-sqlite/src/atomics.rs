@@ -113,7 +113,11 @@ pub fn delete_many(
 }
 
 /// [`delete_many`] inside a transaction the caller holds (see [`crate::group`]).
-pub fn delete_many_in(conn: &Connection, store: &str, keys: &[String]) -> Result<(), SqliteKvError> {
+pub fn delete_many_in(
+    conn: &Connection,
+    store: &str,
+    keys: &[String],
+) -> Result<(), SqliteKvError> {
     for key in keys {
         super::delete(conn, store, key)?;
     }

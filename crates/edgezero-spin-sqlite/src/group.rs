@@ -360,11 +360,17 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..50 {
                         let key = format!("k{t}-{i}");
-                        write(&queue, &slot, |c, _| Ok(c), move |c| {
-                            crate::atomics::increment_in(c, "s", "n", 1)?
-                                .map_err(|_| SqliteKvError::NotCommitted { reason: "x".into() })?;
-                            set(c, "s", &key, b"v")
-                        })
+                        write(
+                            &queue,
+                            &slot,
+                            |c, _| Ok(c),
+                            move |c| {
+                                crate::atomics::increment_in(c, "s", "n", 1)?.map_err(|_| {
+                                    SqliteKvError::NotCommitted { reason: "x".into() }
+                                })?;
+                                set(c, "s", &key, b"v")
+                            },
+                        )
                         .unwrap();
                     }
                 })
