@@ -13,7 +13,6 @@
 //!   in the file now at the path rather than failing with "readonly database".
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use edgezero_spin_sqlite::group::{self, WriteQueue};
@@ -27,8 +26,6 @@ pub struct Database {
     slot: Mutex<Option<Open>>,
     /// Writes waiting for the next transaction; `None` when each write commits alone.
     queue: Option<WriteQueue>,
-    /// Whether a blocking task is committing the queue (at most one at a time).
-    committing: AtomicBool,
 }
 
 /// An open connection and the identity of the file it was opened on.
@@ -60,7 +57,6 @@ impl Database {
             path,
             slot: Mutex::new(None),
             queue: group_commit.then(WriteQueue::new),
-            committing: AtomicBool::new(false),
         }
     }
 
@@ -155,49 +151,18 @@ impl Database {
         queue.submit_with(f, move |result| {
             let _ = reply.send(result);
         });
-        if !self.committing.swap(true, Ordering::AcqRel) {
+        if queue.claim() {
             let db = Arc::clone(self);
             // Dropped, not awaited: the writes it commits answer through their channels.
             drop(tokio::task::spawn_blocking(move || {
-                db.commit_while_queued()
+                if let Some(queue) = &db.queue {
+                    queue.commit_while_queued(&db.slot, |slot, reopen| db.reopen(slot, reopen));
+                }
             }));
         }
         answer
             .await
             .map_err(|_| "the key-value commit task stopped before answering".to_string())
-    }
-
-    /// Commits the queue until it is empty, then lets the next write start a new task.
-    fn commit_while_queued(&self) {
-        let Some(queue) = &self.queue else {
-            return;
-        };
-        loop {
-            {
-                let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
-                while !queue.is_empty() {
-                    let mut reopen = false;
-                    loop {
-                        match self.reopen(&mut slot, reopen) {
-                            Err(e) => {
-                                queue.fail_pending(&e);
-                                break;
-                            }
-                            Ok(conn) => match queue.commit_pending(conn, !reopen) {
-                                group::Batch::Moved => reopen = true,
-                                group::Batch::Committed(_) => break,
-                            },
-                        }
-                    }
-                }
-            }
-            self.committing.store(false, Ordering::Release);
-            // A write queued after the last look but before the flag was cleared found the
-            // flag set and started no task: take over again if so.
-            if queue.is_empty() || self.committing.swap(true, Ordering::AcqRel) {
-                return;
-            }
-        }
     }
 
     /// The connection for a write; `reopen` after the file was found moved.

@@ -19,6 +19,7 @@
 //! [`in_transaction`] runs one write in a transaction of its own, for a caller that writes
 //! alone (a command-line tool) and as the baseline the group-commit benchmark measures.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Mutex, PoisonError};
 
@@ -112,12 +113,15 @@ pub enum Batch {
 #[derive(Default)]
 pub struct WriteQueue {
     pending: Mutex<Vec<Box<dyn Job>>>,
+    /// Whether a thread is committing the queue ([`WriteQueue::claim`]).
+    busy: AtomicBool,
 }
 
 impl std::fmt::Debug for WriteQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriteQueue")
             .field("pending", &self.take_len())
+            .field("busy", &self.busy.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -236,6 +240,49 @@ impl WriteQueue {
         Batch::Committed(0)
     }
 
+    /// Makes the calling thread the committer of the queue, unless another thread is. The
+    /// committer then calls [`WriteQueue::commit_while_queued`]; every other writer only
+    /// waits for its answer, without touching the connection.
+    pub fn claim(&self) -> bool {
+        !self.busy.swap(true, Ordering::AcqRel)
+    }
+
+    /// For the thread that [claimed](WriteQueue::claim) the queue: commits batch after batch
+    /// on the connection in `slot` (`connect` gives it, reopening the file when asked to)
+    /// while writes are queued, then gives up the claim.
+    pub fn commit_while_queued<S>(
+        &self,
+        slot: &Mutex<S>,
+        mut connect: impl FnMut(&mut S, bool) -> Result<&mut Connection, SqliteKvError>,
+    ) {
+        loop {
+            {
+                let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
+                while !self.is_empty() {
+                    let mut reopen = false;
+                    loop {
+                        match connect(&mut guard, reopen) {
+                            Err(e) => {
+                                self.fail_pending(&e);
+                                break;
+                            }
+                            Ok(conn) => match self.commit_pending(conn, !reopen) {
+                                Batch::Moved => reopen = true,
+                                Batch::Committed(_) => break,
+                            },
+                        }
+                    }
+                }
+            }
+            self.busy.store(false, Ordering::Release);
+            // A write queued after the last look but before the claim was given up found the
+            // queue claimed and waits: take the claim back for it.
+            if self.is_empty() || !self.claim() {
+                return;
+            }
+        }
+    }
+
     /// Answers every queued write with `err` (the connection could not be opened).
     pub fn fail_pending(&self, err: &SqliteKvError) {
         for job in self.take() {
@@ -244,16 +291,17 @@ impl WriteQueue {
     }
 }
 
-/// Runs `f` as a group-committed write: queues it, takes the connection from `slot`
-/// (`connect` gives it, reopening the file when asked to), and runs the queue unless an
-/// earlier batch already answered `f`. Blocks until `f`'s transaction has committed.
+/// Runs `f` as a group-committed write and blocks until its transaction has committed:
+/// queues it and, unless another thread is committing the queue, commits it (and whatever
+/// else is queued meanwhile) on the connection in `slot` (`connect` gives it, reopening the
+/// file when asked to).
 ///
 /// When the file was moved away under the connection, `connect` is called once more with
 /// `reopen = true` and the batch runs again there.
 pub fn write<S, T, F>(
     queue: &WriteQueue,
     slot: &Mutex<S>,
-    mut connect: impl FnMut(&mut S, bool) -> Result<&mut Connection, SqliteKvError>,
+    connect: impl FnMut(&mut S, bool) -> Result<&mut Connection, SqliteKvError>,
     f: F,
 ) -> Result<T, SqliteKvError>
 where
@@ -261,24 +309,9 @@ where
     F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
 {
     let answer = queue.submit(f);
-    let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Ok(result) = answer.try_recv() {
-        return result;
+    if queue.claim() {
+        queue.commit_while_queued(slot, connect);
     }
-    let mut reopen = false;
-    loop {
-        match connect(&mut guard, reopen) {
-            Err(e) => {
-                queue.fail_pending(&e);
-                break;
-            }
-            Ok(conn) => match queue.commit_pending(conn, !reopen) {
-                Batch::Moved => reopen = true,
-                Batch::Committed(_) => break,
-            },
-        }
-    }
-    drop(guard);
     answer.recv().unwrap_or_else(|_| {
         Err(SqliteKvError::NotCommitted {
             reason: "the write was dropped before it ran".into(),
