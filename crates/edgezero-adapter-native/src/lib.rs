@@ -21,7 +21,7 @@
 //!
 //! | kind | backend |
 //! |---|---|
-//! | KV | a SQLite file in Spin's `spin_key_value` format; each id's label is its `store` column; TTLs work (expiry side table); `increment` / `compare_and_swap` are one `BEGIN IMMEDIATE` transaction each, batches one transaction |
+//! | KV | a SQLite file in Spin's `spin_key_value` format; each id's label is its `store` column; TTLs work (expiry side table); every write (`increment` and `compare_and_swap` included) is atomic and durable before it is answered, group-committed: writes that arrive while a transaction commits share the next `BEGIN IMMEDIATE` transaction, each in its own savepoint |
 //! | config | the same file: rows of the config id's label, keys verbatim (`service.timeout_ms`) |
 //! | secrets | environment variables `SPIN_VARIABLE_<NAME>` (the name lower-cased must be a valid Spin variable name, `^[a-z](_?[a-z0-9])*$`) |
 //!
