@@ -11,21 +11,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use edgezero_adapter_native::{bind, ServerConfig};
+use edgezero_adapter_native::bind;
 use edgezero_core::extract::{Kv, Path};
-use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{EdgeError, Router};
 
-const CLIENTS: usize = 16;
+mod common;
 
-const META: StoreMetadata = StoreMetadata {
-    kv: StoreIds {
-        ids: &["data"],
-        default: None,
-    },
-    config: StoreIds::NONE,
-    secrets: StoreIds::NONE,
-};
+const CLIENTS: usize = 16;
 
 /// `POST /w/{key}`: counts in `n` and stores the key; answers the count.
 async fn write(Kv(kv): Kv, Path(key): Path<String>) -> Result<String, EdgeError> {
@@ -38,16 +30,9 @@ fn child_server() {
     let Ok(kv_path) = std::env::var("CRASH_CHILD_KV") else {
         return; // only as the child of the test below
     };
-    let config = ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        kv_path: kv_path.into(),
-        max_body_bytes: 1024,
-        workers: 2,
-        header_read_timeout: Duration::from_secs(10),
-        http_timeout: Duration::from_secs(30),
-    };
+    let config = common::loopback(kv_path, 2);
     let router = Router::new().post("/w/{key}", write);
-    let (server, handle) = bind(router, &META, config).unwrap();
+    let (server, handle) = bind(router, &common::DATA_ONLY, config).unwrap();
     println!("listening {}", server.local_addr().unwrap());
     server.serve(handle, std::future::pending::<()>()).unwrap();
 }

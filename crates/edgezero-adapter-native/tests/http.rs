@@ -8,17 +8,9 @@ use std::time::{Duration, Instant};
 use edgezero_adapter_native::{bind, ServerConfig};
 use edgezero_core::extract::Kv;
 use edgezero_core::http::{header, HeaderValue};
-use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{Bytes, EdgeError, Response, Router};
 
-const META: StoreMetadata = StoreMetadata {
-    kv: StoreIds {
-        ids: &["data"],
-        default: None,
-    },
-    config: StoreIds::NONE,
-    secrets: StoreIds::NONE,
-};
+mod common;
 
 async fn incr(Kv(kv): Kv) -> Result<String, EdgeError> {
     let n = kv.get_json::<u64>("n").await?.unwrap_or(0) + 1;
@@ -75,14 +67,10 @@ impl Running {
 
     fn start_with(kv: &Path, header_read_timeout: Duration) -> Running {
         let config = ServerConfig {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            kv_path: kv.to_path_buf(),
-            max_body_bytes: 1024,
-            workers: 2,
             header_read_timeout,
-            http_timeout: Duration::from_secs(30),
+            ..common::loopback(kv, 2)
         };
-        let (server, handle) = bind(router(), &META, config).unwrap();
+        let (server, handle) = bind(router(), &common::DATA_ONLY, config).unwrap();
         let addr = server.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

@@ -5,22 +5,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use edgezero_adapter_native::{bind, ServerConfig};
+use edgezero_adapter_native::bind;
 use edgezero_core::extract::Kv;
-use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{EdgeError, Router};
+
+mod common;
 
 const CLIENTS: usize = 16;
 const REQUESTS: usize = 100;
-
-const META: StoreMetadata = StoreMetadata {
-    kv: StoreIds {
-        ids: &["data"],
-        default: None,
-    },
-    config: StoreIds::NONE,
-    secrets: StoreIds::NONE,
-};
 
 async fn inc(Kv(kv): Kv) -> Result<String, EdgeError> {
     Ok(kv.increment("n", 1).await?.to_string())
@@ -42,15 +34,9 @@ fn post_inc(addr: SocketAddr) -> String {
 fn concurrent_requests_each_get_their_own_count() {
     let dir = tempfile::tempdir().unwrap();
     let kv_path = dir.path().join("kv.db");
-    let config = ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        kv_path: kv_path.clone(),
-        max_body_bytes: 1024,
-        workers: 4,
-        header_read_timeout: Duration::from_secs(10),
-        http_timeout: Duration::from_secs(30),
-    };
-    let (server, handle) = bind(Router::new().post("/inc", inc), &META, config).unwrap();
+    let config = common::loopback(kv_path.clone(), 4);
+    let (server, handle) =
+        bind(Router::new().post("/inc", inc), &common::DATA_ONLY, config).unwrap();
     let addr = server.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = std::thread::spawn(move || {

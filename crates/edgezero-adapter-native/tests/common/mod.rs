@@ -2,10 +2,36 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
-use edgezero_adapter_native::NativeProvider;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use edgezero_adapter_native::{NativeProvider, ServerConfig};
 use edgezero_core::env::StoreKind;
 use edgezero_core::store::kv::KvHandle;
-use edgezero_core::store::{StoreBinding, StoreProvider};
+use edgezero_core::store::{StoreBinding, StoreIds, StoreMetadata, StoreProvider};
+
+/// One KV store, `data`, with no default.
+pub const DATA_ONLY: StoreMetadata = StoreMetadata {
+    kv: StoreIds {
+        ids: &["data"],
+        default: None,
+    },
+    config: StoreIds::NONE,
+    secrets: StoreIds::NONE,
+};
+
+/// A server on a free loopback port with `workers` threads, its KV file at `kv_path`, a
+/// 1 KiB body limit, 10 s to send headers and a 30 s outbound timeout.
+pub fn loopback(kv_path: impl Into<PathBuf>, workers: usize) -> ServerConfig {
+    ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        kv_path: kv_path.into(),
+        max_body_bytes: 1024,
+        workers,
+        header_read_timeout: Duration::from_secs(10),
+        http_timeout: Duration::from_secs(30),
+    }
+}
 
 /// Runs `f` on a current-thread runtime, as a server worker would.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {

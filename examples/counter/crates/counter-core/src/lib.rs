@@ -13,8 +13,7 @@
 //!   find the key absent, may each see no previous request: Spin writes an absent key with an
 //!   upsert. Every later swap is exact.)
 //!
-//! On Spin this needs `wasi:keyvalue`, which the Spin component enables with the
-//! `wasi-keyvalue` feature of `edgezero-adapter-spin`.
+//! On Spin this needs `wasi:keyvalue`, which `edgezero-adapter-spin` imports by default.
 //!
 //! `GET /counter/live` follows the count as Server-Sent Events
 //! ([`Sse`](edgezero_core::response::sse::Sse)): a `views` event with the count at once, one
