@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `EDGEZERO__STORES__<KIND>__<ID>__NAME` | platform name (Spin label) of a logical store; unset or blank → the id |
 //! | `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS` | listing cap of a KV store on platforms that list client-side (default 1000) |
-//! | `EDGEZERO__STORES__KV__<ID>__LIMITS` | a limits profile for a KV store: `fermyon-cloud` (see [`crate::store::limits`]) |
+//! | `EDGEZERO__STORES__KV__<ID>__LIMITS` | a platform's KV limits for a store (profiles: `edgezero_env::KV_LIMIT_PROFILES`; applied by [`crate::store::kv::limits`]) |
 //! | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | request body limit (default 32 MiB) |
 //! | `EDGEZERO__HTTP__TIMEOUT_MS` | how long an outbound request may go without progress (default 30000, see [`crate::fetch`]) |
 //! | `EDGEZERO__CONFIG__VERSION_CHECK_MS` | how long a typed config is used without reading `config.version` (see [`crate::app_config`]) |

@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `EDGEZERO__STORES__<KIND>__<ID>__NAME` | platform name (Spin label) of a logical store; unset or blank → the id | adapters, CLI |
 //! | `EDGEZERO__STORES__KV__<ID>__MAX_LIST_KEYS` | listing cap of a KV store on platforms that list client-side (default 1000) | adapters |
-//! | `EDGEZERO__STORES__KV__<ID>__LIMITS` | a limits profile for a KV store: `fermyon-cloud` (see `edgezero_core::store::limits`) | core |
+//! | `EDGEZERO__STORES__KV__<ID>__LIMITS` | a platform's KV limits for a store, enforced wherever the app runs: `fermyon-cloud` ([`KV_LIMIT_PROFILES`]; checked by `edgezero_core::store::kv::limits`) | core |
 //! | `EDGEZERO__ADAPTER__HOST` / `EDGEZERO__ADAPTER__PORT` | where the native server listens | native adapter |
 //! | `EDGEZERO__ADAPTER__MAX_BODY_BYTES` | request body limit (default 32 MiB) | adapters, embedded host |
 //! | `EDGEZERO__SERVER__HEADER_READ_TIMEOUT_MS` | time to send complete request headers (default 10000) | native server, embedded host |
@@ -232,6 +232,85 @@ pub fn resolve_config_version_check(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Duration, EnvError> {
     Ok(millis(lookup, "EDGEZERO__CONFIG__VERSION_CHECK_MS", true, "1000")?.unwrap_or_default())
+}
+
+/// A platform's documented key-value limits, applied to a store with
+/// `EDGEZERO__STORES__KV__<ID>__LIMITS=<profile>` so that an app meets them wherever it runs
+/// (natively, in the embedded host) before it is deployed there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KvLimits {
+    /// The profile's name, as set in the variable.
+    pub profile: &'static str,
+    /// Longest key, in bytes.
+    pub max_key_bytes: usize,
+    /// Largest value, in bytes.
+    pub max_value_bytes: usize,
+    /// Most keys one store may hold.
+    pub max_keys: usize,
+}
+
+/// Fermyon Cloud's documented key-value limits: keys up to 255 bytes, values up to 1 MiB,
+/// 1,024 keys per store.
+pub const FERMYON_CLOUD: KvLimits = KvLimits {
+    profile: "fermyon-cloud",
+    max_key_bytes: 255,
+    max_value_bytes: 1024 * 1024,
+    max_keys: 1024,
+};
+
+/// Every profile `EDGEZERO__STORES__KV__<ID>__LIMITS` takes.
+pub const KV_LIMIT_PROFILES: &[KvLimits] = &[FERMYON_CLOUD];
+
+/// `EDGEZERO__STORES__KV__<ID>__LIMITS`.
+pub fn kv_limits_var(id: &str) -> String {
+    store_var(StoreKind::Kv, id, "LIMITS")
+}
+
+/// `EDGEZERO__STORES__KV__<ID>__LIMITS` names no known profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownProfile {
+    /// The variable.
+    pub var: String,
+    /// Its value, trimmed.
+    pub value: String,
+}
+
+impl fmt::Display for UnknownProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let known: Vec<String> = KV_LIMIT_PROFILES
+            .iter()
+            .map(|p| format!("`{}`", p.profile))
+            .collect();
+        write!(
+            f,
+            "{} is `{}`; the known profiles are {} (or leave it unset)",
+            self.var,
+            self.value.escape_debug(),
+            known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownProfile {}
+
+/// The limits profile of KV store `id`, if one is set.
+pub fn resolve_kv_limits(
+    id: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<KvLimits>, UnknownProfile> {
+    let var = kv_limits_var(id);
+    match lookup(&var).as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(name) => KV_LIMIT_PROFILES
+            .iter()
+            .find(|p| p.profile == name)
+            .copied()
+            .map(Some)
+            .ok_or_else(|| UnknownProfile {
+                value: name.to_string(),
+                var,
+            }),
+    }
 }
 
 /// `EDGEZERO__KV__GROUP_COMMIT`: see [`resolve_group_commit`].

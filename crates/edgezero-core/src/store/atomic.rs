@@ -174,7 +174,7 @@ impl KvHandle {
             return Ok(());
         }
         if let Some(limits) = self.limits() {
-            limits.check_batch(self.backend(), &entries).await?;
+            super::kv::limits::check_batch(&limits, self.backend(), &entries).await?;
         }
         self.backend().set_many(entries).await
     }
@@ -209,7 +209,7 @@ impl KvHandle {
         // The same checks, in the same order, as `update` makes for a constant update.
         self.check_limits(key, None, true).await?;
         if let Some(limits) = self.limits() {
-            limits.check_len(key, new.len())?;
+            super::kv::limits::check_len(&limits, key, new.len())?;
         }
         self.backend().exchange_bytes(key, new).await
     }
@@ -228,7 +228,7 @@ impl KvHandle {
         self.backend()
             .update_bytes(key, &mut |current| {
                 let new = update(current)?;
-                limits.check_len(key, new.len())?;
+                super::kv::limits::check_len(&limits, key, new.len())?;
                 Ok(new)
             })
             .await

@@ -252,9 +252,9 @@ impl KvHandle {
         let Some(limits) = &self.limits else {
             return Ok(());
         };
-        limits.check_sizes(key, len)?;
+        limits::check_sizes(limits, key, len)?;
         if may_add {
-            limits.check_room(&*self.store, &[key]).await?;
+            limits::check_room(limits, &*self.store, &[key]).await?;
         }
         Ok(())
     }
