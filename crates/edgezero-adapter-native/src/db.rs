@@ -67,7 +67,7 @@ impl Database {
 
     fn open(&self) -> Result<Open, SqliteKvError> {
         let conn = edgezero_spin_sqlite::open(&self.path)?;
-        crate::kv::enable_expiry(&conn).map_err(|source| SqliteKvError::Open {
+        crate::expiry::enable_expiry(&conn).map_err(|source| SqliteKvError::Open {
             path: self.path.display().to_string(),
             source,
         })?;

@@ -10,7 +10,7 @@
 //! `kv_atomic.rs` for counters (Spin's 8 little-endian bytes) and compare-and-swap.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -21,59 +21,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::Database;
 use crate::error::kv_error;
+pub use crate::expiry::{enable_expiry, EXPIRY_SCHEMA};
+use crate::expiry::{now_ms, stmt, CLEAR_EXPIRY, GET_LIVE, LIST_LIVE, SET_EXPIRY};
 use crate::kv_atomic;
-
-/// The expiry side table: one row per key written with a TTL.
-pub const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS edgezero_kv_expiry (
-    store TEXT NOT NULL,
-    key TEXT NOT NULL,
-    expires_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (store, key)
-)";
-
-/// Creates the expiry side table next to Spin's (idempotent).
-pub fn enable_expiry(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute(EXPIRY_SCHEMA, []).map(drop)
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-pub(crate) const GET_LIVE: &str = "SELECT v.value, e.expires_at_ms FROM spin_key_value v
-    LEFT JOIN edgezero_kv_expiry e ON e.store = v.store AND e.key = v.key
-    WHERE v.store = ?1 AND v.key = ?2";
-const LIST_LIVE: &str = "SELECT v.key FROM spin_key_value v
-    WHERE v.store = ?1 AND v.key >= ?2 AND v.key > ?3
-      AND NOT EXISTS (SELECT 1 FROM edgezero_kv_expiry e
-                      WHERE e.store = v.store AND e.key = v.key AND e.expires_at_ms <= ?4)
-    ORDER BY v.key";
-const SET_EXPIRY: &str =
-    "INSERT INTO edgezero_kv_expiry (store, key, expires_at_ms) VALUES (?1, ?2, ?3)
-    ON CONFLICT(store, key) DO UPDATE SET expires_at_ms = ?3";
-pub(crate) const CLEAR_EXPIRY: &str =
-    "DELETE FROM edgezero_kv_expiry WHERE store = ?1 AND key = ?2";
 
 /// A KV store: the rows of one label in the SQLite file.
 pub struct SqliteKv {
     id: String,
     label: Arc<str>,
     db: Arc<Database>,
-}
-
-pub(crate) fn stmt(
-    operation: &'static str,
-    key: &str,
-) -> impl FnOnce(rusqlite::Error) -> SqliteKvError {
-    let key = key.to_string();
-    move |source| SqliteKvError::Statement {
-        operation,
-        key,
-        source,
-    }
 }
 
 /// Deletes `key` and its expiry (inside the caller's transaction).

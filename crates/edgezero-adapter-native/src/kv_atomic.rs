@@ -20,7 +20,7 @@ use edgezero_core::store::kv::KvError;
 use edgezero_spin_sqlite::{self as sq, SqliteKvError};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::kv::{now_ms, stmt, CLEAR_EXPIRY, GET_LIVE};
+use crate::expiry::{now_ms, stmt, CLEAR_EXPIRY, GET_LIVE};
 
 /// The row under `key` and its expiry, if any.
 fn row(
@@ -182,7 +182,7 @@ pub(crate) fn delete_many(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kv::enable_expiry;
+    use crate::expiry::enable_expiry;
     use sq::group::in_transaction;
 
     // Each operation in a transaction of its own, as `Database::write` runs it.
