@@ -235,6 +235,38 @@ fn collect(
     }
 }
 
+/// A `#[secret]` field's entry in the config file.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    /// The field.
+    pub field: SecretFieldRef,
+    /// The entry's value: the secret's name.
+    pub name: String,
+    /// The config file.
+    pub file: PathBuf,
+    /// The entry's line in it.
+    pub line: usize,
+}
+
+impl SecretEntry {
+    /// `config.toml:3: `api_token` (#[secret] field Settings.api_token in src/lib.rs)`.
+    pub(crate) fn who(&self) -> String {
+        format!(
+            "{}:{}: `{}` (#[secret] field {} in {})",
+            self.file.display(),
+            self.line,
+            self.field.key,
+            self.field.field,
+            self.field.source.display()
+        )
+    }
+
+    /// The secret's name as the runtime reads it: lower-cased.
+    pub(crate) fn lower(&self) -> String {
+        self.name.to_ascii_lowercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

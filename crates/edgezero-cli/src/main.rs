@@ -15,6 +15,7 @@ mod platform;
 mod printed_commands;
 mod process;
 mod project;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -51,14 +51,7 @@ pub struct ValidateArgs {
     pub runtime_config: Option<PathBuf>,
 }
 
-/// Problems found, each with the fix in its text.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Errors (non-zero exit).
-    pub errors: Vec<String>,
-    /// Warnings.
-    pub warnings: Vec<String>,
-}
+pub use crate::report::Report;
 
 /// Checks a manifest (and its Spin files) and returns what is wrong.
 pub fn check(manifest: &Manifest, strict: bool, runtime_config: Option<&Path>) -> Report {

@@ -8,46 +8,15 @@
 //! component's `variables` (checked by [`crate::platform::spin::validate`]).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use edgezero_manifest::Manifest;
 use edgezero_spin_manifest::ids::{secret_variable_name, SPIN_VARIABLE_NAME_RULE};
 
-use super::config_validate::Report;
-use crate::app_config_scan::{scan, SecretFieldRef};
+use crate::app_config_scan::scan;
 use crate::config_file;
+use crate::report::Report;
 
-/// A `#[secret]` field's entry in the config file.
-#[derive(Debug, Clone)]
-pub struct SecretEntry {
-    /// The field.
-    pub field: SecretFieldRef,
-    /// The entry's value: the secret's name.
-    pub name: String,
-    /// The config file.
-    pub file: PathBuf,
-    /// The entry's line in it.
-    pub line: usize,
-}
-
-impl SecretEntry {
-    /// `config.toml:3: `api_token` (#[secret] field Settings.api_token in src/lib.rs)`.
-    pub(crate) fn who(&self) -> String {
-        format!(
-            "{}:{}: `{}` (#[secret] field {} in {})",
-            self.file.display(),
-            self.line,
-            self.field.key,
-            self.field.field,
-            self.field.source.display()
-        )
-    }
-
-    /// The secret's name as the runtime reads it: lower-cased.
-    pub(crate) fn lower(&self) -> String {
-        self.name.to_ascii_lowercase()
-    }
-}
+pub use crate::app_config_scan::SecretEntry;
 
 /// The `#[secret]` entries of the default config id's file (`entries`, sorted by key); warns
 /// about required secret fields that have no entry. A source the scan could not read (not

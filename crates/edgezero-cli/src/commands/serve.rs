@@ -1,13 +1,10 @@
 //! `edgezero serve`: run the app locally.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Args;
 
-use crate::platform::Platform;
 use crate::project::load_manifest;
 
 pub const EXAMPLES: &str = "Examples:
@@ -37,68 +34,7 @@ into the `default` store (its SQLite file or Redis) before starting it.
 written: `spin up`'s options (--key-value, --env, --variable, --state-dir) are refused with it,
 since it would not get them; put them in that command.";
 
-/// Arguments of `edgezero serve`.
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Which platform to serve on.
-    #[arg(long, value_enum, default_value = "native")]
-    pub adapter: Platform,
-
-    /// Address to listen on (default: the adapter's host/port, or 127.0.0.1:8787 native, 127.0.0.1:3000 Spin).
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<SocketAddr>,
-
-    /// Build and run with optimisations (native).
-    #[arg(long)]
-    pub release: bool,
-
-    /// Spin runtime config file (default: runtime-config.toml next to spin.toml, if present).
-    #[arg(long, value_name = "FILE")]
-    pub runtime_config: Option<PathBuf>,
-
-    /// Spin: use the embedded host even when the Spin CLI is installed.
-    #[arg(long)]
-    pub embedded: bool,
-
-    /// Spin: do not build the components first.
-    #[arg(long)]
-    pub no_build: bool,
-
-    /// Spin: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
-    /// KEY=@FILE or KEY=- reads the value from FILE or standard input (for secrets).
-    #[arg(long = "key-value", value_name = "KEY=VALUE")]
-    pub key_value: Vec<String>,
-
-    /// Spin: an environment variable for every component (as `spin up --env`).
-    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
-    pub env: Vec<String>,
-
-    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`).
-    #[arg(long, value_name = "VARIABLE")]
-    pub variable: Vec<String>,
-
-    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml).
-    #[arg(long, value_name = "DIR")]
-    pub state_dir: Option<PathBuf>,
-}
-
-impl ServeArgs {
-    /// The first of `spin up`'s value-carrying options given (`--key-value`, `--env`,
-    /// `--variable`, `--state-dir`), for the runtimes that cannot take them.
-    pub fn spin_up_flag(&self) -> Option<&'static str> {
-        if !self.key_value.is_empty() {
-            Some("--key-value")
-        } else if !self.env.is_empty() {
-            Some("--env")
-        } else if !self.variable.is_empty() {
-            Some("--variable")
-        } else if self.state_dir.is_some() {
-            Some("--state-dir")
-        } else {
-            None
-        }
-    }
-}
+pub use crate::platform::serve::ServeArgs;
 
 /// Runs `edgezero serve`: the platform resolves the whole plan (what to build, which
 /// runtime, which flags), then it runs.

@@ -23,9 +23,9 @@ use clap::ValueEnum;
 use edgezero_manifest::Manifest;
 use edgezero_spin_manifest::redact_url;
 
-use crate::commands::config_validate::Report;
-use crate::commands::config_validate_secrets::SecretEntry;
-use crate::commands::serve::ServeArgs;
+use crate::app_config_scan::SecretEntry;
+use crate::report::Report;
+use serve::ServeArgs;
 pub use serve::ServePlan;
 
 /// The platforms the CLI can target.

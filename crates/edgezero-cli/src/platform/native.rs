@@ -10,10 +10,10 @@ use edgezero_manifest::{Manifest, NATIVE_KV_FILE};
 
 use super::serve::{Runtime, ServePlan};
 use super::{Platform, PushTarget, Templates};
-use crate::commands::config_validate::Report;
-use crate::commands::serve::ServeArgs;
+use crate::platform::serve::ServeArgs;
 use crate::process;
 use crate::project::{adapter_crate_dir, adapter_section, native_env};
+use crate::report::Report;
 
 /// `edgezero new`: a binary crate that runs the app's core on the native server.
 pub const TEMPLATES: Templates = Templates {

@@ -2,16 +2,80 @@
 //! runtime, which flags, each flag parsed once and every file it names read), then the plan
 //! runs. Nothing is built, written or started before the whole plan is known to be valid.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Result};
+use clap::Args;
 use edgezero_manifest::{AdapterSection, Manifest};
 
-use super::spin::serve::EmbeddedHost;
 use super::spin::{push_redis, push_sqlite, SpinApp};
 use super::{Platform, PushTarget};
-use crate::commands::serve::ServeArgs;
 use crate::process;
+
+/// Arguments of `edgezero serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Which platform to serve on.
+    #[arg(long, value_enum, default_value = "native")]
+    pub adapter: Platform,
+
+    /// Address to listen on (default: the adapter's host/port, or 127.0.0.1:8787 native, 127.0.0.1:3000 Spin).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Build and run with optimisations (native).
+    #[arg(long)]
+    pub release: bool,
+
+    /// Spin runtime config file (default: runtime-config.toml next to spin.toml, if present).
+    #[arg(long, value_name = "FILE")]
+    pub runtime_config: Option<PathBuf>,
+
+    /// Spin: use the embedded host even when the Spin CLI is installed.
+    #[arg(long)]
+    pub embedded: bool,
+
+    /// Spin: do not build the components first.
+    #[arg(long)]
+    pub no_build: bool,
+
+    /// Spin: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
+    /// KEY=@FILE or KEY=- reads the value from FILE or standard input (for secrets).
+    #[arg(long = "key-value", value_name = "KEY=VALUE")]
+    pub key_value: Vec<String>,
+
+    /// Spin: an environment variable for every component (as `spin up --env`).
+    #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`).
+    #[arg(long, value_name = "VARIABLE")]
+    pub variable: Vec<String>,
+
+    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The first of `spin up`'s value-carrying options given (`--key-value`, `--env`,
+    /// `--variable`, `--state-dir`), for the runtimes that cannot take them.
+    pub fn spin_up_flag(&self) -> Option<&'static str> {
+        if !self.key_value.is_empty() {
+            Some("--key-value")
+        } else if !self.env.is_empty() {
+            Some("--env")
+        } else if !self.variable.is_empty() {
+            Some("--variable")
+        } else if self.state_dir.is_some() {
+            Some("--state-dir")
+        } else {
+            None
+        }
+    }
+}
 
 /// Everything `edgezero serve` will do, in order: build, seed, run.
 #[derive(Debug)]
@@ -78,6 +142,8 @@ impl Seed {
 
 /// What serves the app.
 #[derive(Debug)]
+// Built once per `serve`: the size of a `Command` beside a box does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Runtime {
     /// A child process (the native server, `spin up`, or `[adapters.<name>.commands].serve`),
     /// run in the manifest's directory with edgezero.toml `[environment]` and the listen
@@ -90,8 +156,14 @@ pub enum Runtime {
         /// `--listen`'s port, else the adapter section's `port`.
         port: Option<u16>,
     },
-    /// The embedded Spin-compatible host, in this process.
-    EmbeddedSpin(EmbeddedHost),
+    /// A runtime in this process (the embedded Spin-compatible host).
+    InProcess(Box<dyn InProcess>),
+}
+
+/// A runtime that serves the app in the CLI's own process until it is stopped.
+pub trait InProcess: std::fmt::Debug {
+    /// Serves the app until it is stopped.
+    fn run(self: Box<Self>, manifest: &Manifest) -> Result<ExitCode>;
 }
 
 impl Runtime {
@@ -119,7 +191,7 @@ impl ServePlan {
             seed.write()?;
         }
         match self.runtime {
-            Runtime::EmbeddedSpin(host) => host.run(manifest),
+            Runtime::InProcess(runtime) => runtime.run(manifest),
             Runtime::Process {
                 mut command,
                 host,

@@ -11,9 +11,9 @@ use edgezero_spin_manifest::{up_options, RuntimeConfig, StoreConfig};
 
 use super::discovery::SpinApp;
 use super::DEFAULT_LABEL;
-use crate::commands::serve::ServeArgs;
 use crate::key_values::{self, KeyValue};
-use crate::platform::serve::{Build, Runtime, Seed, ServePlan};
+use crate::platform::serve::ServeArgs;
+use crate::platform::serve::{Build, InProcess, Runtime, Seed, ServePlan};
 use crate::platform::{Platform, PushTarget};
 use crate::process;
 
@@ -116,12 +116,12 @@ pub fn plan(manifest: &Manifest, args: &ServeArgs) -> Result<ServePlan> {
             platform: Platform::Spin,
             build,
             seed: None,
-            runtime: Runtime::EmbeddedSpin(EmbeddedHost {
+            runtime: Runtime::InProcess(Box::new(EmbeddedHost {
                 spin_toml,
                 runtime_config,
                 listen,
                 flags,
-            }),
+            })),
         });
     }
     let dir = spin_dir(&spin_toml)?;
@@ -226,10 +226,10 @@ pub struct EmbeddedHost {
     flags: UpFlags,
 }
 
-impl EmbeddedHost {
+impl InProcess for EmbeddedHost {
     /// Serves the app in this process until it is stopped.
     #[cfg(feature = "embedded-host")]
-    pub fn run(self, manifest: &Manifest) -> Result<ExitCode> {
+    fn run(self: Box<Self>, manifest: &Manifest) -> Result<ExitCode> {
         let UpFlags {
             key_values,
             env,
@@ -269,7 +269,7 @@ impl EmbeddedHost {
 
     /// Without the embedded host, there is nothing to serve with.
     #[cfg(not(feature = "embedded-host"))]
-    pub fn run(self, _manifest: &Manifest) -> Result<ExitCode> {
+    fn run(self: Box<Self>, _manifest: &Manifest) -> Result<ExitCode> {
         bail!(
             "the Spin CLI (`spin`) is not on PATH and this edgezero was built without the embedded host; \
              install Spin from https://spinframework.dev/install, or rebuild edgezero with the `embedded-host` feature"

@@ -13,8 +13,8 @@ use super::deploy::deploys_to_cloud;
 use super::discovery::{name_component, SpinApp};
 use super::provision::{label_backed_ids, wanted_labels};
 use super::DEFAULT_LABEL;
-use crate::commands::config_validate::Report;
-use crate::commands::config_validate_secrets::SecretEntry;
+use crate::app_config_scan::SecretEntry;
+use crate::report::Report;
 
 /// The Spin checks of `config validate`, for an app with an `[adapters.spin]` section.
 pub fn check(
