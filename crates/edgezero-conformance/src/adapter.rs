@@ -15,6 +15,8 @@ pub enum Adapter {
     Native,
     /// The Spin component in the embedded Spin-compatible host (`--embedded`).
     Spin,
+    /// The Cloudflare Worker under workerd (miniflare).
+    Cloudflare,
 }
 
 /// The setup values of one session, placeholders already substituted.
@@ -48,13 +50,14 @@ pub struct ServePlan {
 
 impl Adapter {
     /// Every adapter, in the order `--help` lists them.
-    pub const ALL: &'static [Adapter] = &[Adapter::Native, Adapter::Spin];
+    pub const ALL: &'static [Adapter] = &[Adapter::Native, Adapter::Spin, Adapter::Cloudflare];
 
     /// The name `--adapter` takes, and conformance files use.
     pub fn name(self) -> &'static str {
         match self {
             Adapter::Native => "native",
             Adapter::Spin => "spin",
+            Adapter::Cloudflare => "cloudflare",
         }
     }
 
@@ -85,13 +88,56 @@ impl Adapter {
         };
         // Secrets are Spin variables on both: natively SPIN_VARIABLE_<NAME>; the embedded
         // host reads the same variables before spin.toml's defaults.
-        for (name, value) in &setup.variables {
-            plan.env.push((
-                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
-                value.clone(),
-            ));
+        if self != Adapter::Cloudflare {
+            for (name, value) in &setup.variables {
+                plan.env.push((
+                    format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
+                    value.clone(),
+                ));
+            }
         }
         match self {
+            Adapter::Cloudflare => {
+                // Every store under `state`; settings reach the Worker as vars (serve passes
+                // EDGEZERO__* through), secrets as --variable.
+                plan.args.push("--state-dir".into());
+                plan.args.push(state.as_os_str().to_owned());
+                if !build {
+                    plan.args.push("--no-build".into());
+                }
+                for (name, value) in &setup.variables {
+                    // A secret `name` is the Worker secret NAME (upper-cased).
+                    plan.args.push("--variable".into());
+                    plan.args
+                        .push(format!("{}={value}", name.to_ascii_uppercase()).into());
+                }
+                plan.env.extend(setup.env.iter().cloned());
+                if !setup.rows.is_empty() {
+                    // `serve` writes them into the local stores before the Worker starts.
+                    let file = state.join("seed.json");
+                    let entries: Vec<serde_json::Value> = setup
+                        .rows
+                        .iter()
+                        .map(|(kind, id, key, value)| {
+                            let kind = match kind {
+                                StoreKind::Kv => "kv",
+                                StoreKind::Config => "config",
+                            };
+                            let value = base64::Engine::encode(
+                                &base64::engine::general_purpose::STANDARD,
+                                value,
+                            );
+                            serde_json::json!({ "kind": kind, "id": id, "key": key, "value": value })
+                        })
+                        .collect();
+                    std::fs::write(&file, serde_json::to_vec(&entries)?)
+                        .with_context(|| format!("cannot write {}", file.display()))?;
+                    plan.env.push((
+                        "EDGEZERO_CLOUDFLARE_SEED".into(),
+                        file.display().to_string(),
+                    ));
+                }
+            }
             Adapter::Native => {
                 let db = state.join("sqlite_key_value.db");
                 // Config and KV rows share Spin's table, each id on the label of its name.

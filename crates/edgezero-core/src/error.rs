@@ -256,7 +256,9 @@ impl From<KvError> for EdgeError {
         let message = err.to_string();
         match err {
             KvError::Validation(_) => Self::bad_request(message),
-            KvError::Unsupported { .. } => Self::not_implemented(message),
+            KvError::Unsupported { .. } | KvError::NotAtomic { .. } => {
+                Self::not_implemented(message)
+            }
             KvError::LimitExceeded { .. } => Self::unavailable(message),
             KvError::NotACounter { .. } => Self::conflict(message),
             KvError::Contention { .. } => Self::unavailable(message),
@@ -336,6 +338,15 @@ mod tests {
             (
                 KvError::Unsupported {
                     operation: "put_bytes_with_ttl",
+                }
+                .into(),
+                501,
+            ),
+            (
+                KvError::NotAtomic {
+                    operation: "increment",
+                    store: "default".into(),
+                    fix: "bind it to an atomic store".into(),
                 }
                 .into(),
                 501,

@@ -50,6 +50,29 @@ pub fn has_timer() -> bool {
     TIMER.get().is_some()
 }
 
+/// A platform clock: monotonic time since an arbitrary origin.
+pub type Clock = fn() -> Duration;
+
+static CLOCK: OnceLock<Clock> = OnceLock::new();
+
+/// Installs the clock of a platform where `std::time::Instant` does not work (a Cloudflare
+/// Worker, on `wasm32-unknown-unknown`). Like [`set_timer`], the first one installed stays.
+pub fn set_clock(clock: Clock) -> bool {
+    CLOCK.set(clock).is_ok()
+}
+
+/// Monotonic time since an arbitrary origin (the first call, with `std`'s clock): the
+/// installed [`Clock`], else `std::time::Instant`. What core measures intervals with.
+pub fn now() -> Duration {
+    match CLOCK.get() {
+        Some(clock) => clock(),
+        None => {
+            static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
+            ORIGIN.get_or_init(std::time::Instant::now).elapsed()
+        }
+    }
+}
+
 /// A future that completes after `duration`, or `None` where no timer is installed.
 pub fn sleep(duration: Duration) -> Option<Sleep> {
     TIMER.get().and_then(|timer| timer(duration))

@@ -68,7 +68,7 @@ mod tests {
     #[test]
     fn a_function_that_is_not_async_is_refused() {
         let func: syn::ItemFn = syn::parse_quote! {
-            fn handle(req: Request) -> Response { todo!() }
+            fn handle(req: Request) -> Response { Response::default() }
         };
         let err = expand(&func).unwrap_err();
         assert_eq!(

@@ -27,6 +27,20 @@ pub enum KvError {
         /// The operation, e.g. `put_bytes_with_ttl`.
         operation: &'static str,
     },
+    /// The store is not atomic on this platform, so it refuses an atomic operation
+    /// (`increment`, `compare_and_swap`, and what is built on them) rather than lose
+    /// updates. HTTP 501; `fix` says which store to use instead.
+    #[error(
+        "operation `{operation}` needs an atomic key-value store, and `{store}` is not one: {fix}"
+    )]
+    NotAtomic {
+        /// The operation, e.g. `increment`.
+        operation: &'static str,
+        /// The logical store id.
+        store: String,
+        /// How to get an atomic store on this platform.
+        fix: String,
+    },
     /// A listing matched more keys than the store's cap. HTTP 503.
     #[error(
         "listing key-value store `{store}` matched more than {limit} keys (the cap); \

@@ -3,7 +3,9 @@
 
 use std::any::{Any, TypeId};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::timer::now;
 
 use crate::env::EnvError;
 
@@ -50,9 +52,9 @@ impl Slots {
 
 struct Slot {
     version: Option<String>,
-    state: Result<Arc<dyn Any + Send + Sync>, (String, Instant)>,
-    /// When `version` was last read and found current.
-    checked: Instant,
+    state: Result<Arc<dyn Any + Send + Sync>, (String, Duration)>,
+    /// When `version` was last read and found current ([`now`]).
+    checked: Duration,
 }
 
 impl std::fmt::Debug for TypedConfigCache {
@@ -84,7 +86,9 @@ impl TypedConfigCache {
         let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         let slot = slots.get(&TypeId::of::<C>())?;
         match &slot.state {
-            Ok(value) if slot.checked.elapsed() < every => Arc::clone(value).downcast::<C>().ok(),
+            Ok(value) if now().saturating_sub(slot.checked) < every => {
+                Arc::clone(value).downcast::<C>().ok()
+            }
             _ => None,
         }
     }
@@ -96,13 +100,13 @@ impl TypedConfigCache {
         version: &Option<String>,
         retry: Duration,
     ) -> Option<Result<Arc<C>, String>> {
-        self.lookup_at(version, Instant::now(), retry)
+        self.lookup_at(version, now(), retry)
     }
 
     fn lookup_at<C: Send + Sync + 'static>(
         &self,
         version: &Option<String>,
-        now: Instant,
+        now: Duration,
         retry: Duration,
     ) -> Option<Result<Arc<C>, String>> {
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
@@ -113,7 +117,7 @@ impl TypedConfigCache {
         slot.checked = now;
         match &slot.state {
             Ok(value) => Arc::clone(value).downcast::<C>().ok().map(Ok),
-            Err((message, at)) if now.duration_since(*at) < retry => Some(Err(message.clone())),
+            Err((message, at)) if now.saturating_sub(*at) < retry => Some(Err(message.clone())),
             Err(_) => None,
         }
     }
@@ -126,7 +130,7 @@ impl TypedConfigCache {
     ) {
         let state = match outcome {
             Ok(value) => Ok(value as Arc<dyn Any + Send + Sync>),
-            Err(message) => Err((message, Instant::now())),
+            Err(message) => Err((message, now())),
         };
         self.slots
             .lock()
@@ -136,7 +140,7 @@ impl TypedConfigCache {
                 Slot {
                     version,
                     state,
-                    checked: Instant::now(),
+                    checked: now(),
                 },
             );
     }
@@ -162,7 +166,7 @@ mod tests {
             "a new version reloads"
         );
         cache.store::<T>(None, Err("config entry `a` is missing".into()));
-        let later = Instant::now() + Duration::from_secs(60);
+        let later = now() + Duration::from_secs(60);
         assert!(matches!(cache.lookup::<T>(&None, RETRY), Some(Err(m)) if m.contains("`a`")));
         assert!(cache.lookup_at::<T>(&None, later, RETRY).is_none());
     }

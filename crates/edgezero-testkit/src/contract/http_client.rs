@@ -1,13 +1,16 @@
-//! The outbound HTTP client contract: what every real [`HttpClient`] (native, Spin, the
+//! The outbound HTTP client contract: what every real [`HttpClient`] (native, Spin, Workers, the
 //! embedded host) does against the test origin (`origin::Origin` in this repository's
 //! unpublished `edgezero-test-support` crate).
 //!
 //! Like the store suites, cases report a failure instead of panicking and need no
-//! runtime of their own (only `std::time::Instant` for timings), so the suite runs in a host
+//! runtime of their own (only `edgezero_core::timer::now()` for timings: the platform clock,
+//! since `std::time::Instant` panics in a Worker), so the suite runs in a host
 //! test and inside a WebAssembly component alike.
 
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use edgezero_core::timer::now;
 
 use edgezero_core::fetch::{FetchError, HttpClient, HttpHandle};
 use edgezero_core::{Body, Request, Response};
@@ -88,8 +91,8 @@ async fn send(client: &dyn HttpClient, req: Request) -> Result<Response, String>
 struct Received {
     sum: Checksum,
     chunks: usize,
-    first: Option<Instant>,
-    last: Instant,
+    first: Option<Duration>,
+    last: Duration,
 }
 
 async fn receive(body: Body) -> Result<Received, String> {
@@ -98,7 +101,7 @@ async fn receive(body: Body) -> Result<Received, String> {
         sum: Checksum::new(),
         chunks: 0,
         first: None,
-        last: Instant::now(),
+        last: now(),
     };
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
@@ -112,8 +115,8 @@ async fn receive(body: Body) -> Result<Received, String> {
         }
         got.sum.update(&chunk);
         got.chunks += 1;
-        got.first.get_or_insert_with(Instant::now);
-        got.last = Instant::now();
+        got.first.get_or_insert_with(now);
+        got.last = now();
     }
     Ok(got)
 }
@@ -350,9 +353,9 @@ async fn streamed_download(t: &HttpClientTarget) -> Result<(), String> {
     let slow = receive(resp.into_body()).await?;
     let first = slow.first.ok_or("the slow stream had no chunk")?;
     ensure!(
-        slow.last.duration_since(first) >= Duration::from_millis(600),
+        slow.last.saturating_sub(first) >= Duration::from_millis(600),
         "chunks sent 300 ms apart arrived together ({:?} from first to last): the body was buffered",
-        slow.last.duration_since(first)
+        slow.last.saturating_sub(first)
     );
     Ok(())
 }
@@ -366,7 +369,7 @@ async fn large_bodies(t: &HttpClientTarget) -> Result<(), String> {
 async fn concurrent_requests(t: &HttpClientTarget) -> Result<(), String> {
     // Three requests of ~600 ms each: together they take ~600 ms unless the client runs
     // them one after another (or blocks its thread).
-    let started = Instant::now();
+    let started = now();
     let one = || async {
         let resp = send(
             &*t.client,
@@ -386,7 +389,7 @@ async fn concurrent_requests(t: &HttpClientTarget) -> Result<(), String> {
     };
     let results = futures_util::future::join_all([one(), one(), one()]).await;
     results.into_iter().collect::<Result<Vec<()>, String>>()?;
-    let took = started.elapsed();
+    let took = now().saturating_sub(started);
     ensure!(
         took < Duration::from_millis(1500),
         "three concurrent 600 ms requests took {took:?}: the client serialises or blocks"
@@ -396,7 +399,7 @@ async fn concurrent_requests(t: &HttpClientTarget) -> Result<(), String> {
 
 async fn timeouts(client: &dyn HttpClient, origin: &str, timeout: Duration) -> Result<(), String> {
     let slack = Duration::from_secs(5);
-    let started = Instant::now();
+    let started = now();
     let hang = client
         .send(request(
             Method::GET,
@@ -404,7 +407,7 @@ async fn timeouts(client: &dyn HttpClient, origin: &str, timeout: Duration) -> R
             Body::Empty,
         )?)
         .await;
-    let took = started.elapsed();
+    let took = now().saturating_sub(started);
     ensure!(
         matches!(hang, Err(FetchError::Timeout { .. })),
         "/hang must fail with FetchError::Timeout, got {:?}",
@@ -421,9 +424,9 @@ async fn timeouts(client: &dyn HttpClient, origin: &str, timeout: Duration) -> R
         pause.as_millis()
     );
     let resp = send(client, request(Method::GET, &url, Body::Empty)?).await?;
-    let started = Instant::now();
+    let started = now();
     let stalled = receive(resp.into_body()).await;
-    let took = started.elapsed();
+    let took = now().saturating_sub(started);
     ensure!(
         stalled.is_err(),
         "a body stalled for {pause:?} must end with an error under a {timeout:?} timeout"
