@@ -4,21 +4,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{stderr, KillOnDrop};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use common::{repo_root, stderr, KillOnDrop};
 
 struct Scaffold {
     tmp: tempfile::TempDir,
@@ -41,6 +33,11 @@ impl Scaffold {
             .root
             .join("examples/counter/crates/counter-adapter-spin/Cargo.lock");
         std::fs::copy(lock, spin_dir.join("Cargo.lock")).unwrap();
+        let worker_dir = s.demo().join("crates/demo-adapter-cloudflare");
+        let lock = s
+            .root
+            .join("examples/counter/crates/counter-adapter-cloudflare/Cargo.lock");
+        std::fs::copy(lock, worker_dir.join("Cargo.lock")).unwrap();
         s
     }
 
@@ -60,6 +57,16 @@ impl Scaffold {
         cmd.args(args)
             .current_dir(self.tmp.path())
             .env("CARGO_TARGET_DIR", self.root.join("target"))
+            // The Worker shares this repository's wasm build and miniflare install
+            // (scripts/cloudflare-env.sh prepares both).
+            .env(
+                "EDGEZERO_CLOUDFLARE_TARGET_DIR",
+                self.root.join("target/wasm-cloudflare"),
+            )
+            .env(
+                "EDGEZERO_MINIFLARE_DIR",
+                self.root.join("target/npm/miniflare"),
+            )
             .env_remove("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME");
         cmd
     }
@@ -82,18 +89,7 @@ fn free_port() -> u16 {
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out[9..12].parse().unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    (status, common::dechunk(head, body))
+    common::get(port, path, Duration::from_secs(30))
 }
 
 /// Clients and requests per client of the concurrent `/visits` check.
@@ -176,6 +172,139 @@ fn serve_briefly(s: &Scaffold, extra: &[&str], timeout: Duration) {
     assert!(!text.contains("panicked"), "{text}");
 }
 
+/// `config push --local` feeds what the served Worker reads; provision, the remote push and
+/// deploy run `wrangler` (a fake on PATH that records its arguments and prints an id).
+fn cloudflare_with_a_fake_wrangler(s: &Scaffold) {
+    assert_ok(
+        &s.run(
+            &[
+                "config",
+                "push",
+                "--adapter",
+                "cloudflare",
+                "--local",
+                "--manifest",
+                MANIFEST,
+            ],
+            |_| {},
+        ),
+        "config push --adapter cloudflare --local",
+    );
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = s.tmp.path().join("serve-cloudflare-config.log");
+    let args = [
+        "serve",
+        "--adapter",
+        "cloudflare",
+        "--no-build",
+        "--manifest",
+        MANIFEST,
+        "--listen",
+        &listen,
+    ];
+    let child = s
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let _child = KillOnDrop(child);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, body) = get(port, "/config/greeting");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("hello from demo"), "{body}");
+    drop(_child);
+
+    let bin = s.tmp.path().join("fake-wrangler");
+    std::fs::create_dir_all(&bin).unwrap();
+    let argv = s.tmp.path().join("wrangler-argv.log");
+    std::fs::write(
+        bin.join("wrangler"),
+        format!(
+            "#!/bin/sh
+echo \"$@\" >> {}
+echo 'id = \"00112233445566778899aabbccddeeff\"'
+",
+            argv.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("wrangler"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let wrangler_toml = s
+        .demo()
+        .join("crates/demo-adapter-cloudflare/wrangler.toml");
+    for args in [
+        vec![
+            "provision",
+            "--adapter",
+            "cloudflare",
+            "--manifest",
+            MANIFEST,
+        ],
+        vec![
+            "provision",
+            "--adapter",
+            "cloudflare",
+            "--manifest",
+            MANIFEST,
+        ],
+        vec![
+            "config",
+            "push",
+            "--adapter",
+            "cloudflare",
+            "--yes",
+            "--manifest",
+            MANIFEST,
+        ],
+        vec!["deploy", "--adapter", "cloudflare", "--manifest", MANIFEST],
+    ] {
+        let out = s.run(&args, |c| {
+            c.env("PATH", &path);
+        });
+        assert_ok(&out, &args.join(" "));
+    }
+    let text = std::fs::read_to_string(&wrangler_toml).unwrap();
+    assert!(
+        text.contains("id = \"00112233445566778899aabbccddeeff\"")
+            && !text.contains("to-be-provisioned"),
+        "{text}"
+    );
+    let calls = std::fs::read_to_string(&argv).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    let config = wrangler_toml.display().to_string();
+    assert_eq!(
+        calls.len(),
+        3,
+        "the second provision runs nothing: {calls:?}"
+    );
+    assert_eq!(
+        calls[0],
+        format!("kv namespace create app_config --config {config}")
+    );
+    assert!(
+        calls[1].starts_with("kv bulk put ")
+            && calls[1].ends_with(&format!("--binding app_config --config {config} --remote")),
+        "{}",
+        calls[1]
+    );
+    assert_eq!(calls[2], format!("deploy --config {config}"));
+}
+
 #[test]
 fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
     let s = Scaffold::new();
@@ -184,6 +313,24 @@ fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
         vec!["config", "validate", "--strict", "--manifest", MANIFEST],
         vec!["provision", "--adapter", "spin", "--manifest", MANIFEST],
         vec!["provision", "--adapter", "native", "--manifest", MANIFEST],
+        vec![
+            "provision",
+            "--adapter",
+            "cloudflare",
+            "--dry-run",
+            "--manifest",
+            MANIFEST,
+        ],
+        vec![
+            "config",
+            "push",
+            "--adapter",
+            "cloudflare",
+            "--local",
+            "--dry-run",
+            "--manifest",
+            MANIFEST,
+        ],
         vec![
             "config",
             "push",
@@ -256,13 +403,33 @@ fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
         "build --adapter native",
     );
 
-    // Serving, natively and in the embedded Spin host.
+    assert_ok(
+        &s.run(
+            &["build", "--adapter", "cloudflare", "--manifest", MANIFEST],
+            |_| {},
+        ),
+        "build --adapter cloudflare",
+    );
+    let entry = s
+        .demo()
+        .join("crates/demo-adapter-cloudflare/build/worker/shim.mjs");
+    let entry = std::fs::read_to_string(entry).unwrap();
+    assert!(entry.contains("export { EdgeZeroAtomicKv }"), "{entry}");
+
+    // Serving, natively, in the embedded Spin host and under workerd: `/visits` counts
+    // exactly on each (on Workers, the `default` store is the atomic store).
     serve_briefly(&s, &["--adapter", "native"], Duration::from_secs(600));
     serve_briefly(
         &s,
         &["--adapter", "spin", "--embedded", "--no-build"],
         Duration::from_secs(300),
     );
+    serve_briefly(
+        &s,
+        &["--adapter", "cloudflare", "--no-build"],
+        Duration::from_secs(300),
+    );
+    cloudflare_with_a_fake_wrangler(&s);
 
     // config push --local for real, then deploy against a fake `spin`.
     assert_ok(

@@ -13,6 +13,7 @@ pub const EXAMPLES: &str = "Examples:
   edgezero build --adapter spin
   edgezero build --adapter spin --component kv-explorer
   edgezero build --adapter native -- --release
+  edgezero build --adapter cloudflare
 
 Spin: builds every component of spin.toml, in the file's order, or only those named with
 --component (repeatable). The EdgeZero component ([adapters.spin.adapter].component, the only
@@ -25,7 +26,10 @@ toolchain when installed, and otherwise says how to install one (with neither se
 is built as `spin build` builds it: each command of
 [component.<id>.build] through `sh -c`, in its `workdir` (relative to spin.toml; default the
 directory of spin.toml); a component without one is not built. Then every `source` must exist.
-Native: `cargo build` of the native crate.";
+Native: `cargo build` of the native crate.
+Cloudflare: `cargo build --target wasm32-unknown-unknown --release` of the Worker crate (rustup's
+target, else Debian's rustc-web toolchain), then `wasm-bindgen` of the version in its Cargo.lock,
+then the entry module build/worker/shim.mjs (wrangler.toml's `main`); nothing is downloaded.";
 
 /// Arguments of `edgezero build`.
 #[derive(Debug, Args)]

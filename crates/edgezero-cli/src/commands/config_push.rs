@@ -9,6 +9,7 @@ use clap::Args;
 use edgezero_manifest::Manifest;
 
 use crate::config_file;
+use crate::platform::cloudflare;
 use crate::platform::spin::{push_cloud, push_redis, push_sqlite};
 use crate::platform::{Platform, PushTarget};
 use crate::project::load_manifest;
@@ -18,6 +19,8 @@ pub const EXAMPLES: &str = "Examples:
   edgezero config push --adapter spin                # where the label lives (see below)
   edgezero config push --adapter spin --dry-run
   edgezero config push --adapter native              # the native server's SQLite file
+  edgezero config push --adapter cloudflare --local  # the local Workers KV that `serve` reads
+  edgezero config push --adapter cloudflare          # Workers KV, with `wrangler kv bulk put`
 
 Entries come from the store's own file: [stores.config].file for the default id,
 [stores.config].files.<id> for the others; nested tables become dotted keys
@@ -39,6 +42,10 @@ Spin destination, in order:
   4. no stanza: only `default` falls back to the local SQLite file
 A type \"spin\" stanza without `path` is an in-memory store under `spin up`: the push is
 refused, since the app would never see the data.
+Cloudflare: the id's binding (EDGEZERO__STORES__CONFIG__<ID>__NAME from wrangler.toml [vars],
+else the id) must be a [[kv_namespaces]] stanza of wrangler.toml. --local writes the namespace
+in .edgezero/cloudflare/state through the local runtime; otherwise `wrangler kv bulk put
+<file> --binding <binding> --config <wrangler.toml> --remote`.
 SQLite and Redis pushes are one transaction: on failure nothing is written. A cloud push that
 fails part-way says which keys were written and prints the command that resumes it.";
 
@@ -48,7 +55,7 @@ pub struct PushArgs {
     /// Which platform's store to write.
     #[arg(long, value_enum)]
     pub adapter: Platform,
-    /// Write Spin's local SQLite file.
+    /// Write the local store the served app reads (Spin's SQLite file, the local Workers KV).
     #[arg(long)]
     pub local: bool,
     /// The [stores.config] id (default: the default config store).
@@ -123,6 +130,12 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
         PushTarget::Redis(url) => push_redis::push(url, &entries)?,
         PushTarget::Cloud { app } => {
             push_cloud::push("spin", app, &label, &entries, &resume_hint(args, &manifest))?
+        }
+        PushTarget::WorkersLocal { binding } => {
+            cloudflare::push::push_local(&manifest, binding, &entries)?
+        }
+        PushTarget::Workers { binding, wrangler } => {
+            cloudflare::push::push_remote(wrangler, binding, &entries)?
         }
     };
     eprintln!("pushed {written} entries to label `{label}`");

@@ -14,6 +14,7 @@ pub const EXAMPLES: &str = "Examples:
   edgezero deploy --adapter spin
   edgezero deploy --adapter spin --key-value kv-credentials=@credentials.txt --variable api_token=@token.txt
   edgezero deploy --adapter spin -- --build
+  edgezero deploy --adapter cloudflare
 
 Spin: `spin deploy --from <dir of spin.toml>`. Spin 4 needs a deploy plugin: set
 SPIN_DEPLOY_PLUGIN (e.g. `cloud`) or put `spin cloud deploy --from ...` in
@@ -22,6 +23,8 @@ When the target is Fermyon Cloud (`spin deploy`, `spin cloud deploy`, SPIN_DEPLO
 or Akamai Functions (`spin aka deploy`), a built component that imports wasi:keyvalue/atomics
 is refused before anything runs: they lack it; build with edgezero-adapter-spin's
 `default-features = false`.
+Cloudflare: builds the Worker, then `wrangler deploy --config <wrangler.toml>` (arguments after
+`--` go to wrangler).
 --key-value and --variable are passed to the deploy command as they are (Fermyon Cloud
 pre-seeds the `default` store and sets application variables with them).
 --key-value KEY=@FILE and KEY=- read the value from FILE or standard input (one per command),

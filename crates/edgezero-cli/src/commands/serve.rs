@@ -13,6 +13,7 @@ pub const EXAMPLES: &str = "Examples:
   edgezero serve --adapter spin --runtime-config runtime-config.toml
   edgezero serve --adapter spin --key-value kv-credentials=@credentials.txt --variable api_token=@token.txt
   pass show kv-explorer | edgezero serve --adapter spin --key-value kv-credentials=-
+  edgezero serve --adapter cloudflare --manifest examples/counter/edgezero.toml
 
 Native: runs the crate of [adapters.native.adapter].crate with `cargo run`, in the manifest's
 directory (KV data goes to .edgezero/sqlite_key_value.db there).
@@ -25,6 +26,11 @@ reads variables from --variable, then SPIN_VARIABLE_<NAME>, then a .env file nex
 edgezero.toml (where `spin up` runs), then spin.toml defaults. Both read and write .spin/sqlite_key_value.db next to
 spin.toml, so data pushed with `edgezero config push --adapter spin --local` is what the app
 reads.
+Cloudflare: builds the Worker as `edgezero build --adapter cloudflare` does (skip with
+--no-build), then runs it under workerd through miniflare (installed with npm on first use into
+.edgezero/cloudflare, or EDGEZERO_MINIFLARE_DIR), on 127.0.0.1:8787 by default, with the
+bindings of wrangler.toml, secrets from .dev.vars next to it or --variable NAME=VALUE, and its
+stores persisted in .edgezero/cloudflare/state (or --state-dir).
 Secrets: a command line is visible in `ps` while it runs, so pass a secret as
 --key-value KEY=@FILE (the value is FILE's contents) or KEY=- (standard input; one per command),
 without one trailing newline; KEY=@@... is a value that starts with `@`. Such a value never

@@ -12,9 +12,11 @@
 //! runtime, which flags, resolved once and then run), `deploy`, `provision`, the destination
 //! of a `config push`, and its checks for `config validate`.
 
+pub mod cloudflare;
 pub mod native;
 pub mod serve;
 pub mod spin;
+pub mod toolchain;
 
 use std::path::{Path, PathBuf};
 
@@ -35,18 +37,21 @@ pub enum Platform {
     Spin,
     /// A native HTTP server.
     Native,
+    /// Cloudflare Workers (a workers-rs Worker, run locally under workerd).
+    Cloudflare,
 }
 
 impl Platform {
     /// Every platform, in the order `edgezero new` writes their stanzas and `config validate`
     /// checks them.
-    pub const ALL: [Platform; 2] = [Platform::Native, Platform::Spin];
+    pub const ALL: [Platform; 3] = [Platform::Native, Platform::Spin, Platform::Cloudflare];
 
     /// The platform's name in `edgezero.toml` (`[adapters.<name>]`) and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Platform::Spin => "spin",
             Platform::Native => "native",
+            Platform::Cloudflare => "cloudflare",
         }
     }
 
@@ -55,6 +60,7 @@ impl Platform {
         match self {
             Platform::Spin => &spin::TEMPLATES,
             Platform::Native => &native::TEMPLATES,
+            Platform::Cloudflare => &cloudflare::TEMPLATES,
         }
     }
 
@@ -64,6 +70,7 @@ impl Platform {
         match self {
             Platform::Spin => spin::build::run(manifest, components, extra),
             Platform::Native => native::build(manifest, components, extra),
+            Platform::Cloudflare => cloudflare::build::run(manifest, components, extra),
         }
     }
 
@@ -72,6 +79,7 @@ impl Platform {
         match self {
             Platform::Spin => spin::serve::plan(manifest, args),
             Platform::Native => native::serve_plan(manifest, args),
+            Platform::Cloudflare => cloudflare::serve::plan(manifest, args),
         }
     }
 
@@ -80,6 +88,7 @@ impl Platform {
         match self {
             Platform::Spin => spin::deploy::run(manifest, extra),
             Platform::Native => native::deploy(),
+            Platform::Cloudflare => cloudflare::deploy(manifest, extra),
         }
     }
 
@@ -87,7 +96,7 @@ impl Platform {
     pub fn check_deploy(self, manifest: &Manifest) -> Result<()> {
         match self {
             Platform::Spin => spin::deploy::check(manifest),
-            Platform::Native => Ok(()),
+            Platform::Native | Platform::Cloudflare => Ok(()),
         }
     }
 
@@ -104,6 +113,10 @@ impl Platform {
                 native::provision();
                 Ok(())
             }
+            Platform::Cloudflare => {
+                let _ = runtime_config;
+                cloudflare::provision::run(manifest, dry_run)
+            }
         }
     }
 
@@ -118,6 +131,21 @@ impl Platform {
         match self {
             Platform::Spin => spin::push::target(manifest, id, local, runtime_config),
             Platform::Native => Ok(native::push_target(manifest, id)),
+            Platform::Cloudflare => {
+                let _ = runtime_config;
+                let (binding, wrangler) = cloudflare::push::target(manifest, id)?;
+                let target = if local {
+                    PushTarget::WorkersLocal {
+                        binding: binding.clone(),
+                    }
+                } else {
+                    PushTarget::Workers {
+                        binding: binding.clone(),
+                        wrangler,
+                    }
+                };
+                Ok((binding, target))
+            }
         }
     }
 
@@ -136,6 +164,10 @@ impl Platform {
                 spin::validate::check(manifest, strict, runtime_config, secrets, report)
             }
             Platform::Native => native::validate(manifest, report),
+            Platform::Cloudflare => {
+                let _ = (strict, runtime_config, secrets);
+                cloudflare::validate::check(manifest, report)
+            }
         }
     }
 }
@@ -165,6 +197,19 @@ pub enum PushTarget {
     },
     /// A Redis server.
     Redis(String),
+    /// A Workers KV namespace in the app's local state (what `serve --adapter cloudflare`
+    /// reads).
+    WorkersLocal {
+        /// The binding.
+        binding: String,
+    },
+    /// A Workers KV namespace on Cloudflare, written with wrangler.
+    Workers {
+        /// The binding.
+        binding: String,
+        /// The wrangler.toml that binds it.
+        wrangler: PathBuf,
+    },
 }
 
 impl PushTarget {
@@ -174,11 +219,20 @@ impl PushTarget {
             PushTarget::Sqlite(p) => format!("SQLite file {}", p.display()),
             PushTarget::Cloud { app } => format!("Fermyon Cloud app `{app}`"),
             PushTarget::Redis(url) => format!("Redis at {}", redact_url(url)),
+            PushTarget::WorkersLocal { binding } => {
+                format!("the local Workers KV namespace `{binding}`")
+            }
+            PushTarget::Workers { binding, .. } => {
+                format!("the Workers KV namespace bound as `{binding}` (wrangler)")
+            }
         }
     }
 
     /// Whether writing here needs the user's confirmation (it is not a local file).
     pub fn is_remote(&self) -> bool {
-        !matches!(self, PushTarget::Sqlite(_))
+        !matches!(
+            self,
+            PushTarget::Sqlite(_) | PushTarget::WorkersLocal { .. }
+        )
     }
 }

@@ -37,11 +37,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub embedded: bool,
 
-    /// Spin: do not build the components first.
+    /// Spin, Cloudflare: do not build first.
     #[arg(long)]
     pub no_build: bool,
 
-    /// Spin: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
+    /// Spin, Cloudflare: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
     /// KEY=@FILE or KEY=- reads the value from FILE or standard input (for secrets).
     #[arg(long = "key-value", value_name = "KEY=VALUE")]
     pub key_value: Vec<String>,
@@ -50,11 +50,11 @@ pub struct ServeArgs {
     #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
     pub env: Vec<String>,
 
-    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`).
+    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`); Cloudflare: a var or secret of the Worker.
     #[arg(long, value_name = "VARIABLE")]
     pub variable: Vec<String>,
 
-    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml).
+    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml); Cloudflare: where the local stores live (default .edgezero/cloudflare/state).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 }
@@ -95,7 +95,14 @@ pub struct ServePlan {
 #[derive(Debug)]
 pub enum Build {
     /// Every component of a Spin app, as `edgezero build --adapter spin` builds them.
-    SpinComponents(SpinApp),
+    SpinComponents(Box<SpinApp>),
+    /// A Cloudflare Worker (unless `--no-build`), and the local runtime installed.
+    Worker {
+        /// Build the Worker first.
+        build: bool,
+        /// Where miniflare is installed.
+        miniflare: PathBuf,
+    },
 }
 
 /// `--key-value` pairs read from a file or standard input, written where the runtime reads
@@ -123,7 +130,9 @@ impl Seed {
                 push_redis::push(url, &self.pairs)?;
                 "Redis".to_string()
             }
-            PushTarget::Cloud { .. } => bail!(
+            PushTarget::Cloud { .. }
+            | PushTarget::WorkersLocal { .. }
+            | PushTarget::Workers { .. } => bail!(
                 "a value for {} cannot be written to {} before it starts",
                 self.runtime,
                 self.target.describe()
@@ -185,6 +194,12 @@ impl ServePlan {
     pub fn run(self, manifest: &Manifest) -> Result<ExitCode> {
         match &self.build {
             Some(Build::SpinComponents(app)) => super::spin::build::build_all(manifest, app)?,
+            Some(Build::Worker { build, miniflare }) => {
+                if *build {
+                    super::cloudflare::build::build(manifest, &[])?;
+                }
+                super::cloudflare::runtime::ensure_installed(miniflare)?;
+            }
             None => {}
         }
         if let Some(seed) = &self.seed {

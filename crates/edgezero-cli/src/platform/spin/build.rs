@@ -13,7 +13,7 @@ use edgezero_manifest::Manifest;
 use edgezero_spin_manifest::ComponentSpec;
 
 use super::discovery::{name_component, SpinApp};
-use super::toolchain;
+use crate::platform::toolchain::{self, Target};
 use crate::platform::Platform;
 use crate::process;
 use crate::project::{adapter_crate_dir, adapter_section};
@@ -63,7 +63,11 @@ pub fn command(manifest: &Manifest, spec: &ComponentSpec, extra: &[String]) -> R
         return Ok(cmd);
     }
     let crate_dir = adapter_crate_dir(manifest, Platform::Spin)?;
-    let mut cmd = toolchain::build_command(&toolchain::detect()?, &crate_dir);
+    let mut cmd = toolchain::build_command(
+        &toolchain::detect(Target::Wasip2)?,
+        Target::Wasip2,
+        &crate_dir,
+    );
     // Absolute: cargo runs in the crate directory, not where the manifest path starts.
     if let Some(dir) = target_dir(&std::path::absolute(&spec.source)?) {
         cmd.env("CARGO_TARGET_DIR", dir);
@@ -267,7 +271,7 @@ fn missing_source(manifest: &Manifest, app: &SpinApp, b: &Built) -> String {
 pub fn target_dir(source: &Path) -> Option<PathBuf> {
     let release = source.parent()?;
     let triple = release.parent()?;
-    (release.file_name()? == "release" && triple.file_name()? == toolchain::TARGET)
+    (release.file_name()? == "release" && triple.file_name()? == Target::Wasip2.triple())
         .then(|| triple.parent().map(Path::to_path_buf))
         .flatten()
 }

@@ -11,7 +11,6 @@ pub mod push_cloud;
 pub mod push_redis;
 pub mod push_sqlite;
 pub mod serve;
-pub mod toolchain;
 pub mod validate;
 
 use std::path::PathBuf;

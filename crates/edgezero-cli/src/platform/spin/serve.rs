@@ -104,7 +104,9 @@ pub fn plan(manifest: &Manifest, args: &ServeArgs) -> Result<ServePlan> {
     let build = if args.no_build {
         None
     } else {
-        Some(Build::SpinComponents(SpinApp::load(&spin_toml, manifest)?))
+        Some(Build::SpinComponents(Box::new(SpinApp::load(
+            &spin_toml, manifest,
+        )?)))
     };
     let listen = listen(section, args)?;
     if args.embedded || !process::on_path("spin") {

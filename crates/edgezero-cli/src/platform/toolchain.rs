@@ -1,18 +1,35 @@
-//! Finding a compiler for `wasm32-wasip2`.
+//! Finding a compiler for the WebAssembly targets: `wasm32-wasip2` (Spin components) and
+//! `wasm32-unknown-unknown` (Cloudflare Workers).
 //!
-//! Preferred: rustup's `wasm32-wasip2` target (`rustup target add wasm32-wasip2`). Fallback
-//! on Debian 12 without it: Debian's `rustc-web`/`cargo-web` 1.96 rebuild `std` from
-//! `rust-web-src` (`-Zbuild-std`), linking with `lld-19` and `wasi-libc`, plus
-//! `wasm-component-ld` from crates.io. The fallback's variables are set on the build command
-//! only, never in this process.
+//! Preferred: rustup's target (`rustup target add <target>`). Fallback on Debian 12 without
+//! it: Debian's `rustc-web`/`cargo-web` 1.96 rebuild `std` from `rust-web-src`
+//! (`-Zbuild-std`), linking with `lld-19`'s `wasm-ld` (plus, for `wasm32-wasip2`, `wasi-libc`
+//! and `wasm-component-ld` from crates.io). The fallback's variables are set on the build
+//! command only, never in this process.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Result};
 
-/// The component target.
-pub const TARGET: &str = "wasm32-wasip2";
+/// A WebAssembly target the CLI builds for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `wasm32-wasip2`: Spin components.
+    Wasip2,
+    /// `wasm32-unknown-unknown`: Cloudflare Workers (then `wasm-bindgen`).
+    Unknown,
+}
+
+impl Target {
+    /// The target triple.
+    pub fn triple(self) -> &'static str {
+        match self {
+            Target::Wasip2 => "wasm32-wasip2",
+            Target::Unknown => "wasm32-unknown-unknown",
+        }
+    }
+}
 
 const LLVM_BIN: &str = "/usr/lib/llvm-19/bin";
 const WASI_LIBC: &str = "/usr/lib/wasm32-wasi";
@@ -31,18 +48,18 @@ pub enum Toolchain {
     },
 }
 
-fn rustup_has_target() -> bool {
+fn rustup_has_target(target: Target) -> bool {
     Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .is_ok_and(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .lines()
-                .any(|l| l.trim() == TARGET)
+                .any(|l| l.trim() == target.triple())
         })
 }
 
-fn find_tool(name: &str) -> Option<PathBuf> {
+pub fn find_tool(name: &str) -> Option<PathBuf> {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
@@ -65,9 +82,9 @@ fn debian_sysroot_has_std() -> bool {
         .is_some_and(|p| p.is_dir())
 }
 
-/// Detects the toolchain, or explains exactly what to install.
-pub fn detect() -> Result<Toolchain> {
-    if rustup_has_target() {
+/// Detects the toolchain for `target`, or explains exactly what to install.
+pub fn detect(target: Target) -> Result<Toolchain> {
+    if rustup_has_target(target) {
         return Ok(Toolchain::Rustup);
     }
     let mut missing = Vec::new();
@@ -77,46 +94,59 @@ pub fn detect() -> Result<Toolchain> {
     if !Path::new(LLVM_BIN).join("wasm-ld").is_file() {
         missing.push("Debian package lld-19");
     }
-    if !Path::new(WASI_LIBC).join("libc.a").is_file() {
-        missing.push("Debian package wasi-libc");
-    }
-    let component_ld = find_tool("wasm-component-ld");
+    let component_ld = match target {
+        Target::Unknown => Some(PathBuf::new()),
+        Target::Wasip2 => {
+            if !Path::new(WASI_LIBC).join("libc.a").is_file() {
+                missing.push("Debian package wasi-libc");
+            }
+            find_tool("wasm-component-ld")
+        }
+    };
     if component_ld.is_none() {
         missing.push("wasm-component-ld (cargo install wasm-component-ld --locked)");
     }
     match component_ld {
         Some(dir) if missing.is_empty() => Ok(Toolchain::Debian { component_ld_dir: dir }),
         _ => bail!(
-            "cannot build {TARGET} components: the Rust target is not installed.\n\
-             fix: rustup target add {TARGET}\n\
+            "cannot build for {triple}: the Rust target is not installed.\n\
+             fix: rustup target add {triple}\n\
              (offline Debian 12 alternative: install {}; scripts/wasm-toolchain.sh in the EdgeZero repository does this)",
-            missing.join(", ")
+            missing.join(", "),
+            triple = target.triple()
         ),
     }
 }
 
-/// `cargo build --target wasm32-wasip2 --release` for the crate in `crate_dir`.
-pub fn build_command(toolchain: &Toolchain, crate_dir: &Path) -> Command {
+/// `cargo build --target <target> --release` for the crate in `crate_dir`.
+pub fn build_command(toolchain: &Toolchain, target: Target, crate_dir: &Path) -> Command {
     match toolchain {
         Toolchain::Rustup => {
             let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            cmd.args(["build", "--target", TARGET, "--release"])
+            cmd.args(["build", "--target", target.triple(), "--release"])
                 .current_dir(crate_dir);
             cmd
         }
         Toolchain::Debian { component_ld_dir } => {
             let mut cmd = Command::new(DEBIAN_CARGO);
             let path = std::env::var_os("PATH").unwrap_or_default();
-            let mut dirs = vec![PathBuf::from(LLVM_BIN), component_ld_dir.clone()];
+            let mut dirs = vec![PathBuf::from(LLVM_BIN)];
+            if !component_ld_dir.as_os_str().is_empty() {
+                dirs.push(component_ld_dir.clone());
+            }
             dirs.extend(std::env::split_paths(&path));
-            cmd.args(["build", "--target", TARGET, "--release"])
+            cmd.args(["build", "--target", target.triple(), "--release"])
                 .current_dir(crate_dir)
                 .env("PATH", std::env::join_paths(dirs).unwrap_or(path))
                 .env("RUSTC", DEBIAN_RUSTC)
                 .env("RUSTC_BOOTSTRAP", "1")
-                .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
-                .env("RUSTFLAGS", format!("-L native={WASI_LIBC}"))
-                .env_remove("CARGO")
+                .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+            match target {
+                Target::Wasip2 => cmd.env("RUSTFLAGS", format!("-L native={WASI_LIBC}")),
+                // Debian's compiler has no rust-lld: link with LLVM's wasm-ld.
+                Target::Unknown => cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld"),
+            };
+            cmd.env_remove("CARGO")
                 .env_remove("RUSTUP_TOOLCHAIN")
                 .env_remove("RUSTC_WRAPPER");
             cmd
