@@ -8,6 +8,9 @@
 #   e.g. scripts/conformance.sh native
 #        scripts/conformance.sh spin kv-api proxy
 #
+# For cloudflare, scripts/cloudflare-env.sh installs wasm-bindgen and points the CLI at the
+# shared Worker build and miniflare install.
+#
 # CONFORMANCE_NO_BUILD=1 serves the Spin components as they are in target/wasm (built by
 # scripts/check-spin-components.sh) instead of letting `edgezero serve` build them first.
 set -euo pipefail
@@ -16,16 +19,27 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 if [ $# -lt 1 ]; then
-    echo "usage: scripts/conformance.sh <native|spin> [example ...]" >&2
+    echo "usage: scripts/conformance.sh <native|spin|cloudflare> [example ...]" >&2
     exit 2
 fi
 adapter=$1
 shift
 
+if [ "$adapter" = cloudflare ]; then
+    # shellcheck source=scripts/cloudflare-env.sh
+    source scripts/cloudflare-env.sh
+fi
+
 dirs=()
 if [ $# -eq 0 ]; then
     for f in examples/*/conformance.toml; do
-        dirs+=("$(dirname "$f")")
+        dir=$(dirname "$f")
+        # An example runs on the adapters its edgezero.toml has a section for.
+        if ! grep -q "^\[adapters\.$adapter[].]" "$dir/edgezero.toml"; then
+            echo "note: $dir has no [adapters.$adapter] section; not run on $adapter" >&2
+            continue
+        fi
+        dirs+=("$dir")
     done
 else
     for ex in "$@"; do

@@ -23,6 +23,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "spin components"
 scripts/check-spin-components.sh
 
+step "Cloudflare Workers: wasm-bindgen-cli at the Workers' locked version (the CLI tests build a Worker)"
+# shellcheck source=scripts/cloudflare-env.sh
+source scripts/cloudflare-env.sh
+
 step "redis-server (the Spin host's Redis tests start one on loopback)"
 if ! command -v redis-server >/dev/null 2>&1; then
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
@@ -52,6 +56,9 @@ cargo build --locked --manifest-path examples/url-shortener/crates/url-shortener
 step "conformance: every example on every adapter (docs/conformance.md)"
 CONFORMANCE_NO_BUILD=1 scripts/conformance.sh native
 CONFORMANCE_NO_BUILD=1 scripts/conformance.sh spin
+# Builds each example's Worker (wasm-bindgen and miniflare installed when missing), then runs
+# it under workerd.
+scripts/conformance.sh cloudflare
 
 step "a fresh scaffold with the newest compatible dependencies, warnings as errors"
 scripts/check-scaffold-latest.sh target/debug/edgezero

@@ -19,7 +19,6 @@ edgezero_core::app!("../../edgezero.toml");
 
 /// Request handlers named in `edgezero.toml`.
 pub mod handlers {
-    use std::time::Instant;
 
     use edgezero_core::extract::ClientAddr;
     use edgezero_core::fetch::{check_url, Client, HttpHandle};
@@ -97,7 +96,8 @@ pub mod handlers {
     ) -> Result<Response, EdgeError> {
         let origin = settings.origin()?;
         let url = format!("{}/health", origin.trim_end_matches('/'));
-        let started = Instant::now();
+        // The platform's clock: `std::time::Instant` does not run in a Cloudflare Worker.
+        let started = edgezero_core::timer::now();
         let (status, error) = match http.get(&url).await {
             Ok(resp) => {
                 let status = resp.status();
@@ -107,7 +107,8 @@ pub mod handlers {
             }
             Err(e) => (None, Some(e.to_string())),
         };
-        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let elapsed = edgezero_core::timer::now().saturating_sub(started);
+        let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         let healthy = status.is_some_and(|s| s.is_success());
         let code = if healthy {
             StatusCode::OK

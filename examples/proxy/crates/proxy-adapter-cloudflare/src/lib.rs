@@ -1,0 +1,3 @@
+//! The proxy example as a Cloudflare Worker.
+
+edgezero_adapter_cloudflare::worker!(proxy_core::App);
