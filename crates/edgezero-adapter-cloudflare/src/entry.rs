@@ -38,6 +38,7 @@ fn instance<A: App>(worker_env: &worker::Env) -> Rc<Instance> {
             crate::logging::init(&vars);
             edgezero_core::timer::set_timer(delay);
             edgezero_core::timer::set_clock(clock);
+            edgezero_core::timer::set_wall_clock(clock);
             Rc::new(Instance {
                 router: A::router(),
                 bindings: Arc::new(StoreBindings::resolve(A::stores(), &vars)),
@@ -50,8 +51,9 @@ fn instance<A: App>(worker_env: &worker::Env) -> Rc<Instance> {
     })
 }
 
-/// `std::time::Instant` panics on `wasm32-unknown-unknown`: the Workers clock (`Date.now()`,
-/// which advances between I/O operations) instead.
+/// `std::time::Instant` and `SystemTime` panic on `wasm32-unknown-unknown`: the Workers clock
+/// (`Date.now()`, time since the Unix epoch, which advances between I/O operations) serves as
+/// both.
 fn clock() -> Duration {
     Duration::from_secs_f64(js_sys::Date::now().max(0.0) / 1000.0)
 }

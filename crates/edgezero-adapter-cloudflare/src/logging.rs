@@ -16,8 +16,16 @@ impl Log for Console {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let line = format!("[{} {}] {}", record.level(), record.target(), record.args())
-            .replace('\n', "\\n");
+        let line = match edgezero_core::middleware::current_request_id() {
+            Some(id) => format!(
+                "[{} {} request={id}] {}",
+                record.level(),
+                record.target(),
+                record.args()
+            ),
+            None => format!("[{} {}] {}", record.level(), record.target(), record.args()),
+        }
+        .replace('\n', "\\n");
         match record.level() {
             Level::Error => worker::console_error!("{line}"),
             Level::Warn => worker::console_warn!("{line}"),

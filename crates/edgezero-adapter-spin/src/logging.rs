@@ -33,7 +33,11 @@ fn format_line(record: &Record<'_>) -> String {
     let mut message = String::new();
     let _ = write!(message, "{}", record.args());
     let mut line = String::with_capacity(message.len() + 48);
-    let _ = write!(line, "[{} {}] ", record.level(), record.target());
+    let _ = write!(line, "[{} {}", record.level(), record.target());
+    if let Some(id) = edgezero_core::middleware::current_request_id() {
+        let _ = write!(line, " request={id}");
+    }
+    line.push_str("] ");
     for c in message.chars() {
         match c {
             '\n' => line.push_str("\\n"),
@@ -75,6 +79,30 @@ mod tests {
                 .build(),
         );
         assert_eq!(line, "[WARN edgezero_core::error] bad\\nrequest 7\n");
+    }
+
+    #[test]
+    fn a_record_inside_a_request_names_its_id() {
+        use edgezero_core::middleware::RequestIds;
+        let router = edgezero_core::Router::new().get("/", || async {
+            super::format_line(
+                &log::Record::builder()
+                    .level(log::Level::Info)
+                    .target("app")
+                    .args(format_args!("hello"))
+                    .build(),
+            )
+        });
+        let router = router.layer(RequestIds::new());
+        let request = edgezero_core::http::Request::builder()
+            .uri("/")
+            .header("x-request-id", "abc-1")
+            .body(edgezero_core::Body::Empty)
+            .unwrap();
+        let resp =
+            futures_executor::block_on(router.handle(request, edgezero_core::Stores::none()));
+        let body = futures_executor::block_on(resp.into_body().collect(1024)).unwrap();
+        assert_eq!(&body[..], b"[INFO app request=abc-1] hello\n");
     }
 
     #[test]

@@ -155,6 +155,11 @@ impl RequestContext {
         self.body.take()
     }
 
+    /// Puts a body in place of the current one (middleware that wraps or replaces it).
+    pub fn set_body(&mut self, body: Body) {
+        self.body = Some(body);
+    }
+
     /// The request parts.
     pub fn parts(&self) -> &Parts {
         &self.parts

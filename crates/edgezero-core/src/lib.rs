@@ -84,10 +84,10 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod handler;
+pub mod middleware;
 mod percent;
 pub mod response;
 pub mod router;
-pub use router::middleware;
 pub mod store;
 pub mod timer;
 

@@ -73,6 +73,33 @@ pub fn now() -> Duration {
     }
 }
 
+/// A platform wall clock: time since the Unix epoch.
+pub type WallClock = fn() -> Duration;
+
+static WALL_CLOCK: OnceLock<WallClock> = OnceLock::new();
+
+/// Installs the wall clock of a platform where `std::time::SystemTime` does not work (a
+/// Cloudflare Worker). Like [`set_timer`], the first one installed stays.
+pub fn set_wall_clock(clock: WallClock) -> bool {
+    WALL_CLOCK.set(clock).is_ok()
+}
+
+/// Time since the Unix epoch: the installed [`WallClock`], else `std::time::SystemTime`;
+/// `None` on a platform with neither (`wasm32-unknown-unknown` without an installed clock).
+/// What rate-limit windows and session expiry are measured with, so that every instance of
+/// an app agrees on them.
+pub fn unix_time() -> Option<Duration> {
+    if let Some(clock) = WALL_CLOCK.get() {
+        return Some(clock());
+    }
+    if cfg!(all(target_arch = "wasm32", target_os = "unknown")) {
+        return None;
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+}
+
 /// A future that completes after `duration`, or `None` where no timer is installed.
 pub fn sleep(duration: Duration) -> Option<Sleep> {
     TIMER.get().and_then(|timer| timer(duration))

@@ -1,36 +1,5 @@
-//! Middleware: code that runs around request handling.
-//!
-//! Added with [`Router::layer`](crate::Router::layer), middleware runs around every request
-//! of the router, including `404` and `405` answers. It can also wrap a single route
-//! ([`HandlerExt::layer`]) or every route of a nested router
-//! ([`Router::nest`](crate::Router::nest)).
-//!
-//! ```
-//! use edgezero_core::middleware::HandlerExt;
-//! use edgezero_core::{http::StatusCode, IntoResponse, Next, RequestContext, Response, Router};
-//!
-//! async fn server_header(ctx: RequestContext, next: Next) -> Response {
-//!     let mut resp = next.run(ctx).await;
-//!     resp.headers_mut().insert("server", "edgezero".parse().unwrap());
-//!     resp
-//! }
-//!
-//! async fn admins_only(ctx: RequestContext, next: Next) -> Response {
-//!     if ctx.headers().get("x-admin").is_none() {
-//!         return StatusCode::FORBIDDEN.into_response();
-//!     }
-//!     next.run(ctx).await
-//! }
-//!
-//! async fn purge() -> &'static str {
-//!     "purged"
-//! }
-//!
-//! let router = Router::new()
-//!     .post("/purge", purge.layer(admins_only)) // this route only
-//!     .layer(server_header); // every request
-//! # let _ = router;
-//! ```
+//! The middleware chain: [`Middleware`], [`Next`] and per-route layers. Documented, with the
+//! middleware EdgeZero ships, in [`crate::middleware`].
 
 use std::future::Future;
 use std::marker::PhantomData;

@@ -11,15 +11,14 @@
 //! 4. a method other than `GET`/`HEAD` without `x-kv-explorer: 1`, or whose `Origin` is not
 //!    this host, or whose `Sec-Fetch-Site` is not `same-origin` → `403`.
 //!
-//! The credentials are compared in constant time: the work done depends only on the length
-//! of what the client sent, never on where it first differs from the stored value.
+//! Step 3 is core's [`BasicAuth`] over the stored value, which compares in constant time:
+//! the work done depends only on the length of what the client sent, never on where it
+//! first differs from the stored value.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use edgezero_core::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use edgezero_core::middleware::{self, BasicAuth, Credentials};
 use edgezero_core::store::kv::KvError;
 use edgezero_core::{EdgeError, Middleware, Next, RequestContext, Response, Stores};
-use subtle::{Choice, ConstantTimeEq};
 
 use crate::{assets, CREDENTIALS_KEY, CREDENTIALS_STORE, CSRF_HEADER};
 
@@ -43,14 +42,19 @@ pub const SETUP_HINT: &str = "the kv-explorer has no credentials: store `user:pa
 
 /// The guard for the explorer mounted at `base` (see [`crate::mount`]).
 pub fn layer(base: &'static str) -> impl Middleware {
-    move |ctx: RequestContext, next: Next| guard(base, ctx, next)
+    let auth = BasicAuth::new(
+        "kv-explorer",
+        Credentials::kv(CREDENTIALS_STORE, CREDENTIALS_KEY),
+    )
+    .on_unconfigured(|_ctx, why| not_configured(why.into()).into_response());
+    move |ctx: RequestContext, next: Next| guard(base, auth.clone(), ctx, next)
 }
 
-async fn guard(base: &'static str, ctx: RequestContext, next: Next) -> Response {
+async fn guard(base: &'static str, auth: BasicAuth, ctx: RequestContext, next: Next) -> Response {
     let Some(rest) = under(base, ctx.path()) else {
         return next.run(ctx).await;
     };
-    let mut resp = match refusal(rest, &ctx).await {
+    let mut resp = match refusal(rest, &auth, &ctx).await {
         None => next.run(ctx).await,
         Some(resp) => resp,
     };
@@ -65,23 +69,23 @@ fn under<'p>(base: &str, path: &'p str) -> Option<&'p str> {
 }
 
 /// The answer that refuses the request, if it is refused.
-async fn refusal(rest: &str, ctx: &RequestContext) -> Option<Response> {
+async fn refusal(rest: &str, auth: &BasicAuth, ctx: &RequestContext) -> Option<Response> {
     let is_page = rest.is_empty() || rest == "/";
-    let expected = match load_credentials(ctx.stores()).await {
-        Ok(Ok(credentials)) => credentials,
-        Ok(Err(reason)) if is_page => {
-            log::warn!("kv-explorer refused a request: {reason}");
-            return Some(assets::setup_page());
-        }
-        Ok(Err(reason)) => return Some(not_configured(reason).into_response()),
-        Err(e) => return Some(EdgeError::from(e).into_response()),
-    };
     let safe = matches!(*ctx.method(), Method::GET | Method::HEAD);
     if safe && (is_page || rest == "/app.js" || rest == "/app.css") {
-        return None;
+        // They hold no data, but without usable credentials the page says how to set them.
+        return match load_credentials(ctx.stores()).await {
+            Ok(Ok(())) => None,
+            Ok(Err(reason)) if is_page => {
+                log::warn!("kv-explorer refused a request: {reason}");
+                Some(assets::setup_page())
+            }
+            Ok(Err(reason)) => Some(not_configured(reason).into_response()),
+            Err(e) => Some(EdgeError::from(e).into_response()),
+        };
     }
-    if !authorized(ctx.headers(), &expected) {
-        return Some(unauthorized().into_response());
+    if let Err(refusal) = auth.authenticate(ctx).await {
+        return Some(refusal);
     }
     if safe {
         return None;
@@ -114,56 +118,31 @@ pub enum CredentialsError {
 const CREDENTIALS_RULE: &str =
     "it must be `user:password` with a non-empty user (without `:`) and password";
 
-/// The stored `user:password`, or why the explorer is closed.
-async fn load_credentials(stores: &Stores) -> Result<Result<Vec<u8>, CredentialsError>, KvError> {
+impl From<middleware::CredentialsError> for CredentialsError {
+    fn from(e: middleware::CredentialsError) -> Self {
+        match e {
+            middleware::CredentialsError::NoColon => CredentialsError::NoColon,
+            middleware::CredentialsError::EmptyPart => CredentialsError::EmptyPart,
+            middleware::CredentialsError::ControlCharacter => CredentialsError::ControlCharacter,
+            middleware::CredentialsError::Missing | middleware::CredentialsError::Empty => {
+                CredentialsError::Missing
+            }
+        }
+    }
+}
+
+/// Whether usable credentials are stored, or why the explorer is closed.
+async fn load_credentials(stores: &Stores) -> Result<Result<(), CredentialsError>, KvError> {
     let kv = stores.kv(CREDENTIALS_STORE).await?;
     Ok(match kv.get_bytes(CREDENTIALS_KEY).await? {
         None => Err(CredentialsError::Missing),
-        Some(raw) => check_credentials(&raw).map(|()| raw.to_vec()),
+        Some(raw) => check_credentials(&raw),
     })
 }
 
 /// Checks a stored credentials value: `user:password`, both non-empty, no control characters.
 pub fn check_credentials(raw: &[u8]) -> Result<(), CredentialsError> {
-    let Some(colon) = raw.iter().position(|b| *b == b':') else {
-        return Err(CredentialsError::NoColon);
-    };
-    if colon == 0 || colon + 1 == raw.len() {
-        return Err(CredentialsError::EmptyPart);
-    }
-    if raw.iter().any(|b| b.is_ascii_control()) {
-        return Err(CredentialsError::ControlCharacter);
-    }
-    Ok(())
-}
-
-/// Whether `headers` carry `Authorization: Basic <base64 of expected>`.
-pub fn authorized(headers: &HeaderMap, expected: &[u8]) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return false;
-    };
-    let Some((scheme, token)) = value.as_bytes().split_first_chunk::<6>() else {
-        return false;
-    };
-    if !scheme.eq_ignore_ascii_case(b"basic ") {
-        return false;
-    }
-    match STANDARD.decode(token.trim_ascii()) {
-        Ok(given) => constant_time_eq(&given, expected),
-        Err(_) => false,
-    }
-}
-
-/// Whether `given == expected`, in time that depends only on `given.len()`.
-pub fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
-    if expected.is_empty() {
-        return false;
-    }
-    let mut equal: Choice = given.len().ct_eq(&expected.len());
-    for (i, b) in given.iter().enumerate() {
-        equal &= b.ct_eq(&expected[i % expected.len()]);
-    }
-    equal.into()
+    middleware::CredentialsError::check_basic(raw).map_err(CredentialsError::from)
 }
 
 /// A state-changing request must say it comes from the page, from the page's own origin;
@@ -212,18 +191,6 @@ fn not_configured(reason: CredentialsError) -> EdgeError {
     )
 }
 
-fn unauthorized() -> EdgeError {
-    EdgeError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "send the kv-explorer's user and password with `Authorization: Basic ...`",
-    )
-    .with_header(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(WWW_AUTHENTICATE),
-    )
-}
-
 fn forbidden(message: String) -> EdgeError {
     EdgeError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
@@ -244,22 +211,6 @@ fn security_headers(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn constant_time_eq_compares_whole_values() {
-        assert!(constant_time_eq(b"alice:secret", b"alice:secret"));
-        for other in [
-            &b"alice:secreT"[..],
-            b"alice:secret ",
-            b"alice:secre",
-            b"",
-            b"bob:secret",
-            b"alice:secretalice:secret",
-        ] {
-            assert!(!constant_time_eq(other, b"alice:secret"), "{other:?}");
-        }
-        assert!(!constant_time_eq(b"", b""), "no stored value never matches");
-    }
 
     #[test]
     fn under_matches_the_base_and_below_only() {
