@@ -105,6 +105,21 @@ impl RequestContext {
         self.parts.uri.path()
     }
 
+    /// Whether the client reached the app over HTTPS, as far as the app can tell: the URI
+    /// says `https`, or the first `X-Forwarded-Proto` does (set by the proxy in front).
+    /// A client can claim the latter, so use it for what is harmless on plain HTTP (HSTS,
+    /// `Secure` cookies), never to authorize.
+    pub fn is_https(&self) -> bool {
+        self.parts.uri.scheme_str() == Some("https")
+            || self
+                .parts
+                .headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    }
+
     /// The raw query string, if any.
     pub fn query(&self) -> Option<&str> {
         self.parts.uri.query()

@@ -79,6 +79,7 @@ pub mod app;
 pub mod app_config;
 pub mod body;
 pub mod context;
+pub mod cookie;
 pub mod env;
 pub mod error;
 pub mod extract;
@@ -88,6 +89,7 @@ pub mod middleware;
 mod percent;
 pub mod response;
 pub mod router;
+pub mod session;
 pub mod store;
 pub mod timer;
 

@@ -76,11 +76,13 @@ mod security;
 mod timeout;
 
 pub use crate::router::middleware::{HandlerExt, Layered, Middleware, Next, ViaLayer};
+pub(crate) use auth::constant_time_eq;
 pub use auth::{AuthenticatedUser, BasicAuth, BearerAuth, Credentials, CredentialsError};
 pub use body_limit::BodyLimit;
 pub use conditional::{strong_etag, ConditionalGet};
 pub use cors::Cors;
 pub use rate_limit::RateLimit;
+pub(crate) use request_id::random_hex;
 pub use request_id::{current_request_id, RequestId, RequestIds};
 pub use security::{SecurityHeaders, DEFAULT_CONTENT_SECURITY_POLICY, DEFAULT_HSTS_MAX_AGE};
 pub use timeout::Timeout;

@@ -126,23 +126,27 @@ fn usable(id: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b))
 }
 
-/// 32 hex digits from the platform's random source; a process counter mixed with the clock
-/// should the source fail (ids stay unique within the process).
-fn generate() -> String {
+/// 32 hex digits from the platform's random source (128 bits), or `None` when it fails.
+pub(crate) fn random_hex() -> Option<String> {
     let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let t = crate::timer::now().as_nanos() as u64;
-        bytes[..8].copy_from_slice(&n.to_be_bytes());
-        bytes[8..].copy_from_slice(&t.to_be_bytes());
-    }
+    getrandom::fill(&mut bytes).ok()?;
     let mut out = String::with_capacity(32);
     for b in bytes {
         out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
         out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
     }
-    out
+    Some(out)
+}
+
+/// A random id; a process counter mixed with the clock should the random source fail
+/// (ids stay unique within the process: good enough to correlate logs).
+fn generate() -> String {
+    random_hex().unwrap_or_else(|| {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let t = crate::timer::now().as_nanos() as u64;
+        format!("{n:016x}{t:016x}")
+    })
 }
 
 impl Middleware for RequestIds {

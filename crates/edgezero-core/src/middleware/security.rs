@@ -130,19 +130,9 @@ impl SecurityHeaders {
     }
 }
 
-fn is_https(ctx: &RequestContext) -> bool {
-    ctx.uri().scheme_str() == Some("https")
-        || ctx
-            .headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
-}
-
 impl Middleware for SecurityHeaders {
     fn call(&self, ctx: RequestContext, next: Next) -> LocalBoxFuture<'static, Response> {
-        let hsts = self.hsts.clone().filter(|_| is_https(&ctx));
+        let hsts = self.hsts.clone().filter(|_| ctx.is_https());
         let set = self.clone();
         Box::pin(async move {
             let mut resp = next.run(ctx).await;

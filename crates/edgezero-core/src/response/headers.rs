@@ -26,6 +26,12 @@ pub struct InvalidHeader {
     reason: String,
 }
 
+impl InvalidHeader {
+    pub(crate) fn new(reason: String) -> Self {
+        InvalidHeader { reason }
+    }
+}
+
 impl From<InvalidHeader> for EdgeError {
     fn from(err: InvalidHeader) -> Self {
         EdgeError::internal(err)
