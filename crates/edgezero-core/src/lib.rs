@@ -77,6 +77,7 @@ extern crate self as edgezero_core;
 
 pub mod app;
 pub mod app_config;
+pub mod assets;
 pub mod body;
 pub mod context;
 pub mod cookie;
@@ -110,6 +111,9 @@ pub use http;
 
 /// Bakes an `edgezero.toml` into an [`App`] at compile time. See `edgezero-macros`.
 pub use edgezero_macros::app;
+
+/// Embeds a directory at compile time as [`assets::Assets`]. See [`assets`].
+pub use edgezero_macros::assets;
 
 /// Derives [`app_config::ConfigSchema`] for a struct read with the [`AppConfig`] extractor;
 /// `#[secret]` marks the fields filled from the secret store. See [`app_config`].

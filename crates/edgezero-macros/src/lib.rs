@@ -42,6 +42,7 @@
 //! module.
 
 mod app_config;
+mod assets;
 mod spin_service;
 
 use std::path::PathBuf;
@@ -90,6 +91,17 @@ impl Parse for AppArgs {
 pub fn app(input: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(input as AppArgs);
     match expand(&args) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// `edgezero_core::assets!("public")`: the files under a directory (relative to the crate's
+/// `Cargo.toml`), embedded at compile time. See `edgezero_core::assets`.
+#[proc_macro]
+pub fn assets(input: TokenStream) -> TokenStream {
+    let lit = syn::parse_macro_input!(input as syn::LitStr);
+    match assets::expand(&lit) {
         Ok(tokens) => tokens.into(),
         Err(e) => e.to_compile_error().into(),
     }
