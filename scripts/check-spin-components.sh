@@ -28,14 +28,14 @@ HTTP_CLIENT_IMPORT="import wasi:http/client@0.3.0-rc-2026-03-15;"
 # example → does it call origins (edgezero-adapter-spin's `outbound-http`)? Unlisted: no.
 declare -A USES_HTTP_CLIENT=([proxy]=yes)
 # example → built with the `wasi-keyvalue` feature (the default)? kv-api opts out.
-declare -A WASI_KEYVALUE=([counter]=yes [url-shortener]=yes [kv-api]=no [kv-explorer]=yes [proxy]=yes)
+declare -A WASI_KEYVALUE=([counter]=yes [url-shortener]=yes [kv-api]=no [kv-explorer]=yes [proxy]=yes [site]=yes)
 # example → does it count (must import wasi:keyvalue/atomics)? Unlisted: not checked.
-declare -A USES_ATOMICS=([counter]=yes)
+declare -A USES_ATOMICS=([counter]=yes [site]=yes)
 COMPONENT_MAGIC="0061736d0d000100"
 
 # example → does it use key-value stores?
-declare -A USES_KV=([counter]=yes [url-shortener]=yes [kv-api]=yes [kv-explorer]=yes [proxy]=yes)
-ALL=(counter url-shortener kv-api kv-explorer proxy)
+declare -A USES_KV=([counter]=yes [url-shortener]=yes [kv-api]=yes [kv-explorer]=yes [proxy]=yes [site]=yes)
+ALL=(counter url-shortener kv-api kv-explorer proxy site)
 
 examples=("$@")
 [ ${#examples[@]} -gt 0 ] || examples=("${ALL[@]}")

@@ -364,9 +364,10 @@ fn bearer_token(headers: &HeaderMap) -> Option<&[u8]> {
         .then(|| token.trim_ascii())
 }
 
-/// Whether `given == expected`, in time that depends only on `given.len()`. An empty
-/// `expected` never matches.
-pub(crate) fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+/// Whether `given == expected`, in time that depends only on `given.len()`: how long it
+/// takes says nothing about where `given` first differs. An empty `expected` never matches.
+/// For comparing a password or token a client sent with the stored one.
+pub fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
     if expected.is_empty() {
         return false;
     }

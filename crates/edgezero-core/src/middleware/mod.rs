@@ -3,7 +3,8 @@
 //! Added with [`Router::layer`](crate::Router::layer), middleware runs around every request
 //! of the router, including `404` and `405` answers. It can also wrap a single route
 //! ([`HandlerExt::layer`]) or every route of a nested router
-//! ([`Router::nest`](crate::Router::nest)). Layers added later run first (they are outer).
+//! ([`Router::nest`](crate::Router::nest)). On a router the first layer added runs first
+//! (it is the outermost); on one handler, the last one added.
 //!
 //! ```
 //! use edgezero_core::middleware::HandlerExt;
@@ -58,11 +59,11 @@
 //!
 //! let api = Router::new()
 //!     .get("/hello", || async { "hello" })
-//!     .layer(RateLimit::per_minute(60))
-//!     .layer(Timeout::new(Duration::from_secs(10)))
-//!     .layer(Cors::new().allow_origin("https://app.example"))
+//!     .layer(RequestIds::new())
 //!     .layer(SecurityHeaders::new())
-//!     .layer(RequestIds::new());
+//!     .layer(Cors::new().allow_origin("https://app.example"))
+//!     .layer(Timeout::new(Duration::from_secs(10)))
+//!     .layer(RateLimit::per_minute(60));
 //! # let _ = api;
 //! ```
 
@@ -76,8 +77,9 @@ mod security;
 mod timeout;
 
 pub use crate::router::middleware::{HandlerExt, Layered, Middleware, Next, ViaLayer};
-pub(crate) use auth::constant_time_eq;
-pub use auth::{AuthenticatedUser, BasicAuth, BearerAuth, Credentials, CredentialsError};
+pub use auth::{
+    constant_time_eq, AuthenticatedUser, BasicAuth, BearerAuth, Credentials, CredentialsError,
+};
 pub use body_limit::BodyLimit;
 pub use conditional::{strong_etag, ConditionalGet};
 pub use cors::Cors;

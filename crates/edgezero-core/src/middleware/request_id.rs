@@ -79,7 +79,7 @@ pub fn current_request_id() -> Option<RequestId> {
 /// a request extension ([`RequestId`]), the `x-request-id` of the response, and — through
 /// [`current_request_id`] — part of every log line the adapters write for the request.
 ///
-/// Put it outermost (added last), so that everything inside logs with the id. An incoming
+/// Put it outermost (the router's first layer), so that everything inside logs with the id. An incoming
 /// id is whatever the client chose: use it to correlate logs, never to authorize.
 #[derive(Debug, Clone)]
 pub struct RequestIds {

@@ -1,0 +1,46 @@
+//! A small site built from EdgeZero's batteries:
+//!
+//! - static pages and assets from `public/` at `/` ([`edgezero_core::assets!`]);
+//! - `POST /login` (form fields `user`, `password`; the password is the secret
+//!   `site_password`) starts a session ([`edgezero_core::session`]) and answers `303` to
+//!   `/me`; `GET /me` is `{"user": ...}` when logged in, `401` otherwise; `POST /logout`
+//!   ends the session and answers `303` to `/`;
+//! - `GET /api/hello` answers JSON, with CORS for the origins of the config entry
+//!   `cors.allowed_origins` (comma-separated) and at most `rate.per_minute` requests per
+//!   client address and minute (`429` past it);
+//! - security headers on everything.
+//!
+//! The session cookie is signed with the secret `session_key` (at least 32 bytes).
+
+use edgezero_core::assets::Assets;
+use edgezero_core::middleware::{RequestIds, SecurityHeaders};
+use edgezero_core::session::Sessions;
+use edgezero_core::Router;
+
+edgezero_core::app!("../../edgezero.toml", routes = crate::routes);
+
+pub mod api;
+pub mod login;
+
+/// The files of `public/`.
+pub const PUBLIC: Assets = edgezero_core::assets!("../../public");
+
+/// The secret that signs the session cookie.
+pub const SESSION_KEY_SECRET: &str = "session_key";
+
+/// Every route and middleware: the API with its CORS and rate limit, the login routes with
+/// sessions, the files of `public/` for every other path, security headers and request ids
+/// around it all.
+pub fn routes(router: Router) -> Router {
+    let accounts = Router::new()
+        .post("/login", login::login)
+        .get("/me", login::me)
+        .post("/logout", login::logout)
+        .layer(Sessions::new(SESSION_KEY_SECRET));
+    router
+        .merge(accounts)
+        .merge(api::routes())
+        .fallback(PUBLIC)
+        .layer(RequestIds::new())
+        .layer(SecurityHeaders::new())
+}
