@@ -47,6 +47,7 @@
 //! | [`ConditionalGet`] | `ETag`s for buffered bodies, `304` for `If-None-Match` / `If-Modified-Since` |
 //! | [`BasicAuth`], [`BearerAuth`] | credentials from a secret or a KV entry, compared in constant time |
 //! | [`RateLimit`] | a fixed window per client address counted with KV `increment`; `429` past it |
+//! | `Compression` | brotli or gzip by `Accept-Encoding`, streams too (the `compression` feature) |
 //!
 //! A typical public API, outermost first — CORS answers preflights before anything else
 //! runs, the request id is there for every log line, and the limiter counts only requests
@@ -69,6 +70,8 @@
 
 mod auth;
 mod body_limit;
+#[cfg(feature = "compression")]
+mod compression;
 mod conditional;
 mod cors;
 mod rate_limit;
@@ -81,6 +84,8 @@ pub use auth::{
     constant_time_eq, AuthenticatedUser, BasicAuth, BearerAuth, Credentials, CredentialsError,
 };
 pub use body_limit::BodyLimit;
+#[cfg(feature = "compression")]
+pub use compression::Compression;
 pub use conditional::{strong_etag, ConditionalGet};
 pub use cors::Cors;
 pub use rate_limit::RateLimit;

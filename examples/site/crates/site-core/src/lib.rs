@@ -8,12 +8,13 @@
 //! - `GET /api/hello` answers JSON, with CORS for the origins of the config entry
 //!   `cors.allowed_origins` (comma-separated) and at most `rate.per_minute` requests per
 //!   client address and minute (`429` past it);
-//! - security headers on everything.
+//! - security headers and compression (brotli or gzip, for answers of 1 KiB and more) on
+//!   everything.
 //!
 //! The session cookie is signed with the secret `session_key` (at least 32 bytes).
 
 use edgezero_core::assets::Assets;
-use edgezero_core::middleware::{RequestIds, SecurityHeaders};
+use edgezero_core::middleware::{Compression, RequestIds, SecurityHeaders};
 use edgezero_core::session::Sessions;
 use edgezero_core::Router;
 
@@ -29,8 +30,8 @@ pub const PUBLIC: Assets = edgezero_core::assets!("../../public");
 pub const SESSION_KEY_SECRET: &str = "session_key";
 
 /// Every route and middleware: the API with its CORS and rate limit, the login routes with
-/// sessions, the files of `public/` for every other path, security headers and request ids
-/// around it all.
+/// sessions, the files of `public/` for every other path; request ids, security headers and
+/// compression around it all.
 pub fn routes(router: Router) -> Router {
     let accounts = Router::new()
         .post("/login", login::login)
@@ -43,4 +44,5 @@ pub fn routes(router: Router) -> Router {
         .fallback(PUBLIC)
         .layer(RequestIds::new())
         .layer(SecurityHeaders::new())
+        .layer(Compression::new())
 }
