@@ -1,7 +1,11 @@
 //! `GET /api/hello`: JSON, with CORS and a rate limit set by the config store.
 
 use edgezero_core::extract::FromRequestParts;
-use edgezero_core::middleware::{Cors, Middleware, RateLimit};
+use std::time::Duration;
+
+use edgezero_core::middleware::{
+    BearerAuth, ConditionalGet, Cors, Credentials, HandlerExt, Middleware, RateLimit, Timeout,
+};
 use edgezero_core::{AppConfig, Json, Next, RequestContext, Response, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -29,13 +33,29 @@ pub struct RateSettings {
     pub per_minute: u64,
 }
 
+/// The secret holding the bearer token of `GET /api/private`.
+pub const API_TOKEN_SECRET: &str = "api_token";
+
 /// The API's routes: CORS outside (the first layer: preflights are answered before anything
-/// is counted, and a `429` is readable by an allowed page), the rate limit inside.
+/// is counted, and a `429` is readable by an allowed page), then the rate limit, a deadline
+/// and entity tags (`304` for a client that has the answer already). `GET /api/private`
+/// also needs `Authorization: Bearer <the secret api_token>`.
 pub fn routes() -> Router {
     Router::new()
         .get("/api/hello", hello)
+        .get(
+            "/api/private",
+            private.layer(BearerAuth::new("site-api", Credentials::secret(API_TOKEN_SECRET))),
+        )
         .layer(cors)
         .layer(rate_limit)
+        .layer(Timeout::new(Duration::from_secs(10)))
+        .layer(ConditionalGet::new())
+}
+
+/// `GET /api/private`: only with the bearer token.
+pub async fn private() -> Json<Value> {
+    Json(json!({ "message": "hello, token holder" }))
 }
 
 /// `GET /api/hello`.

@@ -6,15 +6,17 @@
 //!   `/me`; `GET /me` is `{"user": ...}` when logged in, `401` otherwise; `POST /logout`
 //!   ends the session and answers `303` to `/`;
 //! - `GET /api/hello` answers JSON, with CORS for the origins of the config entry
-//!   `cors.allowed_origins` (comma-separated) and at most `rate.per_minute` requests per
-//!   client address and minute (`429` past it);
+//!   `cors.allowed_origins` (comma-separated), at most `rate.per_minute` requests per
+//!   client address and minute (`429` past it), a 10 s deadline and an `ETag`;
+//!   `GET /api/private` also needs `Authorization: Bearer <the secret api_token>`;
+//! - a login form of at most 4 KiB;
 //! - security headers and compression (brotli or gzip, for answers of 1 KiB and more) on
 //!   everything.
 //!
 //! The session cookie is signed with the secret `session_key` (at least 32 bytes).
 
 use edgezero_core::assets::Assets;
-use edgezero_core::middleware::{Compression, RequestIds, SecurityHeaders};
+use edgezero_core::middleware::{BodyLimit, Compression, HandlerExt, RequestIds, SecurityHeaders};
 use edgezero_core::session::Sessions;
 use edgezero_core::Router;
 
@@ -34,7 +36,7 @@ pub const SESSION_KEY_SECRET: &str = "session_key";
 /// compression around it all.
 pub fn routes(router: Router) -> Router {
     let accounts = Router::new()
-        .post("/login", login::login)
+        .post("/login", login::login.layer(BodyLimit::new(4 * 1024)))
         .get("/me", login::me)
         .post("/logout", login::logout)
         .layer(Sessions::new(SESSION_KEY_SECRET));
