@@ -69,6 +69,7 @@
 
 #![warn(missing_docs)]
 
+mod background;
 pub mod client;
 pub mod config;
 mod db;
@@ -90,6 +91,7 @@ use std::sync::Arc;
 use edgezero_core::env;
 use edgezero_core::{App, Router, StoreBindings, StoreMetadata};
 
+pub use background::Background;
 pub use db::Database;
 pub use provider::NativeProvider;
 pub use server::{Server, MAX_REQUEST_HEAD_BYTES};

@@ -190,6 +190,42 @@ impl Guard {
     }
 }
 
+/// The constructor, `on_unconfigured` and `Debug` of an auth middleware around a [`Guard`].
+macro_rules! guard_api {
+    ($name:ident, $what:literal) => {
+        impl $name {
+            #[doc = concat!("Guards with the ", $what, " kept in `credentials`, under `realm` (the name a")]
+            /// browser shows in its login prompt).
+            pub fn new(realm: impl Into<String>, credentials: Credentials) -> Self {
+                $name(Guard {
+                    realm: realm.into(),
+                    credentials,
+                    unconfigured: None,
+                })
+            }
+
+            /// Answers with `answer` instead of `503` when the stored credentials are missing
+            /// or malformed (e.g. a page that says how to set them).
+            pub fn on_unconfigured(
+                mut self,
+                answer: impl Fn(&RequestContext, CredentialsError) -> Response + Send + Sync + 'static,
+            ) -> Self {
+                self.0.unconfigured = Some(Arc::new(answer));
+                self
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("realm", &self.0.realm)
+                    .field("credentials", &self.0.credentials)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 /// HTTP Basic authentication: the request's `Authorization: Basic …` must carry exactly
 /// the stored `user:password`. Otherwise `401` with `WWW-Authenticate: Basic realm="…"`.
 ///
@@ -216,27 +252,9 @@ impl Guard {
 #[derive(Clone)]
 pub struct BasicAuth(Guard);
 
+guard_api!(BasicAuth, "`user:password`");
+
 impl BasicAuth {
-    /// Guards with the `user:password` kept in `credentials`, under `realm` (the name a
-    /// browser shows in its login prompt).
-    pub fn new(realm: impl Into<String>, credentials: Credentials) -> Self {
-        BasicAuth(Guard {
-            realm: realm.into(),
-            credentials,
-            unconfigured: None,
-        })
-    }
-
-    /// Answers with `answer` instead of `503` when the stored credentials are missing or
-    /// malformed (e.g. a page that says how to set them).
-    pub fn on_unconfigured(
-        mut self,
-        answer: impl Fn(&RequestContext, CredentialsError) -> Response + Send + Sync + 'static,
-    ) -> Self {
-        self.0.unconfigured = Some(Arc::new(answer));
-        self
-    }
-
     /// The authenticated user, or the answer that refuses the request.
     pub async fn authenticate(&self, ctx: &RequestContext) -> Result<AuthenticatedUser, Response> {
         let expected = self.0.expected(ctx, CredentialsError::check_basic).await?;
@@ -273,15 +291,6 @@ impl Middleware for BasicAuth {
     }
 }
 
-impl std::fmt::Debug for BasicAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BasicAuth")
-            .field("realm", &self.0.realm)
-            .field("credentials", &self.0.credentials)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Bearer-token authentication: `Authorization: Bearer <token>` must carry exactly the
 /// stored token; otherwise `401` with `WWW-Authenticate: Bearer realm="…"`. Compared in
 /// constant time; missing or malformed stored tokens as for [`BasicAuth`].
@@ -298,25 +307,7 @@ impl std::fmt::Debug for BasicAuth {
 #[derive(Clone)]
 pub struct BearerAuth(Guard);
 
-impl BearerAuth {
-    /// Guards with the token kept in `credentials`.
-    pub fn new(realm: impl Into<String>, credentials: Credentials) -> Self {
-        BearerAuth(Guard {
-            realm: realm.into(),
-            credentials,
-            unconfigured: None,
-        })
-    }
-
-    /// As [`BasicAuth::on_unconfigured`].
-    pub fn on_unconfigured(
-        mut self,
-        answer: impl Fn(&RequestContext, CredentialsError) -> Response + Send + Sync + 'static,
-    ) -> Self {
-        self.0.unconfigured = Some(Arc::new(answer));
-        self
-    }
-}
+guard_api!(BearerAuth, "token");
 
 impl Middleware for BearerAuth {
     fn call(&self, ctx: RequestContext, next: Next) -> LocalBoxFuture<'static, Response> {
@@ -333,15 +324,6 @@ impl Middleware for BearerAuth {
                     .challenge("Bearer", "send the token with `Authorization: Bearer ...`"),
             }
         })
-    }
-}
-
-impl std::fmt::Debug for BearerAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BearerAuth")
-            .field("realm", &self.0.realm)
-            .field("credentials", &self.0.credentials)
-            .finish_non_exhaustive()
     }
 }
 

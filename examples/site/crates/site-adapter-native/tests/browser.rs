@@ -3,10 +3,10 @@
 //! its origin is in the config; a login and logout round trip through the page's forms.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::Path;
 
-use edgezero_adapter_native::ServerConfig;
+use edgezero_adapter_native::{Background, ServerConfig};
 use edgezero_core::App as _;
 use edgezero_test_support::browser::{Browser, BrowserError, Locator};
 use site_core::App;
@@ -15,9 +15,7 @@ const PASSWORD: &str = "correct horse battery";
 
 /// The site on a free loopback port over a temporary SQLite file; stopped on drop.
 struct Site {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    server: Background,
     _dir: tempfile::TempDir,
 }
 
@@ -37,36 +35,12 @@ impl Site {
         config.addr = "127.0.0.1:0".parse().unwrap();
         config.kv_path = kv_path;
         config.workers = 1;
-        let (server, handle) =
-            edgezero_adapter_native::bind(App::router().build(), App::stores(), config).unwrap();
-        let addr = server.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            server.serve(handle, async {
-                let _ = stopped.await;
-            })
-        });
-        Site {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-            _dir: dir,
-        }
+        let server = Background::start(App::router().build(), App::stores(), config).unwrap();
+        Site { server, _dir: dir }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.url(path)
     }
 }
 

@@ -45,7 +45,10 @@ pub fn routes() -> Router {
         .get("/api/hello", hello)
         .get(
             "/api/private",
-            private.layer(BearerAuth::new("site-api", Credentials::secret(API_TOKEN_SECRET))),
+            private.layer(BearerAuth::new(
+                "site-api",
+                Credentials::secret(API_TOKEN_SECRET),
+            )),
         )
         .layer(cors)
         .layer(rate_limit)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use edgezero_adapter_native::ServerConfig;
+use edgezero_adapter_native::{Background, ServerConfig};
 use edgezero_core::App as _;
 use edgezero_test_support::wire;
 pub use edgezero_test_support::wire::Answer as Resp;
@@ -19,8 +19,7 @@ pub const CREDENTIALS: &str = "alice:s3cret";
 pub struct Server {
     pub addr: SocketAddr,
     pub kv_path: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    _server: Background,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -43,20 +42,11 @@ impl Server {
         config.addr = "127.0.0.1:0".parse().unwrap();
         config.kv_path = kv_path.to_path_buf();
         config.workers = 1;
-        let (server, handle) =
-            edgezero_adapter_native::bind(App::router().build(), App::stores(), config).unwrap();
-        let addr = server.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            server.serve(handle, async {
-                let _ = stopped.await;
-            })
-        });
+        let server = Background::start(App::router().build(), App::stores(), config).unwrap();
         Server {
-            addr,
+            addr: server.addr(),
             kv_path: kv_path.to_path_buf(),
-            stop: Some(stop),
-            thread: Some(thread),
+            _server: server,
             _dir: None,
         }
     }
@@ -96,17 +86,6 @@ impl Server {
             headers.push(("x-kv-explorer", "1"));
         }
         self.call(method, path, &headers, body)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -8,15 +8,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use edgezero_adapter_native::{bind, ServerConfig};
+use edgezero_adapter_native::{Background, ServerConfig};
 use edgezero_core::App;
 use edgezero_test_support::wire;
 pub use edgezero_test_support::wire::Answer;
 
 pub struct Gateway {
     pub addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    _server: Background,
     _dir: tempfile::TempDir,
 }
 
@@ -47,18 +46,10 @@ impl Gateway {
             http_timeout,
         };
         let router = proxy_core::App::router().build();
-        let (server, handle) = bind(router, proxy_core::App::stores(), config).unwrap();
-        let addr = server.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            server.serve(handle, async {
-                let _ = stopped.await;
-            })
-        });
+        let server = Background::start(router, proxy_core::App::stores(), config).unwrap();
         Gateway {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
+            addr: server.addr(),
+            _server: server,
             _dir: dir,
         }
     }
@@ -75,16 +66,5 @@ impl Gateway {
 
     pub fn get(&self, path: &str) -> Answer {
         self.send(&format!("GET {path} HTTP/1.1\r\nHost: edge.test"), b"")
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
