@@ -1,4 +1,5 @@
-//! Response compression (the `compression` feature): brotli or gzip, by `Accept-Encoding`.
+//! Response compression (features `compression`, or `compression-gzip` / `compression-brotli`
+//! alone): brotli or gzip, by `Accept-Encoding`.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -29,8 +30,11 @@ use crate::response::Response;
 /// stream still reaches the client piece by piece. A strong `ETag` becomes weak, as the
 /// bytes are no longer the ones it named.
 ///
-/// Only in builds with the `compression` feature of `edgezero-core`, so that a component
-/// that does not use it carries none of it.
+/// Only in builds with a compression feature of `edgezero-core`, so that a component that
+/// does not use it carries none of it: `compression` for both codings,
+/// `compression-gzip` or `compression-brotli` for one. The brotli encoder is large (about
+/// 1 MB of a component, against tens of KB for gzip: `docs/benchmarks.md`); a client that
+/// accepts only a coding the build lacks gets the answer uncompressed.
 ///
 /// ```
 /// use edgezero_core::middleware::Compression;
@@ -85,12 +89,14 @@ impl Compression {
 
     fn encoder(&self, coding: Coding, sink: Sink) -> Box<dyn Write> {
         match coding {
+            #[cfg(feature = "compression-brotli")]
             Coding::Brotli => Box::new(brotli::CompressorWriter::new(
                 sink,
                 4096,
                 self.brotli_quality,
                 22,
             )),
+            #[cfg(feature = "compression-gzip")]
             Coding::Gzip => Box::new(flate2::write::GzEncoder::new(
                 sink,
                 flate2::Compression::new(self.gzip_level),
@@ -101,14 +107,18 @@ impl Compression {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Coding {
+    #[cfg(feature = "compression-brotli")]
     Brotli,
+    #[cfg(feature = "compression-gzip")]
     Gzip,
 }
 
 impl Coding {
     fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "compression-brotli")]
             Coding::Brotli => "br",
+            #[cfg(feature = "compression-gzip")]
             Coding::Gzip => "gzip",
         }
     }
@@ -144,7 +154,16 @@ fn choose(headers: &HeaderMap) -> Option<Coding> {
             _ => {}
         }
     }
-    (br.then_some(Coding::Brotli)).or(gzip.then_some(Coding::Gzip))
+    #[cfg(feature = "compression-brotli")]
+    if br {
+        return Some(Coding::Brotli);
+    }
+    #[cfg(feature = "compression-gzip")]
+    if gzip {
+        return Some(Coding::Gzip);
+    }
+    let _ = (br, gzip);
+    None
 }
 
 /// Whether a response of this type gains nothing from compression, or must not be delayed.
@@ -323,6 +342,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(feature = "compression-brotli", feature = "compression-gzip"))]
     fn brotli_is_preferred_and_q_zero_refuses() {
         assert_eq!(choose(&accept("gzip, deflate, br")), Some(Coding::Brotli));
         assert_eq!(choose(&accept("gzip")), Some(Coding::Gzip));

@@ -70,7 +70,7 @@
 
 mod auth;
 mod body_limit;
-#[cfg(feature = "compression")]
+#[cfg(any(feature = "compression-gzip", feature = "compression-brotli"))]
 mod compression;
 mod conditional;
 mod cors;
@@ -84,7 +84,7 @@ pub use auth::{
     constant_time_eq, AuthenticatedUser, BasicAuth, BearerAuth, Credentials, CredentialsError,
 };
 pub use body_limit::BodyLimit;
-#[cfg(feature = "compression")]
+#[cfg(any(feature = "compression-gzip", feature = "compression-brotli"))]
 pub use compression::Compression;
 pub use conditional::{strong_etag, ConditionalGet};
 pub use cors::Cors;
