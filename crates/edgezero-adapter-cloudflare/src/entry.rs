@@ -14,7 +14,7 @@ use wasm_bindgen::JsValue;
 
 use crate::client::WorkerHttp;
 use crate::provider::WorkerProvider;
-use crate::request::{client_addr, declared_length};
+use crate::request::{client_addr, declared_length, restore_accept_encoding};
 use crate::response::CoreBody;
 
 /// What an isolate builds on its first request and reuses afterwards.
@@ -69,13 +69,23 @@ pub async fn handle<A: App>(
     worker_env: worker::Env,
 ) -> Result<web_sys::Response, JsValue> {
     let instance = instance::<A>(&worker_env);
+    let accept_encoding = client_accept_encoding(&req);
     let response = match worker::request_from_wasm(req) {
-        Ok(req) => serve(&instance, req).await,
+        Ok(mut req) => {
+            restore_accept_encoding(req.headers_mut(), accept_encoding);
+            serve(&instance, req).await
+        }
         Err(e) => {
             EdgeError::bad_request(format!("the request could not be read: {e}")).into_response()
         }
     };
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    // A `Content-Encoding` the app set means the body is encoded already (the Compression
+    // middleware, a precompressed asset), as on every platform: workerd must send it as it
+    // is. By default it would compress the body again to match the header.
+    if parts.headers.contains_key(http::header::CONTENT_ENCODING) {
+        parts.extensions.insert(worker::EncodeBody::Manual);
+    }
     let response = http::Response::from_parts(parts, CoreBody(body));
     match worker::response_to_wasm(response) {
         Ok(resp) => Ok(resp),
@@ -91,6 +101,17 @@ pub async fn handle<A: App>(
             worker::response_to_wasm(fallback).map_err(JsValue::from)
         }
     }
+}
+
+/// The client's own `Accept-Encoding`, from `request.cf.clientAcceptEncoding` (see
+/// [`restore_accept_encoding`]).
+fn client_accept_encoding(req: &web_sys::Request) -> Option<Option<String>> {
+    let cf = js_sys::Reflect::get(req.as_ref(), &JsValue::from_str("cf")).ok()?;
+    if !cf.is_object() {
+        return None;
+    }
+    let value = js_sys::Reflect::get(&cf, &JsValue::from_str("clientAcceptEncoding")).ok()?;
+    Some(value.as_string())
 }
 
 async fn serve(instance: &Instance, req: http::Request<worker::Body>) -> edgezero_core::Response {

@@ -1,8 +1,9 @@
-//! The request as the app sees it: Cloudflare's `CF-Connecting-IP` as the client's address.
+//! The request as the app sees it: Cloudflare's `CF-Connecting-IP` as the client's address,
+//! and the client's own `Accept-Encoding`.
 
 use std::net::IpAddr;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 
 /// The client's address: the `CF-Connecting-IP` header Cloudflare (and the local runtime)
 /// sets on every request. `None` when it is missing or not an address.
@@ -26,6 +27,19 @@ pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .trim()
         .parse()
         .ok()
+}
+
+/// Puts the client's own `Accept-Encoding` back, so that the app negotiates with the client
+/// as on every other platform (the answer is then sent as it is encoded). Cloudflare (and
+/// the local runtime) hands every Worker `Accept-Encoding: br, gzip` and keeps the client's
+/// value in `request.cf.clientAcceptEncoding`: `client` is that (`Some(None)` when the client
+/// sent none), or `None` when the request has no `cf` object (the header is then as sent).
+pub fn restore_accept_encoding(headers: &mut HeaderMap, client: Option<Option<String>>) {
+    let Some(client) = client else { return };
+    headers.remove(http::header::ACCEPT_ENCODING);
+    if let Some(value) = client.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        headers.insert(http::header::ACCEPT_ENCODING, value);
+    }
 }
 
 #[cfg(test)]
@@ -52,5 +66,27 @@ mod tests {
         assert_eq!(declared_length(&h), Some(67_108_865));
         h.insert("content-length", "x".parse().unwrap());
         assert_eq!(declared_length(&h), None);
+    }
+
+    #[test]
+    fn the_clients_accept_encoding_replaces_the_platforms() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip"),
+        );
+        restore_accept_encoding(&mut headers, None);
+        assert_eq!(
+            headers[http::header::ACCEPT_ENCODING],
+            "br, gzip",
+            "no cf: as sent"
+        );
+        restore_accept_encoding(&mut headers, Some(Some("gzip".into())));
+        assert_eq!(headers[http::header::ACCEPT_ENCODING], "gzip");
+        restore_accept_encoding(&mut headers, Some(None));
+        assert!(
+            !headers.contains_key(http::header::ACCEPT_ENCODING),
+            "the client sent none"
+        );
     }
 }
