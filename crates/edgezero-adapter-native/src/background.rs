@@ -34,7 +34,7 @@ impl Background {
         stores: &StoreMetadata,
         config: ServerConfig,
     ) -> std::io::Result<Background> {
-        let (server, handle) = crate::bind(router, stores, config)?;
+        let (server, handle) = crate::server::bind(router, stores, config)?;
         let addr = server.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

@@ -86,51 +86,18 @@ mod server;
 mod settings;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use edgezero_core::env;
-use edgezero_core::{App, Router, StoreBindings, StoreMetadata};
+use edgezero_core::App;
 
 pub use background::Background;
 pub use db::Database;
 pub use provider::NativeProvider;
-pub use server::{Server, MAX_REQUEST_HEAD_BYTES};
+pub use server::{bind, RunHandle, Server, MAX_REQUEST_HEAD_BYTES};
 pub use settings::{
     resolve_header_read_timeout, ServerConfig, ServerConfigError, DEFAULT_ADDR,
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_KV_FILE,
 };
-
-/// Binds a server for `router` with the store ids of `stores` (resolved against the
-/// process environment). Use [`Server::serve`] on the result.
-pub fn bind(
-    router: Router,
-    stores: &StoreMetadata,
-    config: ServerConfig,
-) -> std::io::Result<(Server, RunHandle)> {
-    let shared = server::Shared {
-        router,
-        bindings: Arc::new(StoreBindings::resolve(stores, &env::process_env)),
-        provider: NativeProvider::new(config.kv_path.clone()),
-        max_body_bytes: config.max_body_bytes,
-        header_read_timeout: config.header_read_timeout,
-        http_timeout: config.http_timeout,
-    };
-    Ok((Server::bind(config)?, RunHandle(shared)))
-}
-
-/// What [`Server::serve`] serves; returned by [`bind`].
-pub struct RunHandle(server::Shared);
-
-impl Server {
-    /// Serves `handle` until `shutdown` resolves.
-    pub fn serve<F: std::future::Future<Output = ()>>(
-        self,
-        handle: RunHandle,
-        shutdown: F,
-    ) -> std::io::Result<()> {
-        self.run(handle.0, shutdown)
-    }
-}
 
 /// Runs `A` as a native server until Ctrl-C: reads flags and `EDGEZERO__*` variables, logs
 /// each request, and returns the process exit code.

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use edgezero_core::fetch::HttpClient;
-use edgezero_core::{EdgeError, RequestContext, Router, StoreBindings, StoreProvider, Stores};
+use edgezero_core::{
+    env, EdgeError, RequestContext, Router, StoreBindings, StoreMetadata, StoreProvider, Stores,
+};
 use futures_util::FutureExt;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -228,4 +230,36 @@ async fn handle(
         );
     }
     response::from_core(resp)
+}
+
+/// Binds a server for `router` with the store ids of `stores` (resolved against the
+/// process environment). Use [`Server::serve`] on the result.
+pub fn bind(
+    router: Router,
+    stores: &StoreMetadata,
+    config: ServerConfig,
+) -> std::io::Result<(Server, RunHandle)> {
+    let shared = Shared {
+        router,
+        bindings: Arc::new(StoreBindings::resolve(stores, &env::process_env)),
+        provider: NativeProvider::new(config.kv_path.clone()),
+        max_body_bytes: config.max_body_bytes,
+        header_read_timeout: config.header_read_timeout,
+        http_timeout: config.http_timeout,
+    };
+    Ok((Server::bind(config)?, RunHandle(shared)))
+}
+
+/// What [`Server::serve`] serves; returned by [`bind`].
+pub struct RunHandle(Shared);
+
+impl Server {
+    /// Serves `handle` until `shutdown` resolves.
+    pub fn serve<F: std::future::Future<Output = ()>>(
+        self,
+        handle: RunHandle,
+        shutdown: F,
+    ) -> std::io::Result<()> {
+        self.run(handle.0, shutdown)
+    }
 }
