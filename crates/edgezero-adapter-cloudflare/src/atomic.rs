@@ -7,6 +7,7 @@
 //! Expiry is a time stored with the value and checked on read, so any TTL works.
 
 pub mod protocol;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod client;

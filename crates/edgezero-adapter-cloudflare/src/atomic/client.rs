@@ -42,15 +42,14 @@ impl AtomicKv {
     }
 
     async fn call(&self, op: &Op) -> Result<Reply, KvError> {
-        let body = serde_json::to_string(op).map_err(|e| KvError::Internal(e.to_string()))?;
+        let body = js_sys::Uint8Array::from(op.encode().as_slice());
         let stub = self
             .namespace
             .id_from_name(ATOMIC_KV_OBJECT)
             .and_then(|id| id.get_stub())
             .map_err(|e| self.fail(e))?;
         let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(wasm_bindgen::JsValue::from_str(&body)));
+        init.with_method(Method::Post).with_body(Some(body.into()));
         let req = Request::new_with_init("https://atomic-kv.edgezero/", &init)
             .map_err(|e| self.fail(e))?;
         let mut resp = stub
@@ -61,7 +60,8 @@ impl AtomicKv {
             let text = resp.text().await.unwrap_or_default();
             return Err(self.fail(format!("status {}: {text}", resp.status_code())));
         }
-        resp.json::<Reply>().await.map_err(|e| self.fail(e))
+        let bytes = resp.bytes().await.map_err(|e| self.fail(e))?;
+        Reply::decode(&bytes).map_err(|e| self.fail(e))
     }
 }
 

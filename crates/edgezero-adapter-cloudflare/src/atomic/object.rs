@@ -29,7 +29,7 @@ impl DurableObject for EdgeZeroAtomicKv {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let body = req.bytes().await?;
-        let reply = match serde_json::from_slice::<Op>(&body) {
+        let reply = match Op::decode(&body) {
             Ok(op) => {
                 let mut rows = SqlRows(self.state.storage().sql());
                 let now = js_sys::Date::now() as u64;
@@ -40,7 +40,7 @@ impl DurableObject for EdgeZeroAtomicKv {
             }
             Err(e) => Reply::BadRequest(e.to_string()),
         };
-        Response::from_json(&reply)
+        Response::from_bytes(reply.encode())
     }
 }
 

@@ -1,78 +1,34 @@
 //! What the worker asks the atomic store's Durable Object, and what it answers: one
-//! [`Op`] per request (JSON, values in base64), applied by [`apply`] to the object's rows
+//! [`Op`] per request (as bytes: [`super::wire`]), applied by [`apply`] to the object's rows
 //! with no `await` in between, so no other request of the object runs inside an operation.
 //! Pure Rust, tested on the host with rows in memory.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use edgezero_core::store::atomic::{decode_counter, encode_counter};
 use edgezero_core::store::kv::KvError;
-use serde::{Deserialize, Serialize};
-
-/// Bytes as base64 text in JSON.
-mod b64 {
-    use super::*;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(d)?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
-    }
-}
-
-/// Optional bytes as base64 text (or `null`) in JSON.
-mod b64_opt {
-    use super::*;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => s.serialize_some(&STANDARD.encode(v)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            Some(text) => STANDARD
-                .decode(text)
-                .map(Some)
-                .map_err(serde::de::Error::custom),
-            None => Ok(None),
-        }
-    }
-}
 
 /// A value that may be absent, as one element of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Maybe(#[serde(with = "b64_opt")] pub Option<Vec<u8>>);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maybe(pub Option<Vec<u8>>);
 
 /// One key and its value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The key.
     pub key: String,
     /// The value.
-    #[serde(with = "b64")]
     pub value: Vec<u8>,
 }
 
 /// One operation on the store (the fields are those of the `KvStore` method of the same
 /// name).
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// The value of `key`.
     Get { key: String },
     /// Stores `value`, with an expiry `ttl_ms` from now when given.
     Put {
         key: String,
-        #[serde(with = "b64")]
         value: Vec<u8>,
         ttl_ms: Option<u64>,
     },
@@ -89,17 +45,11 @@ pub enum Op {
     /// Replaces the value if it is `expected` (`None`: absent).
     Cas {
         key: String,
-        #[serde(with = "b64_opt")]
         expected: Option<Vec<u8>>,
-        #[serde(with = "b64")]
         new: Vec<u8>,
     },
     /// Stores `new` and answers the value it replaced.
-    Exchange {
-        key: String,
-        #[serde(with = "b64")]
-        new: Vec<u8>,
-    },
+    Exchange { key: String, new: Vec<u8> },
     /// The values of `keys`.
     GetMany { keys: Vec<String> },
     /// Stores every entry.
@@ -110,8 +60,7 @@ pub enum Op {
 
 /// The answer to an [`Op`].
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// Done; nothing to answer.
     Done,
@@ -281,10 +230,10 @@ mod tests {
     }
 
     fn run(rows: &mut Memory, op: Op, now: u64) -> Reply {
-        // Through JSON both ways, as between the worker and the object.
-        let op: Op = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
+        // Through bytes both ways, as between the worker and the object.
+        let op = Op::decode(&op.encode()).unwrap();
         let reply = apply(op, rows, now).unwrap();
-        serde_json::from_str(&serde_json::to_string(&reply).unwrap()).unwrap()
+        Reply::decode(&reply.encode()).unwrap()
     }
 
     #[test]
