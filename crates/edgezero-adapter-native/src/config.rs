@@ -36,7 +36,7 @@ impl ConfigStore for SqliteConfig {
             .await
         {
             Ok(r) => r.map_err(|e| config_error(&self.id, e))?,
-            Err(join) => return Err(ConfigError::Internal(join)),
+            Err(join) => return Err(ConfigError::Internal(join.to_string())),
         };
         value
             .map(|bytes| {
@@ -65,7 +65,7 @@ impl ConfigStore for SqliteConfig {
             .await;
         let rows = match rows {
             Ok(r) => r.map_err(|e| config_error(&self.id, e))?,
-            Err(join) => return Err(ConfigError::Internal(join)),
+            Err(join) => return Err(ConfigError::Internal(join.to_string())),
         };
         rows.into_iter()
             .map(|(key, bytes)| match String::from_utf8(bytes) {

@@ -19,6 +19,8 @@ use edgezero_spin_sqlite::group::{self, WriteQueue};
 use edgezero_spin_sqlite::{is_moved, SqliteKvError};
 use rusqlite::Connection;
 
+use crate::error::TaskFailed;
+
 /// One SQLite file shared by every worker thread; opened lazily, on the first store access.
 #[derive(Debug)]
 pub struct Database {
@@ -100,7 +102,7 @@ impl Database {
 
     /// Runs `f` with the connection on tokio's blocking pool, so request threads never block.
     /// When SQLite reports that the file moved, the file is reopened and `f` runs once more.
-    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, String>
+    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, TaskFailed>
     where
         T: Send + 'static,
         F: Fn(&mut Connection) -> Result<T, SqliteKvError> + Send + 'static,
@@ -124,7 +126,7 @@ impl Database {
             }
         })
         .await
-        .map_err(crate::error::join_error)
+        .map_err(TaskFailed::from)
     }
 }
 
@@ -136,7 +138,7 @@ impl Database {
     ///
     /// Grouped, the write is queued and the caller waits without holding a thread; one task
     /// on tokio's blocking pool commits the queue, batch after batch, while writes arrive.
-    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, String>
+    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<Result<T, SqliteKvError>, TaskFailed>
     where
         T: Send + 'static,
         F: FnMut(&Connection) -> Result<T, SqliteKvError> + Send + 'static,
@@ -145,7 +147,7 @@ impl Database {
             let db = Arc::clone(self);
             return tokio::task::spawn_blocking(move || db.write_alone(f))
                 .await
-                .map_err(crate::error::join_error);
+                .map_err(TaskFailed::from);
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
         queue.submit_with(f, move |result| {
@@ -160,9 +162,7 @@ impl Database {
                 }
             }));
         }
-        answer
-            .await
-            .map_err(|_| "the key-value commit task stopped before answering".to_string())
+        answer.await.map_err(|_| TaskFailed::Stopped)
     }
 
     /// The connection for a write; `reopen` after the file was found moved.

@@ -50,7 +50,14 @@ pub fn config_error(id: &str, err: SqliteKvError) -> ConfigError {
     }
 }
 
-/// The blocking task running a SQLite call did not finish (it panicked or was cancelled).
-pub fn join_error(err: tokio::task::JoinError) -> String {
-    format!("key-value worker task failed: {err}")
+/// The task running a SQLite call did not answer: a bug (it panicked) or a runtime that is
+/// shutting down. The store answers 500 with this in the log.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskFailed {
+    /// The blocking task panicked or was cancelled.
+    #[error("key-value worker task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    /// The group-commit task was dropped before it answered.
+    #[error("the key-value commit task stopped before answering")]
+    Stopped,
 }

@@ -134,7 +134,7 @@ impl SqliteKv {
         let label = Arc::clone(&self.label);
         match self.db.run(move |conn| f(conn, &label)).await {
             Ok(result) => result.map_err(|e| kv_error(&self.id, e)),
-            Err(join) => Err(KvError::Internal(join)),
+            Err(join) => Err(KvError::Internal(join.to_string())),
         }
     }
 
@@ -146,7 +146,7 @@ impl SqliteKv {
         let label = Arc::clone(&self.label);
         match self.db.write(move |conn| f(conn, &label)).await {
             Ok(result) => result.map_err(|e| kv_error(&self.id, e)),
-            Err(join) => Err(KvError::Internal(join)),
+            Err(join) => Err(KvError::Internal(join.to_string())),
         }
     }
 }

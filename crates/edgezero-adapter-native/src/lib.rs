@@ -92,6 +92,7 @@ use edgezero_core::App;
 
 pub use background::Background;
 pub use db::Database;
+pub use error::TaskFailed;
 pub use provider::NativeProvider;
 pub use server::{bind, RunHandle, Server, MAX_REQUEST_HEAD_BYTES};
 pub use settings::{

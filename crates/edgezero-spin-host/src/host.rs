@@ -57,6 +57,7 @@ impl Host {
         let env = sources.lookup(|name: &str| std::env::var(name).ok())?;
         let values = resolve_app_variables(&manifest.variables, &env).map_err(|missing| {
             let lines: Vec<String> = missing
+                .0
                 .iter()
                 .map(|n| {
                     format!(

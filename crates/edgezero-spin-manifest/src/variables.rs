@@ -101,7 +101,7 @@ impl Template {
 pub fn resolve_app_variables(
     declared: &BTreeMap<String, AppVariable>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, String>, Vec<String>> {
+) -> Result<BTreeMap<String, String>, MissingVariables> {
     let mut values = BTreeMap::new();
     let mut missing = Vec::new();
     for (name, var) in declared {
@@ -115,9 +115,14 @@ pub fn resolve_app_variables(
     if missing.is_empty() {
         Ok(values)
     } else {
-        Err(missing)
+        Err(MissingVariables(missing))
     }
 }
+
+/// Required application variables that have no value, by name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("required variables without a value: {}", .0.join(", "))]
+pub struct MissingVariables(pub Vec<String>);
 
 /// Why a component's variable read failed (Spin's `spin:variables` error cases).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +227,7 @@ mod tests {
         assert_eq!(values["greeting"], "hi");
         let env = |k: &str| (k == "SPIN_VARIABLE_GREETING").then(|| "yo".to_string());
         assert_eq!(
-            resolve_app_variables(&declared, &env).unwrap_err(),
+            resolve_app_variables(&declared, &env).unwrap_err().0,
             ["api_token"]
         );
         let templates = BTreeMap::from([(
