@@ -358,6 +358,18 @@ mod tests {
     }
 
     #[test]
+    fn a_put_is_the_bytes_the_cli_seeds_with() {
+        // crates/edgezero-cli/src/platform/cloudflare/miniflare.mjs (putOp) writes these.
+        let put = Op::Put {
+            key: "k".into(),
+            value: b"v".to_vec(),
+            ttl_ms: None,
+        };
+        assert_eq!(put.encode(), [2, 1, 0, 0, 0, b'k', 1, 0, 0, 0, b'v', 0]);
+        assert_eq!(Reply::Done.encode(), [1], "the reply the CLI checks for");
+    }
+
+    #[test]
     fn malformed_messages_are_refused_without_panicking() {
         assert_eq!(Op::decode(&[]), Err(MalformedMessage("truncated")));
         assert_eq!(

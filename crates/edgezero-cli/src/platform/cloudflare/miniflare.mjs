@@ -49,6 +49,23 @@ async function start(opts) {
     }
 }
 
+// The atomic store's `Put` operation, in the object's wire format
+// (crates/edgezero-adapter-cloudflare/src/atomic/wire.rs): tag 2, the key and the value each
+// as a 4-byte little-endian length and the bytes, then 0 for "no TTL".
+function putOp(key, base64Value) {
+    const k = Buffer.from(key, "utf8");
+    const v = Buffer.from(base64Value, "base64");
+    const out = Buffer.alloc(1 + 4 + k.length + 4 + v.length + 1);
+    let at = out.writeUInt8(2, 0);
+    at = out.writeUInt32LE(k.length, at);
+    at += k.copy(out, at);
+    at = out.writeUInt32LE(v.length, at);
+    at += v.copy(out, at);
+    out.writeUInt8(0, at);
+    // A fresh ArrayBuffer: miniflare refuses a view into Node's shared buffer pool.
+    return Uint8Array.from(out);
+}
+
 // Seeding runs on an instance of its own that listens on no fixed port: the serving
 // instance accepts requests only once every entry is written.
 const seed = plan.seed || [];
@@ -58,10 +75,11 @@ if (seed.length > 0) {
         if (plan.atomic.includes(binding)) {
             const ns = await mf.getDurableObjectNamespace(binding);
             const stub = ns.get(ns.idFromName(plan.atomic_object));
-            const op = { op: "put", key, value, ttl_ms: null };
-            const res = await stub.fetch("https://atomic-kv.edgezero/", { method: "POST", body: JSON.stringify(op) });
-            if (res.status !== 200) {
-                console.error(`error: writing ${key} into ${binding} failed: ${res.status} ${await res.text()}`);
+            const res = await stub.fetch("https://atomic-kv.edgezero/", { method: "POST", body: putOp(key, value) });
+            const reply = new Uint8Array(await res.arrayBuffer());
+            // 1 is the `Done` reply (crates/edgezero-adapter-cloudflare/src/atomic/wire.rs).
+            if (res.status !== 200 || reply.length !== 1 || reply[0] !== 1) {
+                console.error(`error: writing ${key} into ${binding} failed: status ${res.status}, reply ${Buffer.from(reply).toString("hex")}`);
                 process.exit(1);
             }
         } else {
