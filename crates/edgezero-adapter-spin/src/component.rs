@@ -174,7 +174,7 @@ fn request_head(req: &WasiRequest) -> Result<http::request::Parts, ErrorCode> {
     let uri = uri_from_parts(scheme, req.get_authority(), req.get_path_with_query())
         .map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
     let (headers, spin) = headers_from_list(req.get_headers().copy_all())
-        .map_err(|msg| ErrorCode::InternalError(Some(msg)))?;
+        .map_err(|e| ErrorCode::InternalError(Some(e.to_string())))?;
     let (mut parts, ()) = http::Request::new(()).into_parts();
     parts.method = method;
     parts.uri = uri;

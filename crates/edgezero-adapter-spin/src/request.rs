@@ -23,7 +23,9 @@ use http_body::Body as HttpBody;
 
 pub mod spin_headers;
 
-pub use spin_headers::{headers_from_list, split_spin_headers, SpinRequestInfo};
+pub use spin_headers::{
+    headers_from_list, split_spin_headers, InvalidRequestHeader, SpinRequestInfo,
+};
 
 /// The request URI from the parts `wasi:http` gives separately, by the rules of
 /// `http::Uri::from_parts` (a scheme needs an authority and a path).
