@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use edgezero_spin_sqlite::group::{self, WriteQueue};
-use edgezero_spin_sqlite::{is_moved, SqliteKvError};
+use edgezero_spin_sqlite::{file_id, is_moved, FileId, SqliteKvError};
 use rusqlite::Connection;
 
 use crate::error::TaskFailed;
@@ -35,20 +35,6 @@ pub struct Database {
 struct Open {
     conn: Connection,
     file: Option<FileId>,
-}
-
-/// Device and inode of a file (unix); `None` where the platform cannot tell.
-type FileId = (u64, u64);
-
-#[cfg(unix)]
-fn file_id(path: &Path) -> Option<FileId> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-#[cfg(not(unix))]
-fn file_id(_path: &Path) -> Option<FileId> {
-    None
 }
 
 impl Database {

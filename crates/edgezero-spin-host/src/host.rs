@@ -255,9 +255,11 @@ impl Host {
     }
 
     /// Waits until no instance of any component is alive (an idle one is dropped after its
-    /// idle timeout, as Spin does), or `limit` has passed; whether none is left. Call it
-    /// after the server has stopped and before the runtime shuts down: an instance still
-    /// waiting for a request when the runtime's timers stop would fail in its worker.
+    /// idle timeout, as Spin does) and no connection's task still holds the app, or `limit`
+    /// has passed; whether nothing is left. Call it after the server has stopped and before
+    /// the runtime shuts down: an instance still waiting for a request when the runtime's
+    /// timers stop would fail in its worker. Dropping the host afterwards closes the stores
+    /// (a SQLite file goes back to the rollback journal then).
     pub async fn wait_for_instances(&self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
@@ -267,7 +269,7 @@ impl Host {
                 .values()
                 .map(|h| h.state().live_instances())
                 .sum();
-            if live == 0 {
+            if live == 0 && Arc::strong_count(&self.app) == 1 {
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {

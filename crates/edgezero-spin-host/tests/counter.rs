@@ -36,7 +36,7 @@ async fn views_increase_and_survive_a_restart() {
         let r = host.get("/counter").await;
         assert_eq!(r.json()["views"], expected, "{}", r.text());
     }
-    host.stop().await;
+    host.stop_and_close().await;
 
     let again = app.start().await;
     let r = again.get("/counter").await;
@@ -44,7 +44,15 @@ async fn views_increase_and_survive_a_restart() {
         r.json(),
         serde_json::json!({"views": 6, "previous_request": "/counter"})
     );
-    again.stop().await;
+    again.stop_and_close().await;
+
+    // The host gave the file back in the rollback-journal mode Spin creates (it writes it
+    // in write-ahead-log mode while it runs): file format bytes 1 and 1, no log left.
+    let db = app.default_db();
+    let header = std::fs::read(&db).unwrap();
+    assert_eq!(&header[18..20], &[1, 1], "file left in WAL mode");
+    let log = db.with_file_name("sqlite_key_value.db-wal");
+    assert!(!log.exists(), "{} is left behind", log.display());
 
     // Spin's formats: the counter is 8 little-endian bytes, the path plain text.
     let rows = common::rows(&app.default_db(), "default");
@@ -55,6 +63,28 @@ async fn views_increase_and_survive_a_restart() {
             ("views".to_string(), 6i64.to_le_bytes().to_vec()),
         ]
     );
+}
+
+/// A file deleted while the host writes it in write-ahead-log mode (where SQLite itself does
+/// not notice): writes fail instead of being acknowledged into a file nobody reads, and the
+/// old file's log is not left next to the next file, which would read it as its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_deleted_under_the_host_fails_writes_and_leaves_no_log_behind() {
+    let app = TestApp::new(SPIN_TOML, COUNTER);
+    let host = app.start().await;
+    assert_eq!(host.get("/counter").await.json()["views"], 1);
+    let db = app.default_db();
+    std::fs::remove_file(&db).unwrap();
+    let r = host.get("/counter").await;
+    assert_eq!(r.status, 500, "a write to the deleted file: {}", r.text());
+    host.stop_and_close().await;
+    let log = db.with_file_name("sqlite_key_value.db-wal");
+    assert!(!log.exists(), "{} is left behind", log.display());
+
+    let again = app.start().await;
+    let r = again.get("/counter").await;
+    assert_eq!(r.json()["views"], 1, "a fresh file: {}", r.text());
+    again.stop_and_close().await;
 }
 
 /// 16 clients × 100 requests: the views answered are exactly 1..=1600. The previous path is
@@ -122,7 +152,15 @@ async fn sixteen_concurrent_clients_lose_no_view_on_redis() {
         redis.url()
     ));
     let host = app.start().await;
+    let before = redis.connections_received();
     sixteen_clients_lose_nothing(&host, true).await;
+    // 1600 increments and 1600 swaps share the pipelined connection and a pool of at most
+    // one swap connection per client, not one connection per swap (+1: redis-cli's own).
+    let opened = redis.connections_received() - before;
+    assert!(
+        opened <= 1 + 16 + 1,
+        "{opened} connections for 1600 requests"
+    );
     host.stop().await;
     assert_eq!(redis.cli(&["GET", "views"]), "1600");
 }

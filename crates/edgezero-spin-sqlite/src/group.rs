@@ -7,8 +7,9 @@
 //! in one `BEGIN IMMEDIATE` transaction ([`WriteQueue::commit_pending`]), each in its own
 //! savepoint: a write that fails rolls back alone and gets its own error, the others
 //! commit. Nothing is answered before `COMMIT` returns, so an acknowledged write is on disk
-//! (the file keeps SQLite's default rollback journal and `synchronous = FULL`), and a batch
-//! whose commit fails answers every write in it with the failure: none of them happened.
+//! (`synchronous = FULL`, in the write-ahead log a server turns on with
+//! [`crate::serve_with_wal`], or in the rollback journal), and a batch whose commit fails
+//! answers every write in it with the failure: none of them happened.
 //! [`write`] is the whole protocol for a connection behind a mutex.
 //!
 //! Per-key atomicity is that of one transaction per write: the writes of a batch run one

@@ -62,6 +62,12 @@ pub enum SqliteKvError {
         /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// The file could not be switched back to the rollback journal ([`stop_serving`]).
+    #[error("key-value file stays in journal mode {mode}: another connection has it open")]
+    JournalMode {
+        /// The mode it stays in.
+        mode: String,
+    },
     /// A group-committed write whose transaction did not commit (see [`group`]).
     #[error("key-value write was not committed: {reason}")]
     NotCommitted {
@@ -77,7 +83,7 @@ impl SqliteKvError {
             SqliteKvError::Open { source, .. } | SqliteKvError::Statement { source, .. } => {
                 Some(source)
             }
-            SqliteKvError::NotCommitted { .. } => None,
+            SqliteKvError::NotCommitted { .. } | SqliteKvError::JournalMode { .. } => None,
         }
     }
 
@@ -110,6 +116,9 @@ impl SqliteKvError {
             SqliteKvError::NotCommitted { reason } => SqliteKvError::NotCommitted {
                 reason: reason.clone(),
             },
+            SqliteKvError::JournalMode { mode } => {
+                SqliteKvError::JournalMode { mode: mode.clone() }
+            }
         }
     }
 }
@@ -147,6 +156,77 @@ pub fn open(path: &Path) -> Result<Connection, SqliteKvError> {
     Ok(conn)
 }
 
+/// Device and inode of a file (unix), to notice that the file at a path is no longer the one
+/// a connection has open (deleted, or replaced by another); `None` when there is no file, and
+/// always `None` where the platform cannot tell.
+pub type FileId = (u64, u64);
+
+/// The [`FileId`] of the file at `path`.
+#[cfg(unix)]
+pub fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The [`FileId`] of the file at `path`.
+#[cfg(not(unix))]
+pub fn file_id(_path: &Path) -> Option<FileId> {
+    None
+}
+
+/// The write-ahead log's file of the database at `path` (`<path>-wal`).
+pub fn wal_path(path: &Path) -> std::path::PathBuf {
+    with_suffix(path, "-wal")
+}
+
+/// The log's shared-memory index next to it (`<path>-shm`).
+pub fn shm_path(path: &Path) -> std::path::PathBuf {
+    with_suffix(path, "-shm")
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
+}
+
+/// Prepares the connection of a server that writes the file while it runs, with group
+/// commit: SQLite's write-ahead log (`journal_mode = WAL`) with `synchronous = FULL`, so a
+/// commit is one flush of the log (the rollback journal needs three: journal, file and
+/// directory) and readers on other connections never wait for a commit. Every acknowledged
+/// write is as durable as in the rollback journal. `false` when the file system cannot hold
+/// the log's shared memory (the file then keeps the rollback journal, and works the same,
+/// only slower).
+///
+/// The log is a mode of the file, not a new format: any SQLite, `spin up` included, reads
+/// and writes a file left in it (after a crash, say). [`stop_serving`] gives the file back in
+/// the rollback-journal mode Spin creates.
+pub fn serve_with_wal(conn: &Connection) -> Result<bool, SqliteKvError> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(stmt_err("journal mode", ""))?;
+    conn.execute_batch("PRAGMA synchronous = FULL")
+        .map_err(stmt_err("synchronous", ""))?;
+    Ok(mode.eq_ignore_ascii_case("wal"))
+}
+
+/// Copies the write-ahead log into the file and switches it back to the rollback journal
+/// (see [`serve_with_wal`]). Needs the last connection to the file: while another one is
+/// open (a `config push` at that moment), it fails with SQLite's busy error and the file
+/// stays in the log's mode, which is just as readable.
+pub fn stop_serving(conn: &Connection) -> Result<(), SqliteKvError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(stmt_err("checkpoint", ""))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+        .map_err(stmt_err("journal mode", ""))?;
+    if mode.eq_ignore_ascii_case("delete") {
+        Ok(())
+    } else {
+        Err(SqliteKvError::JournalMode { mode })
+    }
+}
+
 /// Opens an in-memory store with the same schema (Spin's `type = "spin"` without `path`).
 pub fn open_in_memory() -> Result<Connection, SqliteKvError> {
     let open_err = |source| SqliteKvError::Open {
@@ -159,9 +239,37 @@ pub fn open_in_memory() -> Result<Connection, SqliteKvError> {
 }
 
 fn init(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_handler(Some(busy_wait))?;
     conn.execute(SPIN_SCHEMA, [])?;
     Ok(())
+}
+
+/// How long a statement waits for a lock another connection holds before it fails with
+/// `SQLITE_BUSY`: about five seconds, so a server and the CLI can share the file.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Waits in short steps at first: another connection's commit holds the file's lock for
+/// about one flush (well under a millisecond on an SSD), where SQLite's own busy timeout
+/// sleeps 1, 2, 5, 10 ms… between tries, longer than the lock is held.
+fn busy_wait(tries: i32) -> bool {
+    match busy_delay(tries) {
+        Some(delay) => {
+            std::thread::sleep(delay);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The pause before try number `tries + 1` (counted from 0), or `None` once the waits add up
+/// to [`BUSY_TIMEOUT`].
+fn busy_delay(tries: i32) -> Option<Duration> {
+    const SHORT: Duration = Duration::from_micros(50);
+    const SHORT_TRIES: u32 = 200; // the first 10 ms in short steps
+    const LONG: Duration = Duration::from_millis(2);
+    let tries = u32::try_from(tries).unwrap_or(0);
+    let waited = SHORT * tries.min(SHORT_TRIES) + LONG * tries.saturating_sub(SHORT_TRIES);
+    (waited < BUSY_TIMEOUT).then_some(if tries < SHORT_TRIES { SHORT } else { LONG })
 }
 
 /// Reads a value with Spin's statement.
@@ -230,6 +338,35 @@ pub fn set_many_in<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_file_is_waited_for_in_short_steps_for_about_five_seconds() {
+        assert_eq!(busy_delay(0), Some(Duration::from_micros(50)));
+        let total: Duration = (0..).map_while(busy_delay).sum();
+        assert!(
+            total >= BUSY_TIMEOUT - Duration::from_millis(2) && total <= BUSY_TIMEOUT,
+            "{total:?}"
+        );
+    }
+
+    #[test]
+    fn a_lock_released_meanwhile_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kv.db");
+        let holder = open(&path).unwrap();
+        let waiter = open(&path).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            holder.execute_batch("COMMIT").unwrap();
+        });
+        assert_eq!(
+            get(&waiter, "s", "k").unwrap(),
+            None,
+            "read after the lock went"
+        );
+        release.join().unwrap();
+    }
 
     /// Pins the interop strings: they must stay byte-identical to Spin's
     /// `crates/key-value-spin/src/store.rs`, or data stops being interchangeable.

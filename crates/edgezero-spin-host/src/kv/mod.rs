@@ -170,7 +170,8 @@ pub struct CasHandle {
     pub key: String,
     /// The value `current` read: `None` until it is called, `Some(None)` for an absent key.
     pub read: Option<Option<Vec<u8>>>,
-    /// Redis: the connection holding the `WATCH`.
+    /// Redis: the connection holding the `WATCH` (dropped with the handle when no swap
+    /// follows, so no pooled connection ever watches a key).
     pub redis: Option<::redis::aio::MultiplexedConnection>,
 }
 
@@ -180,13 +181,9 @@ impl CasHandle {
         let value = match &self.store.backend {
             Backend::Sqlite(db) => db.get(&self.store.label, &self.key).await?,
             Backend::Redis(db) => {
-                let mut conn = match self.redis.take() {
-                    Some(c) => c,
-                    None => db.cas().await?,
-                };
-                let value = db.cas_read(&mut conn, &self.key).await;
+                let (conn, value) = db.cas_read(self.redis.take(), &self.key).await?;
                 self.redis = Some(conn);
-                value?
+                value
             }
         };
         self.read = Some(value.clone());
@@ -204,11 +201,11 @@ impl CasHandle {
                 db.swap(&self.store.label, &self.key, read, value).await
             }
             Backend::Redis(db) => {
-                let mut conn = match self.redis.take() {
+                let conn = match self.redis.take() {
                     Some(c) => c,
                     None => db.cas().await?,
                 };
-                db.cas_write(&mut conn, &self.key, value).await
+                db.cas_write(conn, &self.key, value).await
             }
         }
     }

@@ -1,23 +1,36 @@
 //! Spin's Redis key-value store: plain GET/SET/DEL/EXISTS on the keys as given (Spin does not
 //! namespace by label, so listing returns every key of the database).
 //!
+//! Concurrent operations share one connection and are pipelined on it (the client's
+//! multiplexed connection sends each command as it comes and matches the replies in order),
+//! so sixteen requests wait for one round trip, not sixteen. A compare-and-swap needs a
+//! connection of its own (a `WATCH` belongs to the connection that sent it): it takes one from
+//! a small pool and gives it back after its `EXEC`, which clears the watch, so a busy counter
+//! reuses a handful of connections instead of opening one per swap.
+//!
 //! Failures are answered as Spin's `key-value-redis` answers them: `other` with the Redis
 //! client's error text (`Connection refused (os error 111)`, `broken pipe`, …), from opening
 //! the label when the server was never reached, and from any operation once it goes away. The
 //! host's log gets the same text with the server's (redacted) URL.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::AsyncCommands;
 use tokio::sync::OnceCell;
 
 use super::KvError;
 
+/// Idle compare-and-swap connections kept; more concurrent swaps open more, closed after.
+const CAS_POOL_MAX: usize = 16;
+
 /// One Redis server, connected on first use and reconnected when the connection drops.
 pub struct RedisDb {
     client: redis::Client,
     conn: OnceCell<ConnectionManager>,
+    /// Connections of finished compare-and-swaps, none of them watching a key.
+    cas_pool: Mutex<Vec<MultiplexedConnection>>,
     /// The URL, for messages.
     pub url: String,
 }
@@ -28,6 +41,7 @@ impl RedisDb {
         Ok(RedisDb {
             client: redis::Client::open(url).map_err(|e| KvError::Other(format!("redis: {e}")))?,
             conn: OnceCell::new(),
+            cas_pool: Mutex::new(Vec::new()),
             url: url.to_string(),
         })
     }
@@ -41,11 +55,7 @@ impl RedisDb {
             "key-value error: Redis {}: {text}",
             edgezero_spin_manifest::redact_url(&self.url)
         );
-        if e.is_io_error()
-            || e.is_connection_refusal()
-            || e.is_connection_dropped()
-            || e.is_timeout()
-        {
+        if is_unreachable(&e) {
             KvError::Unavailable(text)
         } else {
             KvError::Other(text)
@@ -144,45 +154,88 @@ impl RedisDb {
         self.conn().await?.del(keys).await.map_err(|e| self.fail(e))
     }
 
-    /// A compare-and-swap on its own connection (a `WATCH` belongs to one connection).
-    pub async fn cas(&self) -> Result<redis::aio::MultiplexedConnection, KvError> {
+    /// A new connection for a compare-and-swap.
+    pub async fn cas(&self) -> Result<MultiplexedConnection, KvError> {
         self.client
             .get_multiplexed_async_connection()
             .await
             .map_err(|e| self.fail(e))
     }
 
-    /// `WATCH key` then `GET key`: the read of a compare-and-swap.
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<MultiplexedConnection>> {
+        self.cas_pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The read of a compare-and-swap, `WATCH key` then `GET key`, on `conn` or else on a
+    /// connection from the pool (or a new one); the connection comes back with the value,
+    /// for the write. A pooled connection whose server went away since it was used (a
+    /// restarted Redis) is dropped and the read made once more on a new connection.
     pub async fn cas_read(
         &self,
-        conn: &mut redis::aio::MultiplexedConnection,
+        conn: Option<MultiplexedConnection>,
         key: &str,
-    ) -> Result<Option<Vec<u8>>, KvError> {
-        redis::cmd("WATCH")
-            .arg(key)
-            .exec_async(conn)
-            .await
-            .map_err(|e| self.fail(e))?;
-        conn.get(key).await.map_err(|e| self.fail(e))
+    ) -> Result<(MultiplexedConnection, Option<Vec<u8>>), KvError> {
+        let popped = match &conn {
+            Some(_) => None,
+            None => self.pool().pop(),
+        };
+        let mut conn = match (conn, popped) {
+            (Some(conn), _) => conn,
+            (None, Some(mut pooled)) => match watch_get(&mut pooled, key).await {
+                Ok(value) => return Ok((pooled, value)),
+                Err(e) if is_unreachable(&e) => self.cas().await?,
+                Err(e) => return Err(self.fail(e)),
+            },
+            (None, None) => self.cas().await?,
+        };
+        let value = watch_get(&mut conn, key).await.map_err(|e| self.fail(e))?;
+        Ok((conn, value))
     }
 
     /// `MULTI SET EXEC`: `false` when the watched key changed since [`RedisDb::cas_read`]
     /// (Redis then discards the transaction). Without a read there is no `WATCH` and the
-    /// write happens, as under Spin.
+    /// write happens, as under Spin. `EXEC` ends the watch either way, so the connection goes
+    /// back to the pool; after a failure it is dropped.
     pub async fn cas_write(
         &self,
-        conn: &mut redis::aio::MultiplexedConnection,
+        mut conn: MultiplexedConnection,
         key: &str,
         value: Vec<u8>,
     ) -> Result<bool, KvError> {
         let reply: redis::Value = redis::pipe()
             .atomic()
             .set(key, value)
-            .query_async(conn)
+            .query_async(&mut conn)
             .await
             .map_err(|e| self.fail(e))?;
+        let mut pool = self.pool();
+        if pool.len() < CAS_POOL_MAX {
+            pool.push(conn);
+        }
         Ok(!matches!(reply, redis::Value::Nil))
     }
+}
+
+/// A lost, refused or timed-out connection (rather than an error reply).
+fn is_unreachable(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_timeout()
+}
+
+/// `WATCH key` and `GET key` in one round trip (a pipeline, not a transaction).
+async fn watch_get(
+    conn: &mut MultiplexedConnection,
+    key: &str,
+) -> redis::RedisResult<Option<Vec<u8>>> {
+    let (value,): (Option<Vec<u8>>,) = redis::pipe()
+        .cmd("WATCH")
+        .arg(key)
+        .ignore()
+        .get(key)
+        .query_async(conn)
+        .await?;
+    Ok(value)
 }
 
 #[cfg(test)]

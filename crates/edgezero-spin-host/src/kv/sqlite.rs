@@ -4,12 +4,17 @@
 //! requests that arrive while a transaction commits share the next one, so one flush
 //! acknowledges many of them, and each is answered only once its transaction is on disk.
 //! `EDGEZERO__KV__GROUP_COMMIT=off` commits each write alone (to measure the difference).
+//!
+//! While the host runs, a file is in SQLite's write-ahead-log mode (one flush per commit;
+//! see `edgezero_spin_sqlite::serve_with_wal`) and reads go through a connection of their
+//! own, so a read never waits for a batch being committed and sees every write acknowledged
+//! before it. When the host stops, the file goes back to the rollback journal Spin creates.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use edgezero_spin_sqlite::group::{self, WriteQueue};
-use edgezero_spin_sqlite::SqliteKvError;
+use edgezero_spin_sqlite::{file_id, wal_path, FileId, SqliteKvError};
 use rusqlite::Connection;
 
 use super::KvError;
@@ -17,35 +22,82 @@ use super::KvError;
 /// One SQLite database (a file, or in memory), shared by every label stored in it.
 pub struct SqliteDb {
     conn: Arc<Mutex<Connection>>,
+    /// The connection reads use, for a file: a second one, so that reads do not wait for
+    /// the writer. In memory reads use `conn` (another connection would be another database).
+    reader: Option<Arc<Mutex<Connection>>>,
     /// Writes waiting for the next transaction; `None` when each write commits alone.
     queue: Option<Arc<WriteQueue>>,
+    /// The write-ahead log's file, when the host turned the log on: to give the file back in
+    /// the rollback journal when the host stops.
+    wal: Option<Opened>,
+    /// The file the connections have open, to notice it deleted or replaced under them.
+    file: Option<FileId>,
     /// The file, or `None` in memory.
     pub path: Option<PathBuf>,
 }
 
 impl SqliteDb {
-    /// Opens (creating the file, its directory and Spin's table when needed).
+    /// Opens (creating the file, its directory and Spin's table when needed). With group
+    /// commit, a file is served with SQLite's write-ahead log
+    /// ([`edgezero_spin_sqlite::serve_with_wal`]); off, each write is its own transaction in
+    /// the rollback journal, as before group commit.
     pub fn open(path: Option<&Path>) -> Result<SqliteDb, KvError> {
-        let conn = match path {
-            Some(p) => edgezero_spin_sqlite::open(p),
-            None => edgezero_spin_sqlite::open_in_memory(),
-        }
-        .map_err(|e| KvError::Unavailable(e.to_string()))?;
+        let unavailable = |e: SqliteKvError| KvError::Unavailable(e.to_string());
         let grouped = edgezero_env::resolve_group_commit(&edgezero_env::process_env)
             .map_err(|e| KvError::Unavailable(e.to_string()))?;
+        let Some(path) = path else {
+            let conn = edgezero_spin_sqlite::open_in_memory().map_err(unavailable)?;
+            return Ok(SqliteDb {
+                conn: Arc::new(Mutex::new(conn)),
+                reader: None,
+                queue: grouped.then(|| Arc::new(WriteQueue::new())),
+                wal: None,
+                file: None,
+                path: None,
+            });
+        };
+        let conn = edgezero_spin_sqlite::open(path).map_err(unavailable)?;
+        let wal = grouped && edgezero_spin_sqlite::serve_with_wal(&conn).map_err(unavailable)?;
+        if grouped && !wal {
+            log::warn!(
+                "key-value file {}: SQLite's write-ahead log is not available on this file system; writes use the rollback journal",
+                path.display()
+            );
+        }
+        let reader = edgezero_spin_sqlite::open(path).map_err(unavailable)?;
         Ok(SqliteDb {
             conn: Arc::new(Mutex::new(conn)),
+            reader: Some(Arc::new(Mutex::new(reader))),
             queue: grouped.then(|| Arc::new(WriteQueue::new())),
-            path: path.map(Path::to_path_buf),
+            wal: wal.then(|| Opened(file_id(&wal_path(path)))),
+            file: file_id(path),
+            path: Some(path.to_path_buf()),
         })
     }
 
-    /// Runs the read `f` on the connection (see [`blocking`]).
+    /// Fails when the file at the path is no longer the one the connections have open: a
+    /// write would land in a file nobody reads again (in the write-ahead log's mode SQLite
+    /// itself does not notice).
+    fn check_file(path: Option<&Path>, file: Option<FileId>) -> Result<(), SqliteKvError> {
+        match path {
+            Some(path) if file.is_some() && file_id(path) != file => {
+                Err(SqliteKvError::NotCommitted {
+                    reason: format!(
+                        "the file {} was deleted or replaced while the host runs; restart the host to use the file now at that path",
+                        path.display()
+                    ),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs the read `f` on the reading connection (see [`blocking`]).
     async fn run<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<R, SqliteKvError> + Send + 'static,
     ) -> Result<R, KvError> {
-        let conn = Arc::clone(&self.conn);
+        let conn = Arc::clone(self.reader.as_ref().unwrap_or(&self.conn));
         blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut conn).map_err(|e| KvError::Other(e.to_string()))
@@ -61,12 +113,15 @@ impl SqliteDb {
     ) -> Result<R, KvError> {
         let conn = Arc::clone(&self.conn);
         let queue = self.queue.clone();
+        let (path, file) = (self.path.clone(), self.file);
         blocking(move || {
+            // Once per batch: one `stat` for many writes.
+            let check = || Self::check_file(path.as_deref(), file);
             match &queue {
-                Some(queue) => group::write(queue, &conn, |c, _| Ok(c), f),
+                Some(queue) => group::write(queue, &conn, |c, _| check().map(|()| c), f),
                 None => {
                     let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    group::in_transaction(&mut conn, f)
+                    check().and_then(|()| group::in_transaction(&mut conn, f))
                 }
             }
             .map_err(|e| KvError::Other(e.to_string()))
@@ -177,6 +232,33 @@ impl SqliteDb {
         let store = store.to_string();
         self.write(move |c| edgezero_spin_sqlite::atomics::delete_many_in(c, &store, &keys))
             .await
+    }
+}
+
+/// The [`FileId`] of a file the host opened (`None` where the platform cannot tell).
+struct Opened(Option<FileId>);
+
+impl Drop for SqliteDb {
+    /// Gives the file back in Spin's rollback-journal mode once the host is done with it. A
+    /// file deleted or replaced meanwhile is left alone, but not the log of the old one: a
+    /// log left next to another file would be read as that file's.
+    fn drop(&mut self) {
+        let (Some(Opened(wal)), Some(path)) = (self.wal.take(), self.path.as_deref()) else {
+            return;
+        };
+        drop(self.reader.take());
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if Self::check_file(Some(path), self.file).is_ok() {
+            if let Err(e) = edgezero_spin_sqlite::stop_serving(&conn) {
+                log::info!("{e}");
+            }
+            return;
+        }
+        if wal.is_some() && file_id(&wal_path(path)) == wal {
+            for leftover in [wal_path(path), edgezero_spin_sqlite::shm_path(path)] {
+                let _ = std::fs::remove_file(leftover);
+            }
+        }
     }
 }
 

@@ -138,6 +138,7 @@ impl TestApp {
         Running {
             addr: server.local_addr(),
             server,
+            host,
         }
     }
 
@@ -158,6 +159,7 @@ impl TestApp {
 pub struct Running {
     pub addr: SocketAddr,
     pub server: Server,
+    host: Host,
 }
 
 impl Running {
@@ -171,6 +173,19 @@ impl Running {
 
     pub async fn stop(self) {
         self.server.shutdown().await;
+    }
+
+    /// Stops, then waits until the idle instances ended and the stores are closed, as
+    /// `edgezero-spin-host` does before it exits (a SQLite file is then back in the rollback
+    /// journal).
+    pub async fn stop_and_close(self) {
+        self.server.shutdown().await;
+        let limit = self.host.idle_instance_timeout() + std::time::Duration::from_secs(2);
+        assert!(
+            self.host.wait_for_instances(limit).await,
+            "instances still running"
+        );
+        drop(self.host);
     }
 }
 

@@ -55,6 +55,15 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Connections the server has accepted since it started (`INFO stats`).
+    pub fn connections_received(&self) -> u64 {
+        let info = self.cli(&["INFO", "stats"]);
+        info.lines()
+            .find_map(|l| l.trim().strip_prefix("total_connections_received:"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no total_connections_received in INFO stats: {info}"))
+    }
+
     pub fn cli(&self, args: &[&str]) -> String {
         let out = Command::new("redis-cli")
             .args(["-p", &self.port.to_string()])
