@@ -95,6 +95,16 @@ async fn semantics(host: &Running, label: &str) {
         json(host, &format!("/raw/wkv/cas/{label}/c/one/two")).await["swapped"],
         true
     );
+    // Exchange (the benchmark's compare-and-swap loop): answers what it replaced.
+    let x = format!("/raw/wkv/xchg/{label}/x");
+    assert_eq!(
+        json(host, &format!("{x}/first")).await["replaced"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        json(host, &format!("{x}/second")).await["replaced"],
+        "first"
+    );
     let batch = json(host, &format!("/raw/wkv/batch/{label}")).await;
     assert_eq!(
         batch["got"],

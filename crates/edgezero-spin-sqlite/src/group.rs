@@ -57,12 +57,13 @@ where
     R: FnOnce(Result<T, SqliteKvError>) + Send + 'static,
 {
     fn run(&mut self, conn: &Connection) {
-        let result = match conn.execute_batch(SAVEPOINT) {
+        // Prepared once per connection: these run for every write of every batch.
+        let run_cached = |sql| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+        let result = match run_cached(SAVEPOINT) {
             Err(source) => Err(statement("savepoint", source)),
-            Ok(()) => match (self.f)(conn) {
-                Ok(value) => conn
-                    .execute_batch(RELEASE)
-                    .map(|()| value)
+            Ok(_) => match (self.f)(conn) {
+                Ok(value) => run_cached(RELEASE)
+                    .map(|_| value)
                     .map_err(|source| statement("savepoint", source)),
                 Err(e) => {
                     // Undo what the write did before it failed; the batch goes on.

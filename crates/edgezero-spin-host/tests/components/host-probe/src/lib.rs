@@ -361,6 +361,7 @@ use spin_sdk::experimental::wasi::keyvalue as wkv;
 /// `wasi:keyvalue` as spin-sdk's own bindings call it:
 /// `wkv/open/<label>`, `wkv/incr/<label>/<key>/<delta>`,
 /// `wkv/cas/<label>/<key>/<expected|->/<new>` (`-`: expect absent),
+/// `wkv/xchg/<label>/<key>/<new>` (compare-and-swap until it wins),
 /// `wkv/batch/<label>` (set-many a,b; get-many a,missing,b; delete-many a,b).
 fn wasi_kv(parts: &[&str]) -> anyhow::Result<Response> {
     let open = |label: &str| wkv::store::open(label).map_err(|e| anyhow::anyhow!(wkv_error(&e)));
@@ -388,6 +389,20 @@ fn wasi_kv(parts: &[&str]) -> anyhow::Result<Response> {
                 Err(wkv::atomics::CasError::CasFailed(_)) => json!({ "swapped": false, "lost": true }),
                 Err(wkv::atomics::CasError::StoreError(e)) => json!({ "error": wkv_error(&e) }),
             })
+        }
+        ["xchg", label, key, new] => {
+            // An exchange: read, then swap in `new` unless another write came between
+            // (then read again); answers what was replaced.
+            let bucket = open(label)?;
+            let mut cas = wkv::atomics::Cas::new(&bucket, key).map_err(|e| anyhow::anyhow!(wkv_error(&e)))?;
+            loop {
+                let current = cas.current().map_err(|e| anyhow::anyhow!(wkv_error(&e)))?;
+                match wkv::atomics::swap(cas, new.as_bytes()) {
+                    Ok(()) => return json_response(json!({ "replaced": current.map(|v| String::from_utf8_lossy(&v).into_owned()) })),
+                    Err(wkv::atomics::CasError::CasFailed(again)) => cas = again,
+                    Err(wkv::atomics::CasError::StoreError(e)) => return json_response(json!({ "error": wkv_error(&e) })),
+                }
+            }
         }
         ["batch", label] => {
             let bucket = open(label)?;
