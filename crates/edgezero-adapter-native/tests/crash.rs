@@ -7,13 +7,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use edgezero_adapter_native::bind;
 use edgezero_core::extract::{Kv, Path};
 use edgezero_core::{EdgeError, Router};
+use edgezero_test_support::crash::answers_until_killed;
 
 mod common;
 
@@ -72,39 +71,15 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
         }
     };
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                let mut acked = Vec::new();
-                for i in 0.. {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let key = format!("k{c}-{i}");
-                    match post(addr, &key) {
-                        Some(count) => acked.push((key, count)),
-                        None => break, // the server is gone
-                    }
-                }
-                acked
-            })
-        })
-        .collect();
-    // Kill it in the middle of the load.
-    std::thread::sleep(Duration::from_millis(1500));
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    let acked: Vec<(String, i64)> = clients
-        .into_iter()
-        .flat_map(|c| c.join().unwrap())
-        .collect();
-    assert!(
-        acked.len() > 20,
-        "too few writes before the kill: {}",
-        acked.len()
+    let acked = answers_until_killed(
+        &mut child,
+        CLIENTS,
+        Duration::from_millis(1500),
+        20,
+        move |c, i| {
+            let key = format!("k{c}-{i}");
+            post(addr, &key).map(|count| (key, count))
+        },
     );
 
     let conn = edgezero_spin_sqlite::open(&kv_path).unwrap();

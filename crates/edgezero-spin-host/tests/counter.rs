@@ -36,6 +36,9 @@ async fn views_increase_and_survive_a_restart() {
         let r = host.get("/counter").await;
         assert_eq!(r.json()["views"], expected, "{}", r.text());
     }
+    // While the host runs, the file is in write-ahead-log mode (format bytes 2 and 2).
+    let header = std::fs::read(app.default_db()).unwrap();
+    assert_eq!(&header[18..20], &[2, 2], "the host writes in the log");
     host.stop_and_close().await;
 
     let again = app.start().await;

@@ -8,11 +8,10 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{TestApp, COUNTER};
+use edgezero_test_support::crash::answers_until_killed;
 
 const CLIENTS: usize = 16;
 
@@ -64,35 +63,12 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                let mut acked = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    match count(addr) {
-                        Some(views) => acked.push(views),
-                        None => break, // the host is gone
-                    }
-                }
-                acked
-            })
-        })
-        .collect();
-    // Kill it in the middle of the load.
-    std::thread::sleep(Duration::from_millis(1500));
-    host.kill().unwrap(); // SIGKILL
-    host.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    let acked: Vec<i64> = clients
-        .into_iter()
-        .flat_map(|c| c.join().unwrap())
-        .collect();
-    assert!(
-        acked.len() > 20,
-        "too few writes before the kill: {}",
-        acked.len()
+    let acked = answers_until_killed(
+        &mut host,
+        CLIENTS,
+        Duration::from_millis(1500),
+        20,
+        move |_, _| count(addr),
     );
 
     let rows = common::rows(&app.default_db(), "default");

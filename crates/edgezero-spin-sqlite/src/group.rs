@@ -8,8 +8,10 @@
 //! savepoint: a write that fails rolls back alone and gets its own error, the others
 //! commit. Nothing is answered before `COMMIT` returns, so an acknowledged write is on disk
 //! (`synchronous = FULL`, in the write-ahead log a server turns on with
-//! [`crate::serve_with_wal`], or in the rollback journal), and a batch whose commit fails
-//! answers every write in it with the failure: none of them happened.
+//! [`crate::serve_with_wal`], or in the rollback journal). A batch that SQLite rolls back, or
+//! whose `COMMIT` fails, answers every write in it with the failure and none is visible
+//! afterwards; only a commit whose flush to the log failed may still be found by SQLite's
+//! recovery after a crash (the writes were then reported failed, never the reverse).
 //! [`write`] is the whole protocol for a connection behind a mutex.
 //!
 //! Per-key atomicity is that of one transaction per write: the writes of a batch run one
@@ -197,13 +199,28 @@ impl WriteQueue {
         }
         for job in &mut jobs {
             job.run(conn);
+            if conn.is_autocommit() {
+                // SQLite rolled the whole transaction back after an error (a full disk, an
+                // I/O error): nothing of the batch happened, and a savepoint run now would
+                // commit on its own. Every write of the batch fails.
+                break;
+            }
         }
-        if jobs.iter().any(|j| j.moved()) {
-            let _ = conn.execute_batch("ROLLBACK");
+        let moved = jobs.iter().any(|j| j.moved());
+        if moved || conn.is_autocommit() {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            if moved {
+                let err = SqliteKvError::NotCommitted {
+                    reason: "the key-value file was moved or deleted while open".into(),
+                };
+                return self.abandon_moved(jobs, err, retry_moved);
+            }
             let err = SqliteKvError::NotCommitted {
-                reason: "the key-value file was moved or deleted while open".into(),
+                reason: "SQLite rolled the transaction back after an error".into(),
             };
-            return self.abandon_moved(jobs, err, retry_moved);
+            return self.abandon(jobs, err, retry_moved);
         }
         if let Err(source) = conn.execute_batch("COMMIT") {
             // A failed COMMIT may leave the transaction open (SQLITE_BUSY): end it.
@@ -361,6 +378,31 @@ mod tests {
         assert_eq!(get(&conn, "s", "a").unwrap().as_deref(), Some(&b"1"[..]));
         assert_eq!(get(&conn, "s", "b").unwrap().as_deref(), Some(&b"2"[..]));
         assert_eq!(get(&conn, "s", "half").unwrap(), None, "rolled back alone");
+    }
+
+    #[test]
+    fn a_batch_sqlite_rolled_back_fails_every_write_and_commits_none() {
+        let queue = WriteQueue::new();
+        let mut conn = crate::open_in_memory().unwrap();
+        let a = queue.submit(|c| set(c, "s", "a", b"1"));
+        // What SQLite does on a full disk or an I/O error: the whole transaction goes.
+        let b = queue.submit(|c| {
+            c.execute_batch("ROLLBACK").unwrap();
+            Err::<(), _>(SqliteKvError::NotCommitted {
+                reason: "disk full".into(),
+            })
+        });
+        let later = queue.submit(|c| set(c, "s", "later", b"2"));
+        queue.commit_pending(&mut conn, true);
+        for answer in [a, b, later] {
+            assert!(answer.recv().unwrap().is_err());
+        }
+        assert_eq!(get(&conn, "s", "a").unwrap(), None);
+        assert_eq!(
+            get(&conn, "s", "later").unwrap(),
+            None,
+            "not committed on its own"
+        );
     }
 
     #[test]

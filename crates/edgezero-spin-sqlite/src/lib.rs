@@ -194,9 +194,10 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
 /// commit: SQLite's write-ahead log (`journal_mode = WAL`) with `synchronous = FULL`, so a
 /// commit is one flush of the log (the rollback journal needs three: journal, file and
 /// directory) and readers on other connections never wait for a commit. Every acknowledged
-/// write is as durable as in the rollback journal. `false` when the file system cannot hold
-/// the log's shared memory (the file then keeps the rollback journal, and works the same,
-/// only slower).
+/// write is as durable as in the rollback journal. `false` when the log cannot be used here
+/// (a file system without the shared memory it maps): the file is then put back in the
+/// rollback journal, and works the same, only slower. Once this returns `true`, the log's
+/// file exists next to the database.
 ///
 /// The log is a mode of the file, not a new format: any SQLite, `spin up` included, reads
 /// and writes a file left in it (after a crash, say). [`stop_serving`] gives the file back in
@@ -205,9 +206,22 @@ pub fn serve_with_wal(conn: &Connection) -> Result<bool, SqliteKvError> {
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(stmt_err("journal mode", ""))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Ok(false);
+    }
+    // The mode is switched at once, the log's shared memory mapped only by the next read:
+    // read now, and go back to the rollback journal when that fails.
+    if conn
+        .query_row("SELECT count(*) FROM spin_key_value", [], |_| Ok(()))
+        .is_err()
+    {
+        conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+            .map_err(stmt_err("journal mode", ""))?;
+        return Ok(false);
+    }
     conn.execute_batch("PRAGMA synchronous = FULL")
         .map_err(stmt_err("synchronous", ""))?;
-    Ok(mode.eq_ignore_ascii_case("wal"))
+    Ok(true)
 }
 
 /// Copies the write-ahead log into the file and switches it back to the rollback journal
@@ -346,6 +360,40 @@ mod tests {
         assert!(
             total >= BUSY_TIMEOUT - Duration::from_millis(2) && total <= BUSY_TIMEOUT,
             "{total:?}"
+        );
+    }
+
+    #[test]
+    fn a_served_file_is_in_the_log_with_full_sync_and_given_back_in_the_rollback_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kv.db");
+        let conn = open(&path).unwrap();
+        assert!(serve_with_wal(&conn).unwrap());
+        let pragma = |name: &str| -> String {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| format!("{v:?}"))
+            .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
+        assert_eq!(pragma("synchronous"), "Integer(2)", "FULL");
+        assert!(wal_path(&path).exists(), "the log exists once served");
+        set(&conn, "s", "k", b"v").unwrap();
+        let header = |p: &Path| std::fs::read(p).unwrap()[18..20].to_vec();
+        assert_eq!(header(&path), [2, 2]);
+
+        // Another connection keeps the file in the log's mode; the last one gives it back.
+        let other = open(&path).unwrap();
+        assert!(stop_serving(&conn).is_err());
+        drop(other);
+        stop_serving(&conn).unwrap();
+        assert_eq!(header(&path), [1, 1]);
+        drop(conn);
+        assert!(!wal_path(&path).exists());
+        assert_eq!(
+            get(&open(&path).unwrap(), "s", "k").unwrap().as_deref(),
+            Some(&b"v"[..])
         );
     }
 

@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | `origin` | `origin` | a loopback HTTP/1.1 origin on its own thread (echo, cookies, slow or failing streams, a hanging route, any status, a request counter), for outbound-HTTP and proxy tests and the origin that [`edgezero_testkit::contract::http_client_suite`] runs against |
 //! | [`wire`] | — | a raw HTTP/1.1 client: sends a request head and body as written, reads the answer piece by piece into a checksum, keeping the body only when asked |
+//! | [`crash`] | — | clients that load a server process until it is killed with `SIGKILL`, for durability tests |
 //! | [`hostile`] | — | a streamed upload of any size, for body-limit tests through a proxy |
 //! | [`process_memory`] | — | this process's resident and peak memory from `/proc/self` (Linux), for bounded-memory streaming tests |
 //! | `browser` | `browser` | a headless Chromium over WebDriver (`chromium` and `chromedriver` installed), for page tests |
@@ -48,6 +49,7 @@
 
 #[cfg(feature = "browser")]
 pub mod browser;
+pub mod crash;
 pub mod hostile;
 #[cfg(feature = "origin")]
 pub mod origin;

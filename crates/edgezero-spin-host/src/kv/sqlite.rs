@@ -64,11 +64,18 @@ impl SqliteDb {
                 path.display()
             );
         }
-        let reader = edgezero_spin_sqlite::open(path).map_err(unavailable)?;
+        let reader = edgezero_spin_sqlite::open(path).inspect_err(|_| {
+            if wal {
+                let _ = edgezero_spin_sqlite::stop_serving(&conn);
+            }
+        });
+        let reader = reader.map_err(unavailable)?;
         Ok(SqliteDb {
             conn: Arc::new(Mutex::new(conn)),
             reader: Some(Arc::new(Mutex::new(reader))),
             queue: grouped.then(|| Arc::new(WriteQueue::new())),
+            // `serve_with_wal` made the log's file: the one to remove if the database is
+            // deleted under the host (see `Drop`).
             wal: wal.then(|| Opened(file_id(&wal_path(path)))),
             file: file_id(path),
             path: Some(path.to_path_buf()),
@@ -77,7 +84,8 @@ impl SqliteDb {
 
     /// Fails when the file at the path is no longer the one the connections have open: a
     /// write would land in a file nobody reads again (in the write-ahead log's mode SQLite
-    /// itself does not notice).
+    /// itself does not notice). Checked before each batch, so a batch that began just
+    /// before the file was deleted still commits into the old file.
     fn check_file(path: Option<&Path>, file: Option<FileId>) -> Result<(), SqliteKvError> {
         match path {
             Some(path) if file.is_some() && file_id(path) != file => {
