@@ -18,8 +18,11 @@ command -v wrk >/dev/null || {
 counter=$(scripts/wasm-build.sh examples/counter/crates/counter-adapter-spin --locked 2>/dev/null | tail -n 1)
 cargo build --release --locked -q -p edgezero-spin-host --bin edgezero-spin-host
 work=$(mktemp -d "$PWD/target/bench-group-commit-host.XXXXXX")
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# `start` runs in a command substitution (a subshell): each host's pid goes to a file.
+cleanup() {
+  for f in "$work"/*/pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -40,7 +43,7 @@ TOML
   local port; port=$(free_port)
   EDGEZERO__KV__GROUP_COMMIT=$2 RUST_LOG=warn target/release/edgezero-spin-host \
     --from "$work/$1/spin.toml" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-  pids+=($!)
+  echo $! >"$work/$1/pid"
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/counter" >/dev/null && break; sleep 0.1; done
   echo "$port"
 }
