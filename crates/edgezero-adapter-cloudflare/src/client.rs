@@ -19,8 +19,6 @@ use edgezero_core::{Body, Request, Response};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 
-use crate::response::CoreBody;
-
 /// The client handed to handlers in a Worker.
 pub struct WorkerHttp {
     /// How long to wait for the response's head.
@@ -51,10 +49,9 @@ impl HttpClient for WorkerHttp {
             }
             other => other,
         };
-        let req = worker::request_to_wasm(http::Request::from_parts(parts, CoreBody(body)))
-            .map_err(|e| {
-                FetchError::Other(format!("the request to {host} could not be built: {e}"))
-            })?;
+        let req = worker::request_to_wasm(http::Request::from_parts(parts, body)).map_err(|e| {
+            FetchError::Other(format!("the request to {host} could not be built: {e}"))
+        })?;
         // Redirects are answered to the app, as on every platform (the Fetch API would
         // follow them).
         let init = web_sys::RequestInit::new();

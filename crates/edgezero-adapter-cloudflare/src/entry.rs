@@ -15,7 +15,6 @@ use wasm_bindgen::JsValue;
 use crate::client::WorkerHttp;
 use crate::provider::WorkerProvider;
 use crate::request::{client_addr, declared_length, restore_accept_encoding};
-use crate::response::CoreBody;
 
 /// What an isolate builds on its first request and reuses afterwards.
 struct Instance {
@@ -79,28 +78,7 @@ pub async fn handle<A: App>(
             EdgeError::bad_request(format!("the request could not be read: {e}")).into_response()
         }
     };
-    let (mut parts, body) = response.into_parts();
-    // A `Content-Encoding` the app set means the body is encoded already (the Compression
-    // middleware, a precompressed asset), as on every platform: workerd must send it as it
-    // is. By default it would compress the body again to match the header.
-    if parts.headers.contains_key(http::header::CONTENT_ENCODING) {
-        parts.extensions.insert(worker::EncodeBody::Manual);
-    }
-    let response = http::Response::from_parts(parts, CoreBody(body));
-    match worker::response_to_wasm(response) {
-        Ok(resp) => Ok(resp),
-        Err(e) => {
-            log::error!("the response could not be sent: {e}");
-            let fallback = http::Response::builder()
-                .status(500)
-                .header("content-type", "application/json")
-                .body(CoreBody(Body::from(
-                    r#"{"error":{"status":500,"message":"internal error"}}"#,
-                )))
-                .map_err(|e| JsValue::from_str(&e.to_string()))?;
-            worker::response_to_wasm(fallback).map_err(JsValue::from)
-        }
-    }
+    crate::response::into_worker(response)
 }
 
 /// The client's own `Accept-Encoding`, from `request.cf.clientAcceptEncoding` (see

@@ -43,6 +43,7 @@ mod config;
 mod error;
 mod kv;
 mod request;
+#[cfg(target_arch = "wasm32")]
 mod response;
 mod secrets;
 

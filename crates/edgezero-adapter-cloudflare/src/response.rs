@@ -1,57 +1,32 @@
-//! A core [`Body`] as an `http_body::Body`, which workers-rs turns into the response's
-//! stream: each chunk goes out as the app yields it.
+//! Core response → the `web_sys::Response` workerd sends. The core body is an
+//! `http_body::Body`, which workers-rs turns into the response's stream: each chunk goes out
+//! as the app yields it.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use edgezero_core::{Body, Response};
+use wasm_bindgen::JsValue;
 
-use bytes::Bytes;
-use edgezero_core::body::BoxError;
-use edgezero_core::Body;
-use futures_util::Stream;
-use http_body::{Frame, SizeHint};
-
-/// A core body, polled chunk by chunk.
-pub struct CoreBody(pub Body);
-
-impl http_body::Body for CoreBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.0)
-            .poll_next(cx)
-            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
+/// Converts a core response; a response workerd cannot take is logged and answered with a
+/// JSON 500 without details.
+pub fn into_worker(response: Response) -> Result<web_sys::Response, JsValue> {
+    let (mut parts, body) = response.into_parts();
+    // A `Content-Encoding` the app set means the body is encoded already (the Compression
+    // middleware, a precompressed asset), as on every platform: workerd must send it as it
+    // is. By default it would compress the body again to match the header.
+    if parts.headers.contains_key(http::header::CONTENT_ENCODING) {
+        parts.extensions.insert(worker::EncodeBody::Manual);
     }
-
-    fn is_end_stream(&self) -> bool {
-        match &self.0 {
-            Body::Empty => true,
-            Body::Full(b) => b.is_empty(),
-            Body::Stream(_) => false,
+    match worker::response_to_wasm(http::Response::from_parts(parts, body)) {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            log::error!("the response could not be sent: {e}");
+            let fallback = http::Response::builder()
+                .status(500)
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    r#"{"error":{"status":500,"message":"internal error"}}"#,
+                ))
+                .map_err(|e| JsValue::from_str(&e.to_string()))?;
+            worker::response_to_wasm(fallback).map_err(JsValue::from)
         }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self.0.size_hint() {
-            Some(n) => SizeHint::with_exact(n),
-            None => SizeHint::default(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use http_body::Body as _;
-
-    use super::*;
-
-    #[test]
-    fn empty_bodies_end_at_once() {
-        assert!(CoreBody(Body::Empty).is_end_stream());
-        assert!(CoreBody(Body::Full(Bytes::new())).is_end_stream());
-        assert!(!CoreBody(Body::Full(Bytes::from_static(b"x"))).is_end_stream());
     }
 }

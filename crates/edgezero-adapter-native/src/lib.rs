@@ -80,7 +80,6 @@ mod kv_atomic;
 mod logging;
 mod provider;
 mod request;
-mod response;
 pub mod secrets;
 mod server;
 mod settings;

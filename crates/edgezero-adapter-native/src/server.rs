@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::client::NativeHttp;
-use crate::{request, response, NativeProvider, ServerConfig};
+use crate::{request, NativeProvider, ServerConfig};
 
 /// The largest request head (request line and headers) the server reads: a bigger one is
 /// answered 431 before the app runs. The embedded Spin host answers 431 past the same size,
@@ -190,7 +190,7 @@ async fn handle(
     mut req: http::Request<hyper::body::Incoming>,
     peer: SocketAddr,
     state: &WorkerState,
-) -> http::Response<response::NativeBody> {
+) -> edgezero_core::Response {
     req.extensions_mut().insert(peer);
     req.extensions_mut()
         .insert(edgezero_core::extract::ClientAddr(peer.ip()));
@@ -229,7 +229,7 @@ async fn handle(
             started.elapsed()
         );
     }
-    response::from_core(resp)
+    resp
 }
 
 /// Binds a server for `router` with the store ids of `stores` (resolved against the

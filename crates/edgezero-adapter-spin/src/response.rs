@@ -1,23 +1,16 @@
 //! Core response → Spin response.
 //!
 //! Both entry points write the `wasi:http` response themselves (the `component::respond`
-//! module, `wasm32` only). [`from_core_response`] gives an `http::Response<ResponseBody>`
-//! instead, for code that hands a core response to the SDK (`spin_sdk::http::IntoResponse`
-//! converts it, writing the body from a spawned task). Either way the core [`Body`] is not
-//! collected: streamed responses stay streamed. Headers are copied as they are (several
+//! module, `wasm32` only); code that hands a core response to the SDK instead can, since a
+//! core `Body` is an `http_body::Body` (`spin_sdk::http::IntoResponse` converts it, writing
+//! the body from a spawned task). Either way the body is not collected: streamed responses
+//! stay streamed. Headers are copied as they are (several
 //! `Set-Cookie` stay several), except the connection-level headers that `wasi:http` refuses
 //! (see [`FORBIDDEN_RESPONSE_HEADERS`]): one of those would make the host reject the whole
 //! response.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use bytes::Bytes;
-use edgezero_core::body::BoxError;
-use edgezero_core::{Body, Response};
-use futures_util::Stream;
+use edgezero_core::Response;
 use http::HeaderMap;
-use http_body::{Frame, SizeHint};
 
 /// Headers a `wasi:http` host refuses in a response or an outgoing request (wasmtime's
 /// forbidden list, which Spin uses): they describe the connection or the proxy hop, which
@@ -66,42 +59,6 @@ pub fn strip_forbidden_headers(headers: &mut HeaderMap) -> Vec<&'static str> {
     removed
 }
 
-/// A core [`Body`] as an `http_body::Body`, polled chunk by chunk.
-#[derive(Debug)]
-pub struct ResponseBody(Body);
-
-impl ResponseBody {
-    /// Wraps a core body.
-    pub fn new(body: Body) -> Self {
-        ResponseBody(body)
-    }
-}
-
-impl http_body::Body for ResponseBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.0)
-            .poll_next(cx)
-            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self.0, Body::Empty)
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self.0.size_hint() {
-            Some(n) => SizeHint::with_exact(n),
-            None => SizeHint::default(),
-        }
-    }
-}
-
 /// A core response without the headers Spin does not allow (each one dropped is logged).
 pub fn without_forbidden_headers(mut response: Response) -> Response {
     let removed = strip_forbidden_headers(response.headers_mut());
@@ -114,18 +71,20 @@ pub fn without_forbidden_headers(mut response: Response) -> Response {
     response
 }
 
-/// Converts a core response for Spin: same status, headers (minus forbidden ones), body.
-pub fn from_core_response(response: Response) -> http::Response<ResponseBody> {
-    without_forbidden_headers(response).map(ResponseBody)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::pin::Pin;
+    use std::task::Poll;
+
+    use bytes::Bytes;
+    use edgezero_core::body::BoxError;
+    use edgezero_core::Body;
     use futures_executor::block_on;
     use http_body::Body as _;
 
-    fn frames(mut body: ResponseBody) -> Vec<Bytes> {
+    use super::*;
+
+    fn frames(mut body: Body) -> Vec<Bytes> {
         let mut out = Vec::new();
         block_on(futures_util::future::poll_fn(|cx| loop {
             match Pin::new(&mut body).poll_frame(cx) {
@@ -149,14 +108,14 @@ mod tests {
             .header("content-type", "text/plain")
             .body(Body::from("hi"))
             .unwrap();
-        let out = from_core_response(resp);
+        let out = without_forbidden_headers(resp);
         assert_eq!(out.status(), 201);
         let cookies: Vec<_> = out.headers().get_all("set-cookie").iter().collect();
         assert_eq!(cookies, ["a=1", "b=2"]);
         assert!(!out.headers().contains_key("connection"));
         assert!(!out.headers().contains_key("transfer-encoding"));
         assert_eq!(out.headers()["content-type"], "text/plain");
-        assert_eq!(out.body().size_hint().exact(), Some(2));
+        assert_eq!(http_body::Body::size_hint(out.body()).exact(), Some(2));
         assert_eq!(frames(out.into_body()), [Bytes::from_static(b"hi")]);
     }
 
@@ -192,9 +151,9 @@ mod tests {
         let chunks: Vec<Result<Bytes, BoxError>> =
             vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"bc"))];
         let body = Body::from_stream(futures_util::stream::iter(chunks));
-        let out = from_core_response(http::Response::new(body));
+        let out = without_forbidden_headers(http::Response::new(body));
         assert_eq!(
-            out.body().size_hint().exact(),
+            http_body::Body::size_hint(out.body()).exact(),
             None,
             "a stream has no known length"
         );
@@ -206,7 +165,7 @@ mod tests {
 
     #[test]
     fn empty_body_is_ended() {
-        let out = from_core_response(http::Response::new(Body::Empty));
+        let out = without_forbidden_headers(http::Response::new(Body::Empty));
         assert!(out.body().is_end_stream());
         assert!(frames(out.into_body()).is_empty());
     }

@@ -155,6 +155,36 @@ impl Stream for Body {
     }
 }
 
+/// A body is an `http_body::Body` as well, so an adapter hands it to its HTTP stack as it
+/// is: each chunk goes out as a data frame as the app yields it.
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        self.poll_next(cx)
+            .map(|chunk| chunk.map(|r| r.map(http_body::Frame::data)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Body::Empty => true,
+            Body::Full(b) => b.is_empty(),
+            Body::Stream(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match Body::size_hint(self) {
+            Some(n) => http_body::SizeHint::with_exact(n),
+            None => http_body::SizeHint::default(),
+        }
+    }
+}
+
 /// A stream cut off with a `413` once it exceeds its limit.
 struct Limited {
     inner: Option<BodyStream>,
@@ -234,6 +264,23 @@ impl From<&'static [u8]> for Body {
 mod tests {
     use super::*;
     use futures_executor::block_on;
+
+    #[test]
+    fn as_an_http_body_empty_bodies_end_at_once_and_chunks_are_frames() {
+        use http_body::Body as _;
+        assert!(Body::Empty.is_end_stream());
+        assert!(Body::Full(Bytes::new()).is_end_stream());
+        let full = Body::from("abc");
+        assert!(!full.is_end_stream());
+        assert_eq!(http_body::Body::size_hint(&full).exact(), Some(3));
+        let chunks: Vec<Result<Bytes, BoxError>> =
+            vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"bc"))];
+        let streamed = Body::from_stream(futures_util::stream::iter(chunks));
+        assert!(!streamed.is_end_stream());
+        assert_eq!(http_body::Body::size_hint(&streamed).exact(), None);
+        let frames = block_on(http_body_util::BodyExt::collect(streamed)).unwrap();
+        assert_eq!(frames.to_bytes(), Bytes::from_static(b"abc"));
+    }
 
     #[test]
     fn collect_enforces_limit_on_streams() {

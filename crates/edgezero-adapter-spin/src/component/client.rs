@@ -19,7 +19,6 @@ use spin_sdk::wasip3::http::types::{ErrorCode, RequestOptions};
 use spin_sdk::wasip3::http_compat::RequestOptionsExtension;
 
 use crate::request::into_core_body;
-use crate::response::ResponseBody;
 
 /// The client handed to handlers on Spin.
 pub(super) struct SpinHttp {
@@ -92,7 +91,7 @@ impl HttpClient for SpinHttp {
         parts.extensions.insert(RequestOptionsExtension(options));
         let failure: Rc<RefCell<Option<BoxError>>> = Rc::default();
         let body = recording_failure(body, Rc::clone(&failure));
-        let outgoing = http::Request::from_parts(parts, ResponseBody::new(body));
+        let outgoing = http::Request::from_parts(parts, body);
         let response = spin_sdk::http::send(outgoing).await.map_err(|e| {
             // A request body that failed (past the body limit, or malformed by the client)
             // is why the exchange failed: keep its status rather than blame the origin.
