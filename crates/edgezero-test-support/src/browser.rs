@@ -123,6 +123,20 @@ impl Browser {
         Ok(browser)
     }
 
+    /// Clicks the element the CSS selector `css` finds.
+    pub async fn click(&self, css: &str) -> Result<(), BrowserError> {
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Replaces the text of the field the CSS selector `css` finds with `text`, as typed.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), BrowserError> {
+        let field = self.client.find(Locator::Css(css)).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
     /// Polls the JavaScript expression `condition` until it is truthy, for up to [`WAIT`].
     /// On time-out the error names `what` and quotes the page's visible text.
     pub async fn wait_until(&self, condition: &str, what: &str) -> Result<(), BrowserError> {

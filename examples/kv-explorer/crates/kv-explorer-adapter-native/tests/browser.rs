@@ -19,21 +19,9 @@ async fn listed(browser: &Browser) -> Result<Vec<String>, BrowserError> {
     Ok(serde_json::from_value(keys).expect("a list of keys"))
 }
 
-async fn type_into(browser: &Browser, id: &str, text: &str) -> Result<(), BrowserError> {
-    let field = browser.find(Locator::Id(id)).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
 /// The id of the element that has the keyboard focus.
 async fn focused(browser: &Browser) -> Result<Option<String>, BrowserError> {
     Ok(browser.active_element().await?.attr("id").await?)
-}
-
-async fn click(browser: &Browser, id: &str) -> Result<(), BrowserError> {
-    browser.find(Locator::Id(id)).await?.click().await?;
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,13 +53,9 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
     );
 
     // A wrong password: the page says so, without the browser's own prompt.
-    type_into(&browser, "login-user", "alice").await?;
-    type_into(&browser, "login-password", "guess").await?;
-    browser
-        .find(Locator::Css("#login button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.type_into("#login-user", "alice").await?;
+    browser.type_into("#login-password", "guess").await?;
+    browser.click("#login button[type=submit]").await?;
     browser
         .wait_until(
             "document.getElementById('login-error').textContent.includes('Wrong user or password')",
@@ -81,8 +65,8 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
 
     // The right one, submitted from the keyboard.
     let (user, password) = CREDENTIALS.split_once(':').unwrap();
-    type_into(&browser, "login-user", user).await?;
-    type_into(&browser, "login-password", password).await?;
+    browser.type_into("#login-user", user).await?;
+    browser.type_into("#login-password", password).await?;
     browser
         .find(Locator::Id("login-password"))
         .await?
@@ -100,13 +84,11 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
     assert_eq!(focused(&browser).await?.as_deref(), Some("prefix"));
 
     // Add a key; it is stored and listed.
-    type_into(&browser, "set-key", "greeting").await?;
-    type_into(&browser, "set-value", "hello from the browser").await?;
+    browser.type_into("#set-key", "greeting").await?;
     browser
-        .find(Locator::Css("#set-form button[type=submit]"))
-        .await?
-        .click()
+        .type_into("#set-value", "hello from the browser")
         .await?;
+    browser.click("#set-form button[type=submit]").await?;
     browser
         .wait_until(
             "document.getElementById('value-text').textContent === 'hello from the browser'",
@@ -121,11 +103,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
     browser.save_screenshot("kv-explorer-native").await?;
 
     // A binary value is shown as hex with its size.
-    browser
-        .find(Locator::Css("#keys button[data-key='image.bin']"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#keys button[data-key='image.bin']").await?;
     browser
         .wait_until(
             "document.getElementById('value-text').textContent.startsWith('89 50 4e 47')",
@@ -145,7 +123,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         .await?
         .select_by_value("5")
         .await?;
-    type_into(&browser, "prefix", "fruit:").await?;
+    browser.type_into("#prefix", "fruit:").await?;
     browser
         .find(Locator::Id("prefix"))
         .await?
@@ -161,7 +139,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         listed(&browser).await?,
         ["fruit:01", "fruit:02", "fruit:03", "fruit:04", "fruit:05"]
     );
-    click(&browser, "next").await?;
+    browser.click("#next").await?;
     browser
         .wait_until(
             "document.getElementById('page-info').textContent === 'Page 2'",
@@ -191,7 +169,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
             .await?
             == Some("true".into())
     );
-    click(&browser, "prev").await?;
+    browser.click("#prev").await?;
     browser
         .wait_until(
             "document.getElementById('page-info').textContent === 'Page 1' && document.querySelectorAll('#keys button.key').length === 5",
@@ -200,30 +178,22 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         .await?;
 
     // Delete the new key, after the confirmation.
-    type_into(&browser, "prefix", "greet").await?;
-    browser
-        .find(Locator::Css("#filter button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.type_into("#prefix", "greet").await?;
+    browser.click("#filter button[type=submit]").await?;
     browser
         .wait_until(
             "document.querySelectorAll('#keys button.key').length === 1",
             "only the greeting",
         )
         .await?;
-    browser
-        .find(Locator::Css("#keys button[data-key='greeting']"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#keys button[data-key='greeting']").await?;
     browser
         .wait_until(
             "document.getElementById('value-key').textContent === 'greeting'",
             "the greeting's value",
         )
         .await?;
-    click(&browser, "delete").await?;
+    browser.click("#delete").await?;
     browser
         .wait_until(
             "!document.getElementById('confirm').hidden",
@@ -239,7 +209,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
         server.stored("greeting").is_some(),
         "nothing deleted before confirming"
     );
-    click(&browser, "delete-yes").await?;
+    browser.click("#delete-yes").await?;
     browser
         .wait_until(
             "document.getElementById('status').textContent === 'Deleted greeting.'",
@@ -256,12 +226,8 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
 
     // A narrow screen: one column, nothing wider than the window.
     browser.set_window_size(400, 900).await?;
-    type_into(&browser, "prefix", "").await?;
-    browser
-        .find(Locator::Css("#filter button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.type_into("#prefix", "").await?;
+    browser.click("#filter button[type=submit]").await?;
     browser
         .wait_until(
             "document.querySelectorAll('#keys button.key').length === 5",
@@ -277,7 +243,7 @@ async fn log_in_add_filter_page_and_delete_in_a_browser() -> Result<(), BrowserE
     browser.save_screenshot("kv-explorer-native-narrow").await?;
 
     // Logging out forgets the credentials.
-    click(&browser, "logout").await?;
+    browser.click("#logout").await?;
     browser
         .wait_until(
             "!document.getElementById('login-section').hidden && sessionStorage.length === 0",
@@ -322,9 +288,9 @@ async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Resul
         )
         .await?;
     let (user, password) = CREDENTIALS.split_once(':').unwrap();
-    type_into(&browser, "login-user", user).await?;
-    type_into(&browser, "login-password", password).await?;
-    click_css(&browser, "#login button[type=submit]").await?;
+    browser.type_into("#login-user", user).await?;
+    browser.type_into("#login-password", password).await?;
+    browser.click("#login button[type=submit]").await?;
     browser
         .wait_until(
             "document.querySelectorAll('#keys button.key').length === 2",
@@ -396,7 +362,7 @@ async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Resul
     assert_eq!(copied, SPOOF_KEY);
 
     // Editing puts the real key in the field, and says what it holds; saving writes it.
-    click(&browser, "edit").await?;
+    browser.click("#edit").await?;
     let field = browser
         .execute("return document.getElementById('set-key').value;", vec![])
         .await?;
@@ -405,8 +371,8 @@ async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Resul
         text_of(&browser, "set-key-note").await?,
         format!("This key holds format characters: {SPOOF_SHOWN}")
     );
-    type_into(&browser, "set-value", "edited").await?;
-    click_css(&browser, "#set-form button[type=submit]").await?;
+    browser.type_into("#set-value", "edited").await?;
+    browser.click("#set-form button[type=submit]").await?;
     browser
         .wait_until(
             "document.getElementById('value-text').textContent === 'edited'",
@@ -420,7 +386,7 @@ async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Resul
     );
 
     // Deleting: the confirmation shows the token, and the real key goes.
-    click(&browser, "delete").await?;
+    browser.click("#delete").await?;
     browser
         .wait_until(
             "!document.getElementById('confirm').hidden",
@@ -432,7 +398,7 @@ async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Resul
         confirm.starts_with(&format!("Delete {SPOOF_SHOWN} from store")),
         "{confirm}"
     );
-    click(&browser, "delete-yes").await?;
+    browser.click("#delete-yes").await?;
     browser
         .wait_until(
             "document.querySelectorAll('#keys button.key').length === 1",
@@ -445,11 +411,6 @@ async fn format_characters_are_shown_escaped_and_the_real_key_is_used() -> Resul
         text_of(&browser, "status").await?,
         format!("Deleted {SPOOF_SHOWN}.")
     );
-    Ok(())
-}
-
-async fn click_css(browser: &Browser, css: &str) -> Result<(), BrowserError> {
-    browser.find(Locator::Css(css)).await?.click().await?;
     Ok(())
 }
 

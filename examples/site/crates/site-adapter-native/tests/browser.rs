@@ -122,20 +122,12 @@ async fn only_an_allowed_origin_reads_the_api_and_a_login_round_trip_works(
     browser.goto(&site.url("/")).await?;
     status_text(&browser, "Not logged in").await?;
     browser
-        .find(Locator::Css("#login input[name=user]"))
-        .await?
-        .send_keys("alice")
+        .type_into("#login input[name=user]", "alice")
         .await?;
     browser
-        .find(Locator::Css("#login input[name=password]"))
-        .await?
-        .send_keys(PASSWORD)
+        .type_into("#login input[name=password]", PASSWORD)
         .await?;
-    browser
-        .find(Locator::Css("#login button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#login button[type=submit]").await?;
     browser
         .wait_until("location.pathname === '/me'", "the redirect to /me")
         .await?;
@@ -144,11 +136,7 @@ async fn only_an_allowed_origin_reads_the_api_and_a_login_round_trip_works(
     browser.goto(&site.url("/")).await?;
     status_text(&browser, "Logged in as alice").await?;
     browser.save_screenshot("site-logged-in").await?;
-    browser
-        .find(Locator::Css("#logout button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#logout button[type=submit]").await?;
     browser
         .wait_until("location.pathname === '/'", "the redirect home")
         .await?;
