@@ -165,18 +165,6 @@ async fn the_explorer_over_http_and_in_a_browser() -> Result<(), BrowserError> {
 
 async fn in_a_browser(host: &Running, app: &TestApp) -> Result<(), BrowserError> {
     let browser = Browser::start().await?;
-    let click = |css: &'static str| {
-        let browser = &browser;
-        async move { browser.find(Locator::Css(css)).await?.click().await }
-    };
-    let type_into = |id: &'static str, text: &'static str| {
-        let browser = &browser;
-        async move {
-            let field = browser.find(Locator::Id(id)).await?;
-            field.clear().await?;
-            field.send_keys(text).await
-        }
-    };
     let count = |n: usize| format!("document.querySelectorAll('#keys button.key').length === {n}");
 
     browser
@@ -194,14 +182,9 @@ async fn in_a_browser(host: &Running, app: &TestApp) -> Result<(), BrowserError>
         .path()
         .ends_with("/kv-explorer/"));
     let (user, password) = CREDENTIALS.split_once(':').unwrap();
-    let user_field = browser.find(Locator::Id("login-user")).await?;
-    user_field.send_keys(user).await?;
-    browser
-        .find(Locator::Id("login-password"))
-        .await?
-        .send_keys(password)
-        .await?;
-    click("#login button[type=submit]").await?;
+    browser.type_into("#login-user", user).await?;
+    browser.type_into("#login-password", password).await?;
+    browser.click("#login button[type=submit]").await?;
 
     // The whole store is over the cap: the page says so and how to narrow it.
     browser
@@ -223,15 +206,15 @@ async fn in_a_browser(host: &Running, app: &TestApp) -> Result<(), BrowserError>
         .await?
         .select_by_value("5")
         .await?;
-    type_into("prefix", "fruit:0").await?;
-    click("#filter button[type=submit]").await?;
+    browser.type_into("#prefix", "fruit:0").await?;
+    browser.click("#filter button[type=submit]").await?;
     browser
         .wait_until(
             &format!("{} && document.getElementById('notice').hidden", count(5)),
             "the first page",
         )
         .await?;
-    click("#next").await?;
+    browser.click("#next").await?;
     browser
         .wait_until(
             &format!(
@@ -243,9 +226,9 @@ async fn in_a_browser(host: &Running, app: &TestApp) -> Result<(), BrowserError>
         .await?;
 
     // Add a key, find it, delete it after confirming.
-    type_into("set-key", "note").await?;
-    type_into("set-value", "written on Spin").await?;
-    click("#set-form button[type=submit]").await?;
+    browser.type_into("#set-key", "note").await?;
+    browser.type_into("#set-value", "written on Spin").await?;
+    browser.click("#set-form button[type=submit]").await?;
     browser
         .wait_until(
             "document.getElementById('value-text').textContent === 'written on Spin'",
@@ -259,18 +242,18 @@ async fn in_a_browser(host: &Running, app: &TestApp) -> Result<(), BrowserError>
             .map(|(_, v)| v)
     };
     assert_eq!(stored("note"), Some(b"written on Spin".to_vec()));
-    type_into("prefix", "note").await?;
-    click("#filter button[type=submit]").await?;
+    browser.type_into("#prefix", "note").await?;
+    browser.click("#filter button[type=submit]").await?;
     browser.wait_until(&count(1), "the new key listed").await?;
     browser.save_screenshot("kv-explorer-spin").await?;
-    click("#delete").await?;
+    browser.click("#delete").await?;
     browser
         .wait_until(
             "!document.getElementById('confirm').hidden",
             "the confirmation",
         )
         .await?;
-    click("#delete-yes").await?;
+    browser.click("#delete-yes").await?;
     browser
         .wait_until(&count(0), "the key gone from the list")
         .await?;
