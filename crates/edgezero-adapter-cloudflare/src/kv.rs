@@ -36,43 +36,8 @@ pub fn not_atomic(operation: &'static str, id: &str, binding: &str) -> KvError {
     }
 }
 
-/// Keys gathered for one page from Workers KV's listing pages.
-#[derive(Debug, Default)]
-pub struct PageBuilder {
-    keys: Vec<String>,
-}
-
-impl PageBuilder {
-    /// How many keys to ask Workers KV for per call.
-    pub const CALL_LIMIT: usize = KV_MAX_LIST_LIMIT;
-
-    /// Adds the keys of one Workers KV page (ascending) that come strictly after `after`.
-    /// True once `limit + 1` keys are there: the page is complete and more follow.
-    pub fn add(
-        &mut self,
-        keys: impl IntoIterator<Item = String>,
-        after: Option<&str>,
-        limit: usize,
-    ) -> bool {
-        for key in keys {
-            if after.is_some_and(|a| key.as_str() <= a) {
-                continue;
-            }
-            self.keys.push(key);
-            if self.keys.len() > limit {
-                return true;
-            }
-        }
-        false
-    }
-
-    /// The page: at most `limit` keys, and whether more follow.
-    pub fn finish(mut self, limit: usize) -> (Vec<String>, bool) {
-        let more = self.keys.len() > limit;
-        self.keys.truncate(limit);
-        (self.keys, more)
-    }
-}
+/// How many keys to ask Workers KV for per listing call.
+pub const CALL_LIMIT: usize = KV_MAX_LIST_LIMIT;
 
 #[cfg(target_arch = "wasm32")]
 pub use backend::WorkersKv;
@@ -86,9 +51,9 @@ mod backend {
     use bytes::Bytes;
     use edgezero_core::env::StoreKind;
     use edgezero_core::store::kv::{KvError, KvStore};
-    use edgezero_core::store::paging::KeyPage;
+    use edgezero_core::store::paging::{KeyPage, SortedPage};
 
-    use super::{expiration_ttl, not_atomic, PageBuilder};
+    use super::{expiration_ttl, not_atomic, CALL_LIMIT};
     use crate::error::{kv_unavailable, BindingRef};
 
     /// A KV id bound to a Workers KV namespace.
@@ -181,14 +146,14 @@ mod backend {
             after: Option<&str>,
             limit: usize,
         ) -> Result<KeyPage, KvError> {
-            let mut page = PageBuilder::default();
+            let mut page = SortedPage::default();
             let mut cursor: Option<String> = None;
             loop {
                 let mut list = self
                     .kv
                     .list()
                     .prefix(prefix.to_string())
-                    .limit(PageBuilder::CALL_LIMIT as u64);
+                    .limit(CALL_LIMIT as u64);
                 if let Some(c) = cursor.take() {
                     list = list.cursor(c);
                 }
@@ -202,8 +167,7 @@ mod backend {
                     _ => break,
                 }
             }
-            let (keys, more) = page.finish(limit);
-            Ok(KeyPage { keys, more })
+            Ok(page.finish(limit))
         }
     }
 }
@@ -237,17 +201,5 @@ mod tests {
         );
         let status = edgezero_core::EdgeError::from(err).status();
         assert_eq!(status.as_u16(), 501);
-    }
-
-    #[test]
-    fn pages_resume_after_the_cursor_key() {
-        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
-        let mut page = PageBuilder::default();
-        assert!(!page.add(keys(&["a", "b"]), Some("a"), 2));
-        assert!(page.add(keys(&["c", "d"]), Some("a"), 2));
-        assert_eq!(page.finish(2), (keys(&["b", "c"]), true));
-        let mut last = PageBuilder::default();
-        assert!(!last.add(keys(&["a", "b", "c"]), Some("b"), 5));
-        assert_eq!(last.finish(5), (keys(&["c"]), false));
     }
 }

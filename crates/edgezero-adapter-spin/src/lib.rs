@@ -100,7 +100,8 @@
 pub mod config;
 pub mod error;
 pub mod kv;
-pub mod logging;
+/// The stderr logger Spin captures per component (shared with the Fastly adapter).
+pub use edgezero_core::logging;
 pub mod provider;
 pub mod request;
 pub mod response;

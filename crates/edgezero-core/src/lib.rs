@@ -86,6 +86,7 @@ pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod handler;
+pub mod logging;
 pub mod middleware;
 mod percent;
 pub mod response;

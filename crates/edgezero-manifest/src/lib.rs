@@ -64,7 +64,7 @@ use std::path::{Path, PathBuf};
 pub use error::{ManifestError, TomlSource};
 
 /// The adapters this version knows.
-pub const ADAPTERS: &[&str] = &["spin", "native", "cloudflare"];
+pub const ADAPTERS: &[&str] = &["spin", "native", "cloudflare", "fastly"];
 
 /// The native server's SQLite file (its KV and config stores), relative to the app's root:
 /// the directory of `edgezero.toml`, where `edgezero serve` runs the server. The server

@@ -9,8 +9,8 @@ use clap::Args;
 use edgezero_manifest::Manifest;
 
 use crate::config_file;
-use crate::platform::cloudflare;
 use crate::platform::spin::{push_cloud, push_redis, push_sqlite};
+use crate::platform::{cloudflare, fastly};
 use crate::platform::{Platform, PushTarget};
 use crate::project::load_manifest;
 
@@ -137,6 +137,8 @@ pub fn run(args: &PushArgs, manifest: Option<&Path>) -> Result<ExitCode> {
         PushTarget::Workers { binding, wrangler } => {
             cloudflare::push::push_remote(wrangler, binding, &entries)?
         }
+        PushTarget::FastlyLocal { store } => fastly::push::push_local(&manifest, store, &entries)?,
+        PushTarget::Fastly { store } => fastly::push::push_remote(store, &entries)?,
     };
     eprintln!("pushed {written} entries to label `{label}`");
     Ok(ExitCode::SUCCESS)

@@ -13,6 +13,7 @@
 //! of a `config push`, and its checks for `config validate`.
 
 pub mod cloudflare;
+pub mod fastly;
 pub mod native;
 pub mod serve;
 pub mod spin;
@@ -39,12 +40,19 @@ pub enum Platform {
     Native,
     /// Cloudflare Workers (a workers-rs Worker, run locally under workerd).
     Cloudflare,
+    /// Fastly Compute (a wasm32-wasip1 app, run locally under Viceroy).
+    Fastly,
 }
 
 impl Platform {
     /// Every platform, in the order `edgezero new` writes their stanzas and `config validate`
     /// checks them.
-    pub const ALL: [Platform; 3] = [Platform::Native, Platform::Spin, Platform::Cloudflare];
+    pub const ALL: [Platform; 4] = [
+        Platform::Native,
+        Platform::Spin,
+        Platform::Cloudflare,
+        Platform::Fastly,
+    ];
 
     /// The platform's name in `edgezero.toml` (`[adapters.<name>]`) and on the command line.
     pub fn name(self) -> &'static str {
@@ -52,6 +60,7 @@ impl Platform {
             Platform::Spin => "spin",
             Platform::Native => "native",
             Platform::Cloudflare => "cloudflare",
+            Platform::Fastly => "fastly",
         }
     }
 
@@ -61,6 +70,7 @@ impl Platform {
             Platform::Spin => &spin::TEMPLATES,
             Platform::Native => &native::TEMPLATES,
             Platform::Cloudflare => &cloudflare::TEMPLATES,
+            Platform::Fastly => &fastly::TEMPLATES,
         }
     }
 
@@ -71,6 +81,7 @@ impl Platform {
             Platform::Spin => spin::build::run(manifest, components, extra),
             Platform::Native => native::build(manifest, components, extra),
             Platform::Cloudflare => cloudflare::build::run(manifest, components, extra),
+            Platform::Fastly => fastly::build::run(manifest, components, extra),
         }
     }
 
@@ -80,6 +91,7 @@ impl Platform {
             Platform::Spin => spin::serve::plan(manifest, args),
             Platform::Native => native::serve_plan(manifest, args),
             Platform::Cloudflare => cloudflare::serve::plan(manifest, args),
+            Platform::Fastly => fastly::serve::plan(manifest, args),
         }
     }
 
@@ -89,6 +101,7 @@ impl Platform {
             Platform::Spin => spin::deploy::run(manifest, extra),
             Platform::Native => native::deploy(),
             Platform::Cloudflare => cloudflare::deploy(manifest, extra),
+            Platform::Fastly => fastly::deploy(manifest, extra),
         }
     }
 
@@ -96,7 +109,7 @@ impl Platform {
     pub fn check_deploy(self, manifest: &Manifest) -> Result<()> {
         match self {
             Platform::Spin => spin::deploy::check(manifest),
-            Platform::Native | Platform::Cloudflare => Ok(()),
+            Platform::Native | Platform::Cloudflare | Platform::Fastly => Ok(()),
         }
     }
 
@@ -116,6 +129,10 @@ impl Platform {
             Platform::Cloudflare => {
                 let _ = runtime_config;
                 cloudflare::provision::run(manifest, dry_run)
+            }
+            Platform::Fastly => {
+                let _ = runtime_config;
+                fastly::provision::run(manifest, dry_run)
             }
         }
     }
@@ -146,6 +163,20 @@ impl Platform {
                 };
                 Ok((binding, target))
             }
+            Platform::Fastly => {
+                let _ = runtime_config;
+                let name = fastly::push::target(manifest, id);
+                let target = if local {
+                    PushTarget::FastlyLocal {
+                        store: name.clone(),
+                    }
+                } else {
+                    PushTarget::Fastly {
+                        store: name.clone(),
+                    }
+                };
+                Ok((name, target))
+            }
         }
     }
 
@@ -167,6 +198,10 @@ impl Platform {
             Platform::Cloudflare => {
                 let _ = (strict, runtime_config, secrets);
                 cloudflare::validate::check(manifest, report)
+            }
+            Platform::Fastly => {
+                let _ = (runtime_config, secrets);
+                fastly::validate::check(manifest, strict, report)
             }
         }
     }
@@ -203,6 +238,16 @@ pub enum PushTarget {
         /// The binding.
         binding: String,
     },
+    /// A Fastly Config Store in the app's local state (what `serve --adapter fastly` reads).
+    FastlyLocal {
+        /// The store's name.
+        store: String,
+    },
+    /// A Fastly Config Store, written with the Fastly CLI.
+    Fastly {
+        /// The store's name.
+        store: String,
+    },
     /// A Workers KV namespace on Cloudflare, written with wrangler.
     Workers {
         /// The binding.
@@ -225,6 +270,10 @@ impl PushTarget {
             PushTarget::Workers { binding, .. } => {
                 format!("the Workers KV namespace bound as `{binding}` (wrangler)")
             }
+            PushTarget::FastlyLocal { store } => {
+                format!("the local Fastly Config Store `{store}`")
+            }
+            PushTarget::Fastly { store } => fastly::push::describe_remote(store),
         }
     }
 
@@ -232,7 +281,9 @@ impl PushTarget {
     pub fn is_remote(&self) -> bool {
         !matches!(
             self,
-            PushTarget::Sqlite(_) | PushTarget::WorkersLocal { .. }
+            PushTarget::Sqlite(_)
+                | PushTarget::WorkersLocal { .. }
+                | PushTarget::FastlyLocal { .. }
         )
     }
 }

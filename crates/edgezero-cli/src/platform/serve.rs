@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use edgezero_manifest::{AdapterSection, Manifest};
 
@@ -37,11 +37,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub embedded: bool,
 
-    /// Spin, Cloudflare: do not build first.
+    /// Spin, Cloudflare, Fastly: do not build first.
     #[arg(long)]
     pub no_build: bool,
 
-    /// Spin, Cloudflare: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
+    /// Spin, Cloudflare, Fastly: KEY=VALUE written into the `default` store before serving (as `spin up --key-value`);
     /// KEY=@FILE or KEY=- reads the value from FILE or standard input (for secrets).
     #[arg(long = "key-value", value_name = "KEY=VALUE")]
     pub key_value: Vec<String>,
@@ -50,11 +50,11 @@ pub struct ServeArgs {
     #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
     pub env: Vec<String>,
 
-    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`); Cloudflare: a var or secret of the Worker.
+    /// Spin: an application variable: NAME=VALUE, NAME=@file, or @file.json / @file.toml (as `spin up --variable`); Cloudflare: a var or secret of the Worker; Fastly: a secret of the app's Secret Stores.
     #[arg(long, value_name = "VARIABLE")]
     pub variable: Vec<String>,
 
-    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml); Cloudflare: where the local stores live (default .edgezero/cloudflare/state).
+    /// Spin: where the `default` store's file lives (as `spin up --state-dir`; default .spin next to spin.toml); Cloudflare, Fastly: where the local stores live (default .edgezero/<adapter>/state).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 }
@@ -103,6 +103,11 @@ pub enum Build {
         /// Where miniflare is installed.
         miniflare: PathBuf,
     },
+    /// A Fastly app (unless `--no-build`).
+    Fastly {
+        /// Build the app first.
+        build: bool,
+    },
 }
 
 /// `--key-value` pairs read from a file or standard input, written where the runtime reads
@@ -132,7 +137,9 @@ impl Seed {
             }
             PushTarget::Cloud { .. }
             | PushTarget::WorkersLocal { .. }
-            | PushTarget::Workers { .. } => bail!(
+            | PushTarget::Workers { .. }
+            | PushTarget::FastlyLocal { .. }
+            | PushTarget::Fastly { .. } => bail!(
                 "a value for {} cannot be written to {} before it starts",
                 self.runtime,
                 self.target.describe()
@@ -200,6 +207,11 @@ impl ServePlan {
                 }
                 super::cloudflare::runtime::ensure_installed(miniflare)?;
             }
+            Some(Build::Fastly { build }) => {
+                if *build {
+                    super::fastly::build::build(manifest, &[])?;
+                }
+            }
             None => {}
         }
         if let Some(seed) = &self.seed {
@@ -239,4 +251,26 @@ impl ServePlan {
             }
         }
     }
+}
+
+/// One entry of a seed file: rows written into the local stores before the runtime starts
+/// (`EDGEZERO_CLOUDFLARE_SEED`, `EDGEZERO_FASTLY_SEED`; the conformance runner writes them).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SeedFileEntry {
+    /// `kv` or `config`.
+    pub kind: String,
+    /// The store id.
+    pub id: String,
+    /// The key.
+    pub key: String,
+    /// The value, base64.
+    pub value: String,
+}
+
+/// Reads a seed file.
+pub fn read_seed_file(path: &std::path::Path) -> Result<Vec<SeedFileEntry>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a list of seed entries", path.display()))
 }

@@ -1,10 +1,10 @@
-//! Finding a compiler for the WebAssembly targets: `wasm32-wasip2` (Spin components) and
-//! `wasm32-unknown-unknown` (Cloudflare Workers).
+//! Finding a compiler for the WebAssembly targets: `wasm32-wasip2` (Spin components),
+//! `wasm32-unknown-unknown` (Cloudflare Workers) and `wasm32-wasip1` (Fastly Compute).
 //!
 //! Preferred: rustup's target (`rustup target add <target>`). Fallback on Debian 12 without
 //! it: Debian's `rustc-web`/`cargo-web` 1.96 rebuild `std` from `rust-web-src`
-//! (`-Zbuild-std`), linking with `lld-19`'s `wasm-ld` (plus, for `wasm32-wasip2`, `wasi-libc`
-//! and `wasm-component-ld` from crates.io). The fallback's variables are set on the build
+//! (`-Zbuild-std`), linking with `lld-19`'s `wasm-ld` (plus `wasi-libc` for the WASI targets,
+//! and `wasm-component-ld` from crates.io for `wasm32-wasip2`). The fallback's variables are set on the build
 //! command only, never in this process.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +19,8 @@ pub enum Target {
     Wasip2,
     /// `wasm32-unknown-unknown`: Cloudflare Workers (then `wasm-bindgen`).
     Unknown,
+    /// `wasm32-wasip1`: Fastly Compute (a core module, run by Viceroy locally).
+    Wasip1,
 }
 
 impl Target {
@@ -27,6 +29,7 @@ impl Target {
         match self {
             Target::Wasip2 => "wasm32-wasip2",
             Target::Unknown => "wasm32-unknown-unknown",
+            Target::Wasip1 => "wasm32-wasip1",
         }
     }
 }
@@ -96,6 +99,12 @@ pub fn detect(target: Target) -> Result<Toolchain> {
     }
     let component_ld = match target {
         Target::Unknown => Some(PathBuf::new()),
+        Target::Wasip1 => {
+            if !Path::new(WASI_LIBC).join("libc.a").is_file() {
+                missing.push("Debian package wasi-libc");
+            }
+            Some(PathBuf::new())
+        }
         Target::Wasip2 => {
             if !Path::new(WASI_LIBC).join("libc.a").is_file() {
                 missing.push("Debian package wasi-libc");
@@ -145,6 +154,14 @@ pub fn build_command(toolchain: &Toolchain, target: Target, crate_dir: &Path) ->
                 Target::Wasip2 => cmd.env("RUSTFLAGS", format!("-L native={WASI_LIBC}")),
                 // Debian's compiler has no rust-lld: link with LLVM's wasm-ld.
                 Target::Unknown => cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld"),
+                // wasi-libc's start file and libraries, linked by LLVM's wasm-ld (Debian's
+                // compiler ships no self-contained WASI objects for this target).
+                Target::Wasip1 => cmd.env(
+                    "RUSTFLAGS",
+                    format!(
+                        "-L native={WASI_LIBC} -C linker=wasm-ld -C link-self-contained=no -C link-arg={WASI_LIBC}/crt1-command.o"
+                    ),
+                ),
             };
             cmd.env_remove("CARGO")
                 .env_remove("RUSTUP_TOOLCHAIN")

@@ -167,6 +167,46 @@ fn sift_down(heap: &mut [String], mut at: usize) {
     }
 }
 
+/// Builds one page from a backend that lists keys in ascending order, a call at a time
+/// (Workers KV, Fastly KV): the keys strictly after the cursor key, until one more than the
+/// page holds has been seen.
+#[derive(Debug, Default)]
+pub struct SortedPage {
+    keys: Vec<String>,
+}
+
+impl SortedPage {
+    /// Adds the keys of one listing call (ascending) that come strictly after `after`.
+    /// True once `limit + 1` keys are there: the page is complete and more follow.
+    pub fn add(
+        &mut self,
+        keys: impl IntoIterator<Item = String>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> bool {
+        for key in keys {
+            if after.is_some_and(|a| key.as_str() <= a) {
+                continue;
+            }
+            self.keys.push(key);
+            if self.keys.len() > limit {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The page: at most `limit` keys, and whether more follow.
+    pub fn finish(mut self, limit: usize) -> KeyPage {
+        let more = self.keys.len() > limit;
+        self.keys.truncate(limit);
+        KeyPage {
+            keys: self.keys,
+            more,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +296,19 @@ mod tests {
         c.push("y:1".into()).unwrap();
         c.push("x:2".into()).unwrap();
         assert_eq!(c.push("x:3".into()), Err(CapExceeded));
+    }
+
+    #[test]
+    fn sorted_pages_resume_after_the_cursor_key() {
+        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        let mut page = SortedPage::default();
+        assert!(!page.add(keys(&["a", "b"]), Some("a"), 2));
+        assert!(page.add(keys(&["c", "d"]), Some("a"), 2));
+        let page = page.finish(2);
+        assert_eq!((page.keys, page.more), (keys(&["b", "c"]), true));
+        let mut last = SortedPage::default();
+        assert!(!last.add(keys(&["a", "b", "c"]), Some("b"), 5));
+        let last = last.finish(5);
+        assert_eq!((last.keys, last.more), (keys(&["c"]), false));
     }
 }

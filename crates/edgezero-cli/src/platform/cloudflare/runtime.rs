@@ -26,26 +26,7 @@ const SCRIPT_NAME: &str = "serve.mjs";
 /// "value": <base64>}]`.
 pub const SEED_VAR: &str = "EDGEZERO_CLOUDFLARE_SEED";
 
-/// One entry of a [`SEED_VAR`] file.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct SeedFileEntry {
-    /// `kv` or `config`.
-    pub kind: String,
-    /// The store id.
-    pub id: String,
-    /// The key.
-    pub key: String,
-    /// The value, base64.
-    pub value: String,
-}
-
-/// Reads a [`SEED_VAR`] file.
-pub fn read_seed_file(path: &Path) -> Result<Vec<SeedFileEntry>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a list of seed entries", path.display()))
-}
+pub use crate::platform::serve::read_seed_file;
 
 /// What the script runs: the Worker, its bindings, where their data lives.
 #[derive(Debug, Clone, Serialize)]

@@ -1,4 +1,6 @@
-//! A minimal `log` backend writing to stderr, which Spin captures per component.
+//! A minimal `log` backend writing to stderr, for the platforms that capture a component's
+//! stderr (Spin per component, Fastly Compute as the app's log; the native server and
+//! Cloudflare have their own).
 //!
 //! Each record is formatted into one buffer and written with one call: `eprintln!` writes
 //! its pieces separately, and Spin runs up to 16 requests of an instance (and several
@@ -7,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use edgezero_core::env::resolve_log_level;
+use crate::env::resolve_log_level;
 use log::{LevelFilter, Log, Metadata, Record};
 
 struct Stderr;
@@ -34,7 +36,7 @@ fn format_line(record: &Record<'_>) -> String {
     let _ = write!(message, "{}", record.args());
     let mut line = String::with_capacity(message.len() + 48);
     let _ = write!(line, "[{} {}", record.level(), record.target());
-    if let Some(id) = edgezero_core::middleware::current_request_id() {
+    if let Some(id) = crate::middleware::current_request_id() {
         let _ = write!(line, " request={id}");
     }
     line.push_str("] ");
@@ -83,8 +85,8 @@ mod tests {
 
     #[test]
     fn a_record_inside_a_request_names_its_id() {
-        use edgezero_core::middleware::RequestIds;
-        let router = edgezero_core::Router::new().get("/", || async {
+        use crate::middleware::RequestIds;
+        let router = crate::Router::new().get("/", || async {
             super::format_line(
                 &log::Record::builder()
                     .level(log::Level::Info)
@@ -94,13 +96,12 @@ mod tests {
             )
         });
         let router = router.layer(RequestIds::new());
-        let request = edgezero_core::http::Request::builder()
+        let request = http::Request::builder()
             .uri("/")
             .header("x-request-id", "abc-1")
-            .body(edgezero_core::Body::Empty)
+            .body(crate::Body::Empty)
             .unwrap();
-        let resp =
-            futures_executor::block_on(router.handle(request, edgezero_core::Stores::none()));
+        let resp = futures_executor::block_on(router.handle(request, crate::Stores::none()));
         let body = futures_executor::block_on(resp.into_body().collect(1024)).unwrap();
         assert_eq!(&body[..], b"[INFO app request=abc-1] hello\n");
     }

@@ -1,0 +1,99 @@
+//! `edgezero build --adapter fastly`: the app crate for `wasm32-wasip1`, copied to
+//! `bin/main.wasm` next to fastly.toml, where the Fastly CLI packs it from.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use edgezero_manifest::Manifest;
+
+use crate::platform::toolchain::{self, Target};
+use crate::platform::Platform;
+use crate::process;
+use crate::project::{adapter_crate_dir, adapter_section};
+
+/// Where the build writes the app, relative to the directory of fastly.toml.
+pub const OUT: &str = "bin/main.wasm";
+
+/// Builds the app (or runs `[adapters.fastly.commands].build`).
+pub fn run(manifest: &Manifest, components: &[String], extra: &[String]) -> Result<()> {
+    if !components.is_empty() {
+        bail!("--component selects components of spin.toml; it is an option of --adapter spin");
+    }
+    let wasm = build(manifest, extra)?;
+    eprintln!("built {}", wasm.display());
+    Ok(())
+}
+
+/// Where the built app is: `bin/main.wasm` next to fastly.toml.
+pub fn output(manifest: &Manifest) -> Result<PathBuf> {
+    let toml = super::fastly_toml_path(manifest)?;
+    Ok(toml.parent().unwrap_or(Path::new(".")).join(OUT))
+}
+
+/// Builds, and says where the app is.
+pub fn build(manifest: &Manifest, extra: &[String]) -> Result<PathBuf> {
+    let section = adapter_section(manifest, Platform::Fastly)?;
+    let out = output(manifest)?;
+    if let Some(build) = &section.commands.build {
+        let mut cmd = process::shell(build);
+        cmd.args(extra).current_dir(manifest.root());
+        check(&mut cmd)?;
+        return Ok(out);
+    }
+    let crate_dir = adapter_crate_dir(manifest, Platform::Fastly)?;
+    let package = package_name(&crate_dir)?;
+    let target_dir = target_dir(manifest);
+    let mut cargo = toolchain::build_command(
+        &toolchain::detect(Target::Wasip1)?,
+        Target::Wasip1,
+        &crate_dir,
+    );
+    cargo.env("CARGO_TARGET_DIR", &target_dir).args(extra);
+    check(&mut cargo)?;
+    let wasm = target_dir
+        .join(Target::Wasip1.triple())
+        .join("release")
+        .join(format!("{package}.wasm"));
+    if !wasm.is_file() {
+        bail!("the build finished but {} is missing", wasm.display());
+    }
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::copy(&wasm, &out)
+        .with_context(|| format!("cannot copy {} to {}", wasm.display(), out.display()))?;
+    Ok(out)
+}
+
+fn check(cmd: &mut std::process::Command) -> Result<()> {
+    let status = process::run(cmd)?;
+    if !status.success() {
+        bail!(
+            "the Fastly build failed ({status}): {}",
+            process::describe(cmd)
+        );
+    }
+    Ok(())
+}
+
+/// `EDGEZERO_FASTLY_TARGET_DIR` when set (several apps sharing one build of `std` and the
+/// fastly crate), else the app's `target/wasm-fastly`.
+fn target_dir(manifest: &Manifest) -> PathBuf {
+    match std::env::var_os("EDGEZERO_FASTLY_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => manifest.root().join("target/wasm-fastly"),
+    }
+}
+
+fn package_name(crate_dir: &Path) -> Result<String> {
+    let path = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: toml::Value =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    doc.get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+        .with_context(|| format!("{} has no [package] name", path.display()))
+}
