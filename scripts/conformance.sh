@@ -9,7 +9,8 @@
 #        scripts/conformance.sh spin kv-api proxy
 #
 # For cloudflare, scripts/cloudflare-env.sh installs wasm-bindgen and points the CLI at the
-# shared Worker build and miniflare install.
+# shared Worker build and miniflare install; for fastly, scripts/fastly-env.sh installs
+# Viceroy and points the CLI at it and at the shared build.
 #
 # CONFORMANCE_NO_BUILD=1 serves the Spin components as they are in target/wasm (built by
 # scripts/check-spin-components.sh) instead of letting `edgezero serve` build them first.
@@ -19,7 +20,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 if [ $# -lt 1 ]; then
-    echo "usage: scripts/conformance.sh <native|spin|cloudflare> [example ...]" >&2
+    echo "usage: scripts/conformance.sh <native|spin|cloudflare|fastly> [example ...]" >&2
     exit 2
 fi
 adapter=$1
@@ -28,6 +29,10 @@ shift
 if [ "$adapter" = cloudflare ]; then
     # shellcheck source=scripts/cloudflare-env.sh
     source scripts/cloudflare-env.sh
+fi
+if [ "$adapter" = fastly ]; then
+    # shellcheck source=scripts/fastly-env.sh
+    source scripts/fastly-env.sh
 fi
 
 dirs=()

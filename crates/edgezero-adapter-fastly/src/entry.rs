@@ -10,7 +10,7 @@ use edgezero_core::{env, App, EdgeError, RequestContext, StoreBindings, Stores};
 use crate::client::FastlyHttp;
 use crate::executor::{block_on, sleep};
 use crate::provider::FastlyProvider;
-use crate::request::{declared_length, into_core};
+use crate::request::{declared_length, head_size, into_core};
 use crate::settings::Settings;
 
 /// Runs `A` for the client's request (what [`main!`](crate::main) calls). Errors become
@@ -36,6 +36,17 @@ fn serve<A: App>(
         Ok(timeout) => timeout,
         Err(msg) => return EdgeError::internal(msg).into_response(),
     };
+    if head_size(&req) > env::MAX_REQUEST_HEAD_BYTES {
+        return EdgeError::new(
+            http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request_header_fields_too_large",
+            format!(
+                "the request's headers are larger than {} bytes",
+                env::MAX_REQUEST_HEAD_BYTES
+            ),
+        )
+        .into_response();
+    }
     let declared = declared_length(&req);
     if declared.is_some_and(|n| n > limit as u64) {
         return EdgeError::payload_too_large(limit).into_response();

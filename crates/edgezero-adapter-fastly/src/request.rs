@@ -33,6 +33,16 @@ pub fn declared_length(req: &fastly::Request) -> Option<u64> {
         .ok()
 }
 
+/// The size of the request's head as it arrived (request line and header lines): one over
+/// `MAX_REQUEST_HEAD_BYTES` is refused with 431, as the other platforms' servers do.
+pub fn head_size(req: &fastly::Request) -> usize {
+    let line = req.get_method_str().len() + req.get_url_str().len() + 12;
+    req.get_headers()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + line
+}
+
 /// Method, path and query, version, headers and the streamed body of the client's request.
 pub fn into_core(
     mut req: fastly::Request,

@@ -1,5 +1,6 @@
 //! `[stores.secrets]` ids on Fastly Secret Stores: secret `name` is the store's entry
-//! `name`. A secret that is not set reads as absent.
+//! `name` in lower case (`API_TOKEN` → `api_token`, as Spin variables are written). A secret
+//! that is not set reads as absent.
 
 use std::sync::Arc;
 
@@ -32,7 +33,8 @@ impl SecretStore for FastlySecrets {
             id: &self.id,
             name: &self.name,
         };
-        let secret = self.store.try_get(name).map_err(|e| {
+        let entry = edgezero_fastly_names::secret_entry(name);
+        let secret = self.store.try_get(&entry).map_err(|e| {
             secrets_unavailable(
                 store,
                 format!("Secret Store `{}` lookup of `{name}`: {e:?}", self.name),
@@ -53,6 +55,7 @@ impl SecretStore for FastlySecrets {
     }
 
     fn how_to_set(&self, name: &str) -> Option<String> {
+        let name = edgezero_fastly_names::secret_entry(name);
         Some(format!(
             "run `fastly secret-store-entry create --store-id=<the id of Secret Store `{store}`> --name={name} --stdin` (locally: `edgezero serve --adapter fastly --variable {name}=@FILE`, or a [[local_server.secret_stores.{store}]] entry in fastly.toml)",
             store = self.name

@@ -25,9 +25,8 @@ use crate::client::NativeHttp;
 use crate::{request, NativeProvider, ServerConfig};
 
 /// The largest request head (request line and headers) the server reads: a bigger one is
-/// answered 431 before the app runs. The embedded Spin host answers 431 past the same size,
-/// so a client's oversize header gets the same answer natively and on Spin.
-pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+/// answered 431 before the app runs, as on every platform.
+pub use edgezero_env::MAX_REQUEST_HEAD_BYTES;
 
 /// Everything a worker needs, shared between workers.
 pub(crate) struct Shared {

@@ -17,6 +17,8 @@ pub enum Adapter {
     Spin,
     /// The Cloudflare Worker under workerd (miniflare).
     Cloudflare,
+    /// The Fastly Compute app under Viceroy.
+    Fastly,
 }
 
 /// The setup values of one session, placeholders already substituted.
@@ -50,7 +52,12 @@ pub struct ServePlan {
 
 impl Adapter {
     /// Every adapter, in the order `--help` lists them.
-    pub const ALL: &'static [Adapter] = &[Adapter::Native, Adapter::Spin, Adapter::Cloudflare];
+    pub const ALL: &'static [Adapter] = &[
+        Adapter::Native,
+        Adapter::Spin,
+        Adapter::Cloudflare,
+        Adapter::Fastly,
+    ];
 
     /// The name `--adapter` takes, and conformance files use.
     pub fn name(self) -> &'static str {
@@ -58,6 +65,7 @@ impl Adapter {
             Adapter::Native => "native",
             Adapter::Spin => "spin",
             Adapter::Cloudflare => "cloudflare",
+            Adapter::Fastly => "fastly",
         }
     }
 
@@ -88,7 +96,7 @@ impl Adapter {
         };
         // Secrets are Spin variables on both: natively SPIN_VARIABLE_<NAME>; the embedded
         // host reads the same variables before spin.toml's defaults.
-        if self != Adapter::Cloudflare {
+        if matches!(self, Adapter::Native | Adapter::Spin) {
             for (name, value) in &setup.variables {
                 plan.env.push((
                     format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
@@ -112,31 +120,22 @@ impl Adapter {
                         .push(format!("{}={value}", name.to_ascii_uppercase()).into());
                 }
                 plan.env.extend(setup.env.iter().cloned());
-                if !setup.rows.is_empty() {
-                    // `serve` writes them into the local stores before the Worker starts.
-                    let file = state.join("seed.json");
-                    let entries: Vec<serde_json::Value> = setup
-                        .rows
-                        .iter()
-                        .map(|(kind, id, key, value)| {
-                            let kind = match kind {
-                                StoreKind::Kv => "kv",
-                                StoreKind::Config => "config",
-                            };
-                            let value = base64::Engine::encode(
-                                &base64::engine::general_purpose::STANDARD,
-                                value,
-                            );
-                            serde_json::json!({ "kind": kind, "id": id, "key": key, "value": value })
-                        })
-                        .collect();
-                    std::fs::write(&file, serde_json::to_vec(&entries)?)
-                        .with_context(|| format!("cannot write {}", file.display()))?;
-                    plan.env.push((
-                        "EDGEZERO_CLOUDFLARE_SEED".into(),
-                        file.display().to_string(),
-                    ));
+                write_seed(state, setup, "EDGEZERO_CLOUDFLARE_SEED", &mut plan)?;
+            }
+            Adapter::Fastly => {
+                // Every store under `state`; settings reach the app as its settings store
+                // (serve passes EDGEZERO__* through), secrets as --variable.
+                plan.args.push("--state-dir".into());
+                plan.args.push(state.as_os_str().to_owned());
+                if !build {
+                    plan.args.push("--no-build".into());
                 }
+                for (name, value) in &setup.variables {
+                    plan.args.push("--variable".into());
+                    plan.args.push(format!("{name}={value}").into());
+                }
+                plan.env.extend(setup.env.iter().cloned());
+                write_seed(state, setup, "EDGEZERO_FASTLY_SEED", &mut plan)?;
             }
             Adapter::Native => {
                 let db = state.join("sqlite_key_value.db");
@@ -191,6 +190,31 @@ impl Adapter {
         }
         Ok(plan)
     }
+}
+
+/// Writes the setup's store rows into a seed file that `serve` writes into the local
+/// stores before the app starts, named by `var`.
+fn write_seed(state: &Path, setup: &Prepared, var: &str, plan: &mut ServePlan) -> Result<()> {
+    if setup.rows.is_empty() {
+        return Ok(());
+    }
+    let file = state.join("seed.json");
+    let entries: Vec<serde_json::Value> = setup
+        .rows
+        .iter()
+        .map(|(kind, id, key, value)| {
+            let kind = match kind {
+                StoreKind::Kv => "kv",
+                StoreKind::Config => "config",
+            };
+            let value = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, value);
+            serde_json::json!({ "kind": kind, "id": id, "key": key, "value": value })
+        })
+        .collect();
+    std::fs::write(&file, serde_json::to_vec(&entries)?)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    plan.env.push((var.into(), file.display().to_string()));
+    Ok(())
 }
 
 fn read_toml(path: &Path) -> Result<toml::Value> {

@@ -26,6 +26,12 @@
 use std::fmt;
 use std::time::Duration;
 
+/// The largest request head (request line and headers) an EdgeZero server or adapter takes:
+/// a bigger one is answered 431 before the app runs, on every platform (the native server,
+/// the embedded Spin host, the Fastly adapter). Below `wasi:http`'s 128 KiB limit on a
+/// request's fields, so every header an app receives it can also forward.
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+
 /// Default listing cap for client-side paged KV stores.
 pub const DEFAULT_MAX_LIST_KEYS: usize = 1000;
 /// Default request body limit.

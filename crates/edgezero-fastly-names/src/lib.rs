@@ -5,6 +5,7 @@
 //! - A store id's **name** on Fastly (its KV Store, Config Store or Secret Store) is the id,
 //!   or `EDGEZERO__STORES__<KIND>__<ID>__NAME` when set (the rule every platform shares,
 //!   `edgezero_env::resolve_store_name`). [`check_store_name`] is Fastly's rule for names.
+//! - A secret `name` is the Secret Store entry [`secret_entry`]`(name)`: the name lower-cased.
 //! - `EDGEZERO__*` settings are entries of the Config Store [`SETTINGS_STORE`] (a Fastly app
 //!   has no environment of its own); without that store every setting has its default.
 //! - **KV keys** follow [`kv_key_problem`] (Fastly's documented rules and the stricter ones
@@ -49,6 +50,13 @@ pub const CONFIG_MAX_VALUE_CHARS: usize = 8000;
 
 /// Longest store name (KV, Config and Secret Stores), in bytes.
 pub const STORE_NAME_MAX_BYTES: usize = 255;
+
+/// The Secret Store entry that holds secret `name`: the name in lower case, as Spin
+/// variables are written (`API_TOKEN` and `api_token` are both `api_token`), so that a
+/// config entry naming a secret reads the same secret on every platform.
+pub fn secret_entry(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
 
 /// The Config Store entry that lists every entry of the store (see the crate docs).
 pub const ENTRIES_KEY: &str = "edgezero.entries";

@@ -36,10 +36,8 @@ pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
 pub type GuestBody = UnsyncBoxBody<Bytes, ErrorCode>;
 
 /// The largest request head (request line and headers) the host reads: a bigger one is
-/// answered 431 before any component runs. Below `wasi:http`'s 128 KiB limit on a request's
-/// fields, so every header a component receives it can also forward; the native server
-/// (edgezero-adapter-native) answers 431 past the same size.
-pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+/// answered 431 before any component runs, as on every platform.
+pub use edgezero_env::MAX_REQUEST_HEAD_BYTES;
 
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -31,6 +31,16 @@ impl Section {
         }
     }
 
+    /// The kind of store in edgezero.toml (`[stores.<kind>]`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Section::Kv => "kv",
+            Section::Config => "config",
+            Section::Secrets => "secrets",
+            Section::Backends => "backends",
+        }
+    }
+
     /// The canonical key.
     pub fn key(self) -> &'static str {
         self.keys()[0]

@@ -128,10 +128,11 @@ pub fn plan(manifest: &Manifest, args: &ServeArgs) -> Result<ServePlan> {
     let kv = names(manifest, StoreKind::Kv, &manifest.stores.kv.ids)?;
     let config = names(manifest, StoreKind::Config, &manifest.stores.config.ids)?;
     let secrets = names(manifest, StoreKind::Secrets, &manifest.stores.secrets.ids)?;
-    // NAME=VALUE, NAME=@FILE or NAME=- : a secret of every Secret Store of the app.
+    // NAME=VALUE, NAME=@FILE or NAME=- : a secret of every Secret Store of the app, under
+    // its entry name (lower case).
     let variables = key_values::read(&args.variable)?
         .into_iter()
-        .map(|v| (v.key, v.value))
+        .map(|v| (edgezero_fastly_names::secret_entry(&v.key), v.value))
         .collect();
     let mut settings: Vec<(String, String)> = manifest
         .environment

@@ -255,12 +255,19 @@ mod tests {
         items.insert(
             "counter".into(),
             Item {
-                value: 7i64.to_le_bytes().to_vec(),
+                value: (-2i64).to_le_bytes().to_vec(),
                 metadata: None,
             },
         );
         state.save_kv("default", &items).unwrap();
         assert_eq!(state.load_kv("default").unwrap(), Some(items.clone()));
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("kv/default.blobs"))
+                .unwrap()
+                .count(),
+            1,
+            "a value that is not text is a file of its own"
+        );
         items.remove("counter");
         state.save_kv("default", &items).unwrap();
         assert_eq!(

@@ -45,11 +45,7 @@ pub fn check(manifest: &Manifest, strict: bool, report: &mut Report) {
             let msg = format!(
                 "{}: [stores.{}] id `{}` has no Fastly store `{}`; add\n\n{stanza}\n\n(`edgezero provision --adapter fastly` writes it)",
                 path.display(),
-                match store.section {
-                    Section::Kv => "kv",
-                    Section::Config => "config",
-                    _ => "secrets",
-                },
+                store.section.kind(),
                 store.id,
                 store.name
             );
