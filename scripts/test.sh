@@ -27,6 +27,10 @@ step "Cloudflare Workers: wasm-bindgen-cli at the Workers' locked version (the C
 # shellcheck source=scripts/cloudflare-env.sh
 source scripts/cloudflare-env.sh
 
+step "Fastly Compute: Viceroy at the CLI's pinned version (the CLI tests serve a Fastly app)"
+# shellcheck source=scripts/fastly-env.sh
+source scripts/fastly-env.sh
+
 step "redis-server (the Spin host's Redis tests start one on loopback)"
 if ! command -v redis-server >/dev/null 2>&1; then
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
@@ -59,6 +63,8 @@ CONFORMANCE_NO_BUILD=1 scripts/conformance.sh spin
 # Builds each example's Worker (wasm-bindgen and miniflare installed when missing), then runs
 # it under workerd.
 scripts/conformance.sh cloudflare
+# Builds each example's Fastly app, then runs it under Viceroy.
+scripts/conformance.sh fastly
 
 step "a fresh scaffold with the newest compatible dependencies, warnings as errors"
 scripts/check-scaffold-latest.sh target/debug/edgezero

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use edgezero_core::fetch::{check_url, FetchError, HttpClient};
 use edgezero_core::{Body, Request, Response};
 use fastly::backend::BackendCreationError;
-use fastly::http::request::{SendError, SendErrorCause};
+use fastly::http::request::{PendingRequest, PollResult, SendError, SendErrorCause};
 use fastly::Backend;
 use futures_util::StreamExt;
 
@@ -62,6 +62,25 @@ fn backend_for(origin: &Origin, timeout: Duration) -> Result<Backend, FetchError
     }
 }
 
+/// The response of a request in flight, without blocking the other futures of the request
+/// (several outbound requests run at once).
+async fn in_flight(pending: PendingRequest) -> Result<fastly::Response, SendError> {
+    let mut slot = Some(pending);
+    std::future::poll_fn(move |cx| match slot.take() {
+        Some(pending) => match pending.poll() {
+            PollResult::Done(result) => std::task::Poll::Ready(result),
+            PollResult::Pending(pending) => {
+                slot = Some(pending);
+                crate::executor::wait_for_io(cx);
+                std::task::Poll::Pending
+            }
+        },
+        // Not polled again once it is done.
+        None => std::task::Poll::Pending,
+    })
+    .await
+}
+
 impl FastlyHttp {
     fn failure(&self, e: SendError, host: &str, started: Instant) -> FetchError {
         let timeout = FetchError::Timeout {
@@ -99,14 +118,20 @@ impl HttpClient for FastlyHttp {
             req.append_header(name, value);
         }
         let started = Instant::now();
+        let fail = |e| self.failure(e, &host, started);
         let sent = match body {
-            Body::Empty => req.send(&backend),
-            Body::Full(bytes) => req.with_body(bytes.as_ref()).send(&backend),
+            Body::Empty => in_flight(req.send_async(&backend).map_err(fail)?).await,
+            Body::Full(bytes) => {
+                in_flight(
+                    req.with_body(bytes.as_ref())
+                        .send_async(&backend)
+                        .map_err(fail)?,
+                )
+                .await
+            }
             Body::Stream(mut stream) => {
                 req.remove_header(http::header::CONTENT_LENGTH);
-                let (mut sink, pending) = req
-                    .send_async_streaming(&backend)
-                    .map_err(|e| self.failure(e, &host, started))?;
+                let (mut sink, pending) = req.send_async_streaming(&backend).map_err(fail)?;
                 while let Some(chunk) = stream.next().await {
                     match chunk {
                         Ok(chunk) => {
@@ -123,10 +148,10 @@ impl HttpClient for FastlyHttp {
                 if let Err(e) = sink.finish() {
                     log::debug!("the request body to {host} could not be finished: {e}");
                 }
-                pending.wait()
+                in_flight(pending).await
             }
         };
-        let mut resp = sent.map_err(|e| self.failure(e, &host, started))?;
+        let mut resp = sent.map_err(fail)?;
         let mut builder = http::Response::builder().status(resp.get_status());
         if let Some(headers) = builder.headers_mut() {
             for (name, value) in resp.get_headers() {

@@ -11,21 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use common::{repo_root, KillOnDrop};
+use common::{assert_passed, is_zombie, repo_root, KillOnDrop};
 use edgezero_testkit::contract::{CONFIG_FIXTURE, SECRET_FIXTURE};
 
 fn get(port: u16, path: &str) -> (u16, String) {
     common::get(port, path, Duration::from_secs(120))
-}
-
-/// Every case of a suite's answer passed (and there were some).
-fn assert_passed(what: &str, (status, body): (u16, String)) {
-    assert_eq!(status, 200, "{what}: {body}");
-    let cases: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let cases = cases.as_array().unwrap();
-    assert!(!cases.is_empty(), "{what}: no case ran");
-    let failed: Vec<_> = cases.iter().filter(|c| c["ok"] != true).collect();
-    assert!(failed.is_empty(), "{what}: {failed:#?}");
 }
 
 #[test]
@@ -146,15 +136,4 @@ fn the_contract_suites_pass_inside_a_worker_under_workerd() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// Whether process `pid` has exited and waits to be reaped.
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
 }

@@ -38,6 +38,11 @@ impl Scaffold {
             .root
             .join("examples/counter/crates/counter-adapter-cloudflare/Cargo.lock");
         std::fs::copy(lock, worker_dir.join("Cargo.lock")).unwrap();
+        let fastly_dir = s.demo().join("crates/demo-adapter-fastly");
+        let lock = s
+            .root
+            .join("examples/counter/crates/counter-adapter-fastly/Cargo.lock");
+        std::fs::copy(lock, fastly_dir.join("Cargo.lock")).unwrap();
         s
     }
 
@@ -67,7 +72,19 @@ impl Scaffold {
                 "EDGEZERO_MINIFLARE_DIR",
                 self.root.join("target/npm/miniflare"),
             )
+            // The Fastly app shares this repository's wasm build, and Viceroy is the one
+            // scripts/fastly-env.sh installs (EDGEZERO_VICEROY, passed through when set).
+            .env(
+                "EDGEZERO_FASTLY_TARGET_DIR",
+                self.root.join("target/wasm-fastly"),
+            )
             .env_remove("EDGEZERO__STORES__CONFIG__APP_CONFIG__NAME");
+        if std::env::var_os("EDGEZERO_VICEROY").is_none() {
+            cmd.env(
+                "EDGEZERO_VICEROY",
+                self.root.join(".tools/viceroy/bin/viceroy"),
+            );
+        }
         cmd
     }
 }
@@ -305,6 +322,140 @@ echo 'id = \"00112233445566778899aabbccddeeff\"'
     assert_eq!(calls[2], format!("deploy --config {config}"));
 }
 
+/// `config push --local` feeds what the served app reads (the local Config Store file
+/// Viceroy rereads); provision edits fastly.toml only; the remote push and deploy run
+/// `fastly` (a fake on PATH that records its arguments and lists one Config Store).
+fn fastly_with_a_fake_fastly(s: &Scaffold) {
+    assert_ok(
+        &s.run(
+            &[
+                "config",
+                "push",
+                "--adapter",
+                "fastly",
+                "--local",
+                "--manifest",
+                MANIFEST,
+            ],
+            |_| {},
+        ),
+        "config push --adapter fastly --local",
+    );
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = s.tmp.path().join("serve-fastly-config.log");
+    let args = [
+        "serve",
+        "--adapter",
+        "fastly",
+        "--no-build",
+        "--manifest",
+        MANIFEST,
+        "--listen",
+        &listen,
+    ];
+    let child = s
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let _child = KillOnDrop(child);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, body) = get(port, "/config/greeting");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("hello from demo"), "{body}");
+    // The visits of serve_briefly are still counted: the store outlived Viceroy.
+    let (status, body) = get(port, "/visits");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        format!(r#"{{"visits":{}}}"#, CLIENTS * REQUESTS_PER_CLIENT + 2),
+        "the local KV store was kept between runs"
+    );
+    drop(_child);
+
+    let bin = s.tmp.path().join("fake-fastly");
+    std::fs::create_dir_all(&bin).unwrap();
+    let argv = s.tmp.path().join("fastly-argv.log");
+    std::fs::write(
+        bin.join("fastly"),
+        format!(
+            "#!/bin/sh
+echo \"$@\" >> {log}
+case \"$1 $2\" in
+  \"config-store list\") echo '[{{\"id\": \"cs-0123\", \"name\": \"app_config\"}}]' ;;
+  \"config-store-entry update\") cat >> {log}.values; echo >> {log}.values ;;
+esac
+",
+            log = argv.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("fastly"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let fastly_toml = s.demo().join("crates/demo-adapter-fastly/fastly.toml");
+    let before = std::fs::read_to_string(&fastly_toml).unwrap();
+    for args in [
+        vec!["provision", "--adapter", "fastly", "--manifest", MANIFEST],
+        vec![
+            "config",
+            "push",
+            "--adapter",
+            "fastly",
+            "--yes",
+            "--manifest",
+            MANIFEST,
+        ],
+        vec!["deploy", "--adapter", "fastly", "--manifest", MANIFEST],
+    ] {
+        let out = s.run(&args, |c| {
+            c.env("PATH", &path);
+        });
+        assert_ok(&out, &args.join(" "));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&fastly_toml).unwrap(),
+        before,
+        "the scaffold's fastly.toml declares every store: provision changes nothing"
+    );
+    let calls = std::fs::read_to_string(&argv).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls[0], "config-store list --json", "{calls:?}");
+    let updates: Vec<&&str> = calls
+        .iter()
+        .filter(|c| c.starts_with("config-store-entry update --upsert --store-id cs-0123 --key "))
+        .collect();
+    assert!(
+        updates
+            .iter()
+            .any(|c| c.ends_with("--key greeting --stdin"))
+            && updates
+                .iter()
+                .any(|c| c.ends_with("--key edgezero.entries --stdin")),
+        "{calls:?}"
+    );
+    let values = std::fs::read_to_string(format!("{}.values", argv.display())).unwrap();
+    assert!(values.contains("hello from demo"), "{values}");
+    let dir = fastly_toml.parent().unwrap().display().to_string();
+    assert_eq!(
+        calls.last().unwrap(),
+        &format!("compute publish --non-interactive --dir {dir}")
+    );
+}
+
 #[test]
 fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
     let s = Scaffold::new();
@@ -337,6 +488,14 @@ fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
             "--adapter",
             "spin",
             "--local",
+            "--dry-run",
+            "--manifest",
+            MANIFEST,
+        ],
+        vec![
+            "provision",
+            "--adapter",
+            "fastly",
             "--dry-run",
             "--manifest",
             MANIFEST,
@@ -415,6 +574,19 @@ fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
         .join("crates/demo-adapter-cloudflare/build/worker/shim.mjs");
     let entry = std::fs::read_to_string(entry).unwrap();
     assert!(entry.contains("export { EdgeZeroAtomicKv }"), "{entry}");
+    assert_ok(
+        &s.run(
+            &["build", "--adapter", "fastly", "--manifest", MANIFEST],
+            |_| {},
+        ),
+        "build --adapter fastly",
+    );
+    let wasm = std::fs::read(s.demo().join("crates/demo-adapter-fastly/bin/main.wasm")).unwrap();
+    assert_eq!(
+        &wasm[..8],
+        b"\0asm\x01\x00\x00\x00",
+        "a core module for wasm32-wasip1"
+    );
 
     // Serving, natively, in the embedded Spin host and under workerd: `/visits` counts
     // exactly on each (on Workers, the `default` store is the atomic store).
@@ -430,6 +602,12 @@ fn every_subcommand_works_on_a_fresh_scaffold_from_another_directory() {
         Duration::from_secs(300),
     );
     cloudflare_with_a_fake_wrangler(&s);
+    serve_briefly(
+        &s,
+        &["--adapter", "fastly", "--no-build"],
+        Duration::from_secs(300),
+    );
+    fastly_with_a_fake_fastly(&s);
 
     // config push --local for real, then deploy against a fake `spin`.
     assert_ok(

@@ -226,7 +226,7 @@ fn bad_manifest_names_file_line_and_key() {
 #[test]
 fn usage_errors_exit_2() {
     let out = Command::new(env!("CARGO_BIN_EXE_edgezero"))
-        .args(["serve", "--adapter", "fastly"])
+        .args(["serve", "--adapter", "lambda"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -169,3 +169,25 @@ pub fn get(port: u16, path: &str, read_timeout: std::time::Duration) -> (u16, St
     let (head, body) = out.split_once("\r\n\r\n").unwrap();
     (status, dechunk(head, body))
 }
+
+/// Every case of a contract suite's answer (`[{"name", "ok", "error"}]`) passed, and there
+/// were some.
+pub fn assert_passed(what: &str, (status, body): (u16, String)) {
+    assert_eq!(status, 200, "{what}: {body}");
+    let cases: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let cases = cases.as_array().unwrap();
+    assert!(!cases.is_empty(), "{what}: no case ran");
+    let failed: Vec<_> = cases.iter().filter(|c| c["ok"] != true).collect();
+    assert!(failed.is_empty(), "{what}: {failed:#?}");
+}
+
+/// Whether process `pid` has exited and waits to be reaped.
+pub fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}

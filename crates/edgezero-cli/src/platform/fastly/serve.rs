@@ -440,7 +440,15 @@ impl InProcess for FastlyServe {
             .context("the local runtime's fastly.toml could not be written")?;
         std::fs::write(&config, text)
             .with_context(|| format!("cannot write {}", config.display()))?;
-        let mut cmd = Command::new(&self.viceroy);
+        // Viceroy ends with this process, even when it is killed outright: `setpriv
+        // --pdeathsig` (util-linux) asks the kernel to signal it then.
+        let mut cmd = if process::on_path("setpriv") {
+            let mut c = Command::new("setpriv");
+            c.args(["--pdeathsig", "TERM", "--"]).arg(&self.viceroy);
+            c
+        } else {
+            Command::new(&self.viceroy)
+        };
         cmd.arg("serve")
             .arg("-C")
             .arg(&config)
