@@ -50,7 +50,7 @@ static INSTANCE: OnceLock<Instance> = OnceLock::new();
 fn instance<A: App>() -> &'static Instance {
     INSTANCE.get_or_init(|| {
         let vars = component_env();
-        crate::logging::init(&vars);
+        edgezero_core::logging::init(&vars);
         time::install();
         Instance {
             router: A::router(),

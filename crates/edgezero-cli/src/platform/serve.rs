@@ -207,12 +207,10 @@ impl ServePlan {
                 }
                 super::cloudflare::runtime::ensure_installed(miniflare)?;
             }
-            Some(Build::Fastly { build }) => {
-                if *build {
-                    super::fastly::build::build(manifest, &[])?;
-                }
+            Some(Build::Fastly { build: true }) => {
+                super::fastly::build::build(manifest, &[])?;
             }
-            None => {}
+            Some(Build::Fastly { build: false }) | None => {}
         }
         if let Some(seed) = &self.seed {
             seed.write()?;

@@ -26,8 +26,6 @@ const SCRIPT_NAME: &str = "serve.mjs";
 /// "value": <base64>}]`.
 pub const SEED_VAR: &str = "EDGEZERO_CLOUDFLARE_SEED";
 
-pub use crate::platform::serve::read_seed_file;
-
 /// What the script runs: the Worker, its bindings, where their data lives.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkerPlan {

@@ -11,7 +11,7 @@ use super::runtime::{self, SeedEntry, WorkerPlan};
 use super::wrangler::{self, read_dev_vars};
 use super::{binding, load_wrangler};
 use crate::key_values;
-use crate::platform::serve::{Build, Runtime, ServeArgs, ServePlan};
+use crate::platform::serve::{read_seed_file, Build, Runtime, ServeArgs, ServePlan};
 use crate::platform::Platform;
 use crate::process;
 use crate::project::{adapter_crate_dir, adapter_section};
@@ -83,7 +83,7 @@ pub fn plan(manifest: &Manifest, args: &ServeArgs) -> Result<ServePlan> {
         }
     }
     if let Some(file) = std::env::var_os(runtime::SEED_VAR).filter(|f| !f.is_empty()) {
-        for entry in runtime::read_seed_file(std::path::Path::new(&file))? {
+        for entry in read_seed_file(std::path::Path::new(&file))? {
             let kind = match entry.kind.as_str() {
                 "kv" => StoreKind::Kv,
                 "config" => StoreKind::Config,
