@@ -98,7 +98,7 @@ impl FastlyHttp {
             }
             cause => FetchError::Connect {
                 host: host.to_string(),
-                reason: format!("{cause:?}"),
+                reason: format!("{cause}"),
             },
         }
     }

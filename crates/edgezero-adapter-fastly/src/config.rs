@@ -37,10 +37,7 @@ impl FastlyConfig {
         self.store.try_get(key).map_err(|e| {
             config_unavailable(
                 self.store_ref(),
-                format!(
-                    "Fastly Config Store `{}` lookup of `{key}`: {e:?}",
-                    self.name
-                ),
+                format!("Fastly Config Store `{}` lookup of `{key}`: {e}", self.name),
             )
         })
     }

@@ -61,7 +61,7 @@ pub fn kv_failure(store: StoreRef<'_>, what: &str, key: &str, e: KVStoreError) -
         )),
         other => kv_unavailable(
             store,
-            format!("Fastly KV Store `{}` {what}: {other:?}", store.name),
+            format!("Fastly KV Store `{}` {what}: {other}", store.name),
         ),
     }
 }

@@ -17,7 +17,7 @@ use edgezero_core::env::StoreKind;
 use edgezero_core::store::atomic::{decode_counter, encode_counter, MAX_UPDATE_ATTEMPTS};
 use edgezero_core::store::kv::{KvError, KvStore, UpdateFn};
 use edgezero_core::store::paging::{KeyPage, SortedPage};
-use edgezero_fastly_names::{kv_key_problem, KV_LIST_LIMIT};
+use edgezero_fastly_names::{kv_key_problem, KV_LIST_LIMIT, KV_MAX_VALUE_BYTES};
 use fastly::kv_store::{InsertMode, KVStore, KVStoreError};
 
 use crate::error::{kv_failure, StoreRef};
@@ -48,6 +48,18 @@ fn check_key(key: &str) -> Result<(), KvError> {
         Some(problem) => Err(KvError::Validation(problem)),
         None => Ok(()),
     }
+}
+
+/// A value over the KV Store's limit: 400, before anything is written.
+fn check_value(key: &str, value: &[u8]) -> Result<(), KvError> {
+    if value.len() > KV_MAX_VALUE_BYTES {
+        return Err(KvError::Validation(format!(
+            "value of `{}` is {} bytes long; Fastly KV Store values are at most {KV_MAX_VALUE_BYTES} bytes",
+            key.escape_debug(),
+            value.len()
+        )));
+    }
+    Ok(())
 }
 
 impl FastlyKv {
@@ -101,6 +113,7 @@ impl FastlyKv {
     /// Writes `value` if the item is still at `generation` (`None`: still absent). False
     /// when another writer came first.
     fn write_if(&self, key: &str, generation: Option<u64>, value: &Bytes) -> Result<bool, KvError> {
+        check_value(key, value)?;
         let insert = self.store.build_insert();
         let insert = match generation {
             Some(g) => insert.if_generation_match(g),
@@ -156,6 +169,7 @@ impl KvStore for FastlyKv {
 
     async fn put_bytes(&self, key: &str, value: Bytes) -> Result<(), KvError> {
         check_key(key)?;
+        check_value(key, &value)?;
         let _lock = self.lock(key);
         self.store
             .insert(key, value.as_ref())
@@ -171,6 +185,7 @@ impl KvStore for FastlyKv {
         ttl: Duration,
     ) -> Result<(), KvError> {
         check_key(key)?;
+        check_value(key, &value)?;
         let _lock = self.lock(key);
         self.store
             .build_insert()

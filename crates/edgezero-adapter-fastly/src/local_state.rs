@@ -64,7 +64,7 @@ impl LocalState {
                 Request::delete(url).with_header(GENERATION_HEADER, now.to_string())
             }
             Err(e) => {
-                log::warn!("local state: `{key}` could not be read back to be kept: {e:?}");
+                log::warn!("local state: `{key}` could not be read back to be kept: {e}");
                 return;
             }
         };

@@ -60,7 +60,7 @@ impl StoreProvider for FastlyProvider {
             Err(e) => Err(kv_unavailable(
                 store,
                 format!(
-                    "Fastly KV Store `{}` could not be opened: {e:?}",
+                    "Fastly KV Store `{}` could not be opened: {e}",
                     binding.name
                 ),
             )),
@@ -81,7 +81,7 @@ impl StoreProvider for FastlyProvider {
                 let store = store_ref(StoreKind::Config, binding);
                 Err(config_unavailable(
                     store,
-                    format!("{} ({e:?})", store.missing()),
+                    format!("{} ({e})", store.missing()),
                 ))
             }
         }
@@ -101,7 +101,7 @@ impl StoreProvider for FastlyProvider {
                 let store = store_ref(StoreKind::Secrets, binding);
                 Err(secrets_unavailable(
                     store,
-                    format!("{} ({e:?})", store.missing()),
+                    format!("{} ({e})", store.missing()),
                 ))
             }
         }

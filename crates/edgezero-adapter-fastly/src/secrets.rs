@@ -37,7 +37,7 @@ impl SecretStore for FastlySecrets {
         let secret = self.store.try_get(&entry).map_err(|e| {
             secrets_unavailable(
                 store,
-                format!("Secret Store `{}` lookup of `{name}`: {e:?}", self.name),
+                format!("Secret Store `{}` lookup of `{name}`: {e}", self.name),
             )
         })?;
         match secret {
@@ -46,7 +46,7 @@ impl SecretStore for FastlySecrets {
                 secrets_unavailable(
                     store,
                     format!(
-                        "secret `{name}` of Secret Store `{}` could not be decrypted: {e:?}",
+                        "secret `{name}` of Secret Store `{}` could not be decrypted: {e}",
                         self.name
                     ),
                 )

@@ -31,7 +31,7 @@ impl Settings {
         let value = match store.try_get(name) {
             Ok(v) => v,
             Err(e) => {
-                log::warn!("setting {name} could not be read from the Config Store `{SETTINGS_STORE}`: {e:?}");
+                log::warn!("setting {name} could not be read from the Config Store `{SETTINGS_STORE}`: {e}");
                 None
             }
         };

@@ -521,3 +521,60 @@ fn strict_checks_outbound_hosts_and_fermyon_cloud_labels() {
         "{err}"
     );
 }
+
+/// The project with a Fastly app whose fastly.toml declares nothing yet.
+fn fastly_project() -> Project {
+    let p = provisioned();
+    let manifest = p.read("edgezero.toml")
+        + "\n[adapters.fastly.adapter]\ncrate = \"fastly\"\nmanifest = \"fastly/fastly.toml\"\n";
+    p.write("edgezero.toml", &manifest);
+    p.write(
+        "fastly/fastly.toml",
+        "# my service\nmanifest_version = 3\nname = \"demo\"\n",
+    );
+    p
+}
+
+#[test]
+fn fastly_stores_missing_from_fastly_toml_are_warned_then_errors_when_strict() {
+    let p = fastly_project();
+    let (code, err) = validate(&p, false);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("[stores.kv] id `cache` has no Fastly store `cache`"),
+        "{err}"
+    );
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 1, "{err}");
+    for stanza in [
+        "[local_server.kv_stores]\ncache = []",
+        "[setup.kv_stores.cache]",
+        "[setup.config_stores.app_config]",
+        "[setup.secret_stores.default]",
+    ] {
+        assert!(err.contains(stanza), "{stanza}:\n{err}");
+    }
+    // What provision writes is what validate asks for; a second provision changes nothing.
+    let out = p.edgezero(&["provision", "--adapter", "fastly"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = p.read("fastly/fastly.toml");
+    assert!(written.starts_with("# my service\n"), "{written}");
+    let (code, err) = validate(&p, true);
+    assert_eq!(code, 0, "{err}");
+    let out = p.edgezero(&["provision", "--adapter", "fastly"]);
+    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    assert_eq!(p.read("fastly/fastly.toml"), written);
+}
+
+#[test]
+fn a_store_name_fastly_refuses_is_an_error() {
+    let p = fastly_project();
+    let manifest = p.read("edgezero.toml").replace(
+        "[app]\nname = \"demo\"\n",
+        "[app]\nname = \"demo\"\n\n[environment]\nEDGEZERO__STORES__KV__CACHE__NAME = \"my cache\"\n",
+    );
+    p.write("edgezero.toml", &manifest);
+    let (code, err) = validate(&p, false);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("store name `my cache` has ' '"), "{err}");
+}
