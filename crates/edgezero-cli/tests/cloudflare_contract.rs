@@ -5,13 +5,10 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use base64::Engine;
-use common::{assert_passed, is_zombie, repo_root, KillOnDrop};
+use common::{assert_passed, repo_root, KillOnDrop};
 use edgezero_testkit::contract::{CONFIG_FIXTURE, SECRET_FIXTURE};
 
 fn get(port: u16, path: &str) -> (u16, String) {
@@ -23,25 +20,11 @@ fn the_contract_suites_pass_inside_a_worker_under_workerd() {
     let root = repo_root();
     let probe = root.join("crates/edgezero-adapter-cloudflare/tests/worker-probe");
     let state = tempfile::tempdir().unwrap();
-    let seed = state.path().join("seed.json");
-    let entries: Vec<serde_json::Value> = CONFIG_FIXTURE
-        .iter()
-        .map(|(k, v)| {
-            serde_json::json!({
-                "kind": "config", "id": "app_config", "key": k,
-                "value": base64::engine::general_purpose::STANDARD.encode(v),
-            })
-        })
-        .collect();
-    std::fs::write(&seed, serde_json::to_vec(&entries).unwrap()).unwrap();
+    let seed = common::config_seed(state.path(), "app_config", CONFIG_FIXTURE);
     let origin = edgezero_test_support::origin::Origin::start();
     let closed = edgezero_test_support::origin::closed_url();
 
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let (name, value) = SECRET_FIXTURE;
     let log = state.path().join("serve.log");
     let child = Command::new(env!("CARGO_BIN_EXE_edgezero"))
@@ -65,21 +48,7 @@ fn the_contract_suites_pass_inside_a_worker_under_workerd() {
         .spawn()
         .unwrap();
     let mut child = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            panic!(
-                "serve exited with {status}:\n{}",
-                std::fs::read_to_string(&log).unwrap()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            std::fs::read_to_string(&log).unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    common::wait_for_port(&mut child, port, &log, Duration::from_secs(900));
 
     assert_passed("kv_suite on Workers KV", get(port, "/kv/plain"));
     assert_passed("kv_suite on the atomic store", get(port, "/kv/atomic"));
@@ -113,27 +82,5 @@ fn the_contract_suites_pass_inside_a_worker_under_workerd() {
     assert_eq!((status, body.as_str()), (200, r#"{"n":1}"#));
 
     // `edgezero serve` killed outright: the local runtime it started does not outlive it.
-    let pid = child.0.id();
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
-    let runtime: Vec<u32> = children
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect();
-    assert!(
-        !runtime.is_empty(),
-        "serve runs the local runtime as a child"
-    );
-    child.0.kill().unwrap();
-    let _ = child.0.wait();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while runtime
-        .iter()
-        .any(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the local runtime {runtime:?} outlived `edgezero serve`"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::kill_and_check_the_runtime_ends(child);
 }

@@ -4,13 +4,13 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{repo_root, stderr, KillOnDrop};
+use common::{free_port, repo_root, stderr, KillOnDrop};
 
 struct Scaffold {
     tmp: tempfile::TempDir,
@@ -97,14 +97,6 @@ fn assert_ok(out: &Output, what: &str) {
     assert!(out.status.success(), "`{what}` failed:\n{err}");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn get(port: u16, path: &str) -> (u16, String) {
     common::get(port, path, Duration::from_secs(30))
 }
@@ -189,6 +181,32 @@ fn serve_briefly(s: &Scaffold, extra: &[&str], timeout: Duration) {
     assert!(!text.contains("panicked"), "{text}");
 }
 
+/// Starts `serve --adapter <adapter> --no-build` on the scaffold and waits for its port.
+fn serving(s: &Scaffold, adapter: &str) -> (KillOnDrop, u16) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = s.tmp.path().join(format!("serve-{adapter}-config.log"));
+    let args = [
+        "serve",
+        "--adapter",
+        adapter,
+        "--no-build",
+        "--manifest",
+        MANIFEST,
+        "--listen",
+        &listen,
+    ];
+    let child = s
+        .command(&args)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    common::wait_for_port(&mut child, port, &log, Duration::from_secs(120));
+    (child, port)
+}
+
 /// `config push --local` feeds what the served Worker reads; provision, the remote push and
 /// deploy run `wrangler` (a fake on PATH that records its arguments and prints an id).
 fn cloudflare_with_a_fake_wrangler(s: &Scaffold) {
@@ -207,35 +225,7 @@ fn cloudflare_with_a_fake_wrangler(s: &Scaffold) {
         ),
         "config push --adapter cloudflare --local",
     );
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let log = s.tmp.path().join("serve-cloudflare-config.log");
-    let args = [
-        "serve",
-        "--adapter",
-        "cloudflare",
-        "--no-build",
-        "--manifest",
-        MANIFEST,
-        "--listen",
-        &listen,
-    ];
-    let child = s
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let _child = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            std::fs::read_to_string(&log).unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let (_child, port) = serving(s, "cloudflare");
     let (status, body) = get(port, "/config/greeting");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("hello from demo"), "{body}");
@@ -341,35 +331,7 @@ fn fastly_with_a_fake_fastly(s: &Scaffold) {
         ),
         "config push --adapter fastly --local",
     );
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let log = s.tmp.path().join("serve-fastly-config.log");
-    let args = [
-        "serve",
-        "--adapter",
-        "fastly",
-        "--no-build",
-        "--manifest",
-        MANIFEST,
-        "--listen",
-        &listen,
-    ];
-    let child = s
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let _child = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            std::fs::read_to_string(&log).unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let (_child, port) = serving(s, "fastly");
     let (status, body) = get(port, "/config/greeting");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("hello from demo"), "{body}");

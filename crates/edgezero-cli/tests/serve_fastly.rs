@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{repo_root, KillOnDrop};
 
@@ -16,11 +15,7 @@ const VIEWS_PER_CLIENT: usize = 100;
 
 fn serve(state: &std::path::Path, log: &std::path::Path) -> (KillOnDrop, u16) {
     let root = repo_root();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_edgezero"))
         .args(["serve", "--adapter", "fastly", "--manifest"])
         .arg(root.join("examples/counter/edgezero.toml"))
@@ -30,31 +25,13 @@ fn serve(state: &std::path::Path, log: &std::path::Path) -> (KillOnDrop, u16) {
             "EDGEZERO_FASTLY_TARGET_DIR",
             root.join("target/wasm-fastly"),
         )
-        .env(
-            "EDGEZERO_VICEROY",
-            std::env::var_os("EDGEZERO_VICEROY")
-                .unwrap_or_else(|| root.join(".tools/viceroy/bin/viceroy").into()),
-        )
+        .env("EDGEZERO_VICEROY", common::viceroy())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let mut child = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            panic!(
-                "serve exited with {status}:\n{}",
-                std::fs::read_to_string(log).unwrap()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            std::fs::read_to_string(log).unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    common::wait_for_port(&mut child, port, log, Duration::from_secs(900));
     (child, port)
 }
 

@@ -60,6 +60,21 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// Refuses the options only `--adapter spin` takes (`--env`, `--embedded`,
+    /// `--runtime-config`), saying with `instead` where this platform takes its settings.
+    pub fn refuse_spin_only(&self, instead: &str) -> Result<()> {
+        for (given, flag) in [
+            (!self.env.is_empty(), "--env"),
+            (self.embedded, "--embedded"),
+            (self.runtime_config.is_some(), "--runtime-config"),
+        ] {
+            if given {
+                bail!("{flag} is an option of --adapter spin; {instead}");
+            }
+        }
+        Ok(())
+    }
+
     /// The first of `spin up`'s value-carrying options given (`--key-value`, `--env`,
     /// `--variable`, `--state-dir`), for the runtimes that cannot take them.
     pub fn spin_up_flag(&self) -> Option<&'static str> {

@@ -10,7 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use edgezero_manifest::Manifest;
+
+use crate::process;
 
 /// A WebAssembly target the CLI builds for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,4 +172,37 @@ pub fn build_command(toolchain: &Toolchain, target: Target, crate_dir: &Path) ->
             cmd
         }
     }
+}
+
+/// Runs a build command; a failure names `what` and the command.
+pub fn run_build(cmd: &mut Command, what: &str) -> Result<()> {
+    let status = process::run(cmd)?;
+    if !status.success() {
+        bail!("{what} failed ({status}): {}", process::describe(cmd));
+    }
+    Ok(())
+}
+
+/// The target directory of a platform's wasm builds: the variable `var` when set (several
+/// apps sharing one build of `std` and the platform crates), else `<app>/<default>` (apart
+/// from host builds, whose flags differ).
+pub fn target_dir(manifest: &Manifest, var: &str, default: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => manifest.root().join(default),
+    }
+}
+
+/// The `[package] name` of the crate in `crate_dir`.
+pub fn package_name(crate_dir: &Path) -> Result<String> {
+    let path = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: toml::Value =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    doc.get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map(str::to_string)
+        .with_context(|| format!("{} has no [package] name", path.display()))
 }

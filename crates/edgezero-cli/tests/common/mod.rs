@@ -181,6 +181,88 @@ pub fn assert_passed(what: &str, (status, body): (u16, String)) {
     assert!(failed.is_empty(), "{what}: {failed:#?}");
 }
 
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until `port` accepts connections; fails with `log` when the server exits first or
+/// `timeout` passes.
+pub fn wait_for_port(child: &mut KillOnDrop, port: u16, log: &Path, timeout: std::time::Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            panic!(
+                "serve exited with {status}:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not start:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A seed file of config rows for store `id` (what the conformance runner writes for
+/// `serve --adapter cloudflare|fastly`), in `dir`.
+pub fn config_seed(dir: &Path, id: &str, entries: &[(&str, &str)]) -> PathBuf {
+    use base64::Engine;
+    let rows: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(k, v)| {
+            serde_json::json!({
+                "kind": "config", "id": id, "key": k,
+                "value": base64::engine::general_purpose::STANDARD.encode(v),
+            })
+        })
+        .collect();
+    let file = dir.join("seed.json");
+    std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
+    file
+}
+
+/// Kills `edgezero serve` outright and checks that the local runtime it started (its
+/// child processes) does not outlive it.
+pub fn kill_and_check_the_runtime_ends(mut child: KillOnDrop) {
+    let pid = child.0.id();
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
+    let runtime: Vec<u32> = children
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(
+        !runtime.is_empty(),
+        "serve runs the local runtime as a child"
+    );
+    child.0.kill().unwrap();
+    let _ = child.0.wait();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while runtime
+        .iter()
+        .any(|p| Path::new(&format!("/proc/{p}")).exists() && !is_zombie(*p))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the local runtime {runtime:?} outlived `edgezero serve`"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The Viceroy the tests run: `EDGEZERO_VICEROY` (scripts/fastly-env.sh sets it), else the
+/// one that script installs into the repository's `.tools`.
+pub fn viceroy() -> std::ffi::OsString {
+    std::env::var_os("EDGEZERO_VICEROY")
+        .unwrap_or_else(|| repo_root().join(".tools/viceroy/bin/viceroy").into())
+}
+
 /// Whether process `pid` has exited and waits to be reaped.
 pub fn is_zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))

@@ -53,20 +53,24 @@ pub fn build(manifest: &Manifest, extra: &[String]) -> Result<Built> {
     if let Some(build) = &section.commands.build {
         let mut cmd = process::shell(build);
         cmd.args(extra).current_dir(manifest.root());
-        check(&mut cmd, "the Worker build")?;
+        toolchain::run_build(&mut cmd, "the Worker build")?;
         return Ok(Built {
             entry: crate_dir.join(ENTRY),
         });
     }
-    let package = package_name(&crate_dir)?;
-    let target_dir = target_dir(manifest);
+    let package = toolchain::package_name(&crate_dir)?;
+    let target_dir = toolchain::target_dir(
+        manifest,
+        "EDGEZERO_CLOUDFLARE_TARGET_DIR",
+        "target/wasm-cloudflare",
+    );
     let mut cargo = toolchain::build_command(
         &toolchain::detect(Target::Unknown)?,
         Target::Unknown,
         &crate_dir,
     );
     cargo.env("CARGO_TARGET_DIR", &target_dir).args(extra);
-    check(&mut cargo, "the Worker build")?;
+    toolchain::run_build(&mut cargo, "the Worker build")?;
     let wasm = target_dir
         .join(Target::Unknown.triple())
         .join("release")
@@ -88,37 +92,6 @@ pub fn build(manifest: &Manifest, extra: &[String]) -> Result<Built> {
     };
     write_entry(&out_dir, &entry, &classes)?;
     Ok(Built { entry })
-}
-
-fn check(cmd: &mut Command, what: &str) -> Result<()> {
-    let status = process::run(cmd)?;
-    if !status.success() {
-        bail!("{what} failed ({status}): {}", process::describe(cmd));
-    }
-    Ok(())
-}
-
-/// `EDGEZERO_CLOUDFLARE_TARGET_DIR` when set (several apps sharing one build of `std` and
-/// workers-rs), else the app's `target/wasm-cloudflare` (apart from host and Spin builds,
-/// whose flags differ).
-fn target_dir(manifest: &Manifest) -> PathBuf {
-    match std::env::var_os("EDGEZERO_CLOUDFLARE_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => manifest.root().join("target/wasm-cloudflare"),
-    }
-}
-
-fn package_name(crate_dir: &Path) -> Result<String> {
-    let path = crate_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let doc: toml::Value =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
-    doc.get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-        .map(str::to_string)
-        .with_context(|| format!("{} has no [package] name", path.display()))
 }
 
 /// The `wasm-bindgen` version in the crate's Cargo.lock: the CLI that processes the module
@@ -184,7 +157,7 @@ fn bindgen(crate_dir: &Path, wasm: &Path, out_dir: &Path) -> Result<()> {
         "--remove-name-section",
         "--remove-producers-section",
     ]);
-    check(&mut cmd, "wasm-bindgen")?;
+    toolchain::run_build(&mut cmd, "wasm-bindgen")?;
     // wasm-bindgen imports the module as a source-phase import; workerd (and wrangler's
     // bundler) take a plain default import of a `.wasm` file as the compiled module.
     let glue = out_dir.join("index.js");

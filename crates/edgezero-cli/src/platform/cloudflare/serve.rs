@@ -18,15 +18,7 @@ use crate::project::{adapter_crate_dir, adapter_section};
 
 /// Resolves everything `serve` needs; nothing is built or started yet.
 pub fn plan(manifest: &Manifest, args: &ServeArgs) -> Result<ServePlan> {
-    for (given, flag) in [
-        (!args.env.is_empty(), "--env"),
-        (args.embedded, "--embedded"),
-        (args.runtime_config.is_some(), "--runtime-config"),
-    ] {
-        if given {
-            bail!("{flag} is an option of --adapter spin; a Worker reads EDGEZERO__* settings from wrangler.toml [vars], edgezero.toml [environment] and the shell, and its secrets from .dev.vars or --variable");
-        }
-    }
+    args.refuse_spin_only("a Worker reads EDGEZERO__* settings from wrangler.toml [vars], edgezero.toml [environment] and the shell, and its secrets from .dev.vars or --variable")?;
     let section = adapter_section(manifest, Platform::Cloudflare)?;
     if let Some(serve) = &section.commands.serve {
         return Ok(ServePlan {

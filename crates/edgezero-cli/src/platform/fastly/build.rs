@@ -37,19 +37,20 @@ pub fn build(manifest: &Manifest, extra: &[String]) -> Result<PathBuf> {
     if let Some(build) = &section.commands.build {
         let mut cmd = process::shell(build);
         cmd.args(extra).current_dir(manifest.root());
-        check(&mut cmd)?;
+        toolchain::run_build(&mut cmd, "the Fastly build")?;
         return Ok(out);
     }
     let crate_dir = adapter_crate_dir(manifest, Platform::Fastly)?;
-    let package = package_name(&crate_dir)?;
-    let target_dir = target_dir(manifest);
+    let package = toolchain::package_name(&crate_dir)?;
+    let target_dir =
+        toolchain::target_dir(manifest, "EDGEZERO_FASTLY_TARGET_DIR", "target/wasm-fastly");
     let mut cargo = toolchain::build_command(
         &toolchain::detect(Target::Wasip1)?,
         Target::Wasip1,
         &crate_dir,
     );
     cargo.env("CARGO_TARGET_DIR", &target_dir).args(extra);
-    check(&mut cargo)?;
+    toolchain::run_build(&mut cargo, "the Fastly build")?;
     let wasm = target_dir
         .join(Target::Wasip1.triple())
         .join("release")
@@ -63,37 +64,4 @@ pub fn build(manifest: &Manifest, extra: &[String]) -> Result<PathBuf> {
     std::fs::copy(&wasm, &out)
         .with_context(|| format!("cannot copy {} to {}", wasm.display(), out.display()))?;
     Ok(out)
-}
-
-fn check(cmd: &mut std::process::Command) -> Result<()> {
-    let status = process::run(cmd)?;
-    if !status.success() {
-        bail!(
-            "the Fastly build failed ({status}): {}",
-            process::describe(cmd)
-        );
-    }
-    Ok(())
-}
-
-/// `EDGEZERO_FASTLY_TARGET_DIR` when set (several apps sharing one build of `std` and the
-/// fastly crate), else the app's `target/wasm-fastly`.
-fn target_dir(manifest: &Manifest) -> PathBuf {
-    match std::env::var_os("EDGEZERO_FASTLY_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => manifest.root().join("target/wasm-fastly"),
-    }
-}
-
-fn package_name(crate_dir: &Path) -> Result<String> {
-    let path = crate_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let doc: toml::Value =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
-    doc.get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-        .map(str::to_string)
-        .with_context(|| format!("{} has no [package] name", path.display()))
 }

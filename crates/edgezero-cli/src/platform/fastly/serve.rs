@@ -87,15 +87,7 @@ fn names(manifest: &Manifest, kind: StoreKind, ids: &[String]) -> Result<Vec<Str
 
 /// Resolves everything `serve` needs; nothing is built or started yet.
 pub fn plan(manifest: &Manifest, args: &ServeArgs) -> Result<ServePlan> {
-    for (given, flag) in [
-        (!args.env.is_empty(), "--env"),
-        (args.embedded, "--embedded"),
-        (args.runtime_config.is_some(), "--runtime-config"),
-    ] {
-        if given {
-            bail!("{flag} is an option of --adapter spin; a Fastly app reads EDGEZERO__* settings from edgezero.toml [environment] and the shell, and its secrets from --variable or fastly.toml [local_server.secret_stores]");
-        }
-    }
+    args.refuse_spin_only("a Fastly app reads EDGEZERO__* settings from edgezero.toml [environment] and the shell, and its secrets from --variable or fastly.toml [local_server.secret_stores]")?;
     let section = adapter_section(manifest, Platform::Fastly)?;
     if let Some(serve) = &section.commands.serve {
         return Ok(ServePlan {
