@@ -411,6 +411,6 @@ mod tests {
         for a in Adapter::ALL {
             assert_eq!(Adapter::from_name(a.name()), Some(*a));
         }
-        assert_eq!(Adapter::from_name("fastly"), None);
+        assert_eq!(Adapter::from_name("lambda"), None);
     }
 }

@@ -129,9 +129,11 @@ fn bad_values_say_what_to_write() {
 
 #[test]
 fn adapters_and_exceptions_are_checked() {
-    let e = err("adapters = [\"native\", \"fastly\"]\n[[request]]\npath = \"/x\"\nexpect = { status = 200 }\n");
+    let e = err("adapters = [\"native\", \"lambda\"]\n[[request]]\npath = \"/x\"\nexpect = { status = 200 }\n");
     assert!(
-        e.contains(":1: unknown adapter `fastly`; the adapters are native, spin"),
+        e.contains(
+            ":1: unknown adapter `lambda`; the adapters are native, spin, cloudflare, fastly"
+        ),
         "{e}"
     );
     let base = "[[request]]\npath = \"/x\"\nexpect = { status = 200 }\n";
