@@ -138,7 +138,7 @@ fn one_pattern_may_serve_several_triggers() {
 #[test]
 fn unknown_adapter() {
     insta::assert_snapshot!(error(
-        "[app]\nname = \"x\"\n[adapters.fastly.adapter]\ncrate = \"c\"\n"
+        "[app]\nname = \"x\"\n[adapters.lambda.adapter]\ncrate = \"c\"\n"
     ));
 }
 
