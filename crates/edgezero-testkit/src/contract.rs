@@ -44,6 +44,23 @@ pub struct CaseResult {
     pub result: Result<(), CaseFailure>,
 }
 
+/// The results as JSON, `[{"name", "ok", "error"}]`: what a test app running the suites
+/// inside a runtime answers, for the test outside to check.
+pub fn results_json(results: &[CaseResult]) -> serde_json::Value {
+    serde_json::Value::Array(
+        results
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "ok": r.result.is_ok(),
+                    "error": r.result.as_ref().err().map(ToString::to_string),
+                })
+            })
+            .collect(),
+    )
+}
+
 impl CaseResult {
     fn new(name: &'static str, result: Result<(), String>) -> Self {
         CaseResult {

@@ -57,18 +57,7 @@ impl App for Probe {
 edgezero_adapter_cloudflare::worker!(Probe);
 
 fn report(results: &[CaseResult]) -> Json<Value> {
-    Json(Value::Array(
-        results
-            .iter()
-            .map(|r| {
-                json!({
-                    "name": r.name,
-                    "ok": r.result.is_ok(),
-                    "error": r.result.as_ref().err().map(ToString::to_string),
-                })
-            })
-            .collect(),
-    ))
+    Json(contract::results_json(results))
 }
 
 async fn kv(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {

@@ -12,7 +12,7 @@ use edgezero_core::fetch::Client;
 use edgezero_core::store::{StoreIds, StoreMetadata};
 use edgezero_core::{App, EdgeError, Json, Router, Stores};
 use edgezero_testkit::contract::{self, CaseResult, KvCapabilities};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 struct Probe;
 
@@ -53,18 +53,7 @@ impl App for Probe {
 edgezero_adapter_fastly::main!(Probe);
 
 fn report(results: &[CaseResult]) -> Json<Value> {
-    Json(Value::Array(
-        results
-            .iter()
-            .map(|r| {
-                json!({
-                    "name": r.name,
-                    "ok": r.result.is_ok(),
-                    "error": r.result.as_ref().err().map(ToString::to_string),
-                })
-            })
-            .collect(),
-    ))
+    Json(contract::results_json(results))
 }
 
 async fn kv(stores: Stores) -> Result<Json<Value>, EdgeError> {

@@ -60,12 +60,7 @@ impl App for Probe {
 async fn contract(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
     let kv = stores.kv(&id).await?;
     let results = kv_suite(&kv, KvCapabilities { ttl: false }).await;
-    Ok(Json(Value::Array(
-        results
-            .iter()
-            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
-            .collect(),
-    )))
+    Ok(Json(edgezero_testkit::contract::results_json(&results)))
 }
 
 /// `GET /seen`: the client's address, the request headers and Spin's request information,
@@ -144,23 +139,13 @@ async fn client_suite(
     let target = edgezero_testkit::contract::HttpClientTarget::new(http.client(), &q.origin)
         .with_closed_url(&q.closed);
     let results = edgezero_testkit::contract::http_client_suite(&target).await;
-    Json(Value::Array(
-        results
-            .iter()
-            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
-            .collect(),
-    ))
+    Json(edgezero_testkit::contract::results_json(&results))
 }
 
 async fn atomic(stores: Stores, Path(id): Path<String>) -> Result<Json<Value>, EdgeError> {
     let kv = stores.kv(&id).await?;
     let results = kv_atomic_suite(&kv).await;
-    Ok(Json(Value::Array(
-        results
-            .iter()
-            .map(|r| json!({"name": r.name, "ok": r.result.is_ok(), "error": r.result.as_ref().err().map(ToString::to_string)}))
-            .collect(),
-    )))
+    Ok(Json(edgezero_testkit::contract::results_json(&results)))
 }
 
 fn respond(r: impl IntoResponse) -> anyhow::Result<Response> {
