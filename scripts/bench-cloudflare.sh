@@ -12,13 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-5}"
 rounds="${2:-5}"
+bare_name="bare workers-rs"
 
-command -v wrk >/dev/null || {
-  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
-  $sudo_cmd apt-get install -y -qq wrk >/dev/null
-}
 # shellcheck source=scripts/cloudflare-env.sh
 source scripts/cloudflare-env.sh
+# shellcheck source=scripts/bench-against-bare.sh
+source scripts/bench-against-bare.sh
 cargo build -q --locked -p edgezero-cli
 edgezero=target/debug/edgezero
 declare -A manifest=(
@@ -33,39 +32,11 @@ for w in edgezero bare; do
   "$edgezero" build --adapter cloudflare --manifest "${manifest[$w]}" >/dev/null 2>&1
 done
 
-work=$(mktemp -d)
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-# One round of worker $1: a fresh state, a warm-up, then wrk; prints requests/s.
-round() {
-  local port state
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  state="$work/$1-$RANDOM"
+# Worker $1 under `edgezero serve` on port $2, with a fresh state directory.
+start_runtime() {
   "$edgezero" serve --adapter cloudflare --no-build --manifest "${manifest[$1]}" \
-    --listen "127.0.0.1:$port" --state-dir "$state" >"$work/serve.log" 2>&1 &
+    --listen "127.0.0.1:$2" --state-dir "$work/$1-$RANDOM" >"$work/serve.log" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/counter" >/dev/null && break; sleep 0.1; done
-  wrk -t2 -c16 -d1s "http://127.0.0.1:$port/counter" >/dev/null
-  wrk -t2 -c16 -d"${secs}s" "http://127.0.0.1:$port/counter" | awk '/Requests\/sec/ {print $2}'
-  # Both count every request exactly: the next view is one more than all before it.
-  curl -s "http://127.0.0.1:$port/counter" >"$work/last-$1"
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-ez=(); bare=()
-for r in $(seq "$rounds"); do
-  if [ $((r % 2)) = 1 ]; then e=$(round edgezero); b=$(round bare); else b=$(round bare); e=$(round edgezero); fi
-  ez+=("$e"); bare+=("$b")
-  printf 'round %d: edgezero %8.1f req/s   bare workers-rs %8.1f req/s   (last views: %s / %s)\n' \
-    "$r" "$e" "$b" "$(cat "$work/last-edgezero")" "$(cat "$work/last-bare")"
-done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.1f-%.1f", lo, hi}'; }
-me=$(median "${ez[@]}"); mb=$(median "${bare[@]}")
-printf 'median: edgezero %.1f req/s (range %s), bare %.1f req/s (range %s), ratio %.3f (goal >= 0.95)\n' \
-  "$me" "$(range "${ez[@]}")" "$mb" "$(range "${bare[@]}")" "$(echo "$me / $mb" | bc -l)"
-se=$(stat -c %s "${wasm[edgezero]}"); sb=$(stat -c %s "${wasm[bare]}")
-ge=$(gzip -9c "${wasm[edgezero]}" | wc -c); gb=$(gzip -9c "${wasm[bare]}" | wc -c)
-printf 'size: edgezero %d bytes (gzip %d), bare %d bytes (gzip %d), ratio %.3f (gzip %.3f; goal <= 1.15)\n' \
-  "$se" "$ge" "$sb" "$gb" "$(echo "$se / $sb" | bc -l)" "$(echo "$ge / $gb" | bc -l)"
+run_rounds

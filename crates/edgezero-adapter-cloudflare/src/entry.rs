@@ -14,7 +14,7 @@ use wasm_bindgen::JsValue;
 
 use crate::client::WorkerHttp;
 use crate::provider::WorkerProvider;
-use crate::request::{client_addr, declared_length, restore_accept_encoding};
+use crate::request::{client_addr, declared_length};
 
 /// What an isolate builds on its first request and reuses afterwards.
 struct Instance {
@@ -44,7 +44,7 @@ fn instance<A: App>(worker_env: &worker::Env) -> Rc<Instance> {
                 body_limit: env::resolve_max_body_bytes(&vars),
                 http: env::resolve_http_timeout(&vars)
                     .map(|timeout| Rc::new(WorkerHttp { timeout }) as Rc<dyn HttpClient>),
-                provider: Rc::new(WorkerProvider::new(worker_env.clone())),
+                provider: Rc::new(WorkerProvider::<A>::new(worker_env.clone())),
             })
         }))
     })
@@ -68,12 +68,8 @@ pub async fn handle<A: App>(
     worker_env: worker::Env,
 ) -> Result<web_sys::Response, JsValue> {
     let instance = instance::<A>(&worker_env);
-    let accept_encoding = client_accept_encoding(&req);
-    let response = match worker::request_from_wasm(req) {
-        Ok(mut req) => {
-            restore_accept_encoding(req.headers_mut(), accept_encoding);
-            serve(&instance, req).await
-        }
+    let response = match crate::request::from_worker(&req) {
+        Ok((parts, body)) => serve(&instance, parts, body).await,
         Err(e) => {
             EdgeError::bad_request(format!("the request could not be read: {e}")).into_response()
         }
@@ -81,23 +77,15 @@ pub async fn handle<A: App>(
     crate::response::into_worker(response)
 }
 
-/// The client's own `Accept-Encoding`, from `request.cf.clientAcceptEncoding` (see
-/// [`restore_accept_encoding`]).
-fn client_accept_encoding(req: &web_sys::Request) -> Option<Option<String>> {
-    let cf = js_sys::Reflect::get(req.as_ref(), &JsValue::from_str("cf")).ok()?;
-    if !cf.is_object() {
-        return None;
-    }
-    let value = js_sys::Reflect::get(&cf, &JsValue::from_str("clientAcceptEncoding")).ok()?;
-    Some(value.as_string())
-}
-
-async fn serve(instance: &Instance, req: http::Request<worker::Body>) -> edgezero_core::Response {
+async fn serve(
+    instance: &Instance,
+    mut parts: http::request::Parts,
+    body: Option<web_sys::ReadableStream>,
+) -> edgezero_core::Response {
     let limit = match &instance.body_limit {
         Ok(limit) => *limit,
         Err(msg) => return EdgeError::internal(msg.clone()).into_response(),
     };
-    let (mut parts, body) = req.into_parts();
     let declared = declared_length(&parts.headers);
     if declared.is_some_and(|n| n > limit as u64) {
         return EdgeError::payload_too_large(limit).into_response();
@@ -109,10 +97,9 @@ async fn serve(instance: &Instance, req: http::Request<worker::Body>) -> edgezer
         Arc::clone(&instance.bindings),
         Rc::clone(&instance.provider),
     );
-    let body = if declared == Some(0) || http_body::Body::is_end_stream(&body) {
-        Body::Empty
-    } else {
-        Body::from_stream(body)
+    let body = match body {
+        Some(stream) if declared != Some(0) => Body::from_stream(worker::Body::new(stream)),
+        _ => Body::Empty,
     };
     let ctx = RequestContext::from_parts(parts, body, stores).with_body_limit(limit);
     let ctx = match &instance.http {

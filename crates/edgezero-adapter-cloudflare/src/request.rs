@@ -5,6 +5,58 @@ use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue};
 
+#[cfg(target_arch = "wasm32")]
+pub use from_js::from_worker;
+
+#[cfg(target_arch = "wasm32")]
+mod from_js {
+    use http::request::Parts;
+    use http::{HeaderName, HeaderValue, Method};
+    use wasm_bindgen::JsValue;
+
+    use super::restore_accept_encoding;
+
+    /// The request workerd hands the Worker: its method, URL and headers (the client's own
+    /// `Accept-Encoding` put back) as `http` parts, and its body stream if it has one. Reads only
+    /// what the app can see, in as few calls into JavaScript as it takes.
+    pub fn from_worker(
+        req: &web_sys::Request,
+    ) -> Result<(Parts, Option<web_sys::ReadableStream>), String> {
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        parts.method = Method::from_bytes(req.method().as_bytes())
+            .map_err(|_| format!("the method `{}` is not valid", req.method()))?;
+        parts.uri = req
+            .url()
+            .parse()
+            .map_err(|e| format!("the URL is not valid: {e}"))?;
+        for entry in req.headers().entries() {
+            let pair = js_sys::Array::from(&entry.map_err(|e| format!("{e:?}"))?);
+            let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+            else {
+                continue;
+            };
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("the header name `{}` is not valid", name.escape_debug()))?;
+            let value = HeaderValue::from_str(&value)
+                .map_err(|_| format!("the value of header `{name}` is not valid"))?;
+            parts.headers.append(name, value);
+        }
+        restore_accept_encoding(&mut parts.headers, client_accept_encoding(req));
+        Ok((parts, req.body()))
+    }
+
+    /// The client's own `Accept-Encoding`, from `request.cf.clientAcceptEncoding` (see
+    /// [`restore_accept_encoding`]).
+    fn client_accept_encoding(req: &web_sys::Request) -> Option<Option<String>> {
+        let cf = js_sys::Reflect::get(req.as_ref(), &JsValue::from_str("cf")).ok()?;
+        if !cf.is_object() {
+            return None;
+        }
+        let value = js_sys::Reflect::get(&cf, &JsValue::from_str("clientAcceptEncoding")).ok()?;
+        Some(value.as_string())
+    }
+}
+
 /// The client's address: the `CF-Connecting-IP` header Cloudflare (and the local runtime)
 /// sets on every request. `None` when it is missing or not an address.
 pub fn client_addr(headers: &HeaderMap) -> Option<IpAddr> {

@@ -64,7 +64,7 @@ fn serve<A: App>(
     }
     let stores = Stores::new(
         Arc::new(StoreBindings::resolve(A::stores(), vars)),
-        Rc::new(FastlyProvider::default()),
+        Rc::new(FastlyProvider::<A>::default()),
     );
     let ctx = RequestContext::from_parts(parts, body, stores)
         .with_body_limit(limit)

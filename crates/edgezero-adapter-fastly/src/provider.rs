@@ -1,6 +1,7 @@
 //! The [`StoreProvider`] that opens the service's stores by name.
 
 use std::cell::OnceCell;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use edgezero_core::env::StoreKind;
@@ -8,6 +9,7 @@ use edgezero_core::store::config::{ConfigError, ConfigStore};
 use edgezero_core::store::kv::{KvError, KvStore};
 use edgezero_core::store::secrets::{SecretError, SecretStore};
 use edgezero_core::store::{StoreBinding, StoreProvider};
+use edgezero_core::App;
 use fastly::kv_store::{KVStore, KVStoreError};
 
 use crate::config::FastlyConfig;
@@ -16,10 +18,24 @@ use crate::kv::FastlyKv;
 use crate::local_state::LocalState;
 use crate::secrets::FastlySecrets;
 
-/// Opens each store of a request.
-#[derive(Default)]
-pub struct FastlyProvider {
+/// Opens each store of a request for app `A`.
+///
+/// `A` is a type parameter, not a value, so that a kind of store the app does not declare
+/// (`A::stores()` is a constant) compiles to nothing: an app without secrets carries no
+/// Secret Store code, one without config no Config Store code. The registry never asks for
+/// an undeclared store, so the "not declared" branches below are unreachable in practice.
+pub struct FastlyProvider<A> {
     local: OnceCell<Option<Rc<LocalState>>>,
+    app: PhantomData<fn() -> A>,
+}
+
+impl<A> Default for FastlyProvider<A> {
+    fn default() -> Self {
+        FastlyProvider {
+            local: OnceCell::new(),
+            app: PhantomData,
+        }
+    }
 }
 
 fn store_ref(kind: StoreKind, binding: &StoreBinding) -> StoreRef<'_> {
@@ -30,7 +46,7 @@ fn store_ref(kind: StoreKind, binding: &StoreBinding) -> StoreRef<'_> {
     }
 }
 
-impl FastlyProvider {
+impl<A> FastlyProvider<A> {
     fn local(&self) -> Option<Rc<LocalState>> {
         self.local
             .get_or_init(|| LocalState::detect().map(Rc::new))
@@ -39,13 +55,16 @@ impl FastlyProvider {
 }
 
 #[async_trait::async_trait(?Send)]
-impl StoreProvider for FastlyProvider {
+impl<A: App> StoreProvider for FastlyProvider<A> {
     async fn open_kv(&self, binding: &StoreBinding) -> Result<Rc<dyn KvStore>, KvError> {
         self.open_kv_now(binding)
             .unwrap_or_else(|| Err(KvError::UnknownStore(binding.id.to_string())))
     }
 
     fn open_kv_now(&self, binding: &StoreBinding) -> Option<Result<Rc<dyn KvStore>, KvError>> {
+        if A::stores().kv.ids.is_empty() {
+            return Some(Err(KvError::UnknownStore(binding.id.to_string())));
+        }
         let store = store_ref(StoreKind::Kv, binding);
         Some(match KVStore::open(&binding.name) {
             Ok(Some(kv)) => Ok(Rc::new(FastlyKv::new(
@@ -71,6 +90,9 @@ impl StoreProvider for FastlyProvider {
         &self,
         binding: &StoreBinding,
     ) -> Result<Rc<dyn ConfigStore>, ConfigError> {
+        if A::stores().config.ids.is_empty() {
+            return Err(ConfigError::UnknownStore(binding.id.to_string()));
+        }
         match fastly::ConfigStore::try_open(&binding.name) {
             Ok(store) => Ok(Rc::new(FastlyConfig::new(
                 store,
@@ -91,6 +113,9 @@ impl StoreProvider for FastlyProvider {
         &self,
         binding: &StoreBinding,
     ) -> Result<Rc<dyn SecretStore>, SecretError> {
+        if A::stores().secrets.ids.is_empty() {
+            return Err(SecretError::UnknownStore(binding.id.to_string()));
+        }
         match fastly::SecretStore::open(&binding.name) {
             Ok(store) => Ok(Rc::new(FastlySecrets::new(
                 store,

@@ -1,6 +1,7 @@
 //! The worker's side of the atomic store: a [`KvStore`] that sends each operation to the
 //! binding's one Durable Object.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,16 +11,20 @@ use edgezero_cloudflare_names::ATOMIC_KV_OBJECT;
 use edgezero_core::env::StoreKind;
 use edgezero_core::store::kv::{KvError, KvStore};
 use edgezero_core::store::paging::KeyPage;
-use worker::{Method, ObjectNamespace, Request, RequestInit};
+use worker::{Method, ObjectNamespace, Request, RequestInit, Stub};
 
 use super::protocol::{unexpected, Entry, Maybe, Op, Reply};
+use super::wire::{url_with, IN_URL_MAX, OBJECT_URL};
 use crate::error::{kv_unavailable, BindingRef};
 
-/// A KV id bound to the atomic store.
+/// A KV id bound to the atomic store, opened for one request.
 pub struct AtomicKv {
     namespace: ObjectNamespace,
     id: Arc<str>,
     binding: Arc<str>,
+    /// The object's stub, got on the first operation and used by the request's later ones
+    /// (a stub belongs to the request that got it: it is not kept across requests).
+    stub: OnceCell<Stub>,
 }
 
 impl AtomicKv {
@@ -29,7 +34,20 @@ impl AtomicKv {
             namespace,
             id,
             binding,
+            stub: OnceCell::new(),
         }
+    }
+
+    fn stub(&self) -> Result<&Stub, KvError> {
+        if let Some(stub) = self.stub.get() {
+            return Ok(stub);
+        }
+        let stub = self
+            .namespace
+            .id_from_name(ATOMIC_KV_OBJECT)
+            .and_then(|id| id.get_stub())
+            .map_err(|e| self.fail(e))?;
+        Ok(self.stub.get_or_init(|| stub))
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> KvError {
@@ -42,20 +60,18 @@ impl AtomicKv {
     }
 
     async fn call(&self, op: &Op) -> Result<Reply, KvError> {
-        let body = js_sys::Uint8Array::from(op.encode().as_slice());
-        let stub = self
-            .namespace
-            .id_from_name(ATOMIC_KV_OBJECT)
-            .and_then(|id| id.get_stub())
-            .map_err(|e| self.fail(e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let req = Request::new_with_init("https://atomic-kv.edgezero/", &init)
-            .map_err(|e| self.fail(e))?;
-        let mut resp = stub
-            .fetch_with_request(req)
-            .await
-            .map_err(|e| self.fail(e))?;
+        let op = op.encode();
+        let stub = self.stub()?;
+        let sent = if op.len() <= IN_URL_MAX {
+            stub.fetch_with_str(&url_with(&op)).await
+        } else {
+            let body = js_sys::Uint8Array::from(op.as_slice());
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_body(Some(body.into()));
+            let req = Request::new_with_init(OBJECT_URL, &init).map_err(|e| self.fail(e))?;
+            stub.fetch_with_request(req).await
+        };
+        let mut resp = sent.map_err(|e| self.fail(e))?;
         if resp.status_code() != 200 {
             let text = resp.text().await.unwrap_or_default();
             return Err(self.fail(format!("status {}: {text}", resp.status_code())));

@@ -7,6 +7,7 @@ use worker::{
 };
 
 use super::protocol::{apply, Op, Reply, Rows};
+use super::wire::op_in_url;
 
 /// The atomic store: one SQLite table `kv (key, value, expires)` in the object's storage.
 #[durable_object]
@@ -28,8 +29,12 @@ impl DurableObject for EdgeZeroAtomicKv {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let body = req.bytes().await?;
-        let reply = match Op::decode(&body) {
+        let body = match op_in_url(&req.inner().url()) {
+            Ok(Some(op)) => Ok(op),
+            Ok(None) => Ok(req.bytes().await?),
+            Err(e) => Err(e),
+        };
+        let reply = match body.and_then(|op| Op::decode(&op)) {
             Ok(op) => {
                 let mut rows = SqlRows(self.state.storage().sql());
                 let now = js_sys::Date::now() as u64;

@@ -6,6 +6,49 @@
 
 use super::protocol::{Entry, Maybe, Op, Reply};
 
+/// The URL every operation is sent to. A small operation (at most [`IN_URL_MAX`] bytes)
+/// travels in the URL's path, in hex, as a `GET` without a body: the object then answers
+/// without reading a body stream, which is most of the cost of a call. A larger one is the
+/// body of a `POST` to this URL.
+pub const OBJECT_URL: &str = "https://atomic-kv.edgezero/";
+
+/// The largest operation sent in the URL (2 KiB of path in hex).
+pub const IN_URL_MAX: usize = 1024;
+
+/// The URL that carries `op` (its bytes, at most [`IN_URL_MAX`]) in its path.
+pub fn url_with(op: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut url = String::with_capacity(OBJECT_URL.len() + 2 * op.len());
+    url.push_str(OBJECT_URL);
+    for b in op {
+        url.push(HEX[usize::from(b >> 4)] as char);
+        url.push(HEX[usize::from(b & 15)] as char);
+    }
+    url
+}
+
+/// The operation's bytes carried by `url`, or `None` when its path is empty (the operation
+/// is the body).
+pub fn op_in_url(url: &str) -> Result<Option<Vec<u8>>, MalformedMessage> {
+    let hex = url.strip_prefix(OBJECT_URL).unwrap_or("");
+    if hex.is_empty() {
+        return Ok(None);
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Ok(c - b'0'),
+        b'a'..=b'f' => Ok(c - b'a' + 10),
+        _ => Err(MalformedMessage("the URL's path is not hex")),
+    };
+    let hex = hex.as_bytes();
+    if hex.len() % 2 != 0 {
+        return Err(MalformedMessage("the URL's path is not hex"));
+    }
+    hex.chunks(2)
+        .map(|pair| Ok(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect::<Result<Vec<u8>, _>>()
+        .map(Some)
+}
+
 /// A message that is not one [`Op`] or [`Reply`]: a bug, or a worker and an object of
 /// different versions (redeploy both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -367,6 +410,25 @@ mod tests {
         };
         assert_eq!(put.encode(), [2, 1, 0, 0, 0, b'k', 1, 0, 0, 0, b'v', 0]);
         assert_eq!(Reply::Done.encode(), [1], "the reply the CLI checks for");
+    }
+
+    #[test]
+    fn an_operation_round_trips_through_the_url() {
+        for op in ops() {
+            let bytes = op.encode();
+            let url = url_with(&bytes);
+            assert!(url.starts_with(OBJECT_URL));
+            let back = op_in_url(&url).unwrap().expect("in the URL");
+            assert_eq!(Op::decode(&back).unwrap(), op);
+        }
+        assert_eq!(op_in_url(OBJECT_URL), Ok(None), "the body carries it");
+        assert_eq!(url_with(&[0x01, 0xab]), format!("{OBJECT_URL}01ab"));
+        for bad in ["0", "0g", "AB", "01/02", "%01"] {
+            assert!(
+                op_in_url(&format!("{OBJECT_URL}{bad}")).is_err(),
+                "{bad} is refused"
+            );
+        }
     }
 
     #[test]

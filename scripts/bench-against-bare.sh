@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# What scripts/bench-cloudflare.sh and scripts/bench-fastly.sh share: alternating rounds of
+# an EdgeZero app and the same app written by hand, under one local runtime, and the summary
+# (medians, ranges, the throughput ratio, the sizes). Sourced, not run.
+#
+# The caller sets `secs` and `rounds`, the associative arrays `manifest` and `wasm` (keys
+# `edgezero` and `bare`), `bare_name` (how the summary calls the bare app), and defines
+# `start_runtime APP PORT` (starts the runtime in the background and sets `pid`).
+
+command -v wrk >/dev/null || {
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get install -y -qq wrk >/dev/null
+}
+
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# One round of app $1 in a fresh runtime: a warm-up, then wrk; prints requests/s. Both apps
+# count every request exactly: the answer after the round shows one more view than all
+# requests before it.
+round() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  start_runtime "$1" "$port"
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/counter" >/dev/null && break; sleep 0.1; done
+  wrk -t2 -c16 -d1s "http://127.0.0.1:$port/counter" >/dev/null
+  wrk -t2 -c16 -d"${secs}s" "http://127.0.0.1:$port/counter" | awk '/Requests\/sec/ {print $2}'
+  curl -s "http://127.0.0.1:$port/counter" >"$work/last-$1"
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# The lowest and highest of the arguments, printed with the format $1 (e.g. %.1f).
+range() { local f="$1"; shift; printf '%s\n' "$@" | sort -g | awk -v f="$f-$f" 'NR==1 {lo=$1} {hi=$1} END {printf f, lo, hi}'; }
+
+# The rounds, alternating which app goes first, then the summary. Besides the ratio of the
+# medians, the median of each round's own ratio: the two apps of a round ran back to back,
+# so that one moves less with whatever else the machine did.
+run_rounds() {
+  local ez=() bare=() ratios=() r e b
+  for r in $(seq "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then e=$(round edgezero); b=$(round bare); else b=$(round bare); e=$(round edgezero); fi
+    ez+=("$e"); bare+=("$b"); ratios+=("$(echo "$e / $b" | bc -l)")
+    printf 'round %d: edgezero %8.1f req/s   %s %8.1f req/s   (last views: %s / %s)\n' \
+      "$r" "$e" "$bare_name" "$b" "$(cat "$work/last-edgezero")" "$(cat "$work/last-bare")"
+  done
+  local me mb
+  me=$(median "${ez[@]}"); mb=$(median "${bare[@]}")
+  printf 'median: edgezero %.1f req/s (range %s), bare %.1f req/s (range %s), ratio %.3f (goal >= 0.95)\n' \
+    "$me" "$(range %.1f "${ez[@]}")" "$mb" "$(range %.1f "${bare[@]}")" "$(echo "$me / $mb" | bc -l)"
+  printf 'median of the rounds'"'"' own ratios: %.3f (range %s)\n' \
+    "$(median "${ratios[@]}")" "$(range %.3f "${ratios[@]}")"
+  local se sb ge gb
+  se=$(stat -c %s "${wasm[edgezero]}"); sb=$(stat -c %s "${wasm[bare]}")
+  ge=$(gzip -9c "${wasm[edgezero]}" | wc -c); gb=$(gzip -9c "${wasm[bare]}" | wc -c)
+  printf 'size: edgezero %d bytes (gzip %d), bare %d bytes (gzip %d), ratio %.3f (gzip %.3f; goal <= 1.15)\n' \
+    "$se" "$ge" "$sb" "$gb" "$(echo "$se / $sb" | bc -l)" "$(echo "$ge / $gb" | bc -l)"
+}
