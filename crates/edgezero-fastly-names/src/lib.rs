@@ -33,6 +33,14 @@ pub const VICEROY_VERSION: &str = "0.22.0";
 /// The target Fastly Compute runs.
 pub const TARGET: &str = "wasm32-wasip1";
 
+/// The heap a program starts with, in bytes (wasm-ld's `--initial-heap`, passed by
+/// `edgezero build --adapter fastly`). Fastly runs a fresh instance of the program for each
+/// request, so a request that outgrows the initial memory pays a `memory.grow` every time
+/// (a mapping change in the runtime, then its undoing): by default the linker leaves only
+/// what remains of the last 64 KiB page after the stack and the data, a few KiB. Pages the
+/// request does not touch cost nothing.
+pub const INITIAL_HEAP_BYTES: u32 = 256 * 1024;
+
 /// Longest KV key, in bytes.
 pub const KV_MAX_KEY_BYTES: usize = 1024;
 

@@ -174,6 +174,26 @@ pub fn build_command(toolchain: &Toolchain, target: Target, crate_dir: &Path) ->
     }
 }
 
+/// Adds `-C link-arg=<arg>` to the compiler flags of `cmd`: to the `RUSTFLAGS` it sets, else
+/// to the caller's own `RUSTFLAGS`.
+pub fn add_link_arg(cmd: &mut Command, arg: &str) {
+    let set = cmd
+        .get_envs()
+        .find(|(name, _)| *name == "RUSTFLAGS")
+        .and_then(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()));
+    let flags = set
+        .or_else(|| std::env::var("RUSTFLAGS").ok())
+        .filter(|f| !f.trim().is_empty());
+    let flag = format!("-C link-arg={arg}");
+    cmd.env(
+        "RUSTFLAGS",
+        match flags {
+            Some(flags) => format!("{flags} {flag}"),
+            None => flag,
+        },
+    );
+}
+
 /// Runs a build command; a failure names `what` and the command.
 pub fn run_build(cmd: &mut Command, what: &str) -> Result<()> {
     let status = process::run(cmd)?;
@@ -205,4 +225,37 @@ pub fn package_name(crate_dir: &Path) -> Result<String> {
         .and_then(|n| n.as_str())
         .map(str::to_string)
         .with_context(|| format!("{} has no [package] name", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rustflags(cmd: &Command) -> String {
+        cmd.get_envs()
+            .find(|(name, _)| *name == "RUSTFLAGS")
+            .and_then(|(_, v)| v)
+            .map(|v| v.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_link_arg_joins_the_flags_the_command_sets() {
+        let mut cmd = Command::new("cargo");
+        cmd.env("RUSTFLAGS", "-L native=/x");
+        add_link_arg(&mut cmd, "--initial-heap=262144");
+        assert_eq!(
+            rustflags(&cmd),
+            "-L native=/x -C link-arg=--initial-heap=262144"
+        );
+        add_link_arg(&mut cmd, "--z");
+        assert!(rustflags(&cmd).ends_with("262144 -C link-arg=--z"));
+    }
+
+    #[test]
+    fn a_link_arg_is_added_to_a_command_without_flags() {
+        let mut cmd = Command::new("cargo");
+        add_link_arg(&mut cmd, "--initial-heap=1");
+        assert!(rustflags(&cmd).ends_with("-C link-arg=--initial-heap=1"));
+    }
 }

@@ -49,6 +49,13 @@ pub fn build(manifest: &Manifest, extra: &[String]) -> Result<PathBuf> {
         Target::Wasip1,
         &crate_dir,
     );
+    toolchain::add_link_arg(
+        &mut cargo,
+        &format!(
+            "--initial-heap={}",
+            edgezero_fastly_names::INITIAL_HEAP_BYTES
+        ),
+    );
     cargo.env("CARGO_TARGET_DIR", &target_dir).args(extra);
     toolchain::run_build(&mut cargo, "the Fastly build")?;
     let wasm = target_dir
