@@ -2,7 +2,6 @@
 //! request (a Fastly instance serves one request).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use edgezero_fastly_names::SETTINGS_STORE;
 use fastly::ConfigStore;
@@ -10,7 +9,9 @@ use fastly::ConfigStore;
 /// The settings store of this request, with every setting it was asked for.
 pub struct Settings {
     store: Option<ConfigStore>,
-    seen: RefCell<HashMap<String, Option<String>>>,
+    /// A handful of names per request: a list, not a `HashMap`, whose random keys would
+    /// cost every request (a fresh instance) a call for random bytes.
+    seen: RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl Settings {
@@ -25,7 +26,7 @@ impl Settings {
     /// The value of setting `name`, if set.
     pub fn get(&self, name: &str) -> Option<String> {
         let store = self.store.as_ref()?;
-        if let Some(v) = self.seen.borrow().get(name) {
+        if let Some((_, v)) = self.seen.borrow().iter().find(|(n, _)| n == name) {
             return v.clone();
         }
         let value = match store.try_get(name) {
@@ -37,7 +38,7 @@ impl Settings {
         };
         self.seen
             .borrow_mut()
-            .insert(name.to_string(), value.clone());
+            .push((name.to_string(), value.clone()));
         value
     }
 }
