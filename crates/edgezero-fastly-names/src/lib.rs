@@ -19,6 +19,8 @@
 //!   declares the backend [`LOCAL_STATE_BACKEND`], through which the adapter reports every
 //!   KV write so that the local stores outlive a restart. Deployed apps have no such
 //!   backend and report nothing.
+//! - Programs are linked with an initial heap of [`INITIAL_HEAP_BYTES`], so that a request
+//!   (each a fresh instance) does not grow the memory on every run.
 
 /// The Config Store that holds an app's `EDGEZERO__*` settings (key = the variable's name).
 pub const SETTINGS_STORE: &str = "edgezero_settings";
