@@ -55,7 +55,8 @@ round() {
   after=$(cpu_ticks "$pid")
   awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
     /requests in/ {n = $1} /Requests\/sec/ {rps = $2}
-    END {printf "%s %.1f\n", rps, ticks / hz * 1e6 / n}' <<<"$out"
+    END {if (n == 0) {print "wrk served no request" > "/dev/stderr"; exit 1}
+         printf "%s %.1f\n", rps, ticks / hz * 1e6 / n}' <<<"$out"
   curl -s "http://127.0.0.1:$port/counter" >"$work/last-$1"
   kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
@@ -68,7 +69,7 @@ range() { local f="$1"; shift; printf '%s\n' "$@" | sort -g | awk -v f="$f-$f" '
 # medians, the median of each round's own ratio: the two apps of a round ran back to back,
 # so that one moves less with whatever else the machine did.
 run_rounds() {
-  local ez=() bare=() ratios=() ez_cpu=() bare_cpu=() cpu_ratios=() r e b
+  local ez=() bare=() ratios=() ez_cpu=() bare_cpu=() cpu_ratios=() r e b ec bc
   for r in $(seq "$rounds"); do
     if [ $((r % 2)) = 1 ]; then e=$(round edgezero); b=$(round bare); else b=$(round bare); e=$(round edgezero); fi
     read -r e ec <<<"$e"; read -r b bc <<<"$b"

@@ -14,7 +14,7 @@ mod from_js {
     use http::{HeaderName, HeaderValue, Method};
     use wasm_bindgen::JsValue;
 
-    use super::restore_accept_encoding;
+    use super::{restore_accept_encoding, version_of};
 
     /// The request workerd hands the Worker: its method, URL and headers (the client's own
     /// `Accept-Encoding` put back) as `http` parts, and its body stream if it has one. Reads only
@@ -41,19 +41,37 @@ mod from_js {
                 .map_err(|_| format!("the value of header `{name}` is not valid"))?;
             parts.headers.append(name, value);
         }
-        restore_accept_encoding(&mut parts.headers, client_accept_encoding(req));
+        // `request.cf`: the protocol the client spoke and its own `Accept-Encoding`.
+        let cf = js_sys::Reflect::get(req.as_ref(), &JsValue::from_str("cf"))
+            .ok()
+            .filter(JsValue::is_object);
+        let field = |cf: &JsValue, name: &str| {
+            js_sys::Reflect::get(cf, &JsValue::from_str(name))
+                .ok()
+                .map(|v| v.as_string())
+        };
+        if let Some(protocol) = cf
+            .as_ref()
+            .and_then(|cf| field(cf, "httpProtocol"))
+            .flatten()
+        {
+            parts.version = version_of(&protocol);
+        }
+        let client = cf.as_ref().and_then(|cf| field(cf, "clientAcceptEncoding"));
+        restore_accept_encoding(&mut parts.headers, client);
         Ok((parts, req.body()))
     }
+}
 
-    /// The client's own `Accept-Encoding`, from `request.cf.clientAcceptEncoding` (see
-    /// [`restore_accept_encoding`]).
-    fn client_accept_encoding(req: &web_sys::Request) -> Option<Option<String>> {
-        let cf = js_sys::Reflect::get(req.as_ref(), &JsValue::from_str("cf")).ok()?;
-        if !cf.is_object() {
-            return None;
-        }
-        let value = js_sys::Reflect::get(&cf, &JsValue::from_str("clientAcceptEncoding")).ok()?;
-        Some(value.as_string())
+/// The HTTP version named by `request.cf.httpProtocol` (`HTTP/1.1`, `HTTP/2`, `HTTP/3`);
+/// HTTP/1.1 for anything else.
+pub fn version_of(protocol: &str) -> http::Version {
+    match protocol {
+        "HTTP/0.9" => http::Version::HTTP_09,
+        "HTTP/1.0" => http::Version::HTTP_10,
+        "HTTP/2" | "HTTP/2.0" => http::Version::HTTP_2,
+        "HTTP/3" | "HTTP/3.0" => http::Version::HTTP_3,
+        _ => http::Version::HTTP_11,
     }
 }
 
@@ -108,6 +126,15 @@ mod tests {
         assert_eq!(client_addr(&h), Some("2001:db8::1".parse().unwrap()));
         h.insert("cf-connecting-ip", "not an ip".parse().unwrap());
         assert_eq!(client_addr(&h), None);
+    }
+
+    #[test]
+    fn reads_the_protocol_of_request_cf() {
+        assert_eq!(version_of("HTTP/2"), http::Version::HTTP_2);
+        assert_eq!(version_of("HTTP/3"), http::Version::HTTP_3);
+        assert_eq!(version_of("HTTP/1.0"), http::Version::HTTP_10);
+        assert_eq!(version_of("HTTP/1.1"), http::Version::HTTP_11);
+        assert_eq!(version_of("spdy"), http::Version::HTTP_11);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The worker's side of the atomic store: a [`KvStore`] that sends each operation to the
 //! binding's one Durable Object.
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ pub struct AtomicKv {
     binding: Arc<str>,
     /// The object's stub, got on the first operation and used by the request's later ones
     /// (a stub belongs to the request that got it: it is not kept across requests).
-    stub: OnceCell<Stub>,
+    stub: RefCell<Option<Rc<Stub>>>,
 }
 
 impl AtomicKv {
@@ -34,20 +35,24 @@ impl AtomicKv {
             namespace,
             id,
             binding,
-            stub: OnceCell::new(),
+            stub: RefCell::new(None),
         }
     }
 
-    fn stub(&self) -> Result<&Stub, KvError> {
-        if let Some(stub) = self.stub.get() {
-            return Ok(stub);
+    /// The request's stub: got on the first operation and kept for the next ones, dropped
+    /// after a failed call (a stub that threw fails every later call).
+    fn stub(&self) -> Result<Rc<Stub>, KvError> {
+        if let Some(stub) = self.stub.borrow().as_ref() {
+            return Ok(Rc::clone(stub));
         }
         let stub = self
             .namespace
             .id_from_name(ATOMIC_KV_OBJECT)
             .and_then(|id| id.get_stub())
             .map_err(|e| self.fail(e))?;
-        Ok(self.stub.get_or_init(|| stub))
+        let stub = Rc::new(stub);
+        *self.stub.borrow_mut() = Some(Rc::clone(&stub));
+        Ok(stub)
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> KvError {
@@ -60,18 +65,33 @@ impl AtomicKv {
     }
 
     async fn call(&self, op: &Op) -> Result<Reply, KvError> {
-        let op = op.encode();
+        let bytes = op.encode();
+        if in_url(op, &bytes) {
+            match self.send(&bytes, true).await? {
+                // An object still on a version that reads operations only from the body (a
+                // deploy in progress): the same operation again, as a body.
+                Reply::BadRequest(_) => {}
+                reply => return Ok(reply),
+            }
+        }
+        self.send(&bytes, false).await
+    }
+
+    async fn send(&self, op: &[u8], in_url: bool) -> Result<Reply, KvError> {
         let stub = self.stub()?;
-        let sent = if op.len() <= IN_URL_MAX {
-            stub.fetch_with_str(&url_with(&op)).await
+        let sent = if in_url {
+            stub.fetch_with_str(&url_with(op)).await
         } else {
-            let body = js_sys::Uint8Array::from(op.as_slice());
+            let body = js_sys::Uint8Array::from(op);
             let mut init = RequestInit::new();
             init.with_method(Method::Post).with_body(Some(body.into()));
             let req = Request::new_with_init(OBJECT_URL, &init).map_err(|e| self.fail(e))?;
             stub.fetch_with_request(req).await
         };
-        let mut resp = sent.map_err(|e| self.fail(e))?;
+        let mut resp = sent.map_err(|e| {
+            self.stub.borrow_mut().take();
+            self.fail(e)
+        })?;
         if resp.status_code() != 200 {
             let text = resp.text().await.unwrap_or_default();
             return Err(self.fail(format!("status {}: {text}", resp.status_code())));
@@ -79,6 +99,22 @@ impl AtomicKv {
         let bytes = resp.bytes().await.map_err(|e| self.fail(e))?;
         Reply::decode(&bytes).map_err(|e| self.fail(e))
     }
+}
+
+/// Whether `op` (encoded as `bytes`) goes in the URL: small, and carrying no value — keys
+/// only, since URLs end up in request logs (Workers Logs, Tail Workers, Logpush) and values
+/// may be sessions or tokens.
+fn in_url(op: &Op, bytes: &[u8]) -> bool {
+    let keys_only = matches!(
+        op,
+        Op::Get { .. }
+            | Op::Delete { .. }
+            | Op::List { .. }
+            | Op::Increment { .. }
+            | Op::GetMany { .. }
+            | Op::DeleteMany { .. }
+    );
+    keys_only && bytes.len() <= IN_URL_MAX
 }
 
 fn value(reply: Reply) -> Result<Option<Bytes>, KvError> {

@@ -6,10 +6,11 @@
 
 use super::protocol::{Entry, Maybe, Op, Reply};
 
-/// The URL every operation is sent to. A small operation (at most [`IN_URL_MAX`] bytes)
-/// travels in the URL's path, in hex, as a `GET` without a body: the object then answers
-/// without reading a body stream, which is most of the cost of a call. A larger one is the
-/// body of a `POST` to this URL.
+/// The URL every operation is sent to. A small operation that carries no value (a get, an
+/// increment, a delete, a listing; at most [`IN_URL_MAX`] bytes) travels in the URL's path,
+/// in hex, as a `GET` without a body: the object then answers without reading a body
+/// stream, which is most of the cost of a call. Values never go in a URL (URLs end up in
+/// request logs); those operations, and larger ones, are the body of a `POST` to this URL.
 pub const OBJECT_URL: &str = "https://atomic-kv.edgezero/";
 
 /// The largest operation sent in the URL (2 KiB of path in hex).

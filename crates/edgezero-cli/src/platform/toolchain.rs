@@ -174,24 +174,28 @@ pub fn build_command(toolchain: &Toolchain, target: Target, crate_dir: &Path) ->
     }
 }
 
-/// Adds `-C link-arg=<arg>` to the compiler flags of `cmd`: to the `RUSTFLAGS` it sets, else
-/// to the caller's own `RUSTFLAGS`.
-pub fn add_link_arg(cmd: &mut Command, arg: &str) {
-    let set = cmd
+/// Adds `-C link-arg=<arg>` to the compiler flags of `cmd`, a `cargo build` for `target`,
+/// keeping the flags it already had: to the `RUSTFLAGS` the command sets (the Debian
+/// toolchain's), else to the caller's `CARGO_ENCODED_RUSTFLAGS` or `RUSTFLAGS` (Cargo reads
+/// the first set one of those), else through `--config target.<triple>.rustflags`, which
+/// Cargo adds to the same key of the user's config files.
+pub fn add_link_arg(cmd: &mut Command, target: Target, arg: &str) {
+    let flag = format!("-Clink-arg={arg}");
+    let set_here = cmd
         .get_envs()
         .find(|(name, _)| *name == "RUSTFLAGS")
         .and_then(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()));
-    let flags = set
-        .or_else(|| std::env::var("RUSTFLAGS").ok())
-        .filter(|f| !f.trim().is_empty());
-    let flag = format!("-C link-arg={arg}");
-    cmd.env(
-        "RUSTFLAGS",
-        match flags {
-            Some(flags) => format!("{flags} {flag}"),
-            None => flag,
-        },
-    );
+    let caller = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(flags) = set_here {
+        cmd.env("RUSTFLAGS", format!("{flags} {flag}"));
+    } else if let Some(encoded) = caller("CARGO_ENCODED_RUSTFLAGS") {
+        cmd.env("CARGO_ENCODED_RUSTFLAGS", format!("{encoded}\x1f{flag}"));
+    } else if let Some(flags) = caller("RUSTFLAGS") {
+        cmd.env("RUSTFLAGS", format!("{flags} {flag}"));
+    } else {
+        cmd.arg("--config")
+            .arg(format!("target.{}.rustflags=[\"{flag}\"]", target.triple()));
+    }
 }
 
 /// Runs a build command; a failure names `what` and the command.
@@ -243,19 +247,40 @@ mod tests {
     fn a_link_arg_joins_the_flags_the_command_sets() {
         let mut cmd = Command::new("cargo");
         cmd.env("RUSTFLAGS", "-L native=/x");
-        add_link_arg(&mut cmd, "--initial-heap=262144");
+        add_link_arg(&mut cmd, Target::Wasip1, "--initial-heap=262144");
         assert_eq!(
             rustflags(&cmd),
-            "-L native=/x -C link-arg=--initial-heap=262144"
+            "-L native=/x -Clink-arg=--initial-heap=262144"
         );
-        add_link_arg(&mut cmd, "--z");
-        assert!(rustflags(&cmd).ends_with("262144 -C link-arg=--z"));
+        add_link_arg(&mut cmd, Target::Wasip1, "--z");
+        assert!(rustflags(&cmd).ends_with("262144 -Clink-arg=--z"));
     }
 
     #[test]
-    fn a_link_arg_is_added_to_a_command_without_flags() {
+    fn without_flags_a_link_arg_goes_through_cargo_config_or_the_callers_flags() {
         let mut cmd = Command::new("cargo");
-        add_link_arg(&mut cmd, "--initial-heap=1");
-        assert!(rustflags(&cmd).ends_with("-C link-arg=--initial-heap=1"));
+        add_link_arg(&mut cmd, Target::Wasip1, "--initial-heap=1");
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let encoded = cmd
+            .get_envs()
+            .find(|(name, _)| *name == "CARGO_ENCODED_RUSTFLAGS")
+            .and_then(|(_, v)| v)
+            .map(|v| v.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let config = args
+            == [
+                "--config",
+                r#"target.wasm32-wasip1.rustflags=["-Clink-arg=--initial-heap=1"]"#,
+            ];
+        assert!(
+            config
+                || encoded.ends_with("\x1f-Clink-arg=--initial-heap=1")
+                || rustflags(&cmd).ends_with(" -Clink-arg=--initial-heap=1"),
+            "{args:?} {encoded:?} {:?}",
+            rustflags(&cmd)
+        );
     }
 }

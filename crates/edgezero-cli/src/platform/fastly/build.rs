@@ -51,6 +51,7 @@ pub fn build(manifest: &Manifest, extra: &[String]) -> Result<PathBuf> {
     );
     toolchain::add_link_arg(
         &mut cargo,
+        Target::Wasip1,
         &format!(
             "--initial-heap={}",
             edgezero_fastly_names::INITIAL_HEAP_BYTES
