@@ -5,7 +5,7 @@
 
 use edgezero_core::{Body, Response};
 use http::response::Parts;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 /// Converts a core response; a response workerd cannot take is logged and answered with a
 /// JSON 500 without details.
@@ -25,7 +25,7 @@ pub fn into_worker(response: Response) -> Result<web_sys::Response, JsValue> {
         }
     };
     sent.or_else(|e| {
-        log::error!("the response could not be sent: {}", describe(&e));
+        log::error!("the response could not be sent: {}", worker::Error::from(e));
         let parts = http::Response::builder()
             .status(500)
             .header("content-type", "application/json")
@@ -66,13 +66,4 @@ fn buffered(parts: &Parts, body: Option<&[u8]>) -> Result<web_sys::Response, JsV
         .filter(|b| !b.is_empty() && !matches!(status, 101 | 204 | 205 | 304))
         .map(js_sys::Uint8Array::from);
     web_sys::Response::new_with_opt_buffer_source_and_init(body.as_deref(), &init)
-}
-
-fn describe(e: &JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
 }
